@@ -1,0 +1,98 @@
+// swift-tools-version:5.10
+// InfraSight: eBPF syscall telemetry → Kafka → enrichment → ClickHouse.
+import PackageDescription
+
+/// librdkafka >= 2.8 lives in the project-local prefix that `make deps` builds (Debian 12's 2.0.2
+/// cannot talk to current brokers). pkg-config finds it through PKG_CONFIG_PATH (set by the Makefile);
+/// the flags below make a plain `swift build` find it too, and the rpath lets binaries load it.
+let rdkafkaPrefix = Context.packageDirectory + "/.deps/librdkafka"
+
+let package = Package(
+    name: "InfraSight",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "infrasight", targets: ["infrasight"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    ],
+    targets: [
+        // MARK: C shims (module maps only; C code lives in bpf/)
+        .systemLibrary(name: "CLibbpf", path: "Sources/CLibbpf", pkgConfig: "libbpf",
+                       providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]),
+        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka"),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CEventLayout", path: "Sources/CEventLayout"),
+
+        // MARK: Libraries, one per concern / stage
+        .target(
+            name: "InfraSightCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .target(
+            name: "InfraSightKafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            cSettings: [.unsafeFlags(["-I", rdkafkaPrefix + "/include"])],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I" + rdkafkaPrefix + "/include"])],
+            linkerSettings: [.unsafeFlags(["-L" + rdkafkaPrefix + "/lib",
+                                           "-Xlinker", "-rpath", "-Xlinker", rdkafkaPrefix + "/lib"])]),
+        .target(
+            name: "InfraSightClickHouse",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "InfraSightAgent",
+            dependencies: [
+                "CLibbpf", "CEventLayout", "InfraSightCore", "InfraSightKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "InfraSightEnrich",
+            dependencies: ["InfraSightCore", "InfraSightKafka",
+                           .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "InfraSightSink",
+            dependencies: ["InfraSightCore", "InfraSightKafka", "InfraSightClickHouse",
+                           .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(
+            name: "infrasight",
+            dependencies: [
+                "InfraSightCore", "InfraSightKafka", "InfraSightClickHouse",
+                "InfraSightAgent", "InfraSightEnrich", "InfraSightSink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
+        // MARK: Tests
+        .target(
+            name: "InfraSightTestSupport",
+            dependencies: ["InfraSightKafka", "InfraSightClickHouse"],
+            path: "Tests/InfraSightTestSupport"),
+        .testTarget(name: "InfraSightCoreTests", dependencies: ["InfraSightCore"]),
+        .testTarget(name: "InfraSightKafkaTests", dependencies: ["InfraSightKafka", "InfraSightTestSupport"]),
+        .testTarget(name: "InfraSightClickHouseTests",
+                    dependencies: ["InfraSightClickHouse", "InfraSightTestSupport"]),
+        .testTarget(name: "InfraSightAgentTests", dependencies: ["InfraSightAgent", "InfraSightTestSupport"]),
+        .testTarget(name: "InfraSightEnrichTests", dependencies: ["InfraSightEnrich"]),
+        .testTarget(name: "InfraSightSinkTests",
+                    dependencies: ["InfraSightSink", "InfraSightTestSupport"]),
+        .testTarget(name: "InfraSightIntegrationTests",
+                    dependencies: ["InfraSightCore", "InfraSightKafka", "InfraSightClickHouse",
+                                   "InfraSightTestSupport"]),
+    ]
+)

