@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * execve.bpf.c — execve/execveat telemetry (tracepoints syscalls:sys_{enter,exit}_execve[at]).
+ *
+ * Scheme: sys_enter checks the excluded-tgid map first, then stashes the timestamp, ppid and the
+ * user pointers in a per-tid LRU hash. sys_exit looks the stash up and reads all strings there:
+ * after a successful exec from the new image (mm->arg_start..arg_end, filename at mm->env_end),
+ * after a failed exec from the original pointers. Nothing is read at sys_enter, so pages the
+ * kernel had to fault in during exec are resident. Events go to a ring buffer with batched
+ * wake-ups. Layout and limits: include/infrasight_event.h.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "infrasight_event.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct exec_stash {
+	__u64 boot_ns;
+	__u64 filename_ptr;
+	__u64 argv_ptr;
+	__u32 tid;
+	__u32 ppid;
+	__u32 flags;
+	__u32 _pad;
+};
+
+/* Scratch for building one event: the slack lets the verifier accept reads at a variable offset
+ * of up to ARGV_MAX_BYTES bytes into argv[] (only argv[0..ARGV_MAX_BYTES) is ever emitted). */
+struct exec_scratch {
+	struct infrasight_exec_event ev;
+	char slack[INFRASIGHT_ARGV_MAX_BYTES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* user space overrides with bpf_map__set_max_entries */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* tid, or ALIAS_KEY(tgid) for an exec from a non-leader thread */
+	__type(value, struct exec_stash);
+} exec_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u8);
+} excluded_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, INFRASIGHT_CTR_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exec_scratch);
+} scratch SEC(".maps");
+
+/* A successful exec from a non-leader thread returns in the leader's pid (de_thread), so the
+ * stash is also stored under this key when tid != tgid. */
+#define ALIAS_KEY(tgid) ((1ULL << 32) | (__u64)(tgid))
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+	if (v)
+		*v += 1; /* per-CPU, no nesting for tracepoint programs: no atomics needed */
+}
+
+static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u64 filename_ptr,
+				    __u64 argv_ptr, __u32 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+
+	if (bpf_map_lookup_elem(&excluded_tgids, &tgid)) {
+		count(INFRASIGHT_CTR_EXCLUDED);
+		return 0;
+	}
+
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct exec_stash st = {
+		.boot_ns = bpf_ktime_get_boot_ns(),
+		.filename_ptr = filename_ptr,
+		.argv_ptr = argv_ptr,
+		.tid = tid,
+		.ppid = BPF_CORE_READ(task, real_parent, tgid),
+		.flags = flags,
+	};
+	__u64 key = tid;
+	if (bpf_map_update_elem(&exec_start, &key, &st, BPF_ANY)) {
+		count(INFRASIGHT_CTR_STASH_FAILED);
+		return 0;
+	}
+	if (tid != tgid) {
+		key = ALIAS_KEY(tgid);
+		bpf_map_update_elem(&exec_start, &key, &st, BPF_ANY);
+	}
+	return 0;
+}
+
+/* Failed exec: walk the caller's argv[] pointer array (still mapped). */
+static __always_inline __u32 read_argv_user(struct infrasight_exec_event *ev, __u64 argv_ptr,
+					    __u32 *argc_out)
+{
+	__u32 off = 0, argc = 0;
+	const char *const *argv = (const char *const *)argv_ptr;
+
+	if (!argv) {
+		*argc_out = 0;
+		return 0;
+	}
+	for (int i = 0; i < INFRASIGHT_ARGV_MAX_ARGS; i++) {
+		const char *arg = NULL;
+		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i])) {
+			ev->flags |= INFRASIGHT_F_ARGV_READ_FAILED;
+			goto out;
+		}
+		if (!arg)
+			goto out;
+		if (off >= INFRASIGHT_ARGV_MAX_BYTES) {
+			ev->flags |= INFRASIGHT_F_ARGV_TRUNCATED;
+			goto out;
+		}
+		off &= INFRASIGHT_ARGV_MAX_BYTES - 1;
+		long n = bpf_probe_read_user_str(&ev->argv[off], INFRASIGHT_ARGV_MAX_BYTES - off, arg);
+		if (n <= 0) {
+			ev->flags |= INFRASIGHT_F_ARGV_READ_FAILED;
+			goto out;
+		}
+		argc++;
+		off += n;
+		if (off >= INFRASIGHT_ARGV_MAX_BYTES && ev->argv[INFRASIGHT_ARGV_MAX_BYTES - 1] == 0) {
+			/* buffer exactly full: the string may have been cut (read_str NUL-terminates) */
+			ev->flags |= INFRASIGHT_F_ARGV_TRUNCATED;
+			off = INFRASIGHT_ARGV_MAX_BYTES;
+			goto out;
+		}
+	}
+	{
+		/* 64 strings read: is there a 65th? */
+		const char *arg = NULL;
+		if (!bpf_probe_read_user(&arg, sizeof(arg), &argv[INFRASIGHT_ARGV_MAX_ARGS]) && arg)
+			ev->flags |= INFRASIGHT_F_ARGV_TRUNCATED;
+	}
+out:
+	*argc_out = argc;
+	return off > INFRASIGHT_ARGV_MAX_BYTES ? INFRASIGHT_ARGV_MAX_BYTES : off;
+}
+
+static __always_inline __u32 read_filename(struct infrasight_exec_event *ev, const char *src)
+{
+	long n = bpf_probe_read_user_str(ev->filename, sizeof(ev->filename), src);
+	if (n <= 0) {
+		ev->filename[0] = 0;
+		ev->flags |= INFRASIGHT_F_FILENAME_READ_FAILED;
+		return 0;
+	}
+	if (n == sizeof(ev->filename))
+		ev->flags |= INFRASIGHT_F_FILENAME_TRUNCATED; /* may be exact fit; reported as truncated */
+	return (__u32)n - 1;
+}
+
+static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+	__u64 now = bpf_ktime_get_boot_ns();
+	__u64 key = tid;
+	struct exec_stash *stp = bpf_map_lookup_elem(&exec_start, &key);
+	if (!stp) {
+		key = ALIAS_KEY(tgid);
+		stp = bpf_map_lookup_elem(&exec_start, &key);
+	}
+	if (!stp) {
+		if (bpf_map_lookup_elem(&excluded_tgids, &tgid))
+			return 0;
+		count(INFRASIGHT_CTR_ENTER_MISS);
+		return 0;
+	}
+	struct exec_stash st = *stp;
+	bpf_map_delete_elem(&exec_start, &key);
+	if (st.tid != tgid) {
+		key = ALIAS_KEY(tgid);
+		bpf_map_delete_elem(&exec_start, &key);
+	}
+
+	__u32 zero = 0;
+	struct exec_scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	struct infrasight_exec_event *ev = &sc->ev;
+	long ret = ctx->ret;
+	__u64 ugid = bpf_get_current_uid_gid();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	ev->version = INFRASIGHT_EXEC_EVENT_VERSION;
+	ev->kind = INFRASIGHT_EVENT_KIND_EXEC;
+	ev->flags = st.flags;
+	ev->boot_ns = st.boot_ns;
+	ev->latency_ns = now - st.boot_ns;
+	ev->ret = ret;
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->pid = tgid;
+	ev->tid = st.tid;
+	ev->ppid = st.ppid;
+	ev->uid = (__u32)ugid;
+	ev->gid = ugid >> 32;
+	ev->argc = 0;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+
+	__u32 argv_len = 0, argc = 0;
+	if (ret == 0) {
+		/* new image: argv strings are contiguous in the fresh stack the kernel just wrote */
+		ev->flags |= INFRASIGHT_F_ARGV_FROM_MM;
+		struct mm_struct *mm = BPF_CORE_READ(task, mm);
+		__u64 arg_start = BPF_CORE_READ(mm, arg_start);
+		__u64 arg_end = BPF_CORE_READ(mm, arg_end);
+		__u64 env_end = BPF_CORE_READ(mm, env_end);
+		__u64 len = arg_end > arg_start ? arg_end - arg_start : 0;
+		if (len > INFRASIGHT_ARGV_MAX_BYTES) {
+			len = INFRASIGHT_ARGV_MAX_BYTES;
+			ev->flags |= INFRASIGHT_F_ARGV_TRUNCATED;
+		}
+		if (len && bpf_probe_read_user(ev->argv, len, (const void *)arg_start)) {
+			ev->flags |= INFRASIGHT_F_ARGV_READ_FAILED;
+			len = 0;
+		}
+		argv_len = len;
+		ev->filename_len = read_filename(ev, (const char *)env_end);
+	} else {
+		ev->filename_len = read_filename(ev, (const char *)st.filename_ptr);
+		argv_len = read_argv_user(ev, st.argv_ptr, &argc);
+		ev->argc = argc;
+	}
+	ev->argv_len = argv_len;
+
+	if (ev->flags & INFRASIGHT_F_ARGV_TRUNCATED)
+		count(INFRASIGHT_CTR_ARGV_TRUNCATED);
+	if (ev->flags & (INFRASIGHT_F_ARGV_READ_FAILED | INFRASIGHT_F_FILENAME_READ_FAILED))
+		count(INFRASIGHT_CTR_READ_FAILED);
+
+	/* Batched wake-ups: only wake the consumer when a lot is pending. */
+	__u64 ring = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	__u64 threshold = INFRASIGHT_WAKEUP_THRESHOLD_BYTES;
+	if (ring / 4 < threshold)
+		threshold = ring / 4;
+	__u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > threshold ? BPF_RB_FORCE_WAKEUP
+										  : BPF_RB_NO_WAKEUP;
+
+	__u64 size = __builtin_offsetof(struct infrasight_exec_event, argv) + argv_len;
+	if (size > sizeof(*ev))
+		size = sizeof(*ev);
+	if (bpf_ringbuf_output(&events, ev, size, wake)) {
+		count(INFRASIGHT_CTR_RESERVE_FAILED);
+		return 0;
+	}
+	count(INFRASIGHT_CTR_EMITTED);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int tp_enter_execve(struct trace_event_raw_sys_enter *ctx)
+{
+	/* execve(filename, argv, envp) */
+	return on_enter(ctx, ctx->args[0], ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int tp_exit_execve(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int tp_enter_execveat(struct trace_event_raw_sys_enter *ctx)
+{
+	/* execveat(dirfd, filename, argv, envp, flags) */
+	return on_enter(ctx, ctx->args[1], ctx->args[2], INFRASIGHT_F_EXECVEAT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int tp_exit_execveat(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx);
+}
