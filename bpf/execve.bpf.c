@@ -228,7 +228,24 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		__u64 arg_start = BPF_CORE_READ(mm, arg_start);
 		__u64 arg_end = BPF_CORE_READ(mm, arg_end);
 		__u64 env_end = BPF_CORE_READ(mm, env_end);
+		__u64 start_stack = BPF_CORE_READ(mm, start_stack);
 		__u64 len = arg_end > arg_start ? arg_end - arg_start : 0;
+		/* The new stack starts with argc, argv[0..argc): take argc from there and, when
+		 * there are more than ARGV_MAX_ARGS strings, cut before argv[ARGV_MAX_ARGS]. */
+		__u64 user_argc = 0, p0 = 0, pmax = 0;
+		if (!bpf_probe_read_user(&user_argc, sizeof(user_argc), (const void *)start_stack) &&
+		    user_argc > 0 && user_argc < (1u << 20) &&
+		    !bpf_probe_read_user(&p0, sizeof(p0), (const void *)(start_stack + 8)) &&
+		    p0 == arg_start) {
+			argc = user_argc;
+			if (user_argc > INFRASIGHT_ARGV_MAX_ARGS) {
+				ev->flags |= INFRASIGHT_F_ARGV_TRUNCATED;
+				if (!bpf_probe_read_user(&pmax, sizeof(pmax),
+							 (const void *)(start_stack + 8 + 8 * INFRASIGHT_ARGV_MAX_ARGS)) &&
+				    pmax > arg_start && pmax <= arg_end)
+					len = pmax - arg_start;
+			}
+		}
 		if (len > INFRASIGHT_ARGV_MAX_BYTES) {
 			len = INFRASIGHT_ARGV_MAX_BYTES;
 			ev->flags |= INFRASIGHT_F_ARGV_TRUNCATED;
@@ -238,6 +255,7 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 			len = 0;
 		}
 		argv_len = len;
+		ev->argc = argc;
 		ev->filename_len = read_filename(ev, (const char *)env_end);
 	} else {
 		ev->filename_len = read_filename(ev, (const char *)st.filename_ptr);

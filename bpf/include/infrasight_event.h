@@ -80,7 +80,8 @@ struct infrasight_exec_event {
 	__u32 ppid;           /* real_parent->tgid */
 	__u32 uid;
 	__u32 gid;
-	__u32 argc;           /* strings fully or partly captured in argv[] (informational) */
+	__u32 argc;           /* informational: the real argc after a successful exec (may exceed
+	                       * what argv[] holds); after a failed exec the strings captured */
 	__u32 filename_len;   /* bytes in filename[] excluding NUL */
 	__u32 argv_len;       /* valid bytes in argv[]: NUL-separated strings */
 	char comm[INFRASIGHT_COMM_LEN];
