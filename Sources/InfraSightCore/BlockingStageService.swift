@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// A stage whose work is a blocking loop (librdkafka, libbpf and libcurl are blocking C APIs).
+/// The loop runs on its own thread; graceful shutdown (SIGTERM/SIGINT through the ServiceGroup)
+/// sets the stop flag, and the loop drains, flushes, commits and returns.
+public protocol BlockingStage: AnyObject, Sendable {
+    /// Human name for logs ("agent", "enrich", "sink").
+    var name: String { get }
+    /// Runs until `stop` is set; must flush in-flight work and commit before returning.
+    func runLoop(stop: StopFlag) throws
+}
+
+/// Adapts a `BlockingStage` to swift-service-lifecycle's `Service`.
+public struct BlockingStageService: Service {
+    let stage: BlockingStage
+    let logger: Logger
+
+    public init(stage: BlockingStage, logger: Logger) {
+        self.stage = stage
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let stop = StopFlag()
+        let stage = self.stage
+        try await withGracefulShutdownHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                let thread = Thread {
+                    do {
+                        try stage.runLoop(stop: stop)
+                        continuation.resume()
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+                thread.name = "infrasight-\(stage.name)"
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
+        } onGracefulShutdown: { [logger] in
+            logger.info("shutdown requested: draining \(stage.name)")
+            stop.set()
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import SwiftProtobuf
+
+/// One syscall observation: the generated protobuf message of `infrasight.v1.Event`.
+public typealias Event = Infrasight_V1_Event
+/// The execve payload of an event.
+public typealias ExecDetail = Infrasight_V1_ExecDetail
+/// Fields added by enrichment workers.
+public typealias Enrichment = Infrasight_V1_Enrichment
+
+/// Encoding, decoding and validation of the event contract on the wire.
+public enum EventCodec {
+    /// The contract version this build writes.
+    public static let schemaVersion: UInt32 = 1
+
+    /// Why a message is not a usable event.
+    public struct DecodeError: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    public static func encode(_ event: Event) throws -> [UInt8] {
+        try event.serializedBytes()
+    }
+
+    /// Decodes and validates one message value. Unknown fields are kept (forward compatible).
+    public static func decode(_ bytes: [UInt8]) throws -> Event {
+        let event: Event
+        do {
+            event = try Event(serializedBytes: bytes)
+        } catch {
+            throw DecodeError(description: "not a protobuf infrasight.v1.Event (\(bytes.count) bytes): \(error)")
+        }
+        try validate(event)
+        return event
+    }
+
+    /// Checks the invariants every stage relies on.
+    public static func validate(_ event: Event) throws {
+        if event.eventID.isEmpty { throw DecodeError(description: "event_id is empty") }
+        if event.schemaVersion == 0 || event.schemaVersion > schemaVersion {
+            throw DecodeError(description: "unsupported schema_version \(event.schemaVersion) (this build reads 1...\(schemaVersion))")
+        }
+        guard let probe = Probe(rawValue: event.probe) else {
+            throw DecodeError(description: "unknown probe \"\(event.probe.prefix(64))\"")
+        }
+        switch (probe, event.detail) {
+        case (.execve, .exec?): break
+        default: throw DecodeError(description: "probe \(probe.rawValue) without its detail payload")
+        }
+    }
+
+    /// The partitioning key that keeps one process's events in order.
+    public static func key(host: String, pid: UInt32) -> [UInt8] {
+        Array("\(host)/\(pid)".utf8)
+    }
+}

@@ -1,0 +1,15 @@
+import InfraSightKafka
+
+/// Settings of one enrichment worker.
+public struct EnrichConfig: Sendable {
+    public var kafka: KafkaClientConfig
+    public var group: String = "infrasight-enrich"
+    /// Enrichment steps by name, in order (`EnrichmentPipeline.defaultNames`).
+    public var steps: [String] = EnrichmentPipeline.defaultNames
+    /// Consumed-but-unacknowledged messages before the worker stops consuming (backpressure).
+    public var maxInFlight: Int = 100_000
+    public var commitIntervalMs: Int = 1000
+    public var statsIntervalSeconds: Double = 10
+
+    public init(kafka: KafkaClientConfig) { self.kafka = kafka }
+}

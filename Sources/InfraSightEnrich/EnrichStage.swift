@@ -1,0 +1,177 @@
+import Foundation
+import InfraSightCore
+import InfraSightKafka
+import Logging
+
+/// `infrasight enrich`: a consumer-group worker on `infrasight.raw.*`. It decodes each raw event, runs
+/// the enrichment steps, and produces the result to `infrasight.events.<probe>` with the same key
+/// (so per-process order holds). An input offset is committed only after the broker acknowledged the
+/// enriched message (or, for poison input, the dead letter): at-least-once, nothing skipped.
+public final class EnrichStage: BlockingStage, @unchecked Sendable {
+    public let name = "enrich"
+    public let config: EnrichConfig
+    public let counters = StageCounters(stage: "enrich")
+    let logger: Logger
+
+    /// A produced message not yet acknowledged, kept so a failed delivery can be retried as-is.
+    private struct Pending {
+        let source: TopicPartition
+        let offset: Int64
+        let topic: String
+        let key: [UInt8]?
+        let value: [UInt8]
+        let isDeadLetter: Bool
+    }
+
+    private var pending: [UInt64: Pending] = [:]
+    private var retryQueue: [UInt64] = []
+    private var nextToken: UInt64 = 1
+    private var tracker = OffsetTracker()
+    private var producer: KafkaProducer!
+    private var consumer: KafkaConsumer!
+    private var pipeline: EnrichmentPipeline!
+    private var lastCommitNanos: UInt64 = 0
+
+    public init(config: EnrichConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    public func runLoop(stop: StopFlag) throws {
+        pipeline = try EnrichmentPipeline(names: config.steps)
+        producer = try KafkaProducer(config: config.kafka, idempotent: true) { [weak self] report in
+            self?.delivered(report)
+        }
+        consumer = try KafkaConsumer(config: config.kafka, groupId: config.group, topics: [TopicNames.rawPattern])
+        consumer.onRevoke = { [weak self] partitions in
+            guard let self else { return }
+            self.logger.info("partitions revoked: \(partitions.map { "\($0.topic)[\($0.partition)]" }.joined(separator: " ")); draining and committing first")
+            self.drain(partitions, timeoutSeconds: 30)
+            self.commit()
+            self.tracker.forget(partitions)
+        }
+        consumer.onAssign = { [weak self] partitions in
+            self?.logger.info("partitions assigned: \(partitions.map { "\($0.topic)[\($0.partition)]" }.joined(separator: " "))")
+        }
+        let stats = StatsReporter(counters: counters, intervalSeconds: config.statsIntervalSeconds, logger: logger) { [weak self] key, value in
+            try? self?.producer.send(topic: TopicNames.stats, key: key, value: value, token: 0)
+        }
+        logger.info("enrich worker consuming \(TopicNames.rawPattern) as group \(config.group) from \(config.kafka.brokers); steps: \(pipeline.steps.map(\.name).joined(separator: ", "))")
+
+        while !stop.isSet {
+            resendFailed()
+            if tracker.inFlight < config.maxInFlight {
+                if let message = try consumer.poll(timeoutMs: 50) { try handle(message) }
+            } else {
+                producer.poll(timeoutMs: 50)
+            }
+            producer.poll(timeoutMs: 0)
+            if WallClock.monotonicNanos() &- lastCommitNanos >= UInt64(config.commitIntervalMs) * 1_000_000 {
+                commit()
+            }
+            if stats.dueSoon { updateLag() }
+            stats.tick()
+        }
+        logger.info("enrich draining \(tracker.inFlight) in-flight messages")
+        drain(nil, timeoutSeconds: 30)
+        commit()
+        stats.tick(force: true)
+        _ = producer.flush(timeoutMs: 5000)
+        consumer.close()
+        producer.close()
+        logger.info("enrich stopped; \(tracker.inFlight) messages left unacknowledged (re-read on restart)")
+    }
+
+    func handle(_ message: KafkaMessage) throws {
+        counters.add(.received)
+        let source = TopicPartition(topic: message.topic, partition: message.partition)
+        tracker.consumed(source, offset: message.offset)
+        var event: Event
+        do {
+            event = try EventCodec.decode(message.value)
+        } catch {
+            logger.warning("dead-lettering \(message.topic)[\(message.partition)]@\(message.offset): \(error)")
+            let letter = DeadLetter(stage: name, reason: "\(error)", sourceTopic: message.topic,
+                                    sourcePartition: message.partition, sourceOffset: message.offset, payload: message.value)
+            try send(Pending(source: source, offset: message.offset, topic: TopicNames.deadLetter,
+                             key: Array(message.topic.utf8), value: letter.encoded(), isDeadLetter: true))
+            return
+        }
+        pipeline.apply(to: &event)
+        let probe = Probe(rawValue: event.probe)!   // validated by decode
+        try send(Pending(source: source, offset: message.offset, topic: probe.enrichedTopic,
+                         key: message.key, value: try EventCodec.encode(event), isDeadLetter: false))
+    }
+
+    private func send(_ p: Pending) throws {
+        let token = nextToken
+        nextToken += 1
+        pending[token] = p
+        try producer.send(topic: p.topic, key: p.key, value: p.value, token: token)
+    }
+
+    private func delivered(_ report: DeliveryReport) {
+        guard report.token != 0, let p = pending[report.token] else {
+            if let error = report.error { counters.add(.dropped, reason: "stats-delivery"); logger.warning("stats not delivered: \(error)") }
+            return
+        }
+        if let error = report.error {
+            counters.add(.retried, reason: "delivery")
+            logger.warning("delivery to \(p.topic) failed (\(error)); will retry")
+            retryQueue.append(report.token)
+            return
+        }
+        pending[report.token] = nil
+        tracker.acknowledged(p.source, offset: p.offset)
+        counters.add(p.isDeadLetter ? .deadLettered : .produced, reason: p.isDeadLetter ? "malformed" : nil)
+    }
+
+    private func resendFailed() {
+        guard !retryQueue.isEmpty else { return }
+        let tokens = retryQueue
+        retryQueue.removeAll()
+        for old in tokens {
+            guard let p = pending.removeValue(forKey: old) else { continue }
+            do { try send(p) } catch {
+                logger.error("re-send to \(p.topic) failed: \(error)")
+                pending[old] = p
+                retryQueue.append(old)
+            }
+        }
+    }
+
+    /// Waits until everything consumed from `partitions` (all when nil) is acknowledged, or the timeout.
+    private func drain(_ partitions: [TopicPartition]?, timeoutSeconds: Double) {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        func remaining() -> Int { partitions.map { tracker.inFlight(in: $0) } ?? tracker.inFlight }
+        while remaining() > 0, Date() < deadline {
+            resendFailed()
+            producer.poll(timeoutMs: 50)
+        }
+        if remaining() > 0 {
+            logger.warning("\(remaining()) messages still unacknowledged after \(Int(timeoutSeconds)) s; their offsets stay uncommitted")
+        }
+    }
+
+    private func commit() {
+        lastCommitNanos = WallClock.monotonicNanos()
+        let offsets = tracker.committable()
+        guard !offsets.isEmpty else { return }
+        do {
+            try consumer.commit(offsets)
+            tracker.markCommitted(offsets)
+        } catch {
+            counters.add(.retried, reason: "commit")
+            logger.warning("offset commit failed: \(error); will retry")
+        }
+    }
+
+    private func updateLag() {
+        var total: Int64 = 0
+        for (tp, lag) in consumer.lag() {
+            counters.set("lag{\(tp.topic)/\(tp.partition)}", UInt64(max(lag, 0)))
+            total += max(lag, 0)
+        }
+        counters.set("lag", UInt64(total))
+    }
+}

@@ -1,0 +1,11 @@
+import InfraSightCore
+
+/// Records which worker enriched the event (`host:pid`), for tracing an event through the pipeline.
+public struct EnrichedByStep: EnrichmentStep {
+    public let name = "enriched-by"
+    let instance: String
+    public init(instance: String = InstanceIdentity.instance) { self.instance = instance }
+    public func apply(to event: inout Event) {
+        event.enriched.enrichedBy = instance
+    }
+}

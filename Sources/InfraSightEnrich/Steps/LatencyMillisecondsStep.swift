@@ -1,0 +1,10 @@
+import InfraSightCore
+
+/// Adds `latency_ms`: the syscall latency in milliseconds.
+public struct LatencyMillisecondsStep: EnrichmentStep {
+    public let name = "latency-ms"
+    public init() {}
+    public func apply(to event: inout Event) {
+        event.enriched.latencyMs = LatencyUnits.milliseconds(fromNanos: event.latencyNs)
+    }
+}

@@ -1,0 +1,10 @@
+import InfraSightCore
+
+/// Adds `time_iso8601`: the event time as ISO 8601 UTC with nanoseconds.
+public struct TimeISO8601Step: EnrichmentStep {
+    public let name = "time-iso8601"
+    public init() {}
+    public func apply(to event: inout Event) {
+        event.enriched.timeIso8601 = ISO8601Nanos.format(epochNanos: event.timeNs)
+    }
+}

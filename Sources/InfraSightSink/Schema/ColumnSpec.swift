@@ -1,0 +1,23 @@
+import InfraSightClickHouse
+import InfraSightCore
+
+/// One column of an event table: its name, its type per flavor, and how an event writes its value in
+/// RowBinary. DDL and row encoding both come from this single definition, so they cannot drift.
+public struct ColumnSpec: Sendable {
+    public let name: String
+    public let legacyType: String
+    public let modernType: String
+    public let encode: @Sendable (inout RowBinaryWriter, Event, SchemaFlavor) -> Void
+
+    public init(_ name: String, _ legacyType: String, modern: String? = nil,
+                encode: @escaping @Sendable (inout RowBinaryWriter, Event, SchemaFlavor) -> Void) {
+        self.name = name
+        self.legacyType = legacyType
+        self.modernType = modern ?? legacyType
+        self.encode = encode
+    }
+
+    public func type(for flavor: SchemaFlavor) -> String {
+        flavor == .legacy ? legacyType : modernType
+    }
+}

@@ -1,0 +1,39 @@
+import InfraSightClickHouse
+import InfraSightCore
+
+/// The columns every event table shares, with the same names and types everywhere.
+public enum CommonColumns {
+    public static let leading: [ColumnSpec] = [
+        ColumnSpec("event_id", "String") { w, e, _ in w.string(e.eventID) },
+        ColumnSpec("time", "DateTime", modern: "DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1))") { w, e, flavor in
+            if flavor == .legacy {
+                w.dateTime(epochSeconds: UInt32(truncatingIfNeeded: e.timeNs / 1_000_000_000))
+            } else {
+                w.dateTime64(epochNanos: Int64(clamping: e.timeNs))
+            }
+        },
+        ColumnSpec("time_ns", "UInt64") { w, e, _ in w.uint64(e.timeNs) },
+        ColumnSpec("host", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.host) },
+        ColumnSpec("probe", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.probe) },
+        ColumnSpec("pid", "UInt32") { w, e, _ in w.uint32(e.pid) },
+        ColumnSpec("tid", "UInt32") { w, e, _ in w.uint32(e.tid) },
+        ColumnSpec("ppid", "UInt32") { w, e, _ in w.uint32(e.ppid) },
+        ColumnSpec("uid", "UInt32") { w, e, _ in w.uint32(e.uid) },
+        ColumnSpec("user", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.user) },
+        ColumnSpec("gid", "UInt32") { w, e, _ in w.uint32(e.gid) },
+        ColumnSpec("comm", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.comm) },
+    ]
+
+    public static let trailing: [ColumnSpec] = [
+        ColumnSpec("ret", "Int64") { w, e, _ in w.int64(e.ret) },
+        ColumnSpec("errno_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.errnoName) },
+        ColumnSpec("latency_ns", "UInt64") { w, e, _ in w.uint64(e.latencyNs) },
+        ColumnSpec("latency_ms", "Float64") { w, e, _ in w.float64(e.enriched.latencyMs) },
+        ColumnSpec("container_id", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.containerID) },
+        ColumnSpec("container_runtime", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.containerRuntime) },
+        ColumnSpec("cgroup_id", "UInt64") { w, e, _ in w.uint64(e.cgroupID) },
+        ColumnSpec("ktime_ns", "UInt64") { w, e, _ in w.uint64(e.ktimeNs) },
+        ColumnSpec("schema_version", "UInt32") { w, e, _ in w.uint32(e.schemaVersion) },
+        ColumnSpec("enriched_by", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.enrichedBy) },
+    ]
+}

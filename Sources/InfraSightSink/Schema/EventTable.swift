@@ -1,0 +1,50 @@
+import InfraSightClickHouse
+import InfraSightCore
+
+/// A ClickHouse table that stores one kind of event, with its DDL for each flavor and its row encoder.
+///
+/// Tables are ReplacingMergeTree ordered by `(host, time, event_id)`: a re-delivered event has the same
+/// key and collapses on merge, and `SELECT … FINAL` (or the `<table>_dedup` view) gives exact counts
+/// before merges have run. On modern servers inserts also carry an `insert_deduplication_token`.
+public struct EventTable: Sendable {
+    public let name: String
+    public let probes: [Probe]
+    public let columns: [ColumnSpec]
+
+    public init(name: String, probes: [Probe], columns: [ColumnSpec]) {
+        self.name = name
+        self.probes = probes
+        self.columns = columns
+    }
+
+    public func qualifiedName(database: String) -> String { "\(database).\(name)" }
+
+    /// CREATE TABLE for the flavor. `retentionDays` becomes a TTL where the server has TTL.
+    public func createStatement(database: String, flavor: SchemaFlavor, retentionDays: Int) -> String {
+        var cols = columns.map { "    \($0.name) \($0.type(for: flavor))" }
+        cols.append("    ingested_at DateTime DEFAULT now()")
+        var sql = "CREATE TABLE IF NOT EXISTS \(qualifiedName(database: database))\n(\n"
+        sql += cols.joined(separator: ",\n")
+        sql += "\n)\nENGINE = ReplacingMergeTree\nPARTITION BY toYYYYMMDD(time)\nORDER BY (host, time, event_id)"
+        if flavor == .modern {
+            if retentionDays > 0 { sql += "\nTTL toDateTime(time) + INTERVAL \(retentionDays) DAY" }
+            sql += "\nSETTINGS index_granularity = 8192, non_replicated_deduplication_window = 10000"
+        }
+        return sql
+    }
+
+    /// A view that collapses re-delivered rows at query time: exact counts without waiting for merges.
+    public func dedupViewStatement(database: String) -> String {
+        "CREATE VIEW IF NOT EXISTS \(database).\(name)_dedup AS SELECT * FROM \(qualifiedName(database: database)) FINAL"
+    }
+
+    /// `INSERT INTO db.t (c1, c2, …) FORMAT RowBinary`.
+    public func insertStatement(database: String) -> String {
+        "INSERT INTO \(qualifiedName(database: database)) (\(columns.map(\.name).joined(separator: ", "))) FORMAT RowBinary"
+    }
+
+    /// Appends one event as a RowBinary row.
+    public func encode(_ event: Event, flavor: SchemaFlavor, into writer: inout RowBinaryWriter) {
+        for column in columns { column.encode(&writer, event, flavor) }
+    }
+}

@@ -1,0 +1,22 @@
+import InfraSightClickHouse
+import InfraSightKafka
+
+/// Settings of one sink process.
+public struct SinkConfig: Sendable {
+    public var kafka: KafkaClientConfig
+    public var clickhouse: ClickHouseEndpoint
+    public var group: String = "infrasight-sink"
+    public var database: String = "infrasight"
+    /// A batch is inserted when it reaches any of these (ClickHouse's guidance: about one insert per second per table).
+    public var batchMaxRows: Int = 50_000
+    public var batchMaxBytes: Int = 32 << 20
+    public var batchMaxWaitMs: Int = 1000
+    public var statsIntervalSeconds: Double = 10
+    /// Stop retrying an unreachable ClickHouse during shutdown after this long; uncommitted rows are re-read on restart.
+    public var shutdownGraceSeconds: Double = 30
+
+    public init(kafka: KafkaClientConfig, clickhouse: ClickHouseEndpoint) {
+        self.kafka = kafka
+        self.clickhouse = clickhouse
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+import InfraSightClickHouse
+import InfraSightCore
+import InfraSightKafka
+import Logging
+
+/// `infrasight sink`: consumes `infrasight.events.*`, batches rows per table by rows, bytes and time,
+/// inserts them over ClickHouse's HTTP interface in RowBinary, and commits offsets only after
+/// ClickHouse acknowledged the insert (and the dead-letter queue acknowledged any poison message).
+///
+/// While ClickHouse is unreachable it retries with exponential backoff and jitter and stops consuming,
+/// so memory stays bounded by one batch per table. Rows ClickHouse rejects are isolated by splitting
+/// the batch; the rejected row goes to `infrasight.dlq` and the rest land.
+public final class SinkStage: BlockingStage, @unchecked Sendable {
+    public let name = "sink"
+    public let config: SinkConfig
+    public let counters = StageCounters(stage: "sink")
+    let logger: Logger
+
+    private var client: ClickHouseClient!
+    private var flavor: SchemaFlavor = .legacy
+    private var supportsDedupToken = false
+    private var batches: [String: RowBatch] = [:]
+    /// Next offset to commit per partition: everything before it is stored or dead-lettered.
+    private var consumedUpTo: [TopicPartition: Int64] = [:]
+    private var producer: KafkaProducer!
+    private var consumer: KafkaConsumer!
+    private var dlqFailures = 0
+    private var stop = StopFlag()
+    static let deadLetterToken: UInt64 = 1
+
+    public init(config: SinkConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    public func runLoop(stop: StopFlag) throws {
+        self.stop = stop
+        client = try ClickHouseClient(endpoint: config.clickhouse)
+        guard let version = waitForClickHouse() else { return }
+        flavor = SchemaFlavor(version: version)
+        supportsDedupToken = version >= ClickHouseVersion("22.2")!
+        try SchemaManager(client: client, database: config.database).requireCurrent()
+        logger.info("ClickHouse \(version) at \(config.clickhouse.baseURL): \(flavor.rawValue) schema, dedup token \(supportsDedupToken ? "on" : "off (ReplacingMergeTree collapses replays)")")
+
+        producer = try KafkaProducer(config: config.kafka, idempotent: true) { [weak self] report in
+            guard let self, let error = report.error else { return }
+            if report.token == Self.deadLetterToken { self.dlqFailures += 1 }
+            if report.token == Self.deadLetterToken { self.counters.add(.retried, reason: "dlq-delivery") } else { self.counters.add(.dropped, reason: "stats-delivery") }
+            self.logger.error("could not publish to \(report.topic): \(error)")
+        }
+        consumer = try KafkaConsumer(config: config.kafka, groupId: config.group, topics: [TopicNames.enrichedPattern],
+                                     extraOptions: ["max.poll.interval.ms": "600000"])
+        consumer.onRevoke = { [weak self] partitions in
+            guard let self else { return }
+            self.logger.info("partitions revoked: \(partitions.count); inserting and committing first")
+            _ = self.flushAll()
+            for p in partitions { self.consumedUpTo[p] = nil }
+        }
+        consumer.onAssign = { [weak self] partitions in
+            self.map { $0.logger.info("partitions assigned: \(partitions.map { "\($0.topic)[\($0.partition)]" }.joined(separator: " "))") }
+        }
+        let stats = StatsReporter(counters: counters, intervalSeconds: config.statsIntervalSeconds, logger: logger) { [weak self] key, value in
+            try? self?.producer.send(topic: TopicNames.stats, key: key, value: value, token: 0)
+        }
+        logger.info("sink consuming \(TopicNames.enrichedPattern) as group \(config.group) from \(config.kafka.brokers)")
+
+        while !stop.isSet {
+            if let message = try consumer.poll(timeoutMs: 100) {
+                handle(message)
+            }
+            producer.poll(timeoutMs: 0)
+            if shouldFlush() { _ = flushAll() }
+            if stats.dueSoon { updateLag() }
+            stats.tick()
+        }
+        logger.info("sink draining: inserting what is batched and committing")
+        let stored = flushAll()
+        stats.tick(force: true)
+        _ = producer.flush(timeoutMs: 10_000)
+        consumer.close()
+        producer.close()
+        logger.info("sink stopped (\(stored ? "all consumed rows stored and committed" : "uncommitted rows will be re-read on restart"))")
+    }
+
+    func handle(_ message: KafkaMessage) {
+        counters.add(.received)
+        let tp = TopicPartition(topic: message.topic, partition: message.partition)
+        consumedUpTo[tp] = message.offset + 1
+        let event: Event
+        do {
+            event = try EventCodec.decode(message.value)
+        } catch {
+            deadLetter(message.value, reason: "\(error)", topic: message.topic, partition: message.partition, offset: message.offset)
+            return
+        }
+        let table = EventTables.table(for: Probe(rawValue: event.probe)!)
+        batches[table.name, default: RowBatch(table: table)].append(event, flavor: flavor, from: message)
+    }
+
+    func shouldFlush() -> Bool {
+        let now = WallClock.monotonicNanos()
+        for batch in batches.values where !batch.isEmpty {
+            if batch.rows.count >= config.batchMaxRows || batch.byteCount >= config.batchMaxBytes { return true }
+            if now &- batch.openedAtNanos >= UInt64(config.batchMaxWaitMs) * 1_000_000 { return true }
+        }
+        return false
+    }
+
+    /// Inserts every batch, waits for dead letters to be acknowledged, then commits. False when shutdown
+    /// cut the retries short (nothing is committed then).
+    func flushAll() -> Bool {
+        for name in batches.keys.sorted() {
+            guard var batch = batches[name], !batch.isEmpty else { continue }
+            guard insert(batch.rows[...], of: batch) else { return false }
+            batch.reset()
+            batches[name] = batch
+        }
+        if !producer.flush(timeoutMs: 60_000) || dlqFailures > 0 {
+            logger.error("dead-letter queue did not acknowledge every message; not committing (they will be re-read)")
+            dlqFailures = 0
+            return false
+        }
+        guard !consumedUpTo.isEmpty else { return true }
+        var backoff = Backoff()
+        while true {
+            do {
+                try consumer.commit(consumedUpTo)
+                return true
+            } catch {
+                counters.add(.retried, reason: "commit")
+                logger.warning("offset commit failed: \(error); retrying")
+                if stop.isSet && backoff.attempt > 5 { return false }
+                stop.sleep(ms: backoff.nextDelayMs())
+                if stop.isSet && backoff.attempt > 5 { return false }
+            }
+        }
+    }
+
+    /// Inserts rows, retrying transport failures; splits on rejection to isolate bad rows.
+    func insert(_ rows: ArraySlice<RowBatch.Row>, of batch: RowBatch) -> Bool {
+        var backoff = Backoff()
+        let started = Date()
+        let statement = batch.table.insertStatement(database: config.database)
+        while true {
+            var settings: [String: String] = [:]
+            if supportsDedupToken { settings["insert_deduplication_token"] = batch.deduplicationToken(for: rows) }
+            do {
+                try client.insert(statement: statement, body: batch.body(for: rows), settings: settings)
+                counters.add(.inserted, UInt64(rows.count))
+                return true
+            } catch let error as ClickHouseError where error.isRetryable {
+                counters.add(.retried, reason: "clickhouse")
+                let delay = backoff.nextDelayMs()
+                logger.warning("ClickHouse insert of \(rows.count) rows into \(batch.table.name) failed: \(error). Retrying in \(Int(delay)) ms; consumption paused until it succeeds")
+                if stop.isSet && Date().timeIntervalSince(started) > config.shutdownGraceSeconds {
+                    logger.error("giving up at shutdown after \(Int(config.shutdownGraceSeconds)) s: offsets not committed, rows will be re-read")
+                    return false
+                }
+                stop.sleep(ms: delay)
+                if stop.isSet { backoff = Backoff(initialMs: 500, maxMs: 2000) }
+            } catch {
+                if rows.count == 1, let row = rows.first {
+                    deadLetter(row.payload, reason: "ClickHouse rejected the row: \(error)", topic: row.topic,
+                               partition: row.partition, offset: row.offset)
+                    return true
+                }
+                logger.warning("ClickHouse rejected a batch of \(rows.count) rows (\(error)); splitting it to isolate the bad rows")
+                let mid = rows.startIndex + rows.count / 2
+                return insert(rows[rows.startIndex..<mid], of: batch) && insert(rows[mid..<rows.endIndex], of: batch)
+            }
+        }
+    }
+
+    func deadLetter(_ payload: [UInt8], reason: String, topic: String, partition: Int32, offset: Int64) {
+        logger.warning("dead-lettering \(topic)[\(partition)]@\(offset): \(reason)")
+        let letter = DeadLetter(stage: name, reason: reason, sourceTopic: topic, sourcePartition: partition,
+                                sourceOffset: offset, payload: payload)
+        do {
+            try producer.send(topic: TopicNames.deadLetter, key: Array(topic.utf8), value: letter.encoded(), token: Self.deadLetterToken)
+            counters.add(.deadLettered, reason: reason.hasPrefix("ClickHouse") ? "rejected" : "malformed")
+        } catch {
+            dlqFailures += 1
+            logger.error("could not enqueue dead letter: \(error)")
+        }
+    }
+
+    func updateLag() {
+        var total: Int64 = 0
+        for (tp, lag) in consumer.lag() {
+            counters.set("lag{\(tp.topic)/\(tp.partition)}", UInt64(max(lag, 0)))
+            total += max(lag, 0)
+        }
+        counters.set("lag", UInt64(total))
+    }
+
+    /// Waits for ClickHouse with backoff; nil when asked to stop first.
+    func waitForClickHouse() -> ClickHouseVersion? {
+        var backoff = Backoff()
+        while !stop.isSet {
+            do {
+                return try client.serverVersion()
+            } catch {
+                let delay = backoff.nextDelayMs()
+                logger.warning("ClickHouse at \(config.clickhouse.baseURL) unreachable: \(error). Retrying in \(Int(delay)) ms")
+                stop.sleep(ms: delay)
+            }
+        }
+        return nil
+    }
+}
