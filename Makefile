@@ -1,0 +1,47 @@
+# InfraSight build entry points. `make demo` is the main job, `make test` runs every test.
+# Both install what they need first (scripts/deps.sh, idempotent, as root).
+SHELL := /bin/bash
+ROOT := $(abspath .)
+export PKG_CONFIG_PATH := $(ROOT)/.deps/librdkafka/lib/pkgconfig
+SWIFT ?= swift
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: all deps bpf build release test demo stack-down catalog clean
+
+all: build
+
+## deps: Debian packages, librdkafka 2.8 (.deps/librdkafka), tansu broker, Python test tooling
+deps:
+	@bash scripts/deps.sh
+
+## bpf: vmlinux.h from the running kernel's BTF, then the CO-RE BPF objects (bpf/build/*.bpf.o)
+bpf:
+	@$(MAKE) --no-print-directory -C bpf
+
+## build: debug build of the infrasight executable and the BPF objects
+build: bpf
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product infrasight
+
+## release: optimised build used by the demo stack
+release: bpf
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --product infrasight
+
+## test: every unit and integration test (needs root for BPF; starts its own broker and ClickHouse)
+test: deps bpf
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --build-tests
+	INFRASIGHT_BPF_DIR=$(ROOT)/bpf/build $(SWIFT) test $(SWIFT_BUILD_FLAGS) --skip-build 2>&1 | tee $(ROOT)/.build/test-output.txt; exit $${PIPESTATUS[0]}
+
+## demo: the local pipeline (broker, ClickHouse, agent, 2 enrich workers, sink) showing live events
+demo: deps release
+	@bash scripts/demo.sh
+
+## stack-down: stop a demo stack left running in the background
+stack-down:
+	@bash scripts/demo.sh down
+
+## catalog: regenerate topics/catalog.json from the code
+catalog: build
+	$(ROOT)/.build/debug/infrasight topics catalog > topics/catalog.json
+
+clean:
+	rm -rf .build bpf/build

@@ -1,0 +1,22 @@
+import InfraSightCore
+import InfraSightKafka
+
+/// Settings of one agent process.
+public struct AgentConfig: Sendable {
+    public var kafka: KafkaClientConfig
+    public var probes: [Probe] = Probe.allCases
+    /// Folder holding `<probe>.bpf.o`; nil searches the usual places (`BPFObjectLocator`).
+    public var bpfDirectory: String?
+    public var ringBufferBytes: Int = 8 << 20
+    /// How often the ring buffer is drained (wake-ups are batched in the kernel, so user space polls).
+    public var pollIntervalMicros: UInt32 = 2000
+    /// Extra process ids to exclude in the kernel (the agent always excludes itself).
+    public var excludedPids: [UInt32] = []
+    public var passwdPath: String = "/etc/passwd"
+    public var nodeName: String? = nil
+    public var statsIntervalSeconds: Double = 10
+    /// How long shutdown waits for the broker to acknowledge what is queued.
+    public var shutdownFlushSeconds: Double = 30
+
+    public init(kafka: KafkaClientConfig) { self.kafka = kafka }
+}

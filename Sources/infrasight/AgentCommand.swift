@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import InfraSightAgent
+import InfraSightCore
+
+/// `infrasight agent`: capture syscalls with eBPF and publish them to Kafka.
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent", abstract: "Capture syscalls with eBPF and publish them to infrasight.raw.<probe>.")
+
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "Comma-separated probes to attach (env INFRASIGHT_PROBES). Known: \(Probe.allCases.map(\.rawValue).joined(separator: ",")).")
+    var probes: String?
+
+    @Option(name: .long, help: "Folder with the compiled BPF objects (env INFRASIGHT_BPF_DIR; default: searched).")
+    var bpfDir: String?
+
+    @Option(name: .long, help: "Ring buffer size in MiB (power of two).")
+    var ringBufferMb: Int = 8
+
+    @Option(name: .long, help: "Extra pid to exclude in the kernel, repeatable (the agent always excludes itself).")
+    var excludePid: [UInt32] = []
+
+    @Option(name: .long, help: "passwd file for uid → user name (for a containerised agent: /host/etc/passwd).")
+    var passwd: String = "/etc/passwd"
+
+    @Option(name: .long, help: "Node name to stamp on events (env INFRASIGHT_NODE_NAME, NODE_NAME; default: hostname).")
+    var nodeName: String?
+
+    func run() async throws {
+        LogSetup.bootstrap(level: common.logLevel)
+        let logger = LogSetup.logger("agent")
+        var config = AgentConfig(kafka: try kafka.clientConfig(clientId: "infrasight-agent"))
+        let env = ProcessInfo.processInfo.environment
+        if let list = probes ?? env["INFRASIGHT_PROBES"] {
+            config.probes = try list.split(separator: ",").map {
+                guard let p = Probe(rawValue: $0.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("unknown probe \"\($0)\"; known: \(Probe.allCases.map(\.rawValue).joined(separator: ","))")
+                }
+                return p
+            }
+        }
+        guard ringBufferMb > 0, ringBufferMb & (ringBufferMb - 1) == 0 else {
+            throw ValidationError("--ring-buffer-mb must be a power of two")
+        }
+        config.bpfDirectory = bpfDir ?? env["INFRASIGHT_BPF_DIR"]
+        config.ringBufferBytes = ringBufferMb << 20
+        config.excludedPids = excludePid
+        config.passwdPath = passwd
+        config.nodeName = nodeName
+        config.statsIntervalSeconds = common.statsInterval
+        try await StageRunner.run(AgentStage(config: config, logger: logger), logger: logger)
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `infrasight` executable: every stage and tool of the pipeline as one subcommand.
+@main
+struct InfraSightCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infrasight",
+        abstract: "eBPF syscall telemetry: kernel → Kafka → enrichment → ClickHouse.",
+        subcommands: [AgentCommand.self, EnrichCommand.self, SinkCommand.self,
+                      TopicsCommand.self, SchemaCommand.self, WatchCommand.self])
+}
