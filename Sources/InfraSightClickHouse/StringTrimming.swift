@@ -1,0 +1,10 @@
+extension StringProtocol {
+    /// The string without leading and trailing spaces, tabs, CR and LF (no Foundation needed).
+    func trimmedWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[first...last])
+    }
+}
