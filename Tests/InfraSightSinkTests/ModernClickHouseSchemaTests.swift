@@ -1,0 +1,81 @@
+import InfraSightClickHouse
+import InfraSightKafka
+import InfraSightCore
+@testable import InfraSightSink
+import InfraSightTestSupport
+import XCTest
+
+/// The modern DDL and the exact RowBinary bytes the sink POSTs, run against a current ClickHouse
+/// (26.x, in process through chDB).
+final class ModernClickHouseSchemaTests: XCTestCase {
+    func ddl() -> [String] {
+        ["CREATE DATABASE IF NOT EXISTS infrasight"] +
+            SchemaMigrations.all.flatMap { $0.statements("infrasight", .modern, 30) }
+    }
+
+    func body(_ events: [Event]) -> [UInt8] {
+        var batch = RowBatch(table: EventTables.exec)
+        for (i, e) in events.enumerated() {
+            batch.append(e, flavor: .modern, from: KafkaMessageStub.make(offset: Int64(i)))
+        }
+        return batch.writer.bytes
+    }
+
+    var insert: String {
+        let table = EventTables.exec
+        return "INSERT INTO infrasight.exec_events (\(table.columns.map(\.name).joined(separator: ", "))) FROM INFILE '{file:rows}' FORMAT RowBinary"
+    }
+
+    func testModernDDLAndSinkBytesRoundTripOnCurrentClickHouse() throws {
+        let out = try ChDB.run(statements: ddl() + [insert, """
+            SELECT event_id, toString(time), time_ns, host, pid, tid, ppid, uid, user, gid, comm, filename, argv, argv_truncated,
+                   ret, errno_name, latency_ns, latency_ms, container_id, container_runtime, cgroup_id, schema_version,
+                   toTypeName(time), toTypeName(host)
+            FROM infrasight.exec_events ORDER BY time FORMAT JSONEachRow
+            """], files: ["rows": body(SampleEvents.all)])
+        let rows = try out.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(rows.count, SampleEvents.all.count, out)
+        for (row, e) in zip(rows, SampleEvents.all) {
+            XCTAssertEqual(row["event_id"] as? String, e.eventID)
+            XCTAssertEqual("\(row["time_ns"]!)", "\(e.timeNs)")
+            let seconds = e.timeNs / 1_000_000_000, nanos = e.timeNs % 1_000_000_000
+            XCTAssertTrue((row["toString(time)"] as? String ?? "").hasSuffix(String(format: ".%09llu", nanos)), "\(row)")
+            _ = seconds
+            XCTAssertEqual(row["host"] as? String, e.host)
+            XCTAssertEqual(row["user"] as? String, e.user)
+            XCTAssertEqual(row["comm"] as? String, e.comm)
+            XCTAssertEqual(row["filename"] as? String, e.exec.filename)
+            XCTAssertEqual(row["argv"] as? [String], e.exec.argv)
+            XCTAssertEqual("\(row["ret"]!)", "\(e.ret)")
+            XCTAssertEqual(row["errno_name"] as? String, e.enriched.errnoName)
+            XCTAssertEqual("\(row["cgroup_id"]!)", "\(e.cgroupID)")
+            XCTAssertEqual(row["container_id"] as? String, e.containerID)
+            XCTAssertEqual((row["latency_ms"] as? NSNumber)?.doubleValue ?? -1, e.enriched.latencyMs, accuracy: 1e-9)
+            XCTAssertEqual(row["toTypeName(time)"] as? String, "DateTime64(9, 'UTC')")
+            XCTAssertEqual(row["toTypeName(host)"] as? String, "LowCardinality(String)")
+        }
+    }
+
+    func testReplayedBatchWithTheSameTokenIsDroppedByTheServer() throws {
+        let b = body(SampleEvents.all)
+        let token = "infrasight.events.execve-0-0-2"
+        let tokenInsert = insert.replacingOccurrences(of: "FORMAT RowBinary", with: "SETTINGS insert_deduplication_token = '\(token)' FORMAT RowBinary")
+        let out = try ChDB.run(statements: ddl() + [tokenInsert, tokenInsert,
+            "SELECT count(), uniqExact(event_id) FROM infrasight.exec_events FORMAT TabSeparated"], files: ["rows": b])
+        XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "3\t3")
+    }
+
+    func testDedupViewCollapsesReplaysWithoutAToken() throws {
+        let out = try ChDB.run(statements: ddl() + [insert, insert,
+            "SELECT count() FROM infrasight.exec_events FORMAT TabSeparated",
+            "SELECT count() FROM infrasight.exec_events_dedup FORMAT TabSeparated"], files: ["rows": body(SampleEvents.all)])
+        XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "3")
+    }
+}
+
+/// Kafka messages for batch tests.
+enum KafkaMessageStub {
+    static func make(offset: Int64) -> KafkaMessage {
+        KafkaMessage(topic: "infrasight.events.execve", partition: 0, offset: offset, key: nil, value: [0], timestampMs: nil)
+    }
+}

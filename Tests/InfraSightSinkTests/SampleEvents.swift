@@ -1,0 +1,43 @@
+import InfraSightCore
+
+/// Events with awkward values for schema and encoding tests.
+enum SampleEvents {
+    static func exec(id: String, timeNs: UInt64, argv: [String], ret: Int64 = 0, errno: String = "") -> Event {
+        var e = Event()
+        e.eventID = id
+        e.schemaVersion = 1
+        e.probe = "execve"
+        e.host = "node-a"
+        e.timeNs = timeNs
+        e.ktimeNs = 123_456_789
+        e.pid = 4242
+        e.tid = 4243
+        e.ppid = 1
+        e.uid = 1000
+        e.user = "alice"
+        e.gid = 100
+        e.comm = "bash"
+        e.cgroupID = 9_876_543_210
+        e.containerID = String(repeating: "ab", count: 32)
+        e.containerRuntime = "containerd"
+        e.ret = ret
+        e.latencyNs = 1_234_567
+        var d = ExecDetail()
+        d.filename = argv.first ?? ""
+        d.argv = argv
+        d.argvTruncated = argv.count > 3
+        e.exec = d
+        e.enriched.latencyMs = 1.234567
+        e.enriched.errnoName = errno
+        e.enriched.enrichedBy = "worker:1"
+        e.enriched.timeIso8601 = "ignored"
+        return e
+    }
+
+    static let all: [Event] = [
+        exec(id: "11111111-1111-8111-8111-111111111111", timeNs: 1_795_000_000_123_456_789, argv: ["/bin/ls", "-la", "/tmp"]),
+        exec(id: "22222222-2222-8222-8222-222222222222", timeNs: 1_795_000_001_000_000_001,
+             argv: ["/nonexistent", "tab\there", "new\nline", "ünïcødé ✓", ""], ret: -2, errno: "ENOENT"),
+        exec(id: "33333333-3333-8333-8333-333333333333", timeNs: 1_795_000_002_999_999_999, argv: []),
+    ]
+}
