@@ -35,12 +35,30 @@ running_pid() {
   local dir=$1 pidfile="$1/clickhouse.pid" pid
   [ -f "$pidfile" ] || return 0
   pid=$(tr -dc '0-9' < "$pidfile" || true)
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
+  if [ -n "$pid" ] && alive "$pid" \
      && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir/config.xml"; then
     echo "$pid"
   else
     rm -f "$pidfile"
   fi
+}
+
+# Alive and not a zombie (a killed server whose parent does not reap it must count as gone).
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local state; state=$(sed -e 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+  [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# Number of sockets listening on TCP port $1 on 127.0.0.1 or any address. ClickHouse binds with SO_REUSEPORT, so a
+# second server on a taken port starts "fine" and shares the traffic: this count is how a conflict is noticed.
+listeners() {
+  local hex; hex=$(printf '%04X' "$1")
+  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p=":$hex" '
+    $4 == "0A" && substr($2, length($2) - 4) == p {
+      a = substr($2, 1, length($2) - 5)
+      if (a ~ /^(0100007F|0+|0+FFFF00000100007F|00000000000000000000000001000000)$/) n++
+    } END { print n + 0 }'
 }
 
 ping_ok() { [ "$(curl -s --max-time 2 "http://127.0.0.1:$1/ping" 2>/dev/null || true)" = "Ok." ]; }
@@ -141,6 +159,12 @@ cmd_start() {
     http=${cur%% *}
   else
     bin=$(find_binary)
+    local port
+    for port in "$http" "$tcp"; do
+      if [ "$(listeners "$port")" != 0 ]; then
+        die "port $port: Address already in use (another process listens on 127.0.0.1:$port); choose other ports"
+      fi
+    done
     mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/log" "$dir/users.d"
     write_config "$dir" "$http" "$tcp"
     # Background child of this (non-interactive) shell: ignores the terminal's SIGINT; `exec` keeps the pid.
@@ -152,7 +176,7 @@ cmd_start() {
   timeout=${CLICKHOUSE_START_TIMEOUT:-60}
   deadline=$(( $(date +%s) + timeout ))
   until ping_ok "$http"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! alive "$pid"; then
       rm -f "$dir/clickhouse.pid"
       die "clickhouse-server exited during startup (dir $dir, http $http)
 $(log_tail "$dir")"
@@ -162,6 +186,13 @@ $(log_tail "$dir")"
 $(log_tail "$dir")"
     fi
     sleep 0.2
+  done
+  local port
+  for port in "$http" "$tcp"; do
+    if [ "$(listeners "$port")" -gt 1 ]; then
+      cmd_stop "$dir" >/dev/null
+      die "port $port: Address already in use (another process listens on it too); stopped this server, choose other ports"
+    fi
   done
   echo "clickhouse-server running pid=$pid http=$http dir=$dir"
 }
@@ -175,13 +206,13 @@ cmd_stop() {
   if [ -z "$pid" ]; then echo "clickhouse-server not running"; return 0; fi
   kill -TERM "$pid" 2>/dev/null || true
   for i in $(seq 1 150); do   # 15 s grace
-    kill -0 "$pid" 2>/dev/null || break
+    alive "$pid" || break
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     echo "clickhouse-server.sh: pid $pid ignored SIGTERM for 15s; sending SIGKILL" >&2
     kill -KILL "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for i in $(seq 1 50); do alive "$pid" || break; sleep 0.1; done
   fi
   rm -f "$dir/clickhouse.pid"
   echo "clickhouse-server stopped (pid $pid)"

@@ -254,7 +254,22 @@ final class ClickHouseServerTests: XCTestCase {
 
         // Graceful stop + start through the script, and `start` on a running server is a no-op.
         try server.restart()
-        try server.restart()
+        let running = try XCTUnwrap(server.pid)
+        let again = Process()
+        again.executableURL = URL(fileURLWithPath: "/bin/bash")
+        again.arguments = [ClickHouseServer.script, "start", server.directory, String(server.httpPort), String(server.tcpPort)]
+        try again.run()
+        again.waitUntilExit()
+        XCTAssertEqual(again.terminationStatus, 0)
+        XCTAssertEqual(server.pid, running)
         XCTAssertEqual(try server.query("SELECT count() FROM durable"), "2000\n")
+    }
+
+    func testMissingServerBinaryIsAnErrorNotASkip() throws {
+        setenv("CLICKHOUSE_SERVER_BIN", "/nonexistent/clickhouse-server", 1)
+        defer { unsetenv("CLICKHOUSE_SERVER_BIN") }
+        XCTAssertThrowsError(try ClickHouseServer.start()) { error in
+            XCTAssertTrue("\(error)".contains("make deps"), "\(error)")
+        }
     }
 }
