@@ -1,0 +1,262 @@
+import CRdKafka
+import Logging
+
+/// A consumer-group member (librdkafka high-level consumer) with manual, synchronous offset commits.
+///
+/// Not thread-safe: use one instance from one thread. `onAssign`/`onRevoke` run inside `poll()`
+/// (and `close()`) on that thread.
+///
+/// Defaults (overridable through `config.options` / `extraOptions`): `enable.auto.commit=false`,
+/// `enable.auto.offset.store=false`, `auto.offset.reset=earliest`,
+/// `partition.assignment.strategy=cooperative-sticky` (works with tansu 0.6.0: the assignment is computed
+/// client-side, the broker only relays JoinGroup/SyncGroup), `session.timeout.ms=6000`,
+/// `heartbeat.interval.ms=1000`, `max.poll.interval.ms=120000`; with a regex subscription also
+/// `topic.metadata.refresh.interval.ms=30000` so new matching topics are picked up within ~30 s.
+///
+/// Topics starting with `^` are regular expressions (librdkafka semantics), e.g. `^infrasight\.raw\..*`.
+public final class KafkaConsumer {
+    private var rk: OpaquePointer?
+    private let context: ConsumerContext
+    /// The bootstrap brokers, for messages.
+    public let brokers: String
+    public let groupId: String
+    public let topics: [String]
+
+    /// Called from inside `poll()`/`close()` BEFORE partitions are revoked (commit finished work here; under
+    /// cooperative-sticky only the partitions being taken away are listed), and after partitions are assigned
+    /// (the newly added ones). Not called with empty lists.
+    public var onRevoke: (([TopicPartition]) -> Void)? {
+        get { context.onRevoke }
+        set { context.onRevoke = newValue }
+    }
+    public var onAssign: (([TopicPartition]) -> Void)? {
+        get { context.onAssign }
+        set { context.onAssign = newValue }
+    }
+
+    public init(config: KafkaClientConfig, groupId: String, topics: [String],
+                extraOptions: [String: String] = [:]) throws {
+        guard !topics.isEmpty else {
+            throw KafkaError.wrapper("Kafka consumer group \(groupId) on \(config.brokers): no topics to subscribe to")
+        }
+        brokers = config.brokers
+        self.groupId = groupId
+        self.topics = topics
+        context = ConsumerContext(brokers: config.brokers, role: "consumer group \(groupId)")
+        var defaults = [
+            "group.id": groupId,
+            "enable.auto.commit": "false",
+            "enable.auto.offset.store": "false",
+            "auto.offset.reset": "earliest",
+            "partition.assignment.strategy": "cooperative-sticky",
+            "session.timeout.ms": "6000",
+            "heartbeat.interval.ms": "1000",
+            "max.poll.interval.ms": "120000",
+        ]
+        if topics.contains(where: { $0.hasPrefix("^") }) {
+            defaults["topic.metadata.refresh.interval.ms"] = "30000"
+        }
+        let conf = try RdKafkaHandle.makeConf(config, role: "consumer group \(groupId)", defaults: defaults,
+                                              extra: extraOptions, context: context)
+        rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
+            guard let rk, let ctx = RdKafkaContext.from(opaque) as? ConsumerContext else { return }
+            ctx.rebalance(rk, err, partitions)
+        }
+        let handle = try RdKafkaHandle.create(RD_KAFKA_CONSUMER, conf: conf, role: "consumer group \(groupId)",
+                                              brokers: config.brokers)
+        rd_kafka_poll_set_consumer(handle)
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for t in topics { rd_kafka_topic_partition_list_add(list, t, -1) }
+        let err = rd_kafka_subscribe(handle, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            rd_kafka_destroy(handle)
+            throw KafkaError(err, context: "consumer group \(groupId) on \(brokers) cannot subscribe to \(topics)")
+        }
+        rk = handle
+        kafkaLogger.debug("Kafka consumer subscribed", metadata: ["brokers": "\(brokers)", "group": "\(groupId)",
+                                                                  "topics": "\(topics)"])
+    }
+
+    deinit { close() }
+
+    /// Next message, or nil on timeout. Partition EOF and transient errors are logged, not thrown (nil is
+    /// returned for them); fatal errors throw.
+    public func poll(timeoutMs: Int32) throws -> KafkaMessage? {
+        guard let rk else {
+            throw KafkaError.wrapper("poll on closed consumer (group \(groupId), brokers \(brokers))")
+        }
+        if let fatal = context.fatalError { throw fatal }
+        guard let msgPtr = rd_kafka_consumer_poll(rk, timeoutMs) else {
+            if let fatal = context.fatalError { throw fatal }
+            return nil
+        }
+        defer { rd_kafka_message_destroy(msgPtr) }
+        let msg = msgPtr.pointee
+        let topic = msg.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        if msg.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            if msg.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                kafkaLogger.debug("end of partition", metadata: ["topic": "\(topic)", "partition": "\(msg.partition)",
+                                                                 "offset": "\(msg.offset)"])
+                return nil
+            }
+            let detail = String(cString: rd_kafka_message_errstr(msgPtr))
+            let where_ = topic.isEmpty ? "" : " (\(topic)[\(msg.partition)])"
+            let error = KafkaError(msg.err, context: "consumer group \(groupId) on \(brokers)\(where_)", detail: detail)
+            if error.isFatal {
+                let fatal = context.fatalError ?? error
+                throw fatal
+            }
+            if msg.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || msg.err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED {
+                kafkaLogger.error("\(error); create the topic / grant access (subscription stays active)")
+            } else {
+                kafkaLogger.warning("\(error)")
+            }
+            return nil
+        }
+        let value: [UInt8] = msg.payload.map {
+            Array(UnsafeRawBufferPointer(start: $0, count: msg.len))
+        } ?? []
+        let key: [UInt8]? = msg.key.map { Array(UnsafeRawBufferPointer(start: $0, count: msg.key_len)) }
+        var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let ts = rd_kafka_message_timestamp(msgPtr, &tsType)
+        return KafkaMessage(topic: topic, partition: msg.partition, offset: msg.offset, key: key, value: value,
+                            timestampMs: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0 ? nil : ts)
+    }
+
+    /// Synchronous commit of explicit offsets; `offset` is the NEXT offset to read (last processed + 1).
+    /// Throws if the commit request or any partition fails (e.g. partition no longer assigned after a rebalance).
+    public func commit(_ offsets: [TopicPartition: Int64]) throws {
+        guard let rk else {
+            throw KafkaError.wrapper("commit on closed consumer (group \(groupId), brokers \(brokers))")
+        }
+        if offsets.isEmpty { return }
+        let list = PartitionList.make(Array(offsets.keys), offsets: offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_commit(rk, list, 0)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(err, context: "commit of \(offsets.count) offset(s) for group \(groupId) on \(brokers) failed; "
+                             + "uncommitted messages will be re-delivered")
+        }
+        let failed = PartitionList.entries(list).filter { $0.2 != RD_KAFKA_RESP_ERR_NO_ERROR }
+        if let (tp, _, perr) = failed.first {
+            throw KafkaError(perr, context: "commit for \(tp) (and \(failed.count - 1) more) in group \(groupId) on \(brokers) failed; "
+                             + "uncommitted messages will be re-delivered")
+        }
+    }
+
+    /// The partitions currently assigned to this member.
+    public func assignment() -> [TopicPartition] {
+        guard let rk else { return [] }
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(rk, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return PartitionList.partitions(list)
+    }
+
+    /// Per-partition lag for the current assignment: high watermark − committed offset (falling back to the
+    /// consumer's position, then to the low watermark when neither exists yet). The high watermark is the one
+    /// cached from the latest Fetch response (fresh within ~`fetch.wait.max.ms` while assigned), queried from
+    /// the broker only if none is cached. Blocks for the committed-offsets round trip (at most `timeoutMs`);
+    /// partitions whose watermarks cannot be read are left out.
+    public func lag(timeoutMs: Int32 = 5_000) -> [TopicPartition: Int64] {
+        guard let rk else { return [:] }
+        let assigned = assignment()
+        if assigned.isEmpty { return [:] }
+        let committedList = PartitionList.make(assigned)
+        defer { rd_kafka_topic_partition_list_destroy(committedList) }
+        var committed: [TopicPartition: Int64] = [:]
+        if rd_kafka_committed(rk, committedList, timeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR {
+            for (tp, off, err) in PartitionList.entries(committedList) where err == RD_KAFKA_RESP_ERR_NO_ERROR && off >= 0 {
+                committed[tp] = off
+            }
+        }
+        let positionList = PartitionList.make(assigned)
+        defer { rd_kafka_topic_partition_list_destroy(positionList) }
+        var position: [TopicPartition: Int64] = [:]
+        if rd_kafka_position(rk, positionList) == RD_KAFKA_RESP_ERR_NO_ERROR {
+            for (tp, off, err) in PartitionList.entries(positionList) where err == RD_KAFKA_RESP_ERR_NO_ERROR && off >= 0 {
+                position[tp] = off
+            }
+        }
+        var result: [TopicPartition: Int64] = [:]
+        for tp in assigned {
+            // Prefer the watermarks the fetcher caches from Fetch responses (no round trip, and correct on
+            // tansu 0.6.0, whose ListOffsets(latest) answers "base offset of the last batch + 1" instead of
+            // the high watermark). Ask the broker only when nothing has been fetched yet.
+            var low: Int64 = -1, high: Int64 = -1
+            var err = rd_kafka_get_watermark_offsets(rk, tp.topic, tp.partition, &low, &high)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR || high < 0 || low < 0 {
+                err = rd_kafka_query_watermark_offsets(rk, tp.topic, tp.partition, &low, &high, timeoutMs)
+            }
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                kafkaLogger.warning("cannot read watermarks of \(tp) from \(brokers): \(String(cString: rd_kafka_err2str(err)))")
+                continue
+            }
+            let base = committed[tp] ?? position[tp] ?? low
+            result[tp] = max(0, high - base)
+        }
+        return result
+    }
+
+    /// The fatal error the consumer hit, if any.
+    public var fatalError: KafkaError? { context.fatalError }
+
+    /// Leaves the group (the final `onRevoke` runs inside, so the caller can commit) and destroys the handle.
+    /// Idempotent.
+    public func close() {
+        guard let handle = rk else { return }
+        let err = rd_kafka_consumer_close(handle)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            kafkaLogger.warning("closing consumer group \(groupId) on \(brokers): \(String(cString: rd_kafka_err2str(err)))")
+        }
+        rk = nil
+        rd_kafka_destroy(handle)
+    }
+}
+
+/// Consumer state reachable from the rebalance callback.
+final class ConsumerContext: RdKafkaContext {
+    var onAssign: (([TopicPartition]) -> Void)?
+    var onRevoke: (([TopicPartition]) -> Void)?
+
+    func rebalance(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t,
+                   _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        let tps = PartitionList.partitions(partitions)
+        switch err {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            if cooperative {
+                if let e = rd_kafka_incremental_assign(rk, partitions) { logAndDestroy(e, "incremental assign") }
+            } else {
+                let r = rd_kafka_assign(rk, partitions)
+                if r != RD_KAFKA_RESP_ERR_NO_ERROR { kafkaLogger.error("\(role) on \(brokers): assign failed: \(String(cString: rd_kafka_err2str(r)))") }
+            }
+            kafkaLogger.info("partitions assigned", metadata: ["group": "\(role)", "partitions": "\(tps)"])
+            if !tps.isEmpty { onAssign?(tps) }
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            if rd_kafka_assignment_lost(rk) != 0 {
+                kafkaLogger.warning("\(role) on \(brokers): assignment lost (session timed out?); commits for \(tps) will fail and their uncommitted messages will be re-delivered to another member")
+            }
+            kafkaLogger.info("partitions revoked", metadata: ["group": "\(role)", "partitions": "\(tps)"])
+            if !tps.isEmpty { onRevoke?(tps) }
+            if cooperative {
+                if let e = rd_kafka_incremental_unassign(rk, partitions) { logAndDestroy(e, "incremental unassign") }
+            } else {
+                _ = rd_kafka_assign(rk, nil)
+            }
+        default:
+            kafkaLogger.error("\(role) on \(brokers): rebalance error \(String(cString: rd_kafka_err2name(err))): \(String(cString: rd_kafka_err2str(err)))")
+            if cooperative {
+                if let e = rd_kafka_incremental_unassign(rk, partitions) { logAndDestroy(e, "incremental unassign") }
+            } else {
+                _ = rd_kafka_assign(rk, nil)
+            }
+        }
+    }
+
+    private func logAndDestroy(_ error: OpaquePointer, _ what: String) {
+        kafkaLogger.error("\(role) on \(brokers): \(what) failed: \(KafkaError(error))")
+        rd_kafka_error_destroy(error)
+    }
+}

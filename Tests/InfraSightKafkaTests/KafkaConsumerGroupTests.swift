@@ -1,0 +1,99 @@
+import Foundation
+import InfraSightKafka
+import InfraSightTestSupport
+import XCTest
+
+final class KafkaConsumerGroupTests: KafkaBrokerTestCase {
+    /// Explicit commit() and a commit from onRevoke during close() both stick: a new member of the group
+    /// only gets what was produced afterwards.
+    func testCommitThenRejoinHasNoRedelivery() throws {
+        try broker.createTopic("commits", partitions: 2)
+        try produce("commits", (0..<20).map { "a\($0)" })
+
+        let first = try KafkaConsumer(config: clientConfig, groupId: "commit-group", topics: ["commits"])
+        var processed: [TopicPartition: Int64] = [:]
+        var revoked: [[TopicPartition]] = []
+        first.onRevoke = { [unowned first] partitions in
+            revoked.append(partitions)
+            let mine = processed.filter { partitions.contains($0.key) }
+            do { try first.commit(mine) } catch { XCTFail("commit in onRevoke: \(error)") }
+        }
+        let batch1 = try consume(first) { $0.count >= 20 }
+        XCTAssertEqual(batch1.count, 20)
+        for m in batch1 { processed[m.topicPartition] = max(processed[m.topicPartition] ?? 0, m.offset + 1) }
+        try first.commit(processed)
+        XCTAssertEqual(first.lag().values.reduce(0, +), 0, "lag after commit: \(first.lag())")
+        XCTAssertEqual(Set(first.lag().keys), Set(first.assignment()))
+
+        // More messages, processed but committed only from onRevoke when leaving the group.
+        try produce("commits", (0..<5).map { "b\($0)" })
+        // The cached high watermark follows within a fetch round (fetch.wait.max.ms), so allow a moment.
+        let lagDeadline = Date().addingTimeInterval(5)
+        while first.lag().values.reduce(0, +) != 5 && Date() < lagDeadline { usleep(100_000) }
+        XCTAssertEqual(first.lag().values.reduce(0, +), 5, "lag: \(first.lag())")
+        let batch2 = try consume(first) { $0.count >= 5 }
+        XCTAssertEqual(batch2.map { text($0.value)! }.sorted(), (0..<5).map { "b\($0)" })
+        for m in batch2 { processed[m.topicPartition] = max(processed[m.topicPartition] ?? 0, m.offset + 1) }
+        first.close()
+        XCTAssertEqual(Set(revoked.flatMap { $0 }), Set(processed.keys), "onRevoke ran in close()")
+
+        try produce("commits", (0..<3).map { "c\($0)" })
+        let second = try KafkaConsumer(config: clientConfig, groupId: "commit-group", topics: ["commits"])
+        let got = try consume(second, timeout: 20) { $0.count >= 3 }
+        let extra = try consume(second, timeout: 2) { _ in false }
+        XCTAssertEqual((got + extra).map { text($0.value)! }.sorted(), ["c0", "c1", "c2"])
+        second.close()
+    }
+
+    /// Two members of one group on a 4-partition topic split it (cooperative-sticky against tansu).
+    func testTwoConsumersSplitPartitions() throws {
+        try broker.createTopic("split", partitions: 4)
+        let all = Set((0..<4).map { TopicPartition(topic: "split", partition: Int32($0)) })
+        let c1 = try KafkaConsumer(config: clientConfig, groupId: "split-group", topics: ["split"])
+        var assigned1: [TopicPartition] = []
+        c1.onAssign = { assigned1 += $0 }
+        let deadline1 = Date().addingTimeInterval(30)
+        while c1.assignment().isEmpty && Date() < deadline1 { _ = try c1.poll(timeoutMs: 100) }
+        XCTAssertEqual(Set(c1.assignment()), all, "a lone member owns every partition")
+        XCTAssertEqual(Set(assigned1), all)
+
+        let c2 = try KafkaConsumer(config: clientConfig, groupId: "split-group", topics: ["split"])
+        var revoked1: [TopicPartition] = []
+        c1.onRevoke = { revoked1 += $0 }
+        let deadline = Date().addingTimeInterval(45)
+        var a1: Set<TopicPartition> = [], a2: Set<TopicPartition> = []
+        while Date() < deadline {
+            _ = try c1.poll(timeoutMs: 100)
+            _ = try c2.poll(timeoutMs: 100)
+            a1 = Set(c1.assignment()); a2 = Set(c2.assignment())
+            if !a1.isEmpty && !a2.isEmpty && a1.union(a2) == all && a1.isDisjoint(with: a2) { break }
+        }
+        XCTAssertFalse(a1.isEmpty, "c1 has partitions")
+        XCTAssertFalse(a2.isEmpty, "c2 has partitions")
+        XCTAssertEqual(a1.union(a2), all)
+        XCTAssertTrue(a1.isDisjoint(with: a2))
+        XCTAssertEqual(Set(revoked1), a2, "c1 was told (onRevoke) which partitions moved")
+        c2.close()
+        c1.close()
+    }
+
+    /// A "^regex" subscription gets messages of every matching topic and none of the others.
+    func testRegexSubscriptionSeesAllMatchingTopics() throws {
+        try broker.createTopic("infrasight.raw.exec", partitions: 2)
+        try broker.createTopic("infrasight.raw.net", partitions: 1)
+        try broker.createTopic("infrasight.enriched", partitions: 1)
+        try produce("infrasight.raw.exec", ["e0", "e1", "e2"])
+        try produce("infrasight.raw.net", ["n0", "n1"])
+        try produce("infrasight.enriched", ["x0"])
+
+        let consumer = try KafkaConsumer(config: clientConfig, groupId: "regex-group",
+                                         topics: ["^infrasight\\.raw\\..*"])
+        let got = try consume(consumer) { $0.count >= 5 }
+        let extra = try consume(consumer, timeout: 1.5) { _ in false }
+        let seen = (got + extra).map { "\($0.topic):\(text($0.value)!)" }.sorted()
+        XCTAssertEqual(seen, ["infrasight.raw.exec:e0", "infrasight.raw.exec:e1", "infrasight.raw.exec:e2",
+                              "infrasight.raw.net:n0", "infrasight.raw.net:n1"])
+        XCTAssertEqual(Set(consumer.assignment().map(\.topic)), ["infrasight.raw.exec", "infrasight.raw.net"])
+        consumer.close()
+    }
+}
