@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
     ],
     targets: [
         // MARK: C shims (module maps only; C code lives in bpf/)
@@ -68,11 +70,23 @@ let package = Package(
             name: "InfraSightSink",
             dependencies: ["InfraSightCore", "InfraSightKafka", "InfraSightClickHouse",
                            .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "InfraSightObservability",
+            dependencies: [
+                "InfraSightCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .executableTarget(
             name: "infrasight",
             dependencies: [
                 "InfraSightCore", "InfraSightKafka", "InfraSightClickHouse",
-                "InfraSightAgent", "InfraSightEnrich", "InfraSightSink",
+                "InfraSightAgent", "InfraSightEnrich", "InfraSightSink", "InfraSightObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,6 +105,9 @@ let package = Package(
         .testTarget(name: "InfraSightEnrichTests", dependencies: ["InfraSightEnrich"]),
         .testTarget(name: "InfraSightSinkTests",
                     dependencies: ["InfraSightSink", "InfraSightTestSupport"]),
+        .testTarget(name: "InfraSightObservabilityTests",
+                    dependencies: ["InfraSightObservability", "InfraSightCore"]),
+        .testTarget(name: "InfraSightDeploymentTests", dependencies: ["InfraSightTestSupport"]),
         .testTarget(name: "InfraSightIntegrationTests",
                     dependencies: ["InfraSightCore", "InfraSightKafka", "InfraSightClickHouse",
                                    "InfraSightTestSupport"]),

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The local InfraSight pipeline on one machine: a Kafka-protocol broker (tansu) and ClickHouse on loopback,
+# then the agent, two enrich workers and the sink, with every byte of state under one folder.
+#
+#   scripts/demo.sh          start (or reuse) everything, show events live from ClickHouse; Ctrl-C stops it all
+#   scripts/demo.sh up       start (or reuse) everything in the background and return
+#   scripts/demo.sh status   what is running
+#   scripts/demo.sh down     stop everything
+#
+# Environment: INFRASIGHT_DEMO_DIR (default ./var/demo), INFRASIGHT_DEMO_BROKER_PORT (19092),
+# INFRASIGHT_DEMO_CLICKHOUSE_HTTP_PORT (18123), INFRASIGHT_DEMO_CLICKHOUSE_TCP_PORT (19000), INFRASIGHT_BIN.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DIR="${INFRASIGHT_DEMO_DIR:-$ROOT/var/demo}"
+BROKER_PORT="${INFRASIGHT_DEMO_BROKER_PORT:-19092}"
+CH_HTTP="${INFRASIGHT_DEMO_CLICKHOUSE_HTTP_PORT:-18123}"
+CH_TCP="${INFRASIGHT_DEMO_CLICKHOUSE_TCP_PORT:-19000}"
+BIN="${INFRASIGHT_BIN:-$ROOT/.build/release/infrasight}"
+TANSU="$ROOT/.deps/bin/tansu"
+export INFRASIGHT_BROKERS="127.0.0.1:$BROKER_PORT"
+export INFRASIGHT_CLICKHOUSE_URL="http://127.0.0.1:$CH_HTTP"
+export INFRASIGHT_BPF_DIR="${INFRASIGHT_BPF_DIR:-$ROOT/bpf/build}"
+STAGES=(sink enrich-1 enrich-2 agent)
+
+say() { printf '\033[1m[demo]\033[0m %s\n' "$*"; }
+die() { printf '\033[1m[demo]\033[0m %s\n' "$*" >&2; exit 1; }
+alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+pid_of() { [ -f "$DIR/run/$1.pid" ] && cat "$DIR/run/$1.pid" || true; }
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+start_broker() {
+  local pid; pid=$(pid_of broker)
+  if alive "$pid"; then say "broker already running (pid $pid) on 127.0.0.1:$BROKER_PORT"; return; fi
+  listening "$BROKER_PORT" && die "port $BROKER_PORT is taken by something else; set INFRASIGHT_DEMO_BROKER_PORT"
+  [ -x "$TANSU" ] || die "tansu not found at $TANSU: run \`make deps\`"
+  say "starting broker (tansu) on 127.0.0.1:$BROKER_PORT"
+  nohup "$TANSU" broker --listener-url "tcp://127.0.0.1:$BROKER_PORT" \
+    --advertised-listener-url "tcp://127.0.0.1:$BROKER_PORT" > "$DIR/logs/broker.log" 2>&1 &
+  echo $! > "$DIR/run/broker.pid"
+  for _ in $(seq 1 100); do listening "$BROKER_PORT" && return; sleep 0.1; done
+  die "broker did not start; see $DIR/logs/broker.log"
+}
+
+start_stage() {
+  local name=$1; shift
+  local pid; pid=$(pid_of "$name")
+  if alive "$pid"; then say "$name already running (pid $pid)"; return; fi
+  say "starting $name: infrasight $*"
+  nohup "$BIN" "$@" > "$DIR/logs/$name.log" 2>&1 &
+  echo $! > "$DIR/run/$name.pid"
+}
+
+up() {
+  [ -x "$BIN" ] || die "$BIN not built: run \`make release\` (or \`make demo\`, which builds first)"
+  [ "$(id -u)" = 0 ] || die "the agent loads eBPF programs: run as root"
+  mkdir -p "$DIR/logs" "$DIR/run"
+  start_broker
+  say "starting ClickHouse on 127.0.0.1:$CH_HTTP (data in $DIR/clickhouse)"
+  bash "$ROOT/scripts/clickhouse-server.sh" start "$DIR/clickhouse" "$CH_HTTP" "$CH_TCP"
+  say "creating topics (idempotent)"
+  "$BIN" topics create --partitions 4 | sed 's/^/         /'
+  say "applying the ClickHouse schema (idempotent)"
+  "$BIN" schema apply | sed 's/^/         /'
+  start_stage sink sink
+  start_stage enrich-1 enrich
+  start_stage enrich-2 enrich
+  start_stage agent agent
+  for _ in $(seq 1 60); do
+    grep -q "probe attached" "$DIR/logs/agent.log" 2>/dev/null && break
+    alive "$(pid_of agent)" || die "agent exited: $(tail -n 5 "$DIR/logs/agent.log")"
+    sleep 0.5
+  done
+  say "agent: $(grep -o 'execve probe attached via [^(]*' "$DIR/logs/agent.log" | head -1)"
+  say "logs in $DIR/logs; stop with: scripts/demo.sh down"
+}
+
+down() {
+  for name in agent enrich-1 enrich-2 sink; do
+    local pid; pid=$(pid_of "$name")
+    if alive "$pid"; then say "stopping $name (pid $pid)"; kill -TERM "$pid"; fi
+  done
+  for name in agent enrich-1 enrich-2 sink; do
+    local pid; pid=$(pid_of "$name")
+    for _ in $(seq 1 150); do alive "$pid" || break; sleep 0.2; done
+    alive "$pid" && kill -KILL "$pid"
+    rm -f "$DIR/run/$name.pid"
+  done
+  local pid; pid=$(pid_of broker)
+  if alive "$pid"; then say "stopping broker (pid $pid)"; kill -TERM "$pid"; sleep 0.5; alive "$pid" && kill -KILL "$pid"; fi
+  rm -f "$DIR/run/broker.pid"
+  [ -d "$DIR/clickhouse" ] && { say "stopping ClickHouse"; bash "$ROOT/scripts/clickhouse-server.sh" stop "$DIR/clickhouse" || true; }
+  say "stopped (ClickHouse data kept in $DIR/clickhouse)"
+}
+
+status() {
+  for name in broker "${STAGES[@]}"; do
+    local pid; pid=$(pid_of "$name")
+    if alive "$pid"; then echo "$name: running (pid $pid)"; else echo "$name: stopped"; fi
+  done
+  bash "$ROOT/scripts/clickhouse-server.sh" status "$DIR/clickhouse" || true
+}
+
+case "${1:-run}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  run)
+    up
+    trap 'echo; down; exit 0' INT TERM
+    say "generating a little activity so there is something to see"
+    (sleep 2; ls /etc > /dev/null; cat /etc/hostname > /dev/null; id > /dev/null; uname -a > /dev/null) &
+    say "events as stored in ClickHouse (infrasight.exec_events); Ctrl-C stops everything"
+    "$BIN" watch --limit 20 &
+    wait $! || true
+    ;;
+  *) die "usage: $0 [run|up|down|status]" ;;
+esac
