@@ -1,3 +1,4 @@
+import CLibbpf
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,8 +31,17 @@ public struct BPFError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var description: String {
         var s = "BPF: \(step) failed"
-        if errno != 0 { s += ": \(String(cString: strerror(errno))) (errno \(errno))" }
+        if errno != 0 { s += ": \(Self.message(for: errno)) (errno \(errno))" }
         if !detail.isEmpty { s += "\n" + detail }
         return s
+    }
+
+    /// strerror text, including libbpf's own codes (LIBBPF_ERRNO__*, 4000+).
+    static func message(for errno: Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        if libbpf_strerror(errno, &buffer, buffer.count) == 0 || buffer[0] != 0 {
+            return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        }
+        return String(cString: strerror(errno))
     }
 }

@@ -46,6 +46,6 @@ private let libbpfPrintCallback: libbpf_print_fn_t = { level, format, args in
     guard let format, let args, level != LIBBPF_DEBUG else { return 0 }
     var buffer = [CChar](repeating: 0, count: 2048)
     let n = buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, $0.count, format, args) }
-    LibbpfLog.shared.append(String(cString: buffer))
+    LibbpfLog.shared.append(buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
     return n
 }
