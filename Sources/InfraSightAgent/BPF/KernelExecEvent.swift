@@ -2,7 +2,9 @@
 ///
 /// Strings are decoded as UTF-8 (invalid sequences become U+FFFD). Which memory the strings come
 /// from (the new image after success, the caller's pointers after a failure) is documented in
-/// `bpf/include/infrasight_event.h`.
+/// `bpf/include/infrasight_event.h`. After a successful exec `argv` is the new image's argv, so for
+/// a `#!` script it is the interpreter's (`/bin/sh script args...`). Limits: 64 args, 4096 bytes
+/// (argv[] strings incl. NULs), filename 511 bytes; beyond them values are cut and flagged.
 public struct KernelExecEvent: Sendable, Equatable {
     /// CLOCK_BOOTTIME ns at sys_enter.
     public var bootTimeNs: UInt64
