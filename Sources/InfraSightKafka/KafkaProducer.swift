@@ -13,6 +13,10 @@ import Logging
 /// - `idempotent == false`: `acks=all`, `enable.idempotence=false`, `max.in.flight.requests.per.connection=1`
 ///   (ordering kept across retries), `retries` unlimited — for brokers without InitProducerId.
 /// - `linger.ms=5`, `message.timeout.ms=300000` (after that an undeliverable message is reported failed).
+/// - `allow.auto.create.topics=false` (librdkafka's producer default is true, and tansu honours it by creating
+///   any topic named in a metadata request): sending to a missing topic fails instead — the first message via
+///   its delivery report (`UNKNOWN_TOPIC_OR_PART` after `topic.metadata.propagation.max.ms`, 30 s), later
+///   ones by `send` throwing `_UNKNOWN_TOPIC`. Create topics with `KafkaAdmin.createTopics`.
 public final class KafkaProducer {
     private var rk: OpaquePointer?
     private let context: ProducerContext
@@ -23,7 +27,9 @@ public final class KafkaProducer {
                 onDelivery: @escaping (DeliveryReport) -> Void) throws {
         brokers = config.brokers
         context = ProducerContext(brokers: config.brokers, role: "producer", onDelivery: onDelivery)
-        var defaults = ["linger.ms": "5", "message.timeout.ms": "300000", "acks": "all"]
+        var defaults = ["linger.ms": "5", "message.timeout.ms": "300000", "acks": "all",
+                        // Topics are created explicitly (KafkaAdmin.createTopics); a typo must not create one.
+                        "allow.auto.create.topics": "false"]
         if idempotent {
             defaults["enable.idempotence"] = "true"
         } else {
@@ -103,7 +109,9 @@ public final class KafkaProducer {
                         rd_kafka_poll(rk, 100)
                         continue
                     }
-                    let err = KafkaError(error, context: "cannot enqueue message for topic \(topic) on \(brokers)")
+                    let unknown = code == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || code == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
+                    let err = KafkaError(error, context: "cannot enqueue message for topic \(topic) on \(brokers)"
+                                         + (unknown ? " (topic does not exist; create it with KafkaAdmin.createTopics)" : ""))
                     rd_kafka_error_destroy(error)
                     throw err
                 }
@@ -166,7 +174,16 @@ final class ProducerContext: RdKafkaContext {
         if msg.err != RD_KAFKA_RESP_ERR_NO_ERROR {
             var m = msg
             let detail = String(cString: rd_kafka_message_errstr(&m))
-            error = KafkaError(msg.err, context: "delivery to \(topic) via \(brokers) failed", detail: detail)
+            let advice: String
+            switch msg.err {
+            case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+                advice = " (topic does not exist; create it with KafkaAdmin.createTopics)"
+            case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+                advice = " (not acknowledged within message.timeout.ms; is the broker up and reachable?)"
+            default:
+                advice = ""
+            }
+            error = KafkaError(msg.err, context: "delivery to \(topic) via \(brokers) failed\(advice)", detail: detail)
         }
         onDelivery(DeliveryReport(topic: topic, partition: msg.partition, offset: msg.offset, error: error,
                                   token: UInt64(UInt(bitPattern: msg._private))))

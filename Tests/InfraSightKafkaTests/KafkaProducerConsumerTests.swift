@@ -63,6 +63,55 @@ final class KafkaProducerConsumerTests: KafkaBrokerTestCase {
         producer.close()
     }
 
+    /// A full local queue makes send() block (serving delivery reports) until there is room: nothing is dropped.
+    func testSendBlocksOnFullQueueInsteadOfDropping() throws {
+        try broker.createTopic("backpressure", partitions: 1)
+        var reports: [DeliveryReport] = []
+        let producer = try KafkaProducer(config: clientConfig, extraOptions: ["queue.buffering.max.messages": "10"]) {
+            reports.append($0)
+        }
+        try producer.send(topic: "backpressure", key: nil, value: [0], token: 0)
+        XCTAssertTrue(producer.flush(timeoutMs: 10_000))   // metadata and producer id are in place
+        broker.freeze()
+        let broker = self.broker!
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { broker.thaw() }
+        let start = Date()
+        for i in 1...100 {
+            try producer.send(topic: "backpressure", key: nil, value: Array("m\(i)".utf8), token: UInt64(i))
+        }
+        XCTAssertGreaterThan(Date().timeIntervalSince(start), 1.5, "send blocked while the broker was frozen")
+        XCTAssertTrue(producer.flush(timeoutMs: 30_000))
+        XCTAssertEqual(reports.count, 101)
+        XCTAssertTrue(reports.allSatisfy { $0.succeeded })
+        XCTAssertEqual(reports.map(\.token), (0...100).map { UInt64($0) }, "in order, none lost")
+        producer.close()
+    }
+
+    /// Auto-creation is off: a missing topic is an error (delivery report or thrown), and is not created.
+    func testUnknownTopicIsAnErrorAndNotAutoCreated() throws {
+        var reports: [DeliveryReport] = []
+        let producer = try KafkaProducer(config: clientConfig,
+                                         extraOptions: ["topic.metadata.propagation.max.ms": "1000"]) {
+            reports.append($0)
+        }
+        var thrown: [KafkaError] = []
+        for i in 0..<3 {
+            do { try producer.send(topic: "no.such.topic", key: nil, value: [1], token: UInt64(i)) }
+            catch let e as KafkaError { thrown.append(e) }
+            producer.poll(timeoutMs: 1_500)
+        }
+        XCTAssertTrue(producer.flush(timeoutMs: 10_000))
+        XCTAssertEqual(reports.count + thrown.count, 3)
+        XCTAssertFalse(reports.isEmpty)
+        for r in reports {
+            let e = try XCTUnwrap(r.error)
+            XCTAssertTrue(e.message.contains("createTopics"), "\(e)")
+        }
+        for e in thrown { XCTAssertTrue(e.message.contains("createTopics"), "\(e)") }
+        producer.close()
+        XCTAssertNil(try KafkaAdmin.listTopics(config: clientConfig)["no.such.topic"])
+    }
+
     /// Messages sent while the broker is frozen (SIGSTOP) are delivered, exactly once, after it thaws.
     func testProducerDeliversEverythingAfterBrokerFreeze() throws {
         try broker.createTopic("frozen", partitions: 2)
