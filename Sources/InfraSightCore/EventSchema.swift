@@ -6,6 +6,24 @@ public typealias Event = Infrasight_V1_Event
 public typealias ExecDetail = Infrasight_V1_ExecDetail
 /// Fields added by enrichment workers.
 public typealias Enrichment = Infrasight_V1_Enrichment
+/// open / openat / openat2 payload.
+public typealias OpenDetail = Infrasight_V1_OpenDetail
+/// chmod family payload.
+public typealias ChmodDetail = Infrasight_V1_ChmodDetail
+/// connect / accept payload.
+public typealias SocketDetail = Infrasight_V1_SocketDetail
+/// Process exit payload.
+public typealias ExitDetail = Infrasight_V1_ExitDetail
+/// ptrace payload.
+public typealias PtraceDetail = Infrasight_V1_PtraceDetail
+/// mount / umount payload.
+public typealias MountDetail = Infrasight_V1_MountDetail
+/// Process identity and ancestry from the agent's process cache.
+public typealias ProcessContext = Infrasight_V1_ProcessContext
+/// One ancestor in a process's parent chain.
+public typealias Ancestor = Infrasight_V1_Ancestor
+/// Container and Kubernetes metadata.
+public typealias ContainerContext = Infrasight_V1_ContainerContext
 
 /// Encoding, decoding and validation of the event contract on the wire.
 public enum EventCodec {
@@ -42,9 +60,8 @@ public enum EventCodec {
         guard let probe = Probe(rawValue: event.probe) else {
             throw DecodeError(description: "unknown probe \"\(event.probe.prefix(64))\"")
         }
-        switch (probe, event.detail) {
-        case (.execve, .exec?): break
-        default: throw DecodeError(description: "probe \(probe.rawValue) without its detail payload")
+        guard probe.accepts(event.detail) else {
+            throw DecodeError(description: "probe \(probe.rawValue) without its detail payload")
         }
     }
 

@@ -1,9 +1,35 @@
 /// A probe family the agent can attach: one kernel program set, one raw and one enriched topic.
 public enum Probe: String, CaseIterable, Sendable, Codable {
+    /// execve, execveat
     case execve
+    /// open, openat, openat2
+    case open
+    /// chmod, fchmod, fchmodat, fchmodat2
+    case chmod
+    /// connect
+    case connect
+    /// accept, accept4
+    case accept
+    /// process exit (exit code, signal)
+    case exit
+    /// ptrace
+    case ptrace
+    /// mount, umount2
+    case mount
 
     /// Topic the agent publishes this probe's raw events to.
     public var rawTopic: String { TopicNames.raw(self) }
     /// Topic enrichment workers publish this probe's enriched events to.
     public var enrichedTopic: String { TopicNames.enriched(self) }
+
+    /// Whether an event's detail payload is the one this probe produces.
+    public func accepts(_ detail: Event.OneOf_Detail?) -> Bool {
+        switch (self, detail) {
+        case (.execve, .exec?), (.open, .open?), (.chmod, .chmod?), (.connect, .socket?), (.accept, .socket?),
+             (.exit, .exit?), (.ptrace, .ptrace?), (.mount, .mount?):
+            return true
+        default:
+            return false
+        }
+    }
 }

@@ -2,11 +2,11 @@ import InfraSightClickHouse
 import InfraSightCore
 import InfraSightKafka
 
-/// Rows for one table waiting to be inserted, with where each came from. Each row keeps its byte range
-/// in the RowBinary body and its source message, so a rejected batch can be split and the one bad
-/// row sent to the dead-letter queue while the good rows still land.
+/// Rows for one table waiting to be inserted, with where each came from. Each source message keeps
+/// its byte range in the RowBinary body and its payload, so a rejected batch can be split and the bad
+/// message sent to the dead-letter queue while the good rows still land.
 struct RowBatch {
-    /// Where one row came from.
+    /// The rows one source message produced.
     struct Row {
         let range: Range<Int>
         let topic: String
@@ -15,22 +15,35 @@ struct RowBatch {
         let payload: [UInt8]
     }
 
-    let table: EventTable
+    let table: String
+    let insertStatement: String
     var writer = RowBinaryWriter(reservingCapacity: 1 << 20)
     var rows: [Row] = []
     var openedAtNanos: UInt64 = 0
 
-    init(table: EventTable) { self.table = table }
+    init(table: String, insertStatement: String) {
+        self.table = table
+        self.insertStatement = insertStatement
+    }
+
+    init(table: EventTable, database: String = "infrasight") {
+        self.init(table: table.name, insertStatement: table.insertStatement(database: database))
+    }
 
     var isEmpty: Bool { rows.isEmpty }
     var byteCount: Int { writer.bytes.count }
 
-    mutating func append(_ event: Event, flavor: SchemaFlavor, from message: KafkaMessage) {
+    /// Appends the rows `encode` writes for one source message.
+    mutating func append(from message: KafkaMessage, encode: (inout RowBinaryWriter) -> Void) {
         if rows.isEmpty { openedAtNanos = WallClock.monotonicNanos() }
         let start = writer.bytes.count
-        table.encode(event, flavor: flavor, into: &writer)
+        encode(&writer)
         rows.append(Row(range: start..<writer.bytes.count, topic: message.topic, partition: message.partition,
                         offset: message.offset, payload: message.value))
+    }
+
+    mutating func append(_ event: Event, of table: EventTable, flavor: SchemaFlavor, from message: KafkaMessage) {
+        append(from: message) { table.encode(event, flavor: flavor, into: &$0) }
     }
 
     /// The body for a contiguous slice of rows.

@@ -49,7 +49,8 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
             if report.token == Self.deadLetterToken { self.counters.add(.retried, reason: "dlq-delivery") } else { self.counters.add(.dropped, reason: "stats-delivery") }
             self.logger.error("could not publish to \(report.topic): \(error)")
         }
-        consumer = try KafkaConsumer(config: config.kafka, groupId: config.group, topics: [TopicNames.enrichedPattern],
+        consumer = try KafkaConsumer(config: config.kafka, groupId: config.group,
+                                     topics: [TopicNames.enrichedPattern, TopicNames.stats],
                                      extraOptions: ["max.poll.interval.ms": "600000"])
         consumer.onRevoke = { [weak self] partitions in
             guard let self else { return }
@@ -63,7 +64,7 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         let stats = StatsReporter(counters: counters, intervalSeconds: config.statsIntervalSeconds, logger: logger) { [weak self] key, value in
             try? self?.producer.send(topic: TopicNames.stats, key: key, value: value, token: 0)
         }
-        logger.info("sink consuming \(TopicNames.enrichedPattern) as group \(config.group) from \(config.kafka.brokers)")
+        logger.info("sink consuming \(TopicNames.enrichedPattern) and \(TopicNames.stats) as group \(config.group) from \(config.kafka.brokers)")
 
         while !stop.isSet {
             if let message = try consumer.poll(timeoutMs: 100) {
@@ -87,6 +88,17 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         counters.add(.received)
         let tp = TopicPartition(topic: message.topic, partition: message.partition)
         consumedUpTo[tp] = message.offset + 1
+        if message.topic == TopicNames.stats {
+            guard let record = try? JSONDecoder().decode(StatsRecord.self, from: Data(message.value)) else {
+                deadLetter(message.value, reason: "not a JSON stats record", topic: message.topic,
+                           partition: message.partition, offset: message.offset)
+                return
+            }
+            batches[PipelineStatsTable.name, default: RowBatch(
+                table: PipelineStatsTable.name, insertStatement: PipelineStatsTable.insertStatement(database: config.database))]
+                .append(from: message) { _ = PipelineStatsTable.encode(record, into: &$0) }
+            return
+        }
         let event: Event
         do {
             event = try EventCodec.decode(message.value)
@@ -95,7 +107,8 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
             return
         }
         let table = EventTables.table(for: Probe(rawValue: event.probe)!)
-        batches[table.name, default: RowBatch(table: table)].append(event, flavor: flavor, from: message)
+        batches[table.name, default: RowBatch(table: table, database: config.database)]
+            .append(event, of: table, flavor: flavor, from: message)
     }
 
     func shouldFlush() -> Bool {
@@ -141,7 +154,7 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
     func insert(_ rows: ArraySlice<RowBatch.Row>, of batch: RowBatch) -> Bool {
         var backoff = Backoff()
         let started = Date()
-        let statement = batch.table.insertStatement(database: config.database)
+        let statement = batch.insertStatement
         while true {
             var settings: [String: String] = [:]
             if supportsDedupToken { settings["insert_deduplication_token"] = batch.deduplicationToken(for: rows) }
@@ -152,7 +165,7 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
             } catch let error as ClickHouseError where error.isRetryable {
                 counters.add(.retried, reason: "clickhouse")
                 let delay = backoff.nextDelayMs()
-                logger.warning("ClickHouse insert of \(rows.count) rows into \(batch.table.name) failed: \(error). Retrying in \(Int(delay)) ms; consumption paused until it succeeds")
+                logger.warning("ClickHouse insert of \(rows.count) rows into \(batch.table) failed: \(error). Retrying in \(Int(delay)) ms; consumption paused until it succeeds")
                 if stop.isSet && Date().timeIntervalSince(started) > config.shutdownGraceSeconds {
                     logger.error("giving up at shutdown after \(Int(config.shutdownGraceSeconds)) s: offsets not committed, rows will be re-read")
                     return false

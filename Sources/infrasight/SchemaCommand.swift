@@ -46,7 +46,13 @@ struct SchemaCommand: ParsableCommand {
             guard let f = SchemaFlavor(rawValue: flavor) else { throw ValidationError("--flavor is legacy or modern") }
             for m in SchemaMigrations.all {
                 print("-- version \(m.version): \(m.description)")
-                for s in m.statements(database, f, retentionDays) { print(s + ";\n") }
+                for step in m.steps(database, f, retentionDays) {
+                    switch step {
+                    case .sql(let s): print(s + ";\n")
+                    case .ensureColumns(let t):
+                        print("-- add every column of \(database).\(t.name) the server lacks: \(t.columns.map(\.name).joined(separator: ", "))\n")
+                    }
+                }
             }
         }
     }

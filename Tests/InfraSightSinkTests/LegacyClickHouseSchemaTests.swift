@@ -22,15 +22,38 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
     func testApplyIsIdempotentAndStatusReportsCurrent() throws {
         let manager = SchemaManager(client: try client(), database: "schema_it")
         XCTAssertFalse(try manager.status().isCurrent)
-        XCTAssertEqual(try manager.apply(), [1])
+        XCTAssertEqual(try manager.apply(), [1, 2])
         XCTAssertEqual(try manager.apply(), [], "second apply changes nothing")
         let status = try manager.status()
         XCTAssertTrue(status.isCurrent)
         XCTAssertEqual(status.flavor, .legacy)
-        XCTAssertEqual(status.appliedVersions, [1])
-        XCTAssertTrue(status.tables.contains("exec_events"))
-        XCTAssertTrue(status.tables.contains("exec_events_dedup"))
+        XCTAssertEqual(status.appliedVersions, [1, 2])
+        for table in ["exec_events", "exec_events_dedup", "file_events", "file_events_dedup", "network_events",
+                      "network_events_dedup", "process_events", "process_events_dedup", "pipeline_stats", "schema_migrations"] {
+            XCTAssertTrue(status.tables.contains(table), "missing \(table): \(status.tables)")
+        }
         XCTAssertNoThrow(try manager.requireCurrent())
+    }
+
+    /// A server at schema 1 (exec_events without the v2 context columns) migrates forward, keeping its rows.
+    func testVersionOneMigratesForwardAddingColumns() throws {
+        let c = try client()
+        let db = "migrate_it"
+        let v2Columns: Set<String> = ["exec_id", "parent_exec_id", "exe", "cwd", "ancestors_pid", "ancestors_comm",
+                                      "container_name", "container_image", "pod_name", "pod_namespace", "pod_uid"]
+        let v1 = EventTables.exec.columns.filter { !v2Columns.contains($0.name) }
+        try c.execute("CREATE DATABASE \(db)")
+        try c.execute("CREATE TABLE \(db).schema_migrations (version UInt32, description String, flavor String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version")
+        try c.execute("INSERT INTO \(db).schema_migrations (version, description, flavor) VALUES (1, 'v1', 'legacy')")
+        try c.execute("CREATE TABLE \(db).exec_events (\(v1.map { "\($0.name) \($0.legacyType)" }.joined(separator: ", "))) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMMDD(time) ORDER BY (host, time, event_id)")
+        try c.execute("INSERT INTO \(db).exec_events (event_id, time, time_ns, host, argv) VALUES ('old-1', now(), 1, 'h', ['a'])")
+        let manager = SchemaManager(client: c, database: db)
+        XCTAssertEqual(try manager.apply(), [2])
+        let columns = try c.query("SELECT name FROM system.columns WHERE database = '\(db)' AND table = 'exec_events' FORMAT TabSeparated")
+            .split(separator: "\n").map(String.init)
+        XCTAssertEqual(columns, EventTables.exec.columns.map(\.name) + [], "columns in definition order")
+        XCTAssertEqual(try c.query("SELECT event_id, exec_id FROM \(db).exec_events FORMAT TabSeparated"), "old-1\t\n")
+        XCTAssertTrue(try manager.status().isCurrent)
     }
 
     func testRequireCurrentNamesTheFix() throws {
@@ -44,7 +67,7 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         let c = try client()
         try SchemaManager(client: c, database: "rows_it").apply()
         var batch = RowBatch(table: EventTables.exec)
-        for (i, e) in SampleEvents.all.enumerated() { batch.append(e, flavor: .legacy, from: KafkaMessageStub.make(offset: Int64(i))) }
+        for (i, e) in SampleEvents.all.enumerated() { batch.append(e, of: EventTables.exec, flavor: .legacy, from: KafkaMessageStub.make(offset: Int64(i))) }
         let stmt = EventTables.exec.insertStatement(database: "rows_it")
         try c.insert(statement: stmt, body: batch.writer.bytes)
         try c.insert(statement: stmt, body: batch.writer.bytes)   // a replay after a lost acknowledgement

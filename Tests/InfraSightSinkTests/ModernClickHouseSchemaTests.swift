@@ -16,7 +16,7 @@ final class ModernClickHouseSchemaTests: XCTestCase {
     func body(_ events: [Event]) -> [UInt8] {
         var batch = RowBatch(table: EventTables.exec)
         for (i, e) in events.enumerated() {
-            batch.append(e, flavor: .modern, from: KafkaMessageStub.make(offset: Int64(i)))
+            batch.append(e, of: EventTables.exec, flavor: .modern, from: KafkaMessageStub.make(offset: Int64(i)))
         }
         return batch.writer.bytes
     }

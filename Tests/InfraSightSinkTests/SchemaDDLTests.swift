@@ -63,7 +63,7 @@ final class SchemaDDLTests: XCTestCase {
     func testDeduplicationTokenIsStableForTheSameRows() {
         var batch = RowBatch(table: EventTables.exec)
         for (i, e) in SampleEvents.all.enumerated() {
-            batch.append(e, flavor: .modern, from: .init(topic: "infrasight.events.execve", partition: 2, offset: Int64(100 + i), key: nil, value: [1], timestampMs: nil))
+            batch.append(e, of: EventTables.exec, flavor: .modern, from: .init(topic: "infrasight.events.execve", partition: 2, offset: Int64(100 + i), key: nil, value: [1], timestampMs: nil))
         }
         XCTAssertEqual(batch.deduplicationToken(for: batch.rows[...]), "infrasight.events.execve-2-100-102")
         XCTAssertEqual(batch.deduplicationToken(for: batch.rows[1...]), "infrasight.events.execve-2-101-102")

@@ -4,7 +4,7 @@ import InfraSightKafka
 /// Settings of one agent process.
 public struct AgentConfig: Sendable {
     public var kafka: KafkaClientConfig
-    public var probes: [Probe] = Probe.allCases
+    public var probes: [Probe] = AgentStage.supportedProbes
     /// Folder holding `<probe>.bpf.o`; nil searches the usual places (`BPFObjectLocator`).
     public var bpfDirectory: String?
     public var ringBufferBytes: Int = 8 << 20

@@ -15,6 +15,8 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
     public let counters = StageCounters(stage: "agent")
     let logger: Logger
     static let eventToken: UInt64 = 1
+    /// Probes this build can attach.
+    public static let supportedProbes: [Probe] = [.execve]
 
     public init(config: AgentConfig, logger: Logger) {
         self.config = config

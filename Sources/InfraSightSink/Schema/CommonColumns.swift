@@ -35,5 +35,21 @@ public enum CommonColumns {
         ColumnSpec("ktime_ns", "UInt64") { w, e, _ in w.uint64(e.ktimeNs) },
         ColumnSpec("schema_version", "UInt32") { w, e, _ in w.uint32(e.schemaVersion) },
         ColumnSpec("enriched_by", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.enrichedBy) },
+        // Process context (schema v2).
+        ColumnSpec("exec_id", "String") { w, e, _ in w.string(e.process.execID) },
+        ColumnSpec("parent_exec_id", "String") { w, e, _ in w.string(e.process.parentExecID) },
+        ColumnSpec("exe", "String") { w, e, _ in w.string(e.process.exe) },
+        ColumnSpec("cwd", "String") { w, e, _ in w.string(e.process.cwd) },
+        ColumnSpec("ancestors_pid", "Array(UInt32)") { w, e, _ in
+            w.arrayCount(e.process.ancestors.count)
+            for a in e.process.ancestors { w.uint32(a.pid) }
+        },
+        ColumnSpec("ancestors_comm", "Array(String)") { w, e, _ in w.stringArray(e.process.ancestors.map(\.comm)) },
+        // Container and Kubernetes context (schema v2).
+        ColumnSpec("container_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.container.name) },
+        ColumnSpec("container_image", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.container.image) },
+        ColumnSpec("pod_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.container.podName) },
+        ColumnSpec("pod_namespace", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.container.podNamespace) },
+        ColumnSpec("pod_uid", "String") { w, e, _ in w.string(e.container.podUid) },
     ]
 }

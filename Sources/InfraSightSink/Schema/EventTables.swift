@@ -2,6 +2,7 @@ import InfraSightClickHouse
 import InfraSightCore
 
 /// Every event table of database `infrasight`, and which table each probe's events go to.
+/// Common columns have the same names and types in every table.
 public enum EventTables {
     /// `exec_events`: execve / execveat.
     public static let exec = EventTable(
@@ -12,11 +13,87 @@ public enum EventTables {
             ColumnSpec("argv_truncated", "UInt8") { w, e, _ in w.uint8(e.exec.argvTruncated ? 1 : 0) },
         ] + CommonColumns.trailing)
 
-    public static let all: [EventTable] = [exec]
+    /// `file_events`: open family and chmod family.
+    public static let file = EventTable(
+        name: "file_events", probes: [.open, .chmod],
+        columns: CommonColumns.leading + [
+            ColumnSpec("syscall", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(FileFields.syscall(e)) },
+            ColumnSpec("path", "String") { w, e, _ in w.string(FileFields.path(e)) },
+            ColumnSpec("path_truncated", "UInt8") { w, e, _ in w.uint8(FileFields.pathTruncated(e) ? 1 : 0) },
+            ColumnSpec("dirfd", "Int32") { w, e, _ in w.int32(FileFields.dirfd(e)) },
+            ColumnSpec("fd", "Int32") { w, e, _ in w.int32(FileFields.fd(e)) },
+            ColumnSpec("flags", "UInt32") { w, e, _ in w.uint32(FileFields.flags(e)) },
+            ColumnSpec("flags_text", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.flagsText) },
+            ColumnSpec("mode", "UInt32") { w, e, _ in w.uint32(FileFields.mode(e)) },
+            ColumnSpec("mode_text", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.modeText) },
+            ColumnSpec("resolve", "UInt64") { w, e, _ in w.uint64(e.open.resolve) },
+            ColumnSpec("sensitive", "UInt8") { w, e, _ in w.uint8(e.enriched.sensitive ? 1 : 0) },
+        ] + CommonColumns.trailing)
+
+    /// `network_events`: connect, accept, accept4.
+    public static let network = EventTable(
+        name: "network_events", probes: [.connect, .accept],
+        columns: CommonColumns.leading + [
+            ColumnSpec("syscall", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.socket.syscall) },
+            ColumnSpec("family", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socket.family)) },
+            ColumnSpec("family_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.familyName) },
+            ColumnSpec("sock_type", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socket.sockType)) },
+            ColumnSpec("protocol", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socket.protocol)) },
+            ColumnSpec("protocol_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.protocolName) },
+            ColumnSpec("local_ip", "String") { w, e, _ in w.string(e.enriched.localIp) },
+            ColumnSpec("local_port", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socket.localPort)) },
+            ColumnSpec("remote_ip", "String") { w, e, _ in w.string(e.enriched.remoteIp) },
+            ColumnSpec("remote_port", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socket.remotePort)) },
+            ColumnSpec("unix_path", "String") { w, e, _ in w.string(e.socket.unixPath) },
+            ColumnSpec("fd", "Int32") { w, e, _ in w.int32(e.socket.fd) },
+            ColumnSpec("new_fd", "Int32") { w, e, _ in w.int32(e.socket.newFd) },
+            ColumnSpec("service", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.service) },
+            ColumnSpec("remote_hostname", "String") { w, e, _ in w.string(e.enriched.remoteHostname) },
+        ] + CommonColumns.trailing)
+
+    /// `process_events`: exit, ptrace, mount / umount.
+    public static let process = EventTable(
+        name: "process_events", probes: [.exit, .ptrace, .mount],
+        columns: CommonColumns.leading + [
+            ColumnSpec("exit_code", "Int32") { w, e, _ in w.int32(e.exit.exitCode) },
+            ColumnSpec("signal", "Int32") { w, e, _ in w.int32(e.exit.signal) },
+            ColumnSpec("core_dumped", "UInt8") { w, e, _ in w.uint8(e.exit.coreDumped ? 1 : 0) },
+            ColumnSpec("ptrace_request", "Int64") { w, e, _ in w.int64(e.ptrace.request) },
+            ColumnSpec("target_pid", "UInt32") { w, e, _ in w.uint32(e.ptrace.targetPid) },
+            ColumnSpec("mount_syscall", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.mount.syscall) },
+            ColumnSpec("mount_source", "String") { w, e, _ in w.string(e.mount.source) },
+            ColumnSpec("mount_target", "String") { w, e, _ in w.string(e.mount.target) },
+            ColumnSpec("fs_type", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.mount.fsType) },
+            ColumnSpec("mount_flags", "UInt64") { w, e, _ in w.uint64(e.mount.flags) },
+        ] + CommonColumns.trailing)
+
+    public static let all: [EventTable] = [exec, file, network, process]
 
     public static func table(for probe: Probe) -> EventTable {
         switch probe {
         case .execve: return exec
+        case .open, .chmod: return file
+        case .connect, .accept: return network
+        case .exit, .ptrace, .mount: return process
         }
     }
+}
+
+/// file_events columns shared by the open and chmod payloads.
+enum FileFields {
+    static func syscall(_ e: Event) -> String { if case .chmod? = e.detail { return e.chmod.syscall }; return e.open.syscall }
+    static func path(_ e: Event) -> String { if case .chmod? = e.detail { return e.chmod.path }; return e.open.path }
+    static func pathTruncated(_ e: Event) -> Bool { if case .chmod? = e.detail { return e.chmod.pathTruncated }; return e.open.pathTruncated }
+    /// open*: the dirfd passed; fchmodat*: its dirfd; chmod/fchmod: AT_FDCWD (-100).
+    static func dirfd(_ e: Event) -> Int32 {
+        if case .chmod? = e.detail { return e.chmod.syscall.hasPrefix("fchmodat") ? e.chmod.fd : -100 }
+        return e.open.dirfd
+    }
+    /// open*: the returned fd; fchmod: the fd it changed; others: -1.
+    static func fd(_ e: Event) -> Int32 {
+        if case .chmod? = e.detail { return e.chmod.syscall == "fchmod" ? e.chmod.fd : -1 }
+        return e.open.fd
+    }
+    static func flags(_ e: Event) -> UInt32 { if case .chmod? = e.detail { return e.chmod.flags }; return e.open.flags }
+    static func mode(_ e: Event) -> UInt32 { if case .chmod? = e.detail { return e.chmod.mode }; return e.open.mode }
 }

@@ -52,14 +52,40 @@ public final class SchemaManager {
         let done = Set(try appliedVersions())
         var appliedNow: [Int] = []
         for migration in SchemaMigrations.all.sorted(by: { $0.version < $1.version }) where !done.contains(migration.version) {
-            for statement in migration.statements(database, flavor, retentionDays) {
-                try client.execute(statement)
+            for step in migration.steps(database, flavor, retentionDays) {
+                switch step {
+                case .sql(let statement): try client.execute(statement)
+                case .ensureColumns(let table): try addMissingColumns(table, flavor: flavor)
+                }
             }
             let desc = migration.description.replacingOccurrences(of: "'", with: "")
             try client.execute("INSERT INTO \(database).schema_migrations (version, description, flavor) VALUES (\(migration.version), '\(desc)', '\(flavor.rawValue)')")
             appliedNow.append(migration.version)
         }
+        try reconcileRetention(retentionDays, flavor: flavor)
         return appliedNow
+    }
+
+    /// Adds the columns `table` defines and the server's table lacks, each after its predecessor.
+    func addMissingColumns(_ table: EventTable, flavor: SchemaFlavor) throws {
+        let existing = Set(try client.query("SELECT name FROM system.columns WHERE database = '\(database)' AND table = '\(table.name)' FORMAT TabSeparated")
+            .split(separator: "\n").map(String.init))
+        var previous: String?
+        for column in table.columns {
+            if !existing.contains(column.name) {
+                let after = previous.map { " AFTER \($0)" } ?? ""
+                try client.execute("ALTER TABLE \(table.qualifiedName(database: database)) ADD COLUMN \(column.name) \(column.type(for: flavor))\(after)")
+            }
+            previous = column.name
+        }
+    }
+
+    /// On servers with TTL, sets every table's TTL to `retentionDays` (re-run on every apply).
+    func reconcileRetention(_ retentionDays: Int, flavor: SchemaFlavor) throws {
+        guard flavor == .modern, retentionDays > 0 else { return }
+        for table in EventTables.all {
+            try client.execute("ALTER TABLE \(table.qualifiedName(database: database)) MODIFY TTL toDateTime(time) + INTERVAL \(retentionDays) DAY")
+        }
     }
 
     public func appliedVersions() throws -> [Int] {

@@ -1,18 +1,40 @@
-/// One forward step of the ClickHouse schema. Versions only grow; each step is idempotent
-/// (`IF NOT EXISTS`), so re-applying after a partial failure is safe.
+/// One step of a migration: plain SQL, or "add the columns this table definition has and the server's
+/// table lacks" (ClickHouse 18.16 has no `ADD COLUMN IF NOT EXISTS`, so the manager compares
+/// `system.columns` and adds what is missing, in definition order).
+public enum SchemaStep: Sendable {
+    case sql(String)
+    case ensureColumns(EventTable)
+}
+
+/// One forward step of the ClickHouse schema. Versions only grow; each step is idempotent, so
+/// re-applying after a partial failure is safe.
 public struct SchemaMigration: Sendable {
     public let version: Int
     public let description: String
-    /// The statements for a flavor, database and retention.
-    public let statements: @Sendable (_ database: String, _ flavor: SchemaFlavor, _ retentionDays: Int) -> [String]
+    /// The steps for a flavor, database and retention.
+    public let steps: @Sendable (_ database: String, _ flavor: SchemaFlavor, _ retentionDays: Int) -> [SchemaStep]
+
+    /// The SQL of the plain steps (for `schema ddl` and checks without a server).
+    public func statements(_ database: String, _ flavor: SchemaFlavor, _ retentionDays: Int) -> [String] {
+        steps(database, flavor, retentionDays).compactMap { if case .sql(let s) = $0 { return s }; return nil }
+    }
 }
 
 /// The ordered list of every schema version.
 public enum SchemaMigrations {
     public static let all: [SchemaMigration] = [
         SchemaMigration(version: 1, description: "exec_events and its dedup view") { db, flavor, retention in
-            [EventTables.exec.createStatement(database: db, flavor: flavor, retentionDays: retention),
-             EventTables.exec.dedupViewStatement(database: db)]
+            [.sql(EventTables.exec.createStatement(database: db, flavor: flavor, retentionDays: retention)),
+             .sql(EventTables.exec.dedupViewStatement(database: db))]
+        },
+        SchemaMigration(version: 2, description: "process and container context; file, network and process events; pipeline_stats") { db, flavor, retention in
+            var steps: [SchemaStep] = [.ensureColumns(EventTables.exec)]
+            for table in [EventTables.file, EventTables.network, EventTables.process] {
+                steps.append(.sql(table.createStatement(database: db, flavor: flavor, retentionDays: retention)))
+                steps.append(.sql(table.dedupViewStatement(database: db)))
+            }
+            steps.append(.sql(PipelineStatsTable.createStatement(database: db, flavor: flavor, retentionDays: retention)))
+            return steps
         },
     ]
 

@@ -15,6 +15,11 @@
 /// unset; enrichment workers fill it and republish. Consumers must ignore unknown fields;
 /// producers only ever add fields (never renumber or change a type) within v1.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -149,6 +154,76 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     set {_uniqueStorage()._detail = .exec(newValue)}
   }
 
+  public var `open`: Infrasight_V1_OpenDetail {
+    get {
+      if case .open(let v)? = _storage._detail {return v}
+      return Infrasight_V1_OpenDetail()
+    }
+    set {_uniqueStorage()._detail = .open(newValue)}
+  }
+
+  public var chmod: Infrasight_V1_ChmodDetail {
+    get {
+      if case .chmod(let v)? = _storage._detail {return v}
+      return Infrasight_V1_ChmodDetail()
+    }
+    set {_uniqueStorage()._detail = .chmod(newValue)}
+  }
+
+  /// connect, accept, accept4
+  public var socket: Infrasight_V1_SocketDetail {
+    get {
+      if case .socket(let v)? = _storage._detail {return v}
+      return Infrasight_V1_SocketDetail()
+    }
+    set {_uniqueStorage()._detail = .socket(newValue)}
+  }
+
+  public var exit: Infrasight_V1_ExitDetail {
+    get {
+      if case .exit(let v)? = _storage._detail {return v}
+      return Infrasight_V1_ExitDetail()
+    }
+    set {_uniqueStorage()._detail = .exit(newValue)}
+  }
+
+  public var ptrace: Infrasight_V1_PtraceDetail {
+    get {
+      if case .ptrace(let v)? = _storage._detail {return v}
+      return Infrasight_V1_PtraceDetail()
+    }
+    set {_uniqueStorage()._detail = .ptrace(newValue)}
+  }
+
+  /// mount, umount2
+  public var mount: Infrasight_V1_MountDetail {
+    get {
+      if case .mount(let v)? = _storage._detail {return v}
+      return Infrasight_V1_MountDetail()
+    }
+    set {_uniqueStorage()._detail = .mount(newValue)}
+  }
+
+  /// Process context from the agent's process cache.
+  public var process: Infrasight_V1_ProcessContext {
+    get {_storage._process ?? Infrasight_V1_ProcessContext()}
+    set {_uniqueStorage()._process = newValue}
+  }
+  /// Returns true if `process` has been explicitly set.
+  public var hasProcess: Bool {_storage._process != nil}
+  /// Clears the value of `process`. Subsequent reads from it will return its default value.
+  public mutating func clearProcess() {_uniqueStorage()._process = nil}
+
+  /// Container and Kubernetes context (runtime metadata where a runtime socket answered).
+  public var container: Infrasight_V1_ContainerContext {
+    get {_storage._container ?? Infrasight_V1_ContainerContext()}
+    set {_uniqueStorage()._container = newValue}
+  }
+  /// Returns true if `container` has been explicitly set.
+  public var hasContainer: Bool {_storage._container != nil}
+  /// Clears the value of `container`. Subsequent reads from it will return its default value.
+  public mutating func clearContainer() {_uniqueStorage()._container = nil}
+
   /// Filled by enrichment workers.
   public var enriched: Infrasight_V1_Enrichment {
     get {_storage._enriched ?? Infrasight_V1_Enrichment()}
@@ -164,12 +239,90 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
   /// Probe-specific payload.
   public nonisolated enum OneOf_Detail: Equatable, Sendable {
     case exec(Infrasight_V1_ExecDetail)
+    case `open`(Infrasight_V1_OpenDetail)
+    case chmod(Infrasight_V1_ChmodDetail)
+    /// connect, accept, accept4
+    case socket(Infrasight_V1_SocketDetail)
+    case exit(Infrasight_V1_ExitDetail)
+    case ptrace(Infrasight_V1_PtraceDetail)
+    /// mount, umount2
+    case mount(Infrasight_V1_MountDetail)
 
   }
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// Which process instance this is, and where it came from.
+public nonisolated struct Infrasight_V1_ProcessContext: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Stable id of this process instance (like Tetragon's exec_id): hash of node, boot id, pid and the
+  /// process start time. Follows one process through all its events.
+  public var execID: String = String()
+
+  public var parentExecID: String = String()
+
+  /// Executable path and working directory.
+  public var exe: String = String()
+
+  public var cwd: String = String()
+
+  /// Ancestors, nearest first (parent, grandparent, ...), bounded.
+  public var ancestors: [Infrasight_V1_Ancestor] = []
+
+  /// Process start time (CLOCK_BOOTTIME ns), part of the exec_id.
+  public var startBootNs: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One ancestor of the process.
+public nonisolated struct Infrasight_V1_Ancestor: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var pid: UInt32 = 0
+
+  public var comm: String = String()
+
+  public var exe: String = String()
+
+  public var execID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Container and Kubernetes metadata.
+public nonisolated struct Infrasight_V1_ContainerContext: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var image: String = String()
+
+  public var labels: Dictionary<String,String> = [:]
+
+  public var podName: String = String()
+
+  public var podNamespace: String = String()
+
+  public var podUid: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// execve / execveat.
@@ -186,6 +339,166 @@ public nonisolated struct Infrasight_V1_ExecDetail: Sendable {
 
   /// True when argv was cut at the argument-count or byte limit (see README, "Limits").
   public var argvTruncated: Bool = false
+
+  /// execveat only: directory fd and flags (AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW).
+  public var dirfd: Int32 = 0
+
+  public var flags: UInt32 = 0
+
+  /// "execve" or "execveat".
+  public var syscall: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// open, openat, openat2.
+public nonisolated struct Infrasight_V1_OpenDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var syscall: String = String()
+
+  /// Path as passed by the caller (relative paths are relative to dirfd / cwd).
+  public var path: String = String()
+
+  public var pathTruncated: Bool = false
+
+  /// AT_FDCWD is -100.
+  public var dirfd: Int32 = 0
+
+  /// O_* flags and the creation mode as passed.
+  public var flags: UInt32 = 0
+
+  public var mode: UInt32 = 0
+
+  /// openat2 RESOLVE_* flags.
+  public var resolve: UInt64 = 0
+
+  /// Returned file descriptor (-1 on failure).
+  public var fd: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// chmod, fchmod, fchmodat, fchmodat2.
+public nonisolated struct Infrasight_V1_ChmodDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var syscall: String = String()
+
+  public var path: String = String()
+
+  public var pathTruncated: Bool = false
+
+  /// fchmod's fd, or fchmodat's dirfd.
+  public var fd: Int32 = 0
+
+  public var mode: UInt32 = 0
+
+  public var flags: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// connect, accept, accept4.
+public nonisolated struct Infrasight_V1_SocketDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var syscall: String = String()
+
+  /// AF_INET=2, AF_INET6=10, AF_UNIX=1.
+  public var family: UInt32 = 0
+
+  /// SOCK_STREAM=1, SOCK_DGRAM=2, ...; IPPROTO_TCP=6, IPPROTO_UDP=17.
+  public var sockType: UInt32 = 0
+
+  public var `protocol`: UInt32 = 0
+
+  /// Local (source) and remote (destination / peer) address: 4 or 16 bytes, network order.
+  public var localAddr: Data = Data()
+
+  public var localPort: UInt32 = 0
+
+  public var remoteAddr: Data = Data()
+
+  public var remotePort: UInt32 = 0
+
+  public var unixPath: String = String()
+
+  /// The socket fd (connect) or listening fd (accept), and the accepted fd.
+  public var fd: Int32 = 0
+
+  public var newFd: Int32 = 0
+
+  public var flags: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Process exit.
+public nonisolated struct Infrasight_V1_ExitDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var exitCode: Int32 = 0
+
+  public var signal: Int32 = 0
+
+  public var coreDumped: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// ptrace.
+public nonisolated struct Infrasight_V1_PtraceDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var request: Int64 = 0
+
+  public var targetPid: UInt32 = 0
+
+  public var addr: UInt64 = 0
+
+  public var data: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// mount, umount2.
+public nonisolated struct Infrasight_V1_MountDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var syscall: String = String()
+
+  public var source: String = String()
+
+  public var target: String = String()
+
+  public var fsType: String = String()
+
+  public var flags: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -210,6 +523,31 @@ public nonisolated struct Infrasight_V1_Enrichment: Sendable {
   /// Identity of the worker that enriched the event (host:pid).
   public var enrichedBy: String = String()
 
+  /// Decoded flags, e.g. "O_WRONLY|O_CREAT|O_CLOEXEC" or "AT_SYMLINK_NOFOLLOW".
+  public var flagsText: String = String()
+
+  /// Mode as octal and rwx, e.g. "0644 rw-r--r--".
+  public var modeText: String = String()
+
+  /// "AF_INET", "AF_INET6", "AF_UNIX"; "TCP", "UDP".
+  public var familyName: String = String()
+
+  public var protocolName: String = String()
+
+  /// Addresses as text (IPv4-mapped IPv6 normalised to IPv4).
+  public var localIp: String = String()
+
+  public var remoteIp: String = String()
+
+  /// Well-known service of the remote (connect) or local (accept) port, e.g. "https".
+  public var service: String = String()
+
+  /// Reverse DNS of the remote address, when resolved (optional, cached, off the hot path).
+  public var remoteHostname: String = String()
+
+  /// True when the path matched the sensitive-path list (/etc/shadow, ~/.ssh, docker.sock, ...).
+  public var sensitive: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -221,7 +559,7 @@ fileprivate nonisolated let _protobuf_package = "infrasight.v1"
 
 nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Event"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{2}\u{14}enriched\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{2}\u{4}process\0\u{1}container\0\u{2}\u{9}enriched\0")
 
   fileprivate class _StorageClass {
     var _eventID: String = String()
@@ -243,6 +581,8 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
     var _ret: Int64 = 0
     var _latencyNs: UInt64 = 0
     var _detail: Infrasight_V1_Event.OneOf_Detail?
+    var _process: Infrasight_V1_ProcessContext? = nil
+    var _container: Infrasight_V1_ContainerContext? = nil
     var _enriched: Infrasight_V1_Enrichment? = nil
 
       // This property is used as the initial default value for new instances of the type.
@@ -273,6 +613,8 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
       _ret = source._ret
       _latencyNs = source._latencyNs
       _detail = source._detail
+      _process = source._process
+      _container = source._container
       _enriched = source._enriched
     }
   }
@@ -323,6 +665,86 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
             _storage._detail = .exec(v)
           }
         }()
+        case 21: try {
+          var v: Infrasight_V1_OpenDetail?
+          var hadOneofValue = false
+          if let current = _storage._detail {
+            hadOneofValue = true
+            if case .open(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._detail = .open(v)
+          }
+        }()
+        case 22: try {
+          var v: Infrasight_V1_ChmodDetail?
+          var hadOneofValue = false
+          if let current = _storage._detail {
+            hadOneofValue = true
+            if case .chmod(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._detail = .chmod(v)
+          }
+        }()
+        case 23: try {
+          var v: Infrasight_V1_SocketDetail?
+          var hadOneofValue = false
+          if let current = _storage._detail {
+            hadOneofValue = true
+            if case .socket(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._detail = .socket(v)
+          }
+        }()
+        case 24: try {
+          var v: Infrasight_V1_ExitDetail?
+          var hadOneofValue = false
+          if let current = _storage._detail {
+            hadOneofValue = true
+            if case .exit(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._detail = .exit(v)
+          }
+        }()
+        case 25: try {
+          var v: Infrasight_V1_PtraceDetail?
+          var hadOneofValue = false
+          if let current = _storage._detail {
+            hadOneofValue = true
+            if case .ptrace(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._detail = .ptrace(v)
+          }
+        }()
+        case 26: try {
+          var v: Infrasight_V1_MountDetail?
+          var hadOneofValue = false
+          if let current = _storage._detail {
+            hadOneofValue = true
+            if case .mount(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._detail = .mount(v)
+          }
+        }()
+        case 30: try { try decoder.decodeSingularMessageField(value: &_storage._process) }()
+        case 31: try { try decoder.decodeSingularMessageField(value: &_storage._container) }()
         case 40: try { try decoder.decodeSingularMessageField(value: &_storage._enriched) }()
         default: break
         }
@@ -390,8 +812,42 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
       if _storage._latencyNs != 0 {
         try visitor.visitSingularUInt64Field(value: _storage._latencyNs, fieldNumber: 18)
       }
-      try { if case .exec(let v)? = _storage._detail {
+      switch _storage._detail {
+      case .exec?: try {
+        guard case .exec(let v)? = _storage._detail else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+      }()
+      case .open?: try {
+        guard case .open(let v)? = _storage._detail else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
+      }()
+      case .chmod?: try {
+        guard case .chmod(let v)? = _storage._detail else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 22)
+      }()
+      case .socket?: try {
+        guard case .socket(let v)? = _storage._detail else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
+      }()
+      case .exit?: try {
+        guard case .exit(let v)? = _storage._detail else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+      }()
+      case .ptrace?: try {
+        guard case .ptrace(let v)? = _storage._detail else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 25)
+      }()
+      case .mount?: try {
+        guard case .mount(let v)? = _storage._detail else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 26)
+      }()
+      case nil: break
+      }
+      try { if let v = _storage._process {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
+      } }()
+      try { if let v = _storage._container {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 31)
       } }()
       try { if let v = _storage._enriched {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 40)
@@ -424,6 +880,8 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
         if _storage._ret != rhs_storage._ret {return false}
         if _storage._latencyNs != rhs_storage._latencyNs {return false}
         if _storage._detail != rhs_storage._detail {return false}
+        if _storage._process != rhs_storage._process {return false}
+        if _storage._container != rhs_storage._container {return false}
         if _storage._enriched != rhs_storage._enriched {return false}
         return true
       }
@@ -434,9 +892,164 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
   }
 }
 
+nonisolated extension Infrasight_V1_ProcessContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ProcessContext"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}exec_id\0\u{3}parent_exec_id\0\u{1}exe\0\u{1}cwd\0\u{1}ancestors\0\u{3}start_boot_ns\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.execID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.parentExecID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.exe) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.cwd) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.ancestors) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.startBootNs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.execID.isEmpty {
+      try visitor.visitSingularStringField(value: self.execID, fieldNumber: 1)
+    }
+    if !self.parentExecID.isEmpty {
+      try visitor.visitSingularStringField(value: self.parentExecID, fieldNumber: 2)
+    }
+    if !self.exe.isEmpty {
+      try visitor.visitSingularStringField(value: self.exe, fieldNumber: 3)
+    }
+    if !self.cwd.isEmpty {
+      try visitor.visitSingularStringField(value: self.cwd, fieldNumber: 4)
+    }
+    if !self.ancestors.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.ancestors, fieldNumber: 5)
+    }
+    if self.startBootNs != 0 {
+      try visitor.visitSingularUInt64Field(value: self.startBootNs, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_ProcessContext, rhs: Infrasight_V1_ProcessContext) -> Bool {
+    if lhs.execID != rhs.execID {return false}
+    if lhs.parentExecID != rhs.parentExecID {return false}
+    if lhs.exe != rhs.exe {return false}
+    if lhs.cwd != rhs.cwd {return false}
+    if lhs.ancestors != rhs.ancestors {return false}
+    if lhs.startBootNs != rhs.startBootNs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_Ancestor: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Ancestor"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}pid\0\u{1}comm\0\u{1}exe\0\u{3}exec_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.pid) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.comm) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.exe) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.execID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.pid != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pid, fieldNumber: 1)
+    }
+    if !self.comm.isEmpty {
+      try visitor.visitSingularStringField(value: self.comm, fieldNumber: 2)
+    }
+    if !self.exe.isEmpty {
+      try visitor.visitSingularStringField(value: self.exe, fieldNumber: 3)
+    }
+    if !self.execID.isEmpty {
+      try visitor.visitSingularStringField(value: self.execID, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_Ancestor, rhs: Infrasight_V1_Ancestor) -> Bool {
+    if lhs.pid != rhs.pid {return false}
+    if lhs.comm != rhs.comm {return false}
+    if lhs.exe != rhs.exe {return false}
+    if lhs.execID != rhs.execID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_ContainerContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ContainerContext"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}image\0\u{1}labels\0\u{3}pod_name\0\u{3}pod_namespace\0\u{3}pod_uid\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.image) }()
+      case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.labels) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.podName) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.podNamespace) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.podUid) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.image.isEmpty {
+      try visitor.visitSingularStringField(value: self.image, fieldNumber: 2)
+    }
+    if !self.labels.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.labels, fieldNumber: 3)
+    }
+    if !self.podName.isEmpty {
+      try visitor.visitSingularStringField(value: self.podName, fieldNumber: 4)
+    }
+    if !self.podNamespace.isEmpty {
+      try visitor.visitSingularStringField(value: self.podNamespace, fieldNumber: 5)
+    }
+    if !self.podUid.isEmpty {
+      try visitor.visitSingularStringField(value: self.podUid, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_ContainerContext, rhs: Infrasight_V1_ContainerContext) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.image != rhs.image {return false}
+    if lhs.labels != rhs.labels {return false}
+    if lhs.podName != rhs.podName {return false}
+    if lhs.podNamespace != rhs.podNamespace {return false}
+    if lhs.podUid != rhs.podUid {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Infrasight_V1_ExecDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ExecDetail"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}filename\0\u{1}argv\0\u{3}argv_truncated\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}filename\0\u{1}argv\0\u{3}argv_truncated\0\u{1}dirfd\0\u{1}flags\0\u{1}syscall\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -447,6 +1060,9 @@ nonisolated extension Infrasight_V1_ExecDetail: SwiftProtobuf.Message, SwiftProt
       case 1: try { try decoder.decodeSingularStringField(value: &self.filename) }()
       case 2: try { try decoder.decodeRepeatedStringField(value: &self.argv) }()
       case 3: try { try decoder.decodeSingularBoolField(value: &self.argvTruncated) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.dirfd) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.flags) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
       default: break
       }
     }
@@ -462,6 +1078,15 @@ nonisolated extension Infrasight_V1_ExecDetail: SwiftProtobuf.Message, SwiftProt
     if self.argvTruncated != false {
       try visitor.visitSingularBoolField(value: self.argvTruncated, fieldNumber: 3)
     }
+    if self.dirfd != 0 {
+      try visitor.visitSingularInt32Field(value: self.dirfd, fieldNumber: 4)
+    }
+    if self.flags != 0 {
+      try visitor.visitSingularUInt32Field(value: self.flags, fieldNumber: 5)
+    }
+    if !self.syscall.isEmpty {
+      try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -469,6 +1094,349 @@ nonisolated extension Infrasight_V1_ExecDetail: SwiftProtobuf.Message, SwiftProt
     if lhs.filename != rhs.filename {return false}
     if lhs.argv != rhs.argv {return false}
     if lhs.argvTruncated != rhs.argvTruncated {return false}
+    if lhs.dirfd != rhs.dirfd {return false}
+    if lhs.flags != rhs.flags {return false}
+    if lhs.syscall != rhs.syscall {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_OpenDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OpenDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}path\0\u{3}path_truncated\0\u{1}dirfd\0\u{1}flags\0\u{1}mode\0\u{1}resolve\0\u{1}fd\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.pathTruncated) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.dirfd) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.flags) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.mode) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.resolve) }()
+      case 8: try { try decoder.decodeSingularInt32Field(value: &self.fd) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.syscall.isEmpty {
+      try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 1)
+    }
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 2)
+    }
+    if self.pathTruncated != false {
+      try visitor.visitSingularBoolField(value: self.pathTruncated, fieldNumber: 3)
+    }
+    if self.dirfd != 0 {
+      try visitor.visitSingularInt32Field(value: self.dirfd, fieldNumber: 4)
+    }
+    if self.flags != 0 {
+      try visitor.visitSingularUInt32Field(value: self.flags, fieldNumber: 5)
+    }
+    if self.mode != 0 {
+      try visitor.visitSingularUInt32Field(value: self.mode, fieldNumber: 6)
+    }
+    if self.resolve != 0 {
+      try visitor.visitSingularUInt64Field(value: self.resolve, fieldNumber: 7)
+    }
+    if self.fd != 0 {
+      try visitor.visitSingularInt32Field(value: self.fd, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_OpenDetail, rhs: Infrasight_V1_OpenDetail) -> Bool {
+    if lhs.syscall != rhs.syscall {return false}
+    if lhs.path != rhs.path {return false}
+    if lhs.pathTruncated != rhs.pathTruncated {return false}
+    if lhs.dirfd != rhs.dirfd {return false}
+    if lhs.flags != rhs.flags {return false}
+    if lhs.mode != rhs.mode {return false}
+    if lhs.resolve != rhs.resolve {return false}
+    if lhs.fd != rhs.fd {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_ChmodDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ChmodDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}path\0\u{3}path_truncated\0\u{1}fd\0\u{1}mode\0\u{1}flags\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.pathTruncated) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.fd) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.mode) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.flags) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.syscall.isEmpty {
+      try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 1)
+    }
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 2)
+    }
+    if self.pathTruncated != false {
+      try visitor.visitSingularBoolField(value: self.pathTruncated, fieldNumber: 3)
+    }
+    if self.fd != 0 {
+      try visitor.visitSingularInt32Field(value: self.fd, fieldNumber: 4)
+    }
+    if self.mode != 0 {
+      try visitor.visitSingularUInt32Field(value: self.mode, fieldNumber: 5)
+    }
+    if self.flags != 0 {
+      try visitor.visitSingularUInt32Field(value: self.flags, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_ChmodDetail, rhs: Infrasight_V1_ChmodDetail) -> Bool {
+    if lhs.syscall != rhs.syscall {return false}
+    if lhs.path != rhs.path {return false}
+    if lhs.pathTruncated != rhs.pathTruncated {return false}
+    if lhs.fd != rhs.fd {return false}
+    if lhs.mode != rhs.mode {return false}
+    if lhs.flags != rhs.flags {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_SocketDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SocketDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}family\0\u{3}sock_type\0\u{1}protocol\0\u{3}local_addr\0\u{3}local_port\0\u{3}remote_addr\0\u{3}remote_port\0\u{3}unix_path\0\u{1}fd\0\u{3}new_fd\0\u{1}flags\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.family) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.sockType) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.`protocol`) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.localAddr) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.localPort) }()
+      case 7: try { try decoder.decodeSingularBytesField(value: &self.remoteAddr) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.remotePort) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.unixPath) }()
+      case 10: try { try decoder.decodeSingularInt32Field(value: &self.fd) }()
+      case 11: try { try decoder.decodeSingularInt32Field(value: &self.newFd) }()
+      case 12: try { try decoder.decodeSingularUInt32Field(value: &self.flags) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.syscall.isEmpty {
+      try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 1)
+    }
+    if self.family != 0 {
+      try visitor.visitSingularUInt32Field(value: self.family, fieldNumber: 2)
+    }
+    if self.sockType != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sockType, fieldNumber: 3)
+    }
+    if self.`protocol` != 0 {
+      try visitor.visitSingularUInt32Field(value: self.`protocol`, fieldNumber: 4)
+    }
+    if !self.localAddr.isEmpty {
+      try visitor.visitSingularBytesField(value: self.localAddr, fieldNumber: 5)
+    }
+    if self.localPort != 0 {
+      try visitor.visitSingularUInt32Field(value: self.localPort, fieldNumber: 6)
+    }
+    if !self.remoteAddr.isEmpty {
+      try visitor.visitSingularBytesField(value: self.remoteAddr, fieldNumber: 7)
+    }
+    if self.remotePort != 0 {
+      try visitor.visitSingularUInt32Field(value: self.remotePort, fieldNumber: 8)
+    }
+    if !self.unixPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.unixPath, fieldNumber: 9)
+    }
+    if self.fd != 0 {
+      try visitor.visitSingularInt32Field(value: self.fd, fieldNumber: 10)
+    }
+    if self.newFd != 0 {
+      try visitor.visitSingularInt32Field(value: self.newFd, fieldNumber: 11)
+    }
+    if self.flags != 0 {
+      try visitor.visitSingularUInt32Field(value: self.flags, fieldNumber: 12)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_SocketDetail, rhs: Infrasight_V1_SocketDetail) -> Bool {
+    if lhs.syscall != rhs.syscall {return false}
+    if lhs.family != rhs.family {return false}
+    if lhs.sockType != rhs.sockType {return false}
+    if lhs.`protocol` != rhs.`protocol` {return false}
+    if lhs.localAddr != rhs.localAddr {return false}
+    if lhs.localPort != rhs.localPort {return false}
+    if lhs.remoteAddr != rhs.remoteAddr {return false}
+    if lhs.remotePort != rhs.remotePort {return false}
+    if lhs.unixPath != rhs.unixPath {return false}
+    if lhs.fd != rhs.fd {return false}
+    if lhs.newFd != rhs.newFd {return false}
+    if lhs.flags != rhs.flags {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_ExitDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExitDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}exit_code\0\u{1}signal\0\u{3}core_dumped\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.exitCode) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.signal) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.coreDumped) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.exitCode != 0 {
+      try visitor.visitSingularInt32Field(value: self.exitCode, fieldNumber: 1)
+    }
+    if self.signal != 0 {
+      try visitor.visitSingularInt32Field(value: self.signal, fieldNumber: 2)
+    }
+    if self.coreDumped != false {
+      try visitor.visitSingularBoolField(value: self.coreDumped, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_ExitDetail, rhs: Infrasight_V1_ExitDetail) -> Bool {
+    if lhs.exitCode != rhs.exitCode {return false}
+    if lhs.signal != rhs.signal {return false}
+    if lhs.coreDumped != rhs.coreDumped {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_PtraceDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PtraceDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}request\0\u{3}target_pid\0\u{1}addr\0\u{1}data\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.request) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.targetPid) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.addr) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.data) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.request != 0 {
+      try visitor.visitSingularInt64Field(value: self.request, fieldNumber: 1)
+    }
+    if self.targetPid != 0 {
+      try visitor.visitSingularUInt32Field(value: self.targetPid, fieldNumber: 2)
+    }
+    if self.addr != 0 {
+      try visitor.visitSingularUInt64Field(value: self.addr, fieldNumber: 3)
+    }
+    if self.data != 0 {
+      try visitor.visitSingularUInt64Field(value: self.data, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_PtraceDetail, rhs: Infrasight_V1_PtraceDetail) -> Bool {
+    if lhs.request != rhs.request {return false}
+    if lhs.targetPid != rhs.targetPid {return false}
+    if lhs.addr != rhs.addr {return false}
+    if lhs.data != rhs.data {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_MountDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MountDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}source\0\u{1}target\0\u{3}fs_type\0\u{1}flags\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.source) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.target) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.fsType) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.flags) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.syscall.isEmpty {
+      try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 1)
+    }
+    if !self.source.isEmpty {
+      try visitor.visitSingularStringField(value: self.source, fieldNumber: 2)
+    }
+    if !self.target.isEmpty {
+      try visitor.visitSingularStringField(value: self.target, fieldNumber: 3)
+    }
+    if !self.fsType.isEmpty {
+      try visitor.visitSingularStringField(value: self.fsType, fieldNumber: 4)
+    }
+    if self.flags != 0 {
+      try visitor.visitSingularUInt64Field(value: self.flags, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_MountDetail, rhs: Infrasight_V1_MountDetail) -> Bool {
+    if lhs.syscall != rhs.syscall {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.target != rhs.target {return false}
+    if lhs.fsType != rhs.fsType {return false}
+    if lhs.flags != rhs.flags {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -476,7 +1444,7 @@ nonisolated extension Infrasight_V1_ExecDetail: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Infrasight_V1_Enrichment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Enrichment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}time_iso8601\0\u{3}latency_ms\0\u{3}errno_name\0\u{3}enriched_by\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}time_iso8601\0\u{3}latency_ms\0\u{3}errno_name\0\u{3}enriched_by\0\u{3}flags_text\0\u{3}mode_text\0\u{3}family_name\0\u{3}protocol_name\0\u{3}local_ip\0\u{3}remote_ip\0\u{1}service\0\u{3}remote_hostname\0\u{1}sensitive\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -488,6 +1456,15 @@ nonisolated extension Infrasight_V1_Enrichment: SwiftProtobuf.Message, SwiftProt
       case 2: try { try decoder.decodeSingularDoubleField(value: &self.latencyMs) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.errnoName) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.enrichedBy) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.flagsText) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.modeText) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.familyName) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.protocolName) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.localIp) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.remoteIp) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.service) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.remoteHostname) }()
+      case 13: try { try decoder.decodeSingularBoolField(value: &self.sensitive) }()
       default: break
       }
     }
@@ -506,6 +1483,33 @@ nonisolated extension Infrasight_V1_Enrichment: SwiftProtobuf.Message, SwiftProt
     if !self.enrichedBy.isEmpty {
       try visitor.visitSingularStringField(value: self.enrichedBy, fieldNumber: 4)
     }
+    if !self.flagsText.isEmpty {
+      try visitor.visitSingularStringField(value: self.flagsText, fieldNumber: 5)
+    }
+    if !self.modeText.isEmpty {
+      try visitor.visitSingularStringField(value: self.modeText, fieldNumber: 6)
+    }
+    if !self.familyName.isEmpty {
+      try visitor.visitSingularStringField(value: self.familyName, fieldNumber: 7)
+    }
+    if !self.protocolName.isEmpty {
+      try visitor.visitSingularStringField(value: self.protocolName, fieldNumber: 8)
+    }
+    if !self.localIp.isEmpty {
+      try visitor.visitSingularStringField(value: self.localIp, fieldNumber: 9)
+    }
+    if !self.remoteIp.isEmpty {
+      try visitor.visitSingularStringField(value: self.remoteIp, fieldNumber: 10)
+    }
+    if !self.service.isEmpty {
+      try visitor.visitSingularStringField(value: self.service, fieldNumber: 11)
+    }
+    if !self.remoteHostname.isEmpty {
+      try visitor.visitSingularStringField(value: self.remoteHostname, fieldNumber: 12)
+    }
+    if self.sensitive != false {
+      try visitor.visitSingularBoolField(value: self.sensitive, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -514,6 +1518,15 @@ nonisolated extension Infrasight_V1_Enrichment: SwiftProtobuf.Message, SwiftProt
     if lhs.latencyMs != rhs.latencyMs {return false}
     if lhs.errnoName != rhs.errnoName {return false}
     if lhs.enrichedBy != rhs.enrichedBy {return false}
+    if lhs.flagsText != rhs.flagsText {return false}
+    if lhs.modeText != rhs.modeText {return false}
+    if lhs.familyName != rhs.familyName {return false}
+    if lhs.protocolName != rhs.protocolName {return false}
+    if lhs.localIp != rhs.localIp {return false}
+    if lhs.remoteIp != rhs.remoteIp {return false}
+    if lhs.service != rhs.service {return false}
+    if lhs.remoteHostname != rhs.remoteHostname {return false}
+    if lhs.sensitive != rhs.sensitive {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
