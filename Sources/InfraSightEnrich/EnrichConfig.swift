@@ -6,6 +6,8 @@ public struct EnrichConfig: Sendable {
     public var group: String = "infrasight-enrich"
     /// Enrichment steps by name, in order (`EnrichmentPipeline.defaultNames`).
     public var steps: [String] = EnrichmentPipeline.defaultNames
+    /// Configuration of the steps that need some (sensitive-paths file, reverse DNS, services file).
+    public var enrichment = EnrichmentOptions()
     /// Consumed-but-unacknowledged messages before the worker stops consuming (backpressure).
     public var maxInFlight: Int = 100_000
     public var commitIntervalMs: Int = 1000

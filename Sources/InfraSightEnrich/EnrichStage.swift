@@ -38,7 +38,7 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
     }
 
     public func runLoop(stop: StopFlag) throws {
-        pipeline = try EnrichmentPipeline(names: config.steps)
+        pipeline = try EnrichmentPipeline(names: config.steps, options: config.enrichment)
         producer = try KafkaProducer(config: config.kafka, idempotent: true) { [weak self] report in
             self?.delivered(report)
         }

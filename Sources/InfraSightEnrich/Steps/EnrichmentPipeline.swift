@@ -4,23 +4,53 @@ import InfraSightCore
 public struct EnrichmentPipeline: Sendable {
     public let steps: [EnrichmentStep]
 
-    /// Every step this build knows, in the default order.
+    /// Every step this build knows, in canonical order, with whether it runs by default.
+    static let registry: [(name: String, isDefault: Bool, make: @Sendable (EnrichmentOptions) throws -> EnrichmentStep)] = [
+        ("time-iso8601", true, { _ in TimeISO8601Step() }),
+        ("latency-ms", true, { _ in LatencyMillisecondsStep() }),
+        ("errno-name", true, { _ in ErrnoNameStep() }),
+        ("open-flags", true, { _ in OpenFlagsStep() }),
+        ("mode-text", true, { _ in ModeTextStep() }),
+        ("socket-names", true, { _ in SocketNamesStep() }),
+        ("service", true, { ServiceNameStep(servicesFile: $0.servicesFile) }),
+        ("reverse-dns", false, { ReverseDNSStep(resolver: ReverseDNSResolver(options: $0.reverseDNS)) }),
+        ("sensitive", true, { options in
+            SensitivePathStep(matcher: try options.sensitivePathsFile.map { try SensitivePathMatcher(contentsOfFile: $0) } ?? .defaults)
+        }),
+        ("enriched-by", true, { _ in EnrichedByStep() }),
+    ]
+
+    /// Every step this build knows (including those off by default, such as `reverse-dns`), in
+    /// canonical order, built with default options.
     public static func available() -> [EnrichmentStep] {
-        [TimeISO8601Step(), LatencyMillisecondsStep(), ErrnoNameStep(), EnrichedByStep()]
+        registry.map { try! $0.make(EnrichmentOptions()) }
     }
 
-    public static var defaultNames: [String] { available().map(\.name) }
+    /// Names of every known step, in canonical order.
+    public static var knownNames: [String] { registry.map { $0.name } }
+
+    /// The steps a worker runs unless `--steps` says otherwise: all known but `reverse-dns`.
+    public static var defaultNames: [String] { registry.filter { $0.isDefault }.map { $0.name } }
+
+    /// `names` with `name` added at its canonical position (before the first later step), unless present.
+    public static func adding(_ name: String, to names: [String]) -> [String] {
+        guard !names.contains(name), let rank = knownNames.firstIndex(of: name) else { return names }
+        var result = names
+        let at = names.firstIndex { (knownNames.firstIndex(of: $0) ?? Int.max) > rank } ?? names.count
+        result.insert(name, at: at)
+        return result
+    }
 
     public init(steps: [EnrichmentStep]) { self.steps = steps }
 
-    /// Picks steps by name; throws for an unknown name, listing the known ones.
-    public init(names: [String]) throws {
-        let known = Dictionary(uniqueKeysWithValues: Self.available().map { ($0.name, $0) })
+    /// Picks steps by name and builds them with `options`; throws for an unknown name (listing the
+    /// known ones) or unusable configuration (for example a bad sensitive-paths file).
+    public init(names: [String], options: EnrichmentOptions = EnrichmentOptions()) throws {
         self.steps = try names.map { name in
-            guard let step = known[name] else {
-                throw EnrichError("unknown enrichment step \"\(name)\"; known: \(known.keys.sorted().joined(separator: ", "))")
+            guard let entry = Self.registry.first(where: { $0.name == name }) else {
+                throw EnrichError("unknown enrichment step \"\(name)\"; known: \(Self.knownNames.sorted().joined(separator: ", "))")
             }
-            return step
+            return try entry.make(options)
         }
     }
 

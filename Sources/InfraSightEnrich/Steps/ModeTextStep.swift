@@ -1,0 +1,16 @@
+import InfraSightCore
+
+/// Adds `mode_text` (`0644 rw-r--r--`, format: `ModeText`) for chmod-family events always, and for
+/// opens only when the mode is used, i.e. with `O_CREAT` or `O_TMPFILE` (otherwise the kernel
+/// ignores the mode argument and it is whatever was in the register).
+public struct ModeTextStep: EnrichmentStep {
+    public let name = "mode-text"
+    public init() {}
+    public func apply(to event: inout Event) {
+        switch event.detail {
+        case .open(let d)?: if OpenFlags.createsFile(d.flags) { event.enriched.modeText = ModeText.text(d.mode) }
+        case .chmod(let d)?: event.enriched.modeText = ModeText.text(d.mode)
+        default: break
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import InfraSightCore
+
+/// Adds `family_name`, `protocol_name` (rules: `SocketNames`; empty for non-inet families such as
+/// unix) and `local_ip` / `remote_ip` (rules: `IPText`; IPv4-mapped IPv6 as IPv4, empty when the
+/// address is absent or not 4/16 bytes) to connect/accept events.
+public struct SocketNamesStep: EnrichmentStep {
+    public let name = "socket-names"
+    public init() {}
+    public func apply(to event: inout Event) {
+        guard case .socket(let d)? = event.detail else { return }
+        var e = event.enriched
+        e.familyName = SocketNames.family(d.family)
+        e.protocolName = SocketNames.protocolName(family: d.family, sockType: d.sockType, protocol: d.protocol)
+        e.localIp = IPText.text(d.localAddr)
+        e.remoteIp = IPText.text(d.remoteAddr)
+        event.enriched = e
+    }
+}
