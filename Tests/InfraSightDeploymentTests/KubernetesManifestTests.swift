@@ -1,0 +1,305 @@
+import Foundation
+import InfraSightTestSupport
+import XCTest
+
+/// deploy/kubernetes: every core manifest validated by kubernetes-validate against the Kubernetes
+/// OpenAPI schemas of `Deploy.kubernetesVersion` (1.30.0) in strict mode (unknown fields are errors), then the
+/// security-relevant parts inspected.
+///
+/// CRD-based files are NOT schema-checked, because kubernetes-validate only ships built-in schemas:
+///   - servicemonitor.yaml       (monitoring.coreos.com/v1 ServiceMonitor)
+///   - keda-scaledobject.yaml    (keda.sh/v1alpha1 ScaledObject, TriggerAuthentication)
+///   - kustomization.yaml        (kustomize.config.k8s.io/v1beta1, not an API object)
+/// They are parsed as YAML and their fields checked by the assertions below; kubernetes-validate must
+/// report nothing about them but "Couldn't find schema".
+final class KubernetesManifestTests: XCTestCase {
+    static let dir = Deploy.path("deploy/kubernetes")
+    static let crdFiles: Set<String> = ["servicemonitor.yaml", "keda-scaledobject.yaml"]
+    static let notAnObject: Set<String> = ["kustomization.yaml"]
+    static let agentCaps: Set<String> = ["BPF", "PERFMON", "DAC_READ_SEARCH", "SYS_RESOURCE"]
+
+    private func manifestFiles() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: Self.dir).filter { $0.hasSuffix(".yaml") }.sorted()
+    }
+
+    private func docs(_ file: String) throws -> [[String: Any]] {
+        try Deploy.yamlDocuments(file: (Self.dir as NSString).appendingPathComponent(file))
+    }
+
+    private func object(_ file: String, kind: String, name: String) throws -> [String: Any] {
+        let found = try docs(file).first { $0.string("kind") == kind && $0.dict("metadata")?.string("name") == name }
+        return try XCTUnwrap(found, "\(file): no \(kind) \(name)")
+    }
+
+    func testCoreManifestsPassStrictSchemaValidation() throws {
+        let validator = try Deploy.requireTool(Deploy.kubernetesValidate, "kubernetes-validate (.deps/venv)")
+        let core = try manifestFiles().filter { !Self.crdFiles.contains($0) && !Self.notAnObject.contains($0) }
+        XCTAssertGreaterThanOrEqual(core.count, 9, "core manifests: \(core)")
+        let r = try Deploy.run(validator, ["-k", Deploy.kubernetesVersion, "--strict"]
+                               + core.map { (Self.dir as NSString).appendingPathComponent($0) })
+        XCTAssertEqual(r.status, 0, "kubernetes-validate failed:\n\(r.combined)")
+        XCTAssertFalse(r.combined.contains("ERROR"), r.combined)
+        XCTAssertFalse(r.combined.contains("Couldn't find schema"), "a core manifest uses an unknown kind:\n\(r.combined)")
+        // One "passed" line per object.
+        let objects = try core.reduce(0) { $0 + (try docs($1).count) }
+        let passed = r.combined.split(separator: "\n").filter { $0.contains(" passed for resource ") }.count
+        XCTAssertEqual(passed, objects, r.combined)
+    }
+
+    func testCRDFilesAreOnlyUnknownToTheValidator() throws {
+        let validator = try Deploy.requireTool(Deploy.kubernetesValidate, "kubernetes-validate (.deps/venv)")
+        for file in Self.crdFiles.union(Self.notAnObject).sorted() {
+            let r = try Deploy.run(validator, ["-k", Deploy.kubernetesVersion, "--strict",
+                                               (Self.dir as NSString).appendingPathComponent(file)])
+            XCTAssertEqual(r.status, 0, "\(file):\n\(r.combined)")
+            let lines = r.combined.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            for line in lines {
+                XCTAssertTrue(line.contains("Couldn't find schema"), "\(file): unexpected validator output \(line)")
+            }
+            XCTAssertFalse(try docs(file).isEmpty, "\(file) is empty")
+        }
+    }
+
+    func testKustomizationListsExactlyTheCoreFiles() throws {
+        let k = try XCTUnwrap(try docs("kustomization.yaml").first)
+        XCTAssertEqual(k.string("kind"), "Kustomization")
+        XCTAssertEqual(k.string("namespace"), "infrasight")
+        let resources = stringList(k["resources"])
+        let core = try manifestFiles().filter { !Self.crdFiles.contains($0) && !Self.notAnObject.contains($0) }
+        XCTAssertEqual(Set(resources), Set(core), "kustomization resources vs core files")
+        XCTAssertEqual(resources.count, Set(resources).count, "duplicate resources")
+        for file in Self.crdFiles { XCTAssertFalse(resources.contains(file), "\(file) needs a CRD; keep it optional") }
+    }
+
+    func testEveryObjectIsNamespacedAndImagesArePlaceholders() throws {
+        for file in try manifestFiles() where !Self.notAnObject.contains(file) {
+            for doc in try docs(file) {
+                let kind = doc.string("kind") ?? "?"
+                if kind == "Namespace" { continue }
+                XCTAssertEqual(doc.at("metadata.namespace") as? String, "infrasight", "\(file): \(kind)")
+            }
+            XCTAssertFalse(try docs(file).contains(where: containsPrivilegedTrue), "\(file) has privileged: true")
+        }
+        for (file, kind, name) in [("agent-daemonset.yaml", "DaemonSet", "infrasight-agent"),
+                                   ("enrich-deployment.yaml", "Deployment", "infrasight-enrich"),
+                                   ("sink-deployment.yaml", "Deployment", "infrasight-sink")] {
+            let spec = try podSpec(try object(file, kind: kind, name: name))
+            for case let c as [String: Any] in spec.array("containers") ?? [] {
+                XCTAssertTrue(c.string("image")?.hasPrefix("ghcr.io/infrasight/infrasight:") == true, "\(file)")
+            }
+        }
+    }
+
+    func testAgentDaemonSetHasMinimalPrivilegesAndHostAccess() throws {
+        let ds = try object("agent-daemonset.yaml", kind: "DaemonSet", name: "infrasight-agent")
+        let spec = try podSpec(ds)
+        XCTAssertEqual(spec["hostPID"] as? Bool, true)
+        XCTAssertNotEqual(spec["hostNetwork"] as? Bool, true)
+        XCTAssertEqual(spec["automountServiceAccountToken"] as? Bool, false)
+        XCTAssertTrue((spec.array("tolerations") ?? []).contains { ($0 as? [String: Any])?.string("operator") == "Exists"
+            && ($0 as? [String: Any])?["key"] == nil }, "agent must tolerate every taint")
+        let c = try container(spec)
+        let sc = try XCTUnwrap(c.dict("securityContext"))
+        XCTAssertEqual(Set(stringList(sc.at("capabilities.add"))), Self.agentCaps)
+        XCTAssertEqual(stringList(sc.at("capabilities.drop")), ["ALL"])
+        XCTAssertNotEqual(sc["privileged"] as? Bool, true)
+        XCTAssertEqual(sc["readOnlyRootFilesystem"] as? Bool, true)
+        XCTAssertEqual(sc["allowPrivilegeEscalation"] as? Bool, false)
+        let args = stringList(c["args"])
+        XCTAssertEqual(args.first, "agent")
+        XCTAssertEqual(args.firstIndex(of: "--passwd").map { args[$0 + 1] }, "/host/etc/passwd")
+        // NODE_NAME from the downward API.
+        let env = (c.array("env") ?? []).compactMap { $0 as? [String: Any] }
+        let node = try XCTUnwrap(env.first { $0.string("name") == "NODE_NAME" })
+        XCTAssertEqual(node.at("valueFrom.fieldRef.fieldPath") as? String, "spec.nodeName")
+        XCTAssertEqual(env.first { $0.string("name") == "INFRASIGHT_METRICS_ADDRESS" }?.string("value"), "0.0.0.0:9464")
+        try assertResources(c, "agent")
+        try assertHealthProbes(c, port: 9464, "agent")
+        try assertScrapeAnnotations(ds, port: "9464")
+        // Host mounts: read-only, from the expected host paths.
+        let volumes = Dictionary(uniqueKeysWithValues: (spec.array("volumes") ?? []).compactMap { $0 as? [String: Any] }
+            .map { ($0.string("name") ?? "", $0) })
+        var hostMounts: [String: String] = [:]   // host path -> mount path
+        for case let m as [String: Any] in c.array("volumeMounts") ?? [] {
+            guard let v = volumes[m.string("name") ?? ""], let host = v.at("hostPath.path") as? String else { continue }
+            XCTAssertEqual(m["readOnly"] as? Bool, true, "host mount \(host) is writable")
+            hostMounts[host] = m.string("mountPath")
+        }
+        XCTAssertEqual(hostMounts["/sys/kernel/btf"], "/sys/kernel/btf")
+        XCTAssertEqual(hostMounts["/sys/fs/cgroup"], "/sys/fs/cgroup")
+        XCTAssertEqual(hostMounts["/etc/passwd"], "/host/etc/passwd")
+        XCTAssertTrue(hostMounts["/sys/kernel/tracing"] != nil || hostMounts["/sys/kernel/debug"] != nil, "no tracefs")
+        XCTAssertEqual(Set(hostMounts.keys).subtracting(["/sys/kernel/btf", "/sys/fs/cgroup", "/etc/passwd",
+                                                         "/sys/kernel/tracing", "/sys/kernel/debug", "/proc"]), [],
+                       "unexpected host mounts")
+    }
+
+    func testEnrichAndSinkAreUnprivileged() throws {
+        for (file, name, port) in [("enrich-deployment.yaml", "infrasight-enrich", 9465),
+                                   ("sink-deployment.yaml", "infrasight-sink", 9466)] {
+            let d = try object(file, kind: "Deployment", name: name)
+            let spec = try podSpec(d)
+            XCTAssertEqual(spec.at("securityContext.runAsNonRoot") as? Bool, true, name)
+            XCTAssertNotEqual((spec.at("securityContext.runAsUser") as? NSNumber)?.intValue, 0, name)
+            XCTAssertEqual(spec.at("securityContext.seccompProfile.type") as? String, "RuntimeDefault", name)
+            XCTAssertNil(spec["hostPID"], name); XCTAssertNil(spec["hostNetwork"], name)
+            XCTAssertEqual(spec["automountServiceAccountToken"] as? Bool, false, name)
+            for case let v as [String: Any] in spec.array("volumes") ?? [] {
+                XCTAssertNil(v["hostPath"], "\(name) mounts a host path")
+            }
+            let c = try container(spec)
+            let sc = try XCTUnwrap(c.dict("securityContext"), name)
+            XCTAssertEqual(sc["allowPrivilegeEscalation"] as? Bool, false, name)
+            XCTAssertEqual(sc["readOnlyRootFilesystem"] as? Bool, true, name)
+            XCTAssertEqual(stringList(sc.at("capabilities.drop")), ["ALL"], name)
+            XCTAssertNil(sc.at("capabilities.add"), name)
+            let env = (c.array("env") ?? []).compactMap { $0 as? [String: Any] }
+            XCTAssertEqual(env.first { $0.string("name") == "INFRASIGHT_METRICS_ADDRESS" }?.string("value"), "0.0.0.0:\(port)")
+            XCTAssertNil(env.first { ["INFRASIGHT_CLICKHOUSE_PASSWORD", "INFRASIGHT_KAFKA_SASL_PASSWORD"].contains($0.string("name") ?? "") },
+                         "\(name): password as an environment value; use the *_FILE variables")
+            let envFrom = (c.array("envFrom") ?? []).compactMap { ($0 as? [String: Any])?.at("configMapRef.name") as? String }
+            XCTAssertEqual(envFrom, ["infrasight-config"], name)
+            try assertResources(c, name)
+            try assertHealthProbes(c, port: port, name)
+            try assertScrapeAnnotations(d, port: String(port))
+            // Password files point into mounted Secret volumes.
+            let mounts = (c.array("volumeMounts") ?? []).compactMap { $0 as? [String: Any] }
+            for variable in env where (variable.string("name") ?? "").hasSuffix("_PASSWORD_FILE") {
+                let file = try XCTUnwrap(variable.string("value"))
+                let mount = mounts.first { file.hasPrefix((($0.string("mountPath") ?? "") as NSString).appendingPathComponent("")) }
+                let volume = (spec.array("volumes") ?? []).compactMap { $0 as? [String: Any] }
+                    .first { $0.string("name") == mount?.string("name") }
+                XCTAssertNotNil(volume?["secret"], "\(name): \(file) is not inside a Secret volume")
+            }
+        }
+        let sinkEnv = try container(try podSpec(try object("sink-deployment.yaml", kind: "Deployment", name: "infrasight-sink")))
+            .array("env")?.compactMap { $0 as? [String: Any] } ?? []
+        XCTAssertNotNil(sinkEnv.first { $0.string("name") == "INFRASIGHT_CLICKHOUSE_PASSWORD_FILE" })
+        XCTAssertEqual(sinkEnv.first { $0.string("name") == "INFRASIGHT_CLICKHOUSE_USER" }?.at("valueFrom.secretKeyRef.name") as? String,
+                       "infrasight-clickhouse-sink")
+    }
+
+    func testConfigMapAndSecretTemplates() throws {
+        let cm = try object("configmap.yaml", kind: "ConfigMap", name: "infrasight-config")
+        for key in ["INFRASIGHT_BROKERS", "INFRASIGHT_CLICKHOUSE_URL", "INFRASIGHT_KAFKA_OPTIONS"] {
+            XCTAssertNotNil(cm.dict("data")?[key], "ConfigMap lacks \(key)")
+        }
+        XCTAssertFalse((cm.dict("data") ?? [:]).keys.contains { $0.contains("PASSWORD") }, "secret material in the ConfigMap")
+        let secrets = try docs("secrets.yaml")
+        XCTAssertEqual(Set(secrets.compactMap { $0.at("metadata.name") as? String }),
+                       ["infrasight-clickhouse-sink", "infrasight-clickhouse-reader", "infrasight-kafka-sasl"])
+        for s in secrets {
+            XCTAssertEqual(s.string("kind"), "Secret")
+            let password = try XCTUnwrap(s.at("stringData.password") as? String)
+            XCTAssertTrue(password.hasPrefix("REPLACE_ME"), "secret template value must be a marked placeholder")
+        }
+    }
+
+    func testAutoscalingOnConsumerLagWithHPAAndKEDA() throws {
+        for (name, group) in [("infrasight-enrich", "infrasight-enrich"), ("infrasight-sink", "infrasight-sink")] {
+            let hpa = try object("hpa.yaml", kind: "HorizontalPodAutoscaler", name: name)
+            XCTAssertEqual(hpa.string("apiVersion"), "autoscaling/v2")
+            XCTAssertEqual(hpa.at("spec.scaleTargetRef.kind") as? String, "Deployment")
+            XCTAssertEqual(hpa.at("spec.scaleTargetRef.name") as? String, name)
+            let metric = try XCTUnwrap(hpa.at("spec.metrics") as? [Any]).first as? [String: Any]
+            XCTAssertEqual(metric?.string("type"), "External")
+            XCTAssertEqual(metric?.at("external.metric.selector.matchLabels.consumergroup") as? String, group)
+            let scaled = try object("keda-scaledobject.yaml", kind: "ScaledObject", name: name)
+            XCTAssertEqual(scaled.string("apiVersion"), "keda.sh/v1alpha1")
+            XCTAssertEqual(scaled.at("spec.scaleTargetRef.name") as? String, name)
+            let trigger = try XCTUnwrap((scaled.at("spec.triggers") as? [Any])?.first as? [String: Any])
+            XCTAssertEqual(trigger.string("type"), "kafka")
+            XCTAssertEqual(trigger.at("metadata.consumerGroup") as? String, group)
+            XCTAssertNotNil(trigger.at("metadata.lagThreshold"))
+            XCTAssertEqual(trigger.at("authenticationRef.name") as? String, "infrasight-kafka")
+            XCTAssertLessThanOrEqual((hpa.at("spec.maxReplicas") as? NSNumber)?.intValue ?? 99, 6,
+                                     "more replicas than partitions sit idle")
+        }
+        _ = try object("keda-scaledobject.yaml", kind: "TriggerAuthentication", name: "infrasight-kafka")
+    }
+
+    func testNetworkPoliciesDenyByDefaultAndOpenOnlyWhatIsNeeded() throws {
+        let policies = try docs("networkpolicies.yaml")
+        let deny = try XCTUnwrap(policies.first { ($0.at("spec.podSelector") as? [String: Any])?.isEmpty == true })
+        XCTAssertEqual(Set(stringList(deny.at("spec.policyTypes"))), ["Ingress", "Egress"])
+        XCTAssertNil(deny.at("spec.ingress")); XCTAssertNil(deny.at("spec.egress"))
+        let allowedEgress: Set<Int> = [53, 9092, 9093, 8123, 8443]
+        let metricsPorts: Set<Int> = [9464, 9465, 9466]
+        var clickhousePolicies = 0
+        let denyName = deny.at("metadata.name") as? String
+        for p in policies where (p.at("metadata.name") as? String) != denyName {
+            for case let rule as [String: Any] in (p.at("spec.egress") as? [Any]) ?? [] {
+                let ports = Set(((rule["ports"] as? [Any]) ?? []).compactMap { (($0 as? [String: Any])?["port"] as? NSNumber)?.intValue })
+                XCTAssertFalse(ports.isEmpty, "egress rule without port restriction")
+                XCTAssertTrue(ports.isSubset(of: allowedEgress), "egress to \(ports)")
+                XCTAssertNotNil(rule["to"], "egress rule without destination restriction")
+                if ports.contains(8123) {
+                    clickhousePolicies += 1
+                    XCTAssertEqual((p.at("spec.podSelector.matchLabels") as? [String: Any])?["app.kubernetes.io/component"] as? String,
+                                   "sink", "only the sink may reach ClickHouse")
+                }
+            }
+            for case let rule as [String: Any] in (p.at("spec.ingress") as? [Any]) ?? [] {
+                let ports = Set(((rule["ports"] as? [Any]) ?? []).compactMap { (($0 as? [String: Any])?["port"] as? NSNumber)?.intValue })
+                XCTAssertTrue(!ports.isEmpty && ports.isSubset(of: metricsPorts), "ingress beyond metrics: \(ports)")
+                XCTAssertNotNil(rule["from"], "ingress from anywhere")
+            }
+        }
+        XCTAssertEqual(clickhousePolicies, 1)
+    }
+
+    func testServiceMonitorSelectsTheMetricsServices() throws {
+        let sm = try object("servicemonitor.yaml", kind: "ServiceMonitor", name: "infrasight")
+        XCTAssertEqual(sm.string("apiVersion"), "monitoring.coreos.com/v1")
+        let selector = try XCTUnwrap(sm.at("spec.selector.matchLabels") as? [String: Any])
+        let endpoint = try XCTUnwrap((sm.at("spec.endpoints") as? [Any])?.first as? [String: Any])
+        XCTAssertEqual(endpoint.string("port"), "metrics")
+        XCTAssertEqual(endpoint.string("path"), "/metrics")
+        var ports: Set<Int> = []
+        for svc in try docs("services.yaml") {
+            let labels = svc.at("metadata.labels") as? [String: Any] ?? [:]
+            for (k, v) in selector { XCTAssertEqual(labels[k] as? String, v as? String, "Service labels vs ServiceMonitor") }
+            for case let port as [String: Any] in (svc.at("spec.ports") as? [Any]) ?? [] {
+                XCTAssertEqual(port.string("name"), "metrics")
+                ports.insert((port["port"] as? NSNumber)?.intValue ?? 0)
+            }
+        }
+        XCTAssertEqual(ports, [9464, 9465, 9466])
+    }
+
+    // MARK: helpers
+
+    private func podSpec(_ workload: [String: Any]) throws -> [String: Any] {
+        try XCTUnwrap(workload.at("spec.template.spec") as? [String: Any])
+    }
+
+    private func container(_ spec: [String: Any]) throws -> [String: Any] {
+        let containers = (spec.array("containers") ?? []).compactMap { $0 as? [String: Any] }
+        XCTAssertEqual(containers.count, 1)
+        return try XCTUnwrap(containers.first)
+    }
+
+    private func assertResources(_ c: [String: Any], _ name: String) throws {
+        for key in ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"] {
+            XCTAssertNotNil(c.at("resources.\(key)"), "\(name): resources.\(key)")
+        }
+    }
+
+    private func assertHealthProbes(_ c: [String: Any], port: Int, _ name: String) throws {
+        let ports = (c.array("ports") ?? []).compactMap { $0 as? [String: Any] }
+        for probe in ["livenessProbe", "readinessProbe"] {
+            XCTAssertEqual(c.at("\(probe).httpGet.path") as? String, "/healthz", "\(name) \(probe)")
+            let ref = c.at("\(probe).httpGet.port")
+            let resolved = (ref as? NSNumber)?.intValue
+                ?? ports.first { $0.string("name") == (ref as? String) }.flatMap { ($0["containerPort"] as? NSNumber)?.intValue }
+            XCTAssertEqual(resolved, port, "\(name) \(probe) port")
+        }
+    }
+
+    private func assertScrapeAnnotations(_ workload: [String: Any], port: String) throws {
+        let a = try XCTUnwrap(workload.at("spec.template.metadata.annotations") as? [String: Any])
+        XCTAssertEqual(a["prometheus.io/scrape"] as? String, "true")
+        XCTAssertEqual(a["prometheus.io/port"] as? String, port)
+        XCTAssertEqual(a["prometheus.io/path"] as? String, "/metrics")
+    }
+}
