@@ -97,4 +97,149 @@ _Static_assert(__builtin_offsetof(struct infrasight_exec_event, filename) == 88,
 _Static_assert(__builtin_offsetof(struct infrasight_exec_event, argv) == 600, "layout");
 _Static_assert(sizeof(struct infrasight_exec_event) == 4696, "layout");
 
+/* ------------------------------------------------------------------------------------------------
+ * Records of the other probes (one BPF object per probe: bpf/<probe>.bpf.c). Every record starts
+ * with `struct infrasight_common` (version INFRASIGHT_EVENT_VERSION, a kind below) and is emitted
+ * with its full fixed size; strings carry a length and are NUL-terminated when they fit. Readers
+ * still bound everything by the record size and the capacities (never trust a length field).
+ *
+ * Common fields: boot_ns = CLOCK_BOOTTIME at sys_enter; latency_ns = sys_exit - sys_enter;
+ * ret = syscall return (>= 0, or -errno); pid = tgid; tid = calling thread; ppid =
+ * real_parent->tgid at sys_enter; uid/gid/comm/cgroup_id sampled at sys_exit. Strings passed by
+ * user space are read at sys_exit (pages faulted in by the syscall itself are resident then).
+ * For the exit record: boot_ns = time of the exit, latency_ns = 0, ret = 0.
+ * ------------------------------------------------------------------------------------------------ */
+#define INFRASIGHT_EVENT_VERSION      1
+#define INFRASIGHT_EVENT_KIND_OPEN    2
+#define INFRASIGHT_EVENT_KIND_CHMOD   3
+#define INFRASIGHT_EVENT_KIND_SOCKET  4   /* connect, accept, accept4 */
+#define INFRASIGHT_EVENT_KIND_EXIT    5
+#define INFRASIGHT_EVENT_KIND_PTRACE  6
+#define INFRASIGHT_EVENT_KIND_MOUNT   7
+
+#define INFRASIGHT_PATH_MAX      512   /* power of two, incl. NUL: open/chmod path, mount source/target */
+#define INFRASIGHT_FSTYPE_MAX    64
+#define INFRASIGHT_UNIX_PATH_MAX 108   /* sizeof(sockaddr_un.sun_path) */
+
+/* syscall ids (the `syscall` field) */
+enum infrasight_syscall {
+	INFRASIGHT_SYS_OPEN = 1, INFRASIGHT_SYS_OPENAT = 2, INFRASIGHT_SYS_OPENAT2 = 3,
+	INFRASIGHT_SYS_CHMOD = 4, INFRASIGHT_SYS_FCHMOD = 5, INFRASIGHT_SYS_FCHMODAT = 6,
+	INFRASIGHT_SYS_FCHMODAT2 = 7,
+	INFRASIGHT_SYS_CONNECT = 8, INFRASIGHT_SYS_ACCEPT = 9, INFRASIGHT_SYS_ACCEPT4 = 10,
+	INFRASIGHT_SYS_PTRACE = 11, INFRASIGHT_SYS_MOUNT = 12, INFRASIGHT_SYS_UMOUNT2 = 13,
+};
+
+/* flags of the newer records (same `flags` word as exec, own bits) */
+#define INFRASIGHT_F_PATH_TRUNCATED     (1u << 8)  /* path (or mount target) longer than the capacity */
+#define INFRASIGHT_F_PATH_READ_FAILED   (1u << 9)  /* user string unreadable (or NULL) */
+#define INFRASIGHT_F_HOW_READ_FAILED    (1u << 10) /* openat2: struct open_how unreadable */
+#define INFRASIGHT_F_ADDR_READ_FAILED   (1u << 11) /* connect: user sockaddr unreadable */
+#define INFRASIGHT_F_NO_SOCKET          (1u << 12) /* socket not found via the fd table */
+#define INFRASIGHT_F_LOCAL_FROM_FEXIT   (1u << 13) /* connect: source address captured at fexit of tcp_v{4,6}_connect */
+#define INFRASIGHT_F_SOURCE_TRUNCATED   (1u << 14) /* mount source */
+#define INFRASIGHT_F_FSTYPE_TRUNCATED   (1u << 15) /* mount fs type */
+#define INFRASIGHT_F_EXIT_GROUP_DEAD    (1u << 16) /* exit: last thread of the process */
+#define INFRASIGHT_F_LOCAL_FROM_STATE   (1u << 17) /* connect: source of a failed TCP connect from sock:inet_sock_set_state */
+
+/* Counters specific to the newer objects share the per-CPU "counters" map indexes above:
+ * INFRASIGHT_CTR_ARGV_TRUNCATED counts events with any *_TRUNCATED flag, INFRASIGHT_CTR_READ_FAILED
+ * events with a *_READ_FAILED flag; this one counts sockets not found through the fd table. */
+#define INFRASIGHT_CTR_TRUNCATED   INFRASIGHT_CTR_ARGV_TRUNCATED
+#define INFRASIGHT_CTR_NO_SOCKET   7
+
+struct infrasight_common {
+	__u16 version;        /* INFRASIGHT_EVENT_VERSION */
+	__u16 kind;           /* INFRASIGHT_EVENT_KIND_* */
+	__u32 flags;          /* INFRASIGHT_F_* */
+	__u64 boot_ns;
+	__u64 latency_ns;
+	__s64 ret;
+	__u64 cgroup_id;
+	__u32 pid;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 gid;
+	__u32 syscall;        /* enum infrasight_syscall (0 for exit) */
+	char comm[INFRASIGHT_COMM_LEN];
+};                            /* 80 bytes */
+
+struct infrasight_open_event {
+	struct infrasight_common c;
+	__s32 dirfd;          /* AT_FDCWD (-100) for open(2) */
+	__s32 fd;             /* returned fd, -1 on failure */
+	__u64 flags;          /* O_* (openat2: open_how.flags) */
+	__u64 mode;
+	__u64 resolve;        /* openat2 RESOLVE_* */
+	__u32 path_len;       /* bytes in path[] excluding NUL */
+	__u32 _pad;
+	char path[INFRASIGHT_PATH_MAX];
+};
+
+struct infrasight_chmod_event {
+	struct infrasight_common c;
+	__s32 fd;             /* fchmod fd, fchmodat/fchmodat2 dirfd, -100 (AT_FDCWD) for chmod */
+	__u32 mode;
+	__u32 flags;          /* fchmodat2 AT_* flags */
+	__u32 path_len;       /* 0 for fchmod */
+	char path[INFRASIGHT_PATH_MAX];
+};
+
+struct infrasight_socket_event {
+	struct infrasight_common c;
+	__u16 family;         /* AF_* */
+	__u16 sock_type;      /* SOCK_STREAM, SOCK_DGRAM, ... */
+	__u16 protocol;       /* IPPROTO_TCP, IPPROTO_UDP, 0 */
+	__u16 local_port;     /* host order */
+	__u16 remote_port;    /* host order */
+	__u16 unix_path_len;  /* bytes of unix_path (abstract names start with NUL) */
+	__s32 fd;             /* connect: socket fd; accept: listening fd */
+	__s32 new_fd;         /* accept: returned fd (-1 on failure) */
+	__u32 sock_flags;     /* accept4 flags */
+	__u8 local_addr[16];  /* network order: 4 bytes for AF_INET, 16 for AF_INET6 */
+	__u8 remote_addr[16];
+	char unix_path[INFRASIGHT_UNIX_PATH_MAX];
+	__u32 _pad;
+};
+
+struct infrasight_exit_event {
+	struct infrasight_common c;
+	__u32 exit_status;    /* task->exit_code: (code << 8) | core(0x80) | signal */
+	__u32 _pad;
+};
+
+struct infrasight_ptrace_event {
+	struct infrasight_common c;
+	__s64 request;
+	__u32 target_pid;
+	__u32 _pad;
+	__u64 addr;
+	__u64 data;
+};
+
+struct infrasight_mount_event {
+	struct infrasight_common c;
+	__u64 mount_flags;    /* mount: MS_*; umount2: MNT_* / UMOUNT_* */
+	__u32 source_len;
+	__u32 target_len;
+	__u32 fstype_len;
+	__u32 _pad;
+	char source[INFRASIGHT_PATH_MAX];
+	char target[INFRASIGHT_PATH_MAX];
+	char fstype[INFRASIGHT_FSTYPE_MAX];
+};
+
+_Static_assert(sizeof(struct infrasight_common) == 80, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_open_event, path) == 120, "layout");
+_Static_assert(sizeof(struct infrasight_open_event) == 632, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_chmod_event, path) == 96, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_socket_event, local_addr) == 104, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_socket_event, unix_path) == 136, "layout");
+_Static_assert(sizeof(struct infrasight_socket_event) == 248, "layout");
+_Static_assert(sizeof(struct infrasight_exit_event) == 88, "layout");
+_Static_assert(sizeof(struct infrasight_ptrace_event) == 112, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_mount_event, source) == 104, "layout");
+_Static_assert(sizeof(struct infrasight_mount_event) == 1192, "layout");
+
 #endif /* INFRASIGHT_EVENT_H */

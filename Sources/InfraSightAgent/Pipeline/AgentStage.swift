@@ -15,8 +15,26 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
     public let counters = StageCounters(stage: "agent")
     let logger: Logger
     static let eventToken: UInt64 = 1
-    /// Probes this build can attach.
-    public static let supportedProbes: [Probe] = [.execve]
+    /// Probes this build can attach (each has a BPF object and a load plan, `ProbeSpec`).
+    public static let supportedProbes: [Probe] = [.execve, .open, .chmod, .connect, .accept, .exit, .ptrace, .mount]
+
+    /// Delivery-report token of a probe's events (0 is the stats records).
+    static func token(for probe: Probe) -> UInt64 {
+        eventToken + UInt64(Probe.allCases.firstIndex(of: probe) ?? 0)
+    }
+
+    static func probe(forToken token: UInt64) -> Probe? {
+        guard token >= eventToken else { return nil }
+        let i = Int(token - eventToken)
+        return i < Probe.allCases.count ? Probe.allCases[i] : nil
+    }
+
+    /// `name{probe}`, or `name{reason,probe}` when the name already has a label:
+    /// lost{ringbuf_reserve} → lost{ringbuf_reserve,open}; kernel_emitted → kernel_emitted{open}.
+    static func labelled(_ name: String, probe: Probe) -> String {
+        if name.hasSuffix("}") { return String(name.dropLast()) + ",\(probe.rawValue)}" }
+        return "\(name){\(probe.rawValue)}"
+    }
 
     public init(config: AgentConfig, logger: Logger) {
         self.config = config
@@ -27,7 +45,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         let host = config.nodeName ?? NodeName.current()
         let paths = CgroupPathResolver()
         if paths.rootPath == nil { logger.warning("no cgroup v2 hierarchy found: events will carry no container id") }
-        let builder = ExecEventBuilder(
+        let builder = EventBuilder(
             host: host, identity: EventIdentity(bootID: EventIdentity.currentBootID(), nodeName: host),
             users: UserNameCache(passwdPath: config.passwdPath),
             containers: paths.rootPath == nil ? nil : ContainerResolver(paths: paths), clock: BootClock())
@@ -36,49 +54,80 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         let logger = self.logger
         let producer = try KafkaProducer(config: config.kafka, idempotent: true,
                                          extraOptions: ["linger.ms": "5", "compression.codec": "lz4"]) { report in
-            guard report.token == Self.eventToken else { return }
+            guard report.token >= Self.eventToken else { return }
+            let probe = Self.probe(forToken: report.token)
             if let error = report.error {
                 counters.add(.dropped, reason: "delivery")
                 logger.error("event not delivered to \(report.topic): \(error)")
             } else {
-                counters.add(.produced)
+                counters.add(.produced, reason: probe?.rawValue)
             }
         }
-        let objectPath = try config.bpfDirectory.map { "\($0)/execve.bpf.o" } ?? BPFObjectLocator.path(for: "execve.bpf.o")
         let ownPid = UInt32(getpid())
-        let probe = try ExecveProbe(objectPath: objectPath, ringBufferBytes: config.ringBufferBytes,
-                                    excludedPids: [ownPid] + config.excludedPids)
-        logger.info("execve probe attached via \(probe.hookDescription) (\(objectPath)); ring buffer \(config.ringBufferBytes >> 20) MiB; excluding pids \(([ownPid] + config.excludedPids).map(String.init).joined(separator: ","))")
-        logger.info("publishing to \(Probe.execve.rawTopic) on \(config.kafka.brokers) as host \(host)")
+        let excluded = [ownPid] + config.excludedPids
+        var probes: [BPFProbe] = []
+        defer { for p in probes { p.close() } }
+        for wanted in config.probes where !probes.contains(where: { $0.probe == wanted }) {
+            let probe = try BPFProbe(wanted, bpfDirectory: config.bpfDirectory, ringBufferBytes: config.ringBufferBytes,
+                                     excludedPids: excluded)
+            probes.append(probe)
+            var line = "\(wanted.rawValue) probe attached via \(probe.hookDescription) (\(probe.objectPath), variant \(probe.variant))"
+            if !probe.missingHooks.isEmpty { line += "; not on this kernel: \(probe.missingHooks.joined(separator: ", "))" }
+            if !probe.fallbacks.isEmpty { line += "; fell back from: \(probe.fallbacks.joined(separator: "; "))" }
+            logger.info("\(line)")
+        }
+        logger.info("ring buffer \(config.ringBufferBytes >> 20) MiB per probe; excluding pids \(excluded.map(String.init).joined(separator: ","))")
+        logger.info("publishing to \(probes.map(\.probe.rawTopic).joined(separator: ",")) on \(config.kafka.brokers) as host \(host)")
 
         let stats = StatsReporter(counters: counters, intervalSeconds: config.statsIntervalSeconds, logger: logger) { key, value in
             try? producer.send(topic: TopicNames.stats, key: key, value: value, token: 0)
         }
-        let topic = Probe.execve.rawTopic
         var sendError: Error?
         func drain() -> Int {
-            probe.consume { kernelEvent in
-                counters.add(.received)
-                let event = builder.build(kernelEvent)
-                do {
-                    let bytes = try EventCodec.encode(event)
-                    try producer.send(topic: topic, key: EventCodec.key(host: host, pid: event.pid), value: bytes,
-                                      token: Self.eventToken)
-                } catch {
-                    counters.add(.dropped, reason: "enqueue")
-                    sendError = error
+            var n = 0
+            for probe in probes {
+                n += probe.consume { record in
+                    let p = record.probe
+                    counters.add(.received, reason: p.rawValue)
+                    let event = builder.build(record)
+                    do {
+                        let bytes = try EventCodec.encode(event)
+                        try producer.send(topic: p.rawTopic, key: EventCodec.key(host: host, pid: event.pid), value: bytes,
+                                          token: Self.token(for: p))
+                    } catch {
+                        counters.add(.dropped, reason: "enqueue")
+                        sendError = error
+                    }
                 }
             }
+            return n
         }
         func recordKernelCounters() {
-            let k = probe.counters()
-            counters.set("kernel_emitted", k.emitted)
-            counters.set("lost{ringbuf_reserve}", k.reserveFailures)
-            counters.set("lost{enter_miss}", k.enterMisses)
-            counters.set("lost{stash}", k.stashFailures)
-            counters.set("lost{decode}", k.decodeErrors)
-            counters.set("filtered{excluded_pid}", k.excluded)
-            counters.set("argv_truncated", k.argvTruncated)
+            var total = ProbeCounters()
+            let names: [(String, KeyPath<ProbeCounters, UInt64>)] = [
+                ("kernel_emitted", \.emitted), ("lost{ringbuf_reserve}", \.reserveFailures),
+                ("lost{enter_miss}", \.enterMisses), ("lost{stash}", \.stashFailures), ("lost{decode}", \.decodeErrors),
+                ("filtered{excluded_pid}", \.excluded), ("truncated", \.truncated), ("read_failed", \.readFailures),
+                ("no_socket", \.noSocket),
+            ]
+            for probe in probes {
+                let k = probe.counters()
+                for (name, path) in names {
+                    counters.set(Self.labelled(name, probe: probe.probe), k[keyPath: path])
+                }
+                total.emitted &+= k.emitted
+                total.reserveFailures &+= k.reserveFailures
+                total.enterMisses &+= k.enterMisses
+                total.stashFailures &+= k.stashFailures
+                total.decodeErrors &+= k.decodeErrors
+                total.excluded &+= k.excluded
+                total.truncated &+= k.truncated
+                total.readFailures &+= k.readFailures
+                total.noSocket &+= k.noSocket
+                if probe.probe == .execve { counters.set("argv_truncated", k.truncated) }
+            }
+            // Totals over all probes keep the historical names (lost{ringbuf_reserve}, ...).
+            for (name, path) in names { counters.set(name, total[keyPath: path]) }
         }
 
         while !stop.isSet {
@@ -95,7 +144,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         logger.info("agent stopping: draining the ring buffer and flushing \(producer.outstanding) queued events")
         _ = drain()
         recordKernelCounters()
-        probe.close()
+        for p in probes { p.close() }
         if !producer.flush(timeoutMs: Int32(config.shutdownFlushSeconds * 1000)) {
             counters.add(.dropped, UInt64(producer.outstanding), reason: "shutdown")
             logger.error("\(producer.outstanding) events not acknowledged by the broker at shutdown (counted as dropped)")

@@ -1,0 +1,195 @@
+import InfraSightCore
+
+/// Syscall ids of the records (`enum infrasight_syscall` in `bpf/include/infrasight_event.h`).
+public enum KernelSyscall: UInt32, Sendable, CaseIterable {
+    case open = 1, openat = 2, openat2 = 3
+    case chmod = 4, fchmod = 5, fchmodat = 6, fchmodat2 = 7
+    case connect = 8, accept = 9, accept4 = 10
+    case ptrace = 11, mount = 12, umount2 = 13
+
+    /// The syscall's name as user space knows it ("umount2", not the kernel's "umount").
+    public var name: String { String(describing: self) }
+}
+
+/// Fields every non-exec record carries (`struct infrasight_common`).
+public struct KernelCommon: Sendable, Equatable {
+    /// CLOCK_BOOTTIME ns at sys_enter (exit record: at the exit).
+    public var bootTimeNs: UInt64
+    /// sys_enter → sys_exit, ns (0 for exit records).
+    public var latencyNs: UInt64
+    /// Syscall return value: >= 0 or -errno (0 for exit records).
+    public var ret: Int64
+    public var cgroupId: UInt64
+    /// tgid.
+    public var pid: UInt32
+    public var tid: UInt32
+    public var ppid: UInt32
+    public var uid: UInt32
+    public var gid: UInt32
+    /// Task comm at sys_exit.
+    public var comm: String
+    /// INFRASIGHT_F_* bits of the record.
+    public var flags: RecordFlags
+
+    public init(bootTimeNs: UInt64, latencyNs: UInt64, ret: Int64, cgroupId: UInt64, pid: UInt32, tid: UInt32,
+                ppid: UInt32, uid: UInt32, gid: UInt32, comm: String, flags: RecordFlags) {
+        self.bootTimeNs = bootTimeNs
+        self.latencyNs = latencyNs
+        self.ret = ret
+        self.cgroupId = cgroupId
+        self.pid = pid
+        self.tid = tid
+        self.ppid = ppid
+        self.uid = uid
+        self.gid = gid
+        self.comm = comm
+        self.flags = flags
+    }
+}
+
+/// Flags of the newer records (INFRASIGHT_F_* bits 8 and up in the shared header).
+public struct RecordFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public static let pathTruncated = RecordFlags(rawValue: 1 << 8)
+    public static let pathReadFailed = RecordFlags(rawValue: 1 << 9)
+    public static let howReadFailed = RecordFlags(rawValue: 1 << 10)
+    public static let addrReadFailed = RecordFlags(rawValue: 1 << 11)
+    public static let noSocket = RecordFlags(rawValue: 1 << 12)
+    public static let localFromFexit = RecordFlags(rawValue: 1 << 13)
+    public static let sourceTruncated = RecordFlags(rawValue: 1 << 14)
+    public static let fsTypeTruncated = RecordFlags(rawValue: 1 << 15)
+    public static let exitGroupDead = RecordFlags(rawValue: 1 << 16)
+    public static let localFromSockState = RecordFlags(rawValue: 1 << 17)
+}
+
+/// open / openat / openat2.
+public struct KernelOpenEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    public var syscall: KernelSyscall
+    /// Path as passed (not resolved); at most 511 bytes.
+    public var path: String
+    public var pathTruncated: Bool
+    /// AT_FDCWD (-100) for open(2).
+    public var dirfd: Int32
+    /// O_* flags (openat2: open_how.flags).
+    public var flags: UInt64
+    public var mode: UInt64
+    /// openat2 RESOLVE_* (0 otherwise).
+    public var resolve: UInt64
+    /// Returned fd, -1 on failure.
+    public var fd: Int32
+}
+
+/// chmod / fchmod / fchmodat / fchmodat2.
+public struct KernelChmodEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    public var syscall: KernelSyscall
+    /// Empty for fchmod.
+    public var path: String
+    public var pathTruncated: Bool
+    /// fchmod's fd, fchmodat's dirfd, AT_FDCWD (-100) for chmod.
+    public var fd: Int32
+    public var mode: UInt32
+    /// fchmodat2 AT_* flags.
+    public var flags: UInt32
+}
+
+/// connect / accept / accept4.
+public struct KernelSocketEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    public var syscall: KernelSyscall
+    /// AF_INET 2, AF_INET6 10, AF_UNIX 1 (0 when unknown).
+    public var family: UInt16
+    /// SOCK_STREAM 1, SOCK_DGRAM 2, ...
+    public var sockType: UInt16
+    /// IPPROTO_TCP 6, IPPROTO_UDP 17, 0 (unix).
+    public var `protocol`: UInt16
+    /// Network order: 4 bytes (AF_INET), 16 (AF_INET6), empty otherwise.
+    public var localAddr: [UInt8]
+    public var localPort: UInt16
+    public var remoteAddr: [UInt8]
+    public var remotePort: UInt16
+    /// AF_UNIX path (connect: destination; accept: the listener's); abstract names start with "@".
+    public var unixPath: String
+    /// connect: socket fd; accept: listening fd.
+    public var fd: Int32
+    /// accept: returned fd (-1 on failure); connect: -1.
+    public var newFd: Int32
+    /// accept4 flags.
+    public var flags: UInt32
+}
+
+/// Process exit (last thread of the process).
+public struct KernelExitEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    /// task->exit_code as the kernel keeps it (wait(2) status).
+    public var exitStatus: UInt32
+    public var exitCode: Int32 { Int32((exitStatus >> 8) & 0xff) }
+    public var signal: Int32 { Int32(exitStatus & 0x7f) }
+    public var coreDumped: Bool { exitStatus & 0x80 != 0 }
+}
+
+/// ptrace.
+public struct KernelPtraceEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    public var request: Int64
+    public var targetPid: UInt32
+    public var addr: UInt64
+    public var data: UInt64
+}
+
+/// mount / umount2.
+public struct KernelMountEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    public var syscall: KernelSyscall
+    /// mount only (empty for umount2).
+    public var source: String
+    public var target: String
+    /// mount only.
+    public var fsType: String
+    /// mount: MS_*; umount2: MNT_* / UMOUNT_*.
+    public var flags: UInt64
+    /// source, target or fs type was cut.
+    public var truncated: Bool
+}
+
+/// One decoded ring-buffer record of any probe.
+public enum KernelRecord: Sendable, Equatable {
+    case exec(KernelExecEvent)
+    case open(KernelOpenEvent)
+    case chmod(KernelChmodEvent)
+    case socket(KernelSocketEvent)
+    case exit(KernelExitEvent)
+    case ptrace(KernelPtraceEvent)
+    case mount(KernelMountEvent)
+
+    /// The probe (and so the topic) this record belongs to.
+    public var probe: Probe {
+        switch self {
+        case .exec: return .execve
+        case .open: return .open
+        case .chmod: return .chmod
+        case .socket(let s): return s.syscall == .connect ? .connect : .accept
+        case .exit: return .exit
+        case .ptrace: return .ptrace
+        case .mount: return .mount
+        }
+    }
+
+    /// Common fields (exec's converted).
+    public var common: KernelCommon {
+        switch self {
+        case .exec(let e):
+            return KernelCommon(bootTimeNs: e.bootTimeNs, latencyNs: e.latencyNs, ret: e.ret, cgroupId: e.cgroupId,
+                                pid: e.pid, tid: e.tid, ppid: e.ppid, uid: e.uid, gid: e.gid, comm: e.comm,
+                                flags: RecordFlags(rawValue: e.flags.rawValue))
+        case .open(let e): return e.common
+        case .chmod(let e): return e.common
+        case .socket(let e): return e.common
+        case .exit(let e): return e.common
+        case .ptrace(let e): return e.common
+        case .mount(let e): return e.common
+        }
+    }
+}

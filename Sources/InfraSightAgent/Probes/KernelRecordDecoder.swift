@@ -1,0 +1,206 @@
+import CEventLayout
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a ring-buffer record could not be decoded.
+public enum RecordDecodeError: Error, Equatable, Sendable {
+    /// Fewer bytes than the fixed part of the record's kind (or than the kind field itself).
+    case tooShort(kind: UInt16, size: Int)
+    case unsupportedVersion(UInt16)
+    case unknownKind(UInt16)
+    /// A syscall id that does not belong to the record's kind.
+    case unexpectedSyscall(kind: UInt16, syscall: UInt32)
+    /// The exec decoder's own error.
+    case exec(ExecEventDecodeError)
+}
+
+/// Pure, bounds-checked decoder from one raw ring-buffer record of any probe to a `KernelRecord`.
+/// Dispatches on `kind`; exec records go to `ExecEventDecoder`. Length fields are never trusted:
+/// every string is bounded by the record size and its capacity in the shared header, cut at the
+/// first NUL, and only ever shortened by a claimed length. Safe on arbitrary bytes.
+public enum KernelRecordDecoder {
+    // struct infrasight_common
+    static let offVersion = 0, offKind = 2, offFlags = 4, offBootNs = 8, offLatencyNs = 16, offRet = 24
+    static let offCgroupId = 32, offPid = 40, offTid = 44, offPpid = 48, offUid = 52, offGid = 56
+    static let offSyscall = 60, offComm = 64
+    public static let commonSize = 80
+    // struct infrasight_open_event
+    static let openDirfd = 80, openFd = 84, openFlags = 88, openMode = 96, openResolve = 104
+    static let openPathLen = 112, openPath = 120
+    // struct infrasight_chmod_event
+    static let chmodFd = 80, chmodMode = 84, chmodFlags = 88, chmodPathLen = 92, chmodPath = 96
+    // struct infrasight_socket_event
+    static let sockFamily = 80, sockType = 82, sockProtocol = 84, sockLocalPort = 86, sockRemotePort = 88
+    static let sockUnixLen = 90, sockFd = 92, sockNewFd = 96, sockFlags = 100, sockLocalAddr = 104
+    static let sockRemoteAddr = 120, sockUnixPath = 136
+    // struct infrasight_exit_event
+    static let exitStatus = 80
+    // struct infrasight_ptrace_event
+    static let ptraceRequest = 80, ptraceTarget = 88, ptraceAddr = 96, ptraceData = 104
+    // struct infrasight_mount_event
+    static let mountFlags = 80, mountSourceLen = 88, mountTargetLen = 92, mountFsTypeLen = 96
+    static let mountSource = 104, mountTarget = 616, mountFsType = 1128
+
+    public static let version = UInt16(INFRASIGHT_EVENT_VERSION)
+    public static let pathCapacity = Int(INFRASIGHT_PATH_MAX)
+    public static let fsTypeCapacity = Int(INFRASIGHT_FSTYPE_MAX)
+    public static let unixPathCapacity = Int(INFRASIGHT_UNIX_PATH_MAX)
+    public static let commCapacity = Int(INFRASIGHT_COMM_LEN)
+
+    public static let kindExec = UInt16(INFRASIGHT_EVENT_KIND_EXEC)
+    public static let kindOpen = UInt16(INFRASIGHT_EVENT_KIND_OPEN)
+    public static let kindChmod = UInt16(INFRASIGHT_EVENT_KIND_CHMOD)
+    public static let kindSocket = UInt16(INFRASIGHT_EVENT_KIND_SOCKET)
+    public static let kindExit = UInt16(INFRASIGHT_EVENT_KIND_EXIT)
+    public static let kindPtrace = UInt16(INFRASIGHT_EVENT_KIND_PTRACE)
+    public static let kindMount = UInt16(INFRASIGHT_EVENT_KIND_MOUNT)
+
+    /// Smallest valid record per kind: everything before the trailing string region (the full
+    /// record for kinds without strings).
+    public static func minimumSize(kind: UInt16) -> Int? {
+        switch kind {
+        case kindExec: return ExecEventDecoder.headerSize
+        case kindOpen: return openPath
+        case kindChmod: return chmodPath
+        case kindSocket: return sockUnixPath
+        case kindExit: return MemoryLayout<infrasight_exit_event>.size
+        case kindPtrace: return MemoryLayout<infrasight_ptrace_event>.size
+        case kindMount: return mountSource
+        default: return nil
+        }
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> KernelRecord {
+        try bytes.withUnsafeBytes { try decode($0) }
+    }
+
+    public static func decode(_ raw: UnsafeRawBufferPointer) throws -> KernelRecord {
+        guard raw.count >= 4, raw.baseAddress != nil else { throw RecordDecodeError.tooShort(kind: 0, size: raw.count) }
+        let kind = raw.loadUnaligned(fromByteOffset: offKind, as: UInt16.self)
+        if kind == kindExec {
+            do { return .exec(try ExecEventDecoder.decode(raw)) } catch let e as ExecEventDecodeError {
+                throw RecordDecodeError.exec(e)
+            }
+        }
+        guard let minimum = minimumSize(kind: kind) else { throw RecordDecodeError.unknownKind(kind) }
+        guard raw.count >= minimum else { throw RecordDecodeError.tooShort(kind: kind, size: raw.count) }
+        let version = raw.loadUnaligned(fromByteOffset: offVersion, as: UInt16.self)
+        guard version == Self.version else { throw RecordDecodeError.unsupportedVersion(version) }
+        let common = decodeCommon(raw)
+        let syscallID = raw.loadUnaligned(fromByteOffset: offSyscall, as: UInt32.self)
+        func syscall(_ allowed: [KernelSyscall]) throws -> KernelSyscall {
+            guard let s = KernelSyscall(rawValue: syscallID), allowed.contains(s) else {
+                throw RecordDecodeError.unexpectedSyscall(kind: kind, syscall: syscallID)
+            }
+            return s
+        }
+        func u16(_ o: Int) -> UInt16 { raw.loadUnaligned(fromByteOffset: o, as: UInt16.self) }
+        func u32(_ o: Int) -> UInt32 { raw.loadUnaligned(fromByteOffset: o, as: UInt32.self) }
+        func i32(_ o: Int) -> Int32 { raw.loadUnaligned(fromByteOffset: o, as: Int32.self) }
+        func u64(_ o: Int) -> UInt64 { raw.loadUnaligned(fromByteOffset: o, as: UInt64.self) }
+
+        switch kind {
+        case kindOpen:
+            let s = try syscall([.open, .openat, .openat2])
+            let path = string(raw, at: openPath, capacity: pathCapacity, claimed: u32(openPathLen))
+            return .open(KernelOpenEvent(
+                common: common, syscall: s, path: path.value,
+                pathTruncated: path.truncated || common.flags.contains(.pathTruncated),
+                dirfd: i32(openDirfd), flags: u64(openFlags), mode: u64(openMode), resolve: u64(openResolve),
+                fd: i32(openFd)))
+        case kindChmod:
+            let s = try syscall([.chmod, .fchmod, .fchmodat, .fchmodat2])
+            let path = string(raw, at: chmodPath, capacity: pathCapacity, claimed: u32(chmodPathLen))
+            return .chmod(KernelChmodEvent(
+                common: common, syscall: s, path: path.value,
+                pathTruncated: path.truncated || common.flags.contains(.pathTruncated),
+                fd: i32(chmodFd), mode: u32(chmodMode), flags: u32(chmodFlags)))
+        case kindSocket:
+            let s = try syscall([.connect, .accept, .accept4])
+            let family = u16(sockFamily)
+            let addrLen = family == 2 ? 4 : family == 10 ? 16 : 0
+            let local = Array(UnsafeRawBufferPointer(rebasing: raw[sockLocalAddr ..< sockLocalAddr + addrLen]))
+            let remote = Array(UnsafeRawBufferPointer(rebasing: raw[sockRemoteAddr ..< sockRemoteAddr + addrLen]))
+            return .socket(KernelSocketEvent(
+                common: common, syscall: s, family: family, sockType: u16(sockType), protocol: u16(sockProtocol),
+                localAddr: local, localPort: u16(sockLocalPort), remoteAddr: remote, remotePort: u16(sockRemotePort),
+                unixPath: unixPath(raw, claimed: Int(u16(sockUnixLen))),
+                fd: i32(sockFd), newFd: i32(sockNewFd), flags: u32(sockFlags)))
+        case kindExit:
+            return .exit(KernelExitEvent(common: common, exitStatus: u32(exitStatus)))
+        case kindPtrace:
+            return .ptrace(KernelPtraceEvent(
+                common: common, request: raw.loadUnaligned(fromByteOffset: ptraceRequest, as: Int64.self),
+                targetPid: u32(ptraceTarget), addr: u64(ptraceAddr), data: u64(ptraceData)))
+        case kindMount:
+            let s = try syscall([.mount, .umount2])
+            let source = string(raw, at: mountSource, capacity: pathCapacity, claimed: u32(mountSourceLen))
+            let target = string(raw, at: mountTarget, capacity: pathCapacity, claimed: u32(mountTargetLen))
+            let fsType = string(raw, at: mountFsType, capacity: fsTypeCapacity, claimed: u32(mountFsTypeLen))
+            let flagged: RecordFlags = [.pathTruncated, .sourceTruncated, .fsTypeTruncated]
+            return .mount(KernelMountEvent(
+                common: common, syscall: s, source: source.value, target: target.value, fsType: fsType.value,
+                flags: u64(mountFlags),
+                truncated: source.truncated || target.truncated || fsType.truncated
+                    || !common.flags.intersection(flagged).isEmpty))
+        default:
+            throw RecordDecodeError.unknownKind(kind)
+        }
+    }
+
+    static func decodeCommon(_ raw: UnsafeRawBufferPointer) -> KernelCommon {
+        let comm = cString(in: UnsafeRawBufferPointer(rebasing: raw[offComm ..< offComm + commCapacity]))
+        return KernelCommon(
+            bootTimeNs: raw.loadUnaligned(fromByteOffset: offBootNs, as: UInt64.self),
+            latencyNs: raw.loadUnaligned(fromByteOffset: offLatencyNs, as: UInt64.self),
+            ret: raw.loadUnaligned(fromByteOffset: offRet, as: Int64.self),
+            cgroupId: raw.loadUnaligned(fromByteOffset: offCgroupId, as: UInt64.self),
+            pid: raw.loadUnaligned(fromByteOffset: offPid, as: UInt32.self),
+            tid: raw.loadUnaligned(fromByteOffset: offTid, as: UInt32.self),
+            ppid: raw.loadUnaligned(fromByteOffset: offPpid, as: UInt32.self),
+            uid: raw.loadUnaligned(fromByteOffset: offUid, as: UInt32.self),
+            gid: raw.loadUnaligned(fromByteOffset: offGid, as: UInt32.self),
+            comm: String(decoding: comm.bytes, as: UTF8.self),
+            flags: RecordFlags(rawValue: raw.loadUnaligned(fromByteOffset: offFlags, as: UInt32.self)))
+    }
+
+    /// A NUL-terminated string field at `offset` of `capacity` bytes, bounded by the record end;
+    /// the claimed length only shortens it. Truncated when it has no NUL within its capacity, the
+    /// record ends before it does, or the claimed length reaches the capacity.
+    static func string(_ raw: UnsafeRawBufferPointer, at offset: Int, capacity: Int,
+                       claimed: UInt32) -> (value: String, truncated: Bool) {
+        let end = min(offset + capacity, raw.count)
+        guard end > offset else { return ("", false) }
+        let region = UnsafeRawBufferPointer(rebasing: raw[offset ..< end])
+        var s = cString(in: region)
+        let truncated = !s.terminated || Int(claimed) >= capacity
+        if Int(claimed) < s.bytes.count {
+            s.bytes = UnsafeRawBufferPointer(rebasing: s.bytes[..<Int(claimed)])
+        }
+        return (String(decoding: s.bytes, as: UTF8.self), truncated)
+    }
+
+    /// sun_path bytes: a pathname (up to its NUL) or an abstract name (leading NUL → "@", the
+    /// claimed length counts, NULs kept out).
+    static func unixPath(_ raw: UnsafeRawBufferPointer, claimed: Int) -> String {
+        let end = min(sockUnixPath + unixPathCapacity, raw.count)
+        guard end > sockUnixPath, claimed > 0 else { return "" }
+        let n = min(claimed, end - sockUnixPath)
+        let region = UnsafeRawBufferPointer(rebasing: raw[sockUnixPath ..< sockUnixPath + n])
+        if region[region.startIndex] == 0 {
+            let name = region.dropFirst().map { $0 == 0 ? UInt8(ascii: "@") : $0 }
+            return "@" + String(decoding: name, as: UTF8.self)
+        }
+        return String(decoding: cString(in: region).bytes, as: UTF8.self)
+    }
+
+    @inline(__always)
+    static func cString(in region: UnsafeRawBufferPointer) -> (bytes: UnsafeRawBufferPointer, terminated: Bool) {
+        guard let base = region.baseAddress, !region.isEmpty else { return (region, false) }
+        if let nul = memchr(base, 0, region.count) {
+            return (UnsafeRawBufferPointer(start: base, count: base.distance(to: UnsafeRawPointer(nul))), true)
+        }
+        return (region, false)
+    }
+}

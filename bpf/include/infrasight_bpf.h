@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * infrasight_bpf.h — BPF-side helpers shared by the probe objects (bpf/<probe>.bpf.c; execve.bpf.c
+ * predates it and keeps its own copy). Include once per object, after vmlinux.h: it DEFINES the
+ * maps every object has, with the names user space (BPFProbe) looks up:
+ *   events          ring buffer (size set by user space), batched wake-ups
+ *   excluded_tgids  tgids skipped at sys_enter (the agent itself, --exclude-pid)
+ *   counters        per-CPU __u64[INFRASIGHT_CTR_MAX] (enum infrasight_counter)
+ *   starts          per-tid LRU hash: sys_enter data awaiting sys_exit
+ */
+#ifndef INFRASIGHT_BPF_H
+#define INFRASIGHT_BPF_H
+
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "infrasight_event.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* sys_enter data: the raw syscall arguments (user pointers are read at sys_exit) */
+struct sys_stash {
+	__u64 boot_ns;
+	__u64 args[6];
+	__u32 tid;
+	__u32 ppid;
+	__u32 syscall;
+	__u32 extra_valid;     /* set by a fentry/fexit program between enter and exit */
+	__u8 extra[24];        /* probe-specific data captured in between (connect: source address) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* user space overrides with bpf_map__set_max_entries */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u8);
+} excluded_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, INFRASIGHT_CTR_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);   /* tid */
+	__type(value, struct sys_stash);
+} starts SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+	if (v)
+		__sync_fetch_and_add(v, 1); /* per-CPU; atomic because fentry/tp programs may nest */
+}
+
+static __always_inline int excluded_tgid(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&excluded_tgids, &tgid) != NULL;
+}
+
+/* sys_enter: skip excluded processes, stash time, ppid and the first `nargs` arguments per tid.
+ * nargs must be a constant <= the syscall's argument count: the kernel refuses to attach a
+ * program that reads past the tracepoint's record (EACCES). */
+static __always_inline int stash_enter(struct trace_event_raw_sys_enter *ctx, __u32 syscall, const int nargs)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+
+	if (excluded_tgid(tgid)) {
+		count(INFRASIGHT_CTR_EXCLUDED);
+		return 0;
+	}
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct sys_stash st = {
+		.boot_ns = bpf_ktime_get_boot_ns(),
+		.tid = tid,
+		.ppid = BPF_CORE_READ(task, real_parent, tgid),
+		.syscall = syscall,
+	};
+	/* constant offsets only: the verifier refuses ctx accesses through a modified pointer */
+	if (nargs > 0) st.args[0] = ctx->args[0];
+	if (nargs > 1) st.args[1] = ctx->args[1];
+	if (nargs > 2) st.args[2] = ctx->args[2];
+	if (nargs > 3) st.args[3] = ctx->args[3];
+	if (nargs > 4) st.args[4] = ctx->args[4];
+	if (nargs > 5) st.args[5] = ctx->args[5];
+	if (bpf_map_update_elem(&starts, &tid, &st, BPF_ANY))
+		count(INFRASIGHT_CTR_STASH_FAILED);
+	return 0;
+}
+
+/* sys_exit: takes (copies and deletes) this thread's stash; 0 when there is none. */
+static __always_inline int stash_take(struct sys_stash *out)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+	struct sys_stash *st = bpf_map_lookup_elem(&starts, &tid);
+	if (!st) {
+		if (!excluded_tgid(tgid))
+			count(INFRASIGHT_CTR_ENTER_MISS);
+		return 0;
+	}
+	__builtin_memcpy(out, st, sizeof(*out));
+	bpf_map_delete_elem(&starts, &tid);
+	return 1;
+}
+
+/* Fills the common header at sys_exit (boot_ns/ppid/tid from the stash). */
+static __always_inline void fill_common(struct infrasight_common *c, __u16 kind,
+					const struct sys_stash *st, long ret)
+{
+	__u64 now = bpf_ktime_get_boot_ns();
+	__u64 ugid = bpf_get_current_uid_gid();
+
+	c->version = INFRASIGHT_EVENT_VERSION;
+	c->kind = kind;
+	c->flags = 0;
+	c->boot_ns = st->boot_ns;
+	c->latency_ns = now - st->boot_ns;
+	c->ret = ret;
+	c->cgroup_id = bpf_get_current_cgroup_id();
+	c->pid = bpf_get_current_pid_tgid() >> 32;
+	c->tid = st->tid;
+	c->ppid = st->ppid;
+	c->uid = (__u32)ugid;
+	c->gid = ugid >> 32;
+	c->syscall = st->syscall;
+	bpf_get_current_comm(c->comm, sizeof(c->comm));
+}
+
+/* Reads a user string into buf (cap bytes, power of two); returns its length without NUL and sets
+ * the truncated / read-failed flag bits given. */
+static __always_inline __u32 read_user_str(char *buf, __u32 cap, const void *src, __u32 *flags,
+					   __u32 truncated_flag, __u32 failed_flag)
+{
+	if (!src) {
+		buf[0] = 0;
+		*flags |= failed_flag;
+		return 0;
+	}
+	long n = bpf_probe_read_user_str(buf, cap, src);
+	if (n <= 0) {
+		buf[0] = 0;
+		*flags |= failed_flag;
+		return 0;
+	}
+	if (n == cap)
+		*flags |= truncated_flag; /* may be an exact fit; reported as truncated */
+	return (__u32)n - 1;
+}
+
+/* Emits one record from scratch memory with batched wake-ups; counts the outcome. */
+static __always_inline int emit(void *ev, __u64 size, __u32 flags)
+{
+	if (flags & (INFRASIGHT_F_PATH_TRUNCATED | INFRASIGHT_F_SOURCE_TRUNCATED | INFRASIGHT_F_FSTYPE_TRUNCATED))
+		count(INFRASIGHT_CTR_TRUNCATED);
+	if (flags & (INFRASIGHT_F_PATH_READ_FAILED | INFRASIGHT_F_HOW_READ_FAILED | INFRASIGHT_F_ADDR_READ_FAILED))
+		count(INFRASIGHT_CTR_READ_FAILED);
+	if (flags & INFRASIGHT_F_NO_SOCKET)
+		count(INFRASIGHT_CTR_NO_SOCKET);
+
+	__u64 ring = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	__u64 threshold = INFRASIGHT_WAKEUP_THRESHOLD_BYTES;
+	if (ring / 4 < threshold)
+		threshold = ring / 4;
+	__u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > threshold ? BPF_RB_FORCE_WAKEUP
+										  : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, ev, size, wake)) {
+		count(INFRASIGHT_CTR_RESERVE_FAILED);
+		return 0;
+	}
+	count(INFRASIGHT_CTR_EMITTED);
+	return 0;
+}
+
+/* Per-CPU scratch for one record of type T (too big for the 512-byte BPF stack). */
+#define DEFINE_SCRATCH(T)                                  \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);   \
+		__uint(max_entries, 1);                    \
+		__type(key, __u32);                        \
+		__type(value, T);                          \
+	} scratch SEC(".maps");                            \
+	static __always_inline T *scratch_event(void)      \
+	{                                                  \
+		__u32 zero = 0;                            \
+		return bpf_map_lookup_elem(&scratch, &zero); \
+	}
+
+#endif /* INFRASIGHT_BPF_H */

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * open.bpf.c — open(2), openat(2), openat2(2) (tracepoints syscalls:sys_{enter,exit}_open*).
+ * sys_enter stashes the arguments per tid; sys_exit reads the path (and openat2's struct open_how)
+ * from user memory and emits one struct infrasight_open_event. Failed opens are events too.
+ */
+#include "vmlinux.h"
+#include "infrasight_bpf.h"
+
+DEFINE_SCRATCH(struct infrasight_open_event)
+
+static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct sys_stash st;
+	if (!stash_take(&st))
+		return 0;
+	struct infrasight_open_event *ev = scratch_event();
+	if (!ev)
+		return 0;
+	long ret = ctx->ret;
+	__u32 flags = 0;
+	fill_common(&ev->c, INFRASIGHT_EVENT_KIND_OPEN, &st, ret);
+	ev->fd = ret >= 0 ? (__s32)ret : -1;
+	ev->resolve = 0;
+	ev->_pad = 0;
+	const void *path;
+	switch (st.syscall) {
+	case INFRASIGHT_SYS_OPEN: /* open(filename, flags, mode) */
+		ev->dirfd = -100; /* AT_FDCWD */
+		path = (const void *)st.args[0];
+		ev->flags = (__u32)st.args[1];
+		ev->mode = (__u32)st.args[2];
+		break;
+	case INFRASIGHT_SYS_OPENAT: /* openat(dfd, filename, flags, mode) */
+		ev->dirfd = (__s32)st.args[0];
+		path = (const void *)st.args[1];
+		ev->flags = (__u32)st.args[2];
+		ev->mode = (__u32)st.args[3];
+		break;
+	default: { /* openat2(dfd, filename, how, usize) */
+		ev->dirfd = (__s32)st.args[0];
+		path = (const void *)st.args[1];
+		struct open_how how = {};
+		__u64 usize = st.args[3];
+		if (usize < sizeof(how) ||
+		    bpf_probe_read_user(&how, sizeof(how), (const void *)st.args[2])) {
+			flags |= INFRASIGHT_F_HOW_READ_FAILED;
+			how.flags = how.mode = how.resolve = 0;
+		}
+		ev->flags = how.flags;
+		ev->mode = how.mode;
+		ev->resolve = how.resolve;
+		break;
+	}
+	}
+	ev->path_len = read_user_str(ev->path, sizeof(ev->path), path, &flags,
+				     INFRASIGHT_F_PATH_TRUNCATED, INFRASIGHT_F_PATH_READ_FAILED);
+	ev->c.flags = flags;
+	return emit(ev, sizeof(*ev), flags);
+}
+
+SEC("tracepoint/syscalls/sys_enter_open")
+int tp_enter_open(struct trace_event_raw_sys_enter *ctx) { return stash_enter(ctx, INFRASIGHT_SYS_OPEN, 3); }
+SEC("tracepoint/syscalls/sys_exit_open")
+int tp_exit_open(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx); }
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int tp_enter_openat(struct trace_event_raw_sys_enter *ctx) { return stash_enter(ctx, INFRASIGHT_SYS_OPENAT, 4); }
+SEC("tracepoint/syscalls/sys_exit_openat")
+int tp_exit_openat(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx); }
+
+SEC("tracepoint/syscalls/sys_enter_openat2")
+int tp_enter_openat2(struct trace_event_raw_sys_enter *ctx) { return stash_enter(ctx, INFRASIGHT_SYS_OPENAT2, 4); }
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int tp_exit_openat2(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx); }
