@@ -20,6 +20,7 @@ APT_PACKAGES=(
   libssl-dev libsasl2-dev libzstd-dev liblz4-dev dpkg-dev
   python3 python3-venv python3-pip
   protobuf-compiler
+  prometheus  # promtool: InfraSightObservabilityTests lint the /metrics exposition with `promtool check metrics`
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

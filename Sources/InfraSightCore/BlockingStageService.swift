@@ -10,6 +10,21 @@ public protocol BlockingStage: AnyObject, Sendable {
     var name: String { get }
     /// Runs until `stop` is set; must flush in-flight work and commit before returning.
     func runLoop(stop: StopFlag) throws
+    /// The stage's own view of its health (for `/healthz`), asked from any thread while the loop runs.
+    /// Defaults to `.healthy`: the runner already reports a loop that is not running as unhealthy.
+    var health: HealthStatus { get }
+}
+
+extension BlockingStage {
+    public var health: HealthStatus { .healthy }
+}
+
+/// Whether a process or stage is fit to serve, with the reason when it is not (shown by `/healthz`).
+public enum HealthStatus: Sendable, Equatable {
+    case healthy
+    case unhealthy(reason: String)
+
+    public var isHealthy: Bool { self == .healthy }
 }
 
 /// Adapts a `BlockingStage` to swift-service-lifecycle's `Service`.

@@ -14,6 +14,7 @@ public final class StageCounters: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [String: UInt64] = [:]
     private var metrics: [String: Counter] = [:]
+    private var absoluteKeys: Set<String> = []
 
     public init(stage: String) {
         self.stage = stage
@@ -42,7 +43,7 @@ public final class StageCounters: @unchecked Sendable {
 
     /// Sets an externally-owned absolute counter (for example the kernel's per-CPU loss counters).
     public func set(_ key: String, _ value: UInt64) {
-        lock.lock(); values[key] = value; lock.unlock()
+        lock.lock(); values[key] = value; absoluteKeys.insert(key); lock.unlock()
     }
 
     public func value(_ name: Name) -> UInt64 {
@@ -54,5 +55,15 @@ public final class StageCounters: @unchecked Sendable {
     public func snapshot() -> [String: UInt64] {
         lock.lock(); defer { lock.unlock() }
         return values
+    }
+
+    /// A consistent copy of only the absolute values written with `set(_:_:)` (keys such as
+    /// `lost{ringbuf_reserve}` or `lag{topic/partition}`), which are not mirrored into swift-metrics.
+    public func absoluteSnapshot() -> [String: UInt64] {
+        lock.lock(); defer { lock.unlock() }
+        var result: [String: UInt64] = [:]
+        result.reserveCapacity(absoluteKeys.count)
+        for key in absoluteKeys { result[key] = values[key] }
+        return result
     }
 }

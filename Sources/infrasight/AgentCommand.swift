@@ -51,6 +51,7 @@ struct AgentCommand: AsyncParsableCommand {
         config.passwdPath = passwd
         config.nodeName = nodeName
         config.statsIntervalSeconds = common.statsInterval
-        try await StageRunner.run(AgentStage(config: config, logger: logger), logger: logger)
+        let stage = AgentStage(config: config, logger: logger)
+        try await StageRunner.run(stage, counters: stage.counters, common: common, logger: logger)
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import InfraSightObservability
 
 /// Options every stage shares.
 struct CommonOptions: ParsableArguments {
@@ -7,4 +9,31 @@ struct CommonOptions: ParsableArguments {
 
     @Option(name: .long, help: "Seconds between stats records on infrasight.stats.")
     var statsInterval: Double = 10
+
+    @Option(name: .long, help: ArgumentHelp(
+        "HOST:PORT serving /metrics (Prometheus) and /healthz, or off (env INFRASIGHT_METRICS_ADDRESS).",
+        discussion: "Defaults: agent 127.0.0.1:9464, enrich 127.0.0.1:9465, sink 127.0.0.1:9466. Several workers of one stage on one host need distinct ports (or port 0 for any free port, logged at startup); :PORT listens on all interfaces.",
+        valueName: "host:port|off"))
+    var metricsAddress: String?
+
+    /// The default metrics address of each stage, so the three stages can share a host.
+    static let defaultMetricsAddresses = [
+        "agent": "127.0.0.1:9464",
+        "enrich": "127.0.0.1:9465",
+        "sink": "127.0.0.1:9466",
+    ]
+
+    /// Where `stage` serves metrics: the flag, else INFRASIGHT_METRICS_ADDRESS, else the stage's default;
+    /// nil when turned off.
+    func resolvedMetricsAddress(stage: String) throws -> MetricsAddress? {
+        let text = metricsAddress
+            ?? ProcessInfo.processInfo.environment["INFRASIGHT_METRICS_ADDRESS"]
+            ?? Self.defaultMetricsAddresses[stage]
+            ?? "off"
+        do {
+            return try MetricsAddress.parse(text)
+        } catch {
+            throw ValidationError("--metrics-address: \(error)")
+        }
+    }
 }

@@ -33,6 +33,7 @@ struct SinkCommand: AsyncParsableCommand {
         config.batchMaxBytes = batchBytes
         config.batchMaxWaitMs = batchWaitMs
         config.statsIntervalSeconds = common.statsInterval
-        try await StageRunner.run(SinkStage(config: config, logger: logger), logger: logger)
+        let stage = SinkStage(config: config, logger: logger)
+        try await StageRunner.run(stage, counters: stage.counters, common: common, logger: logger)
     }
 }

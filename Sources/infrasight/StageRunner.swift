@@ -1,13 +1,38 @@
 import InfraSightCore
+import InfraSightObservability
 import Logging
 import ServiceLifecycle
 
 /// Runs one blocking stage under a ServiceGroup: SIGTERM and SIGINT become a graceful shutdown
 /// (drain, flush, commit), a second signal is not needed.
+///
+/// Unless metrics are off, the same group runs a `MetricsHTTPServer` with the stage's `/metrics`
+/// (swift-metrics counters plus the `counters.set` values, exported at scrape time) and `/healthz`
+/// (healthy while the stage loop runs and the stage says so). The listener is bound before the stage
+/// starts, so a taken port fails the command at once; it is shut down after the stage has drained.
 enum StageRunner {
-    static func run(_ stage: BlockingStage, logger: Logger) async throws {
+    static func run(_ stage: BlockingStage, counters: StageCounters, common: CommonOptions,
+                    logger: Logger) async throws {
+        let address = try common.resolvedMetricsAddress(stage: stage.name)
+        let tracked = HealthTrackingService(BlockingStageService(stage: stage, logger: logger),
+                                            detail: { stage.health })
+        // Services shut down in reverse order: the stage drains first while /metrics still answers.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let address {
+            let registry = MetricsBootstrap.bootstrap()
+            let exposition = MetricsExposition(registry: registry)
+            exposition.export(CounterGaugeExporter(counters: counters, registry: registry))
+            let server = MetricsHTTPServer(address: address, exposition: exposition, logger: logger,
+                                           health: { tracked.health })
+            let bound = try await server.start()
+            let shown = MetricsAddress(host: address.host, port: bound.port ?? address.port)
+            logger.info("metrics on http://\(shown)/metrics (health: http://\(shown)/healthz)")
+            services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        services.append(.init(service: tracked))
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: BlockingStageService(stage: stage, logger: logger))],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
