@@ -1,0 +1,150 @@
+import CEventLayout
+import XCTest
+@testable import InfraSightAgent
+
+/// Pure decoder tests: layout offsets against the imported C structs, exact decoding of synthetic
+/// records of every kind, lying length fields, cut records and random bytes (never a crash).
+final class ProbeRecordDecoderTests: XCTestCase {
+    typealias D = KernelRecordDecoder
+
+    func testOffsetsMatchTheSharedHeader() {
+        XCTAssertEqual(MemoryLayout<infrasight_common>.size, D.commonSize)
+        XCTAssertEqual(MemoryLayout<infrasight_common>.offset(of: \.comm), D.offComm)
+        XCTAssertEqual(MemoryLayout<infrasight_common>.offset(of: \.syscall), D.offSyscall)
+        XCTAssertEqual(MemoryLayout<infrasight_open_event>.offset(of: \.path), D.openPath)
+        XCTAssertEqual(MemoryLayout<infrasight_open_event>.offset(of: \.path_len), D.openPathLen)
+        XCTAssertEqual(MemoryLayout<infrasight_open_event>.offset(of: \.resolve), D.openResolve)
+        XCTAssertEqual(MemoryLayout<infrasight_chmod_event>.offset(of: \.path), D.chmodPath)
+        XCTAssertEqual(MemoryLayout<infrasight_socket_event>.offset(of: \.unix_path), D.sockUnixPath)
+        XCTAssertEqual(MemoryLayout<infrasight_socket_event>.offset(of: \.remote_addr), D.sockRemoteAddr)
+        XCTAssertEqual(MemoryLayout<infrasight_socket_event>.offset(of: \.new_fd), D.sockNewFd)
+        XCTAssertEqual(MemoryLayout<infrasight_ptrace_event>.offset(of: \.data), D.ptraceData)
+        XCTAssertEqual(MemoryLayout<infrasight_mount_event>.offset(of: \.target), D.mountTarget)
+        XCTAssertEqual(MemoryLayout<infrasight_mount_event>.offset(of: \.fstype), D.mountFsType)
+        XCTAssertEqual(MemoryLayout<infrasight_exit_event>.offset(of: \.exit_status), D.exitStatus)
+    }
+
+    /// A record of `size` bytes with the common header filled.
+    func record(kind: UInt16, size: Int, syscall: UInt32, flags: UInt32 = 0) -> [UInt8] {
+        var b = [UInt8](repeating: 0, count: size)
+        func put<T>(_ v: T, _ o: Int) { withUnsafeBytes(of: v) { for (i, x) in $0.enumerated() { b[o + i] = x } } }
+        put(UInt16(1), 0); put(kind, 2); put(flags, 4); put(UInt64(111), 8); put(UInt64(222), 16); put(Int64(-2), 24)
+        put(UInt64(333), 32); put(UInt32(10), 40); put(UInt32(11), 44); put(UInt32(12), 48); put(UInt32(13), 52)
+        put(UInt32(14), 56); put(syscall, 60)
+        for (i, c) in "comm".utf8.enumerated() { b[64 + i] = c }
+        return b
+    }
+
+    func put<T>(_ v: T, _ o: Int, in b: inout [UInt8]) { withUnsafeBytes(of: v) { for (i, x) in $0.enumerated() { b[o + i] = x } } }
+    func putString(_ s: String, _ o: Int, in b: inout [UInt8]) { for (i, c) in s.utf8.enumerated() { b[o + i] = c } }
+
+    func testOpenRecordDecodesExactly() throws {
+        var b = record(kind: D.kindOpen, size: MemoryLayout<infrasight_open_event>.size, syscall: 3)
+        put(Int32(-100), D.openDirfd, in: &b); put(Int32(-1), D.openFd, in: &b); put(UInt64(0o2101), D.openFlags, in: &b)
+        put(UInt64(0o640), D.openMode, in: &b); put(UInt64(0xc), D.openResolve, in: &b); put(UInt32(6), D.openPathLen, in: &b)
+        putString("/etc/x", D.openPath, in: &b)
+        guard case .open(let o) = try D.decode(b) else { return XCTFail() }
+        XCTAssertEqual(o.syscall, .openat2)
+        XCTAssertEqual(o.path, "/etc/x")
+        XCTAssertFalse(o.pathTruncated)
+        XCTAssertEqual([o.dirfd, o.fd], [-100, -1])
+        XCTAssertEqual([o.flags, o.mode, o.resolve], [0o2101, 0o640, 0xc])
+        XCTAssertEqual(o.common, KernelCommon(bootTimeNs: 111, latencyNs: 222, ret: -2, cgroupId: 333, pid: 10, tid: 11,
+                                              ppid: 12, uid: 13, gid: 14, comm: "comm", flags: []))
+        XCTAssertEqual(KernelRecord.open(o).probe, .open)
+    }
+
+    func testLyingLengthsAndMissingNULsAreBounded() throws {
+        var b = record(kind: D.kindOpen, size: MemoryLayout<infrasight_open_event>.size, syscall: 2)
+        put(UInt32.max, D.openPathLen, in: &b)
+        for i in D.openPath ..< b.count { b[i] = UInt8(ascii: "a") }      // no NUL at all
+        guard case .open(let o) = try D.decode(b) else { return XCTFail() }
+        XCTAssertEqual(o.path.utf8.count, D.pathCapacity)
+        XCTAssertTrue(o.pathTruncated)
+        // claimed length shorter than the string: only shortens
+        put(UInt32(3), D.openPathLen, in: &b)
+        guard case .open(let o2) = try D.decode(b) else { return XCTFail() }
+        XCTAssertEqual(o2.path, "aaa")
+        // record cut inside the path: bounded by the record
+        let cut = Array(b[..<(D.openPath + 10)])
+        guard case .open(let o3) = try D.decode(cut) else { return XCTFail() }
+        XCTAssertEqual(o3.path.utf8.count, 3)
+    }
+
+    func testSocketRecordsAddressesAndUnixPaths() throws {
+        var b = record(kind: D.kindSocket, size: MemoryLayout<infrasight_socket_event>.size, syscall: 8)
+        put(UInt16(10), D.sockFamily, in: &b); put(UInt16(1), D.sockType, in: &b); put(UInt16(6), D.sockProtocol, in: &b)
+        put(UInt16(5555), D.sockLocalPort, in: &b); put(UInt16(443), D.sockRemotePort, in: &b)
+        put(Int32(7), D.sockFd, in: &b); put(Int32(-1), D.sockNewFd, in: &b)
+        b[D.sockLocalAddr + 15] = 1; b[D.sockRemoteAddr] = 0xfe
+        guard case .socket(let s) = try D.decode(b) else { return XCTFail() }
+        XCTAssertEqual(s.syscall, .connect)
+        XCTAssertEqual(s.localAddr, [UInt8](repeating: 0, count: 15) + [1])
+        XCTAssertEqual(s.remoteAddr, [0xfe] + [UInt8](repeating: 0, count: 15))
+        XCTAssertEqual([s.localPort, s.remotePort], [5555, 443])
+        XCTAssertEqual(KernelRecord.socket(s).probe, .connect)
+        // AF_INET: 4 bytes; AF_UNIX: no address, abstract name → "@"
+        put(UInt16(2), D.sockFamily, in: &b)
+        guard case .socket(let v4) = try D.decode(b) else { return XCTFail() }
+        XCTAssertEqual(v4.localAddr.count, 4)
+        put(UInt16(1), D.sockFamily, in: &b); put(UInt32(10), 60, in: &b)
+        b[D.sockUnixPath] = 0; putString("abstract", D.sockUnixPath + 1, in: &b); put(UInt16(9), D.sockUnixLen, in: &b)
+        guard case .socket(let u) = try D.decode(b) else { return XCTFail() }
+        XCTAssertEqual(u.unixPath, "@abstract")
+        XCTAssertEqual(u.localAddr, [])
+        XCTAssertEqual(KernelRecord.socket(u).probe, .accept)
+        put(UInt16(0xffff), D.sockUnixLen, in: &b)   // lying length: bounded by sun_path
+        guard case .socket(let u2) = try D.decode(b) else { return XCTFail() }
+        XCTAssertLessThanOrEqual(u2.unixPath.utf8.count, D.unixPathCapacity + 1)
+    }
+
+    func testExitPtraceMountDecode() throws {
+        var e = record(kind: D.kindExit, size: MemoryLayout<infrasight_exit_event>.size, syscall: 0)
+        put(UInt32((3 << 8)), D.exitStatus, in: &e)
+        guard case .exit(let x) = try D.decode(e) else { return XCTFail() }
+        XCTAssertEqual([x.exitCode, x.signal], [3, 0]); XCTAssertFalse(x.coreDumped)
+        put(UInt32(0x80 | 11), D.exitStatus, in: &e)
+        guard case .exit(let y) = try D.decode(e) else { return XCTFail() }
+        XCTAssertEqual([y.exitCode, y.signal], [0, 11]); XCTAssertTrue(y.coreDumped)
+
+        var p = record(kind: D.kindPtrace, size: MemoryLayout<infrasight_ptrace_event>.size, syscall: 11)
+        put(Int64(16), D.ptraceRequest, in: &p); put(UInt32(99), D.ptraceTarget, in: &p)
+        put(UInt64(1), D.ptraceAddr, in: &p); put(UInt64(2), D.ptraceData, in: &p)
+        guard case .ptrace(let t) = try D.decode(p) else { return XCTFail() }
+        XCTAssertEqual(t.request, 16); XCTAssertEqual(t.targetPid, 99); XCTAssertEqual([t.addr, t.data], [1, 2])
+
+        var m = record(kind: D.kindMount, size: MemoryLayout<infrasight_mount_event>.size, syscall: 12)
+        putString("none", D.mountSource, in: &m); put(UInt32(4), D.mountSourceLen, in: &m)
+        putString("/mnt", D.mountTarget, in: &m); put(UInt32(4), D.mountTargetLen, in: &m)
+        putString("tmpfs", D.mountFsType, in: &m); put(UInt32(5), D.mountFsTypeLen, in: &m)
+        put(UInt64(6), D.mountFlags, in: &m)
+        guard case .mount(let n) = try D.decode(m) else { return XCTFail() }
+        XCTAssertEqual([n.source, n.target, n.fsType], ["none", "/mnt", "tmpfs"])
+        XCTAssertEqual(n.syscall, .mount); XCTAssertEqual(n.flags, 6); XCTAssertFalse(n.truncated)
+    }
+
+    func testMalformedRecordsThrow() {
+        XCTAssertThrowsError(try D.decode([UInt8]()))
+        XCTAssertThrowsError(try D.decode([1, 0, 99, 0]))                 // unknown kind
+        var b = record(kind: D.kindOpen, size: D.openPath, syscall: 2)
+        XCTAssertThrowsError(try D.decode(Array(b.dropLast())))           // shorter than the fixed part
+        b[0] = 9
+        XCTAssertThrowsError(try D.decode(b))                              // version
+        b[0] = 1
+        b[60] = 9                                                          // chmod syscall in an open record
+        XCTAssertThrowsError(try D.decode(b))
+        XCTAssertThrowsError(try D.decode(record(kind: D.kindExit, size: 80, syscall: 0)))
+    }
+
+    func testRandomBytesNeverCrash() {
+        var rng = SystemRandomNumberGenerator()
+        for i in 0 ..< 3_000 {
+            let kind = UInt16(i % 9)
+            let size = Int.random(in: 0 ... 1300, using: &rng)
+            var b = (0 ..< size).map { _ in UInt8.random(in: 0 ... 255, using: &rng) }
+            if size >= 4 { b[0] = 1; b[1] = 0; b[2] = UInt8(kind); b[3] = 0 }
+            if size >= 64, i % 2 == 0 { b[60] = UInt8.random(in: 0 ... 14, using: &rng); b[61] = 0; b[62] = 0; b[63] = 0 }
+            _ = try? D.decode(b)
+        }
+    }
+}
