@@ -252,7 +252,8 @@ final class ProbeKernelTests: XCTestCase {
             }
             if c.name == "refused" {
                 XCTAssertNotEqual(s.localPort, 0, "source port of the refused connect")
-                print("refused: variant \(probe.variant) flags \(s.common.flags) local \(s.localAddr):\(s.localPort)")
+                XCTAssertFalse(s.common.flags.intersection([.localFromFexit, .localFromSockState]).isEmpty,
+                               "source of the refused connect comes from fexit or sock:inet_sock_set_state (\(probe.variant))")
             } else {
                 XCTAssertEqual(s.localPort, c.localPort, c.name)
             }
