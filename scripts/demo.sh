@@ -63,7 +63,7 @@ up() {
   "$BIN" schema apply | sed 's/^/         /'
   start_stage sink sink
   start_stage enrich-1 enrich
-  start_stage enrich-2 enrich
+  start_stage enrich-2 enrich --metrics-address 127.0.0.1:9475
   start_stage agent agent
   for _ in $(seq 1 60); do
     grep -q "probe attached" "$DIR/logs/agent.log" 2>/dev/null && break
@@ -71,6 +71,7 @@ up() {
     sleep 0.5
   done
   say "agent: $(grep -o 'execve probe attached via [^(]*' "$DIR/logs/agent.log" | head -1)"
+  say "metrics: agent :9464, enrich :9465 and :9475, sink :9466 (http://127.0.0.1:PORT/metrics, /healthz)"
   say "logs in $DIR/logs; stop with: scripts/demo.sh down"
 }
 

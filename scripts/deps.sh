@@ -20,6 +20,7 @@ APT_PACKAGES=(
   libssl-dev libsasl2-dev libzstd-dev liblz4-dev dpkg-dev
   python3 python3-venv python3-pip
   protobuf-compiler
+  systemd
   prometheus  # promtool: InfraSightObservabilityTests lint the /metrics exposition with `promtool check metrics`
 )
 missing=()
@@ -35,9 +36,12 @@ else
   log "Debian packages present"
 fi
 # The Debian clickhouse-server package starts a system service on port 9000/8123; the project runs its own.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet clickhouse-server 2>/dev/null; then
-  systemctl stop clickhouse-server || true
-fi
+# Same for the prometheus package (installed for promtool).
+for svc in clickhouse-server prometheus prometheus-node-exporter; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    systemctl stop "$svc" || true
+  fi
+done
 
 # librdkafka 2.8 from Debian trixie's source package, into .deps/librdkafka.
 RDK_PREFIX="$DEPS/librdkafka"

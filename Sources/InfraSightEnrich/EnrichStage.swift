@@ -42,11 +42,15 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
         producer = try KafkaProducer(config: config.kafka, idempotent: true) { [weak self] report in
             self?.delivered(report)
         }
-        consumer = try KafkaConsumer(config: config.kafka, groupId: config.group, topics: [TopicNames.rawPattern])
+        // Workers poll continuously, so a short max.poll.interval is safe and keeps group joins fast
+        // (a join waits up to this long for members that went away); --kafka-option overrides it.
+        var kafka = config.kafka
+        if kafka.options["max.poll.interval.ms"] == nil { kafka.options["max.poll.interval.ms"] = "10000" }
+        consumer = try KafkaConsumer(config: kafka, groupId: config.group, topics: [TopicNames.rawPattern])
         consumer.onRevoke = { [weak self] partitions in
             guard let self else { return }
             self.logger.info("partitions revoked: \(partitions.map { "\($0.topic)[\($0.partition)]" }.joined(separator: " ")); draining and committing first")
-            self.drain(partitions, timeoutSeconds: 30)
+            self.drain(partitions, timeoutSeconds: 8)
             self.commit()
             self.tracker.forget(partitions)
         }

@@ -3,6 +3,7 @@ import InfraSightClickHouse
 import InfraSightCore
 import InfraSightKafka
 import Logging
+import Metrics
 
 /// `infrasight sink`: consumes `infrasight.events.*`, batches rows per table by rows, bytes and time,
 /// inserts them over ClickHouse's HTTP interface in RowBinary, and commits offsets only after
@@ -121,7 +122,7 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
     }
 
     /// Inserts every batch, waits for dead letters to be acknowledged, then commits. False when shutdown
-    /// cut the retries short (nothing is committed then).
+    /// cut the insert retries short, or the commit failed (re-delivery then, collapsed by event_id).
     func flushAll() -> Bool {
         for name in batches.keys.sorted() {
             guard var batch = batches[name], !batch.isEmpty else { continue }
@@ -135,19 +136,22 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
             return false
         }
         guard !consumedUpTo.isEmpty else { return true }
-        var backoff = Backoff()
-        while true {
+        // The rows are stored; a commit that keeps failing only means re-delivery (collapsed by event_id).
+        // Never spin here: a member evicted from its group (UNKNOWN_MEMBER_ID after a broker stall)
+        // must get back to polling to rejoin.
+        var backoff = Backoff(initialMs: 100, maxMs: 1000)
+        for attempt in 1...3 {
             do {
                 try consumer.commit(consumedUpTo)
                 return true
             } catch {
                 counters.add(.retried, reason: "commit")
-                logger.warning("offset commit failed: \(error); retrying")
-                if stop.isSet && backoff.attempt > 5 { return false }
-                stop.sleep(ms: backoff.nextDelayMs())
-                if stop.isSet && backoff.attempt > 5 { return false }
+                logger.warning("offset commit failed (attempt \(attempt)/3): \(error)")
+                if attempt < 3 { stop.sleep(ms: backoff.nextDelayMs()) }
             }
         }
+        logger.warning("giving up this commit: the stored rows may be re-delivered after a rebalance and are collapsed by event_id")
+        return false
     }
 
     /// Inserts rows, retrying transport failures; splits on rejection to isolate bad rows.
@@ -159,7 +163,12 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
             var settings: [String: String] = [:]
             if supportsDedupToken { settings["insert_deduplication_token"] = batch.deduplicationToken(for: rows) }
             do {
+                let insertStarted = WallClock.monotonicNanos()
                 try client.insert(statement: statement, body: batch.body(for: rows), settings: settings)
+                Timer(label: "infrasight_sink_insert_duration_seconds", dimensions: [("table", batch.table)])
+                    .recordNanoseconds(Int64(clamping: WallClock.monotonicNanos() &- insertStarted))
+                Recorder(label: "infrasight_sink_batch_rows", dimensions: [("table", batch.table)])
+                    .record(rows.count)
                 counters.add(.inserted, UInt64(rows.count))
                 return true
             } catch let error as ClickHouseError where error.isRetryable {

@@ -11,7 +11,7 @@ struct AgentCommand: AsyncParsableCommand {
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .long, help: "Comma-separated probes to attach (env INFRASIGHT_PROBES). Known: \(Probe.allCases.map(\.rawValue).joined(separator: ",")).")
+    @Option(name: .long, help: "Comma-separated probes to attach (env INFRASIGHT_PROBES). Supported: \(AgentStage.supportedProbes.map(\.rawValue).joined(separator: ",")).")
     var probes: String?
 
     @Option(name: .long, help: "Folder with the compiled BPF objects (env INFRASIGHT_BPF_DIR; default: searched).")
@@ -36,8 +36,8 @@ struct AgentCommand: AsyncParsableCommand {
         let env = ProcessInfo.processInfo.environment
         if let list = probes ?? env["INFRASIGHT_PROBES"] {
             config.probes = try list.split(separator: ",").map {
-                guard let p = Probe(rawValue: $0.trimmingCharacters(in: .whitespaces)) else {
-                    throw ValidationError("unknown probe \"\($0)\"; known: \(Probe.allCases.map(\.rawValue).joined(separator: ","))")
+                guard let p = Probe(rawValue: $0.trimmingCharacters(in: .whitespaces)), AgentStage.supportedProbes.contains(p) else {
+                    throw ValidationError("unsupported probe \"\($0)\"; this build attaches: \(AgentStage.supportedProbes.map(\.rawValue).joined(separator: ","))")
                 }
                 return p
             }

@@ -19,7 +19,9 @@ final class PipelineHarness {
         ["INFRASIGHT_BROKERS": broker.bootstrap,
          "INFRASIGHT_CLICKHOUSE_URL": clickhouse.url,
          "INFRASIGHT_BPF_DIR": ProjectPaths.bpfObjects,
-         "INFRASIGHT_LOG_LEVEL": "info"]
+         "INFRASIGHT_LOG_LEVEL": "info",
+         // Several workers per host: each takes an ephemeral /metrics port.
+         "INFRASIGHT_METRICS_ADDRESS": "127.0.0.1:0"]
     }
 
     init() throws {
@@ -51,23 +53,31 @@ final class PipelineHarness {
                                         environment: environment, logPath: log)
     }
 
-    /// topics + schema, then agent, enrich ×2 and sink; waits until each is attached or assigned.
-    func startPipeline() throws {
+    /// topics + schema, then agent (optional), enrich ×2 and sink; waits until each is attached or assigned.
+    func startPipeline(agent: Bool = true) throws {
         try cli(["topics", "create", "--partitions", "4"])
         try cli(["schema", "apply"])
-        try startStages()
+        try startStages(agent: agent)
     }
 
-    /// Starts (or restarts) the four stage processes and waits until they are attached and assigned.
-    func startStages() throws {
+    /// Starts (or restarts) the stage processes and waits until they are attached and assigned.
+    func startStages(agent: Bool = true) throws {
         try start("sink", ["sink"])
         try start("enrich-1", ["enrich"])
         try start("enrich-2", ["enrich"])
-        try start("agent", ["agent"])
-        try waitForLog("agent", containing: "probe attached", timeout: 60)
+        // The pipeline tests are about execve; every probe through the broker is AgentProbeIntegrationTests' job.
+        if agent { try start("agent", ["agent", "--probes", "execve"]) }
+        if agent { try waitForLog("agent", containing: "probe attached", timeout: 60) }
         try waitForLog("sink", containing: "partitions assigned", timeout: 60)
         try waitForLog("enrich-1", containing: "partitions assigned", timeout: 60)
         try waitForLog("enrich-2", containing: "partitions assigned", timeout: 60)
+    }
+
+    /// Restarts one stage process with the same arguments, after it exited (for example after SIGKILL).
+    func restart(_ name: String, _ args: [String]) throws {
+        let old = workDir.appendingPathComponent("\(name).log").path
+        try? FileManager.default.moveItem(atPath: old, toPath: old + ".\(Int(Date().timeIntervalSince1970 * 1000))")
+        try start(name, args)
     }
 
     func log(_ name: String) -> String { stages[name]?.output() ?? "" }
@@ -100,7 +110,7 @@ final class PipelineHarness {
     /// SIGTERM every stage; returns the exit statuses.
     func stopStages() -> [String: Int32] {
         var statuses: [String: Int32] = [:]
-        for name in ["agent", "enrich-1", "enrich-2", "sink"] {
+        for name in ["agent"] + stages.keys.filter({ $0 != "agent" && $0 != "sink" }).sorted() + ["sink"] {
             if let p = stages[name] { statuses[name] = p.stop(grace: 40) }
         }
         return statuses

@@ -1,0 +1,71 @@
+import Foundation
+@testable import InfraSightAgent
+import InfraSightCore
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process cache against the real /proc of this machine.
+final class ContextProcessCacheTests: XCTestCase {
+    let identity = EventIdentity(bootID: "boot-1", nodeName: "node-a")
+
+    func testProcStatParsesCommWithSpacesAndParentheses() throws {
+        var fields = ["S", "77"] + Array(repeating: "0", count: 17) + ["123456"] + ["0", "0"]
+        fields[1] = "77"
+        let line = "4242 (we) ird (name)) " + fields.joined(separator: " ")
+        let parsed = try XCTUnwrap(ProcStat.parse(Array(line.utf8)))
+        XCTAssertEqual(parsed, .init(comm: "we) ird (name)", ppid: 77, startTicks: 123456))
+        XCTAssertNil(ProcStat.parse(Array("garbage".utf8)))
+        XCTAssertNil(ProcStat.parse(Array("1 (x) S 2".utf8)))
+    }
+
+    func testOwnProcessHasExeCwdAndAncestry() throws {
+        let cache = ProcessCache(identity: identity)
+        let me = UInt32(getpid())
+        let ctx = cache.context(pid: me)
+        XCTAssertFalse(ctx.execID.isEmpty)
+        XCTAssertEqual(ctx.exe, try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        XCTAssertEqual(ctx.cwd, FileManager.default.currentDirectoryPath)
+        XCTAssertEqual(ctx.ancestors.first?.pid, UInt32(getppid()))
+        XCTAssertEqual(ctx.parentExecID, ctx.ancestors.first?.execID)
+        XCTAssertLessThanOrEqual(ctx.ancestors.count, 8)
+        XCTAssertEqual(cache.context(pid: me).execID, ctx.execID, "stable for the same execution")
+        XCTAssertEqual(ProcessCache(identity: identity).context(pid: me).execID, ctx.execID, "derived, not random")
+    }
+
+    func testChildLinksToParentExecution() throws {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        child.arguments = ["5"]
+        try child.run()
+        defer { child.terminate(); child.waitUntilExit() }
+        usleep(200_000)
+        let cache = ProcessCache(identity: identity)
+        let childCtx = cache.context(pid: UInt32(child.processIdentifier))
+        XCTAssertEqual(childCtx.exe, "/usr/bin/sleep")
+        XCTAssertEqual(childCtx.ancestors.first?.pid, UInt32(getpid()))
+        XCTAssertEqual(childCtx.parentExecID, cache.context(pid: UInt32(getpid())).execID)
+    }
+
+    func testExecStartsANewExecutionAndExitForgets() {
+        let cache = ProcessCache(identity: identity)
+        let me = UInt32(getpid())
+        let before = cache.context(pid: me).execID
+        cache.recordExec(pid: me, ppid: UInt32(getppid()), bootNs: 999, comm: "new", filename: "/bin/new")
+        let after = cache.context(pid: me)
+        XCTAssertNotEqual(after.execID, before)
+        XCTAssertEqual(after.startBootNs, 999)
+        cache.recordExit(pid: me)
+        XCTAssertEqual(cache.context(pid: me).execID, before, "re-read from /proc after exit")
+        XCTAssertTrue(cache.context(pid: 0x7fff_fff0).execID.isEmpty, "unknown pid: empty context")
+    }
+
+    func testCapacityIsBounded() {
+        let cache = ProcessCache(identity: identity, capacity: 64)
+        for pid in 1_000_000..<1_000_200 {
+            cache.recordExec(pid: UInt32(pid), ppid: 1, bootNs: UInt64(pid), comm: "x", filename: "/x")
+        }
+        XCTAssertLessThanOrEqual(cache.count, 64)
+    }
+}
