@@ -7,5 +7,5 @@ struct InfraSightCommand: AsyncParsableCommand {
         commandName: "infrasight",
         abstract: "eBPF syscall telemetry: kernel → Kafka → enrichment → ClickHouse.",
         subcommands: [AgentCommand.self, EnrichCommand.self, SinkCommand.self,
-                      TopicsCommand.self, SchemaCommand.self, WatchCommand.self])
+                      TopicsCommand.self, SchemaCommand.self, QueryCommand.self, StatusCommand.self, WatchCommand.self])
 }

@@ -54,19 +54,19 @@ final class PipelineHarness {
     }
 
     /// topics + schema, then agent (optional), enrich ×2 and sink; waits until each is attached or assigned.
-    func startPipeline(agent: Bool = true) throws {
+    func startPipeline(agent: Bool = true, probes: String = "execve") throws {
         try cli(["topics", "create", "--partitions", "4"])
         try cli(["schema", "apply"])
-        try startStages(agent: agent)
+        try startStages(agent: agent, probes: probes)
     }
 
     /// Starts (or restarts) the stage processes and waits until they are attached and assigned.
-    func startStages(agent: Bool = true) throws {
+    func startStages(agent: Bool = true, probes: String = "execve") throws {
         try start("sink", ["sink"])
         try start("enrich-1", ["enrich"])
         try start("enrich-2", ["enrich"])
         // The pipeline tests are about execve; every probe through the broker is AgentProbeIntegrationTests' job.
-        if agent { try start("agent", ["agent", "--probes", "execve"]) }
+        if agent { try start("agent", ["agent", "--probes", probes]) }
         if agent { try waitForLog("agent", containing: "probe attached", timeout: 60) }
         try waitForLog("sink", containing: "partitions assigned", timeout: 60)
         try waitForLog("enrich-1", containing: "partitions assigned", timeout: 60)
