@@ -20,6 +20,15 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Ring buffer size in MiB (power of two).")
     var ringBufferMb: Int = 8
 
+    @Option(name: .long, help: "Ring buffer size in KiB (power of two, at least the page size); overrides --ring-buffer-mb.")
+    var ringBufferKb: Int?
+
+    @Option(name: .long, help: ArgumentHelp("How often user space drains the ring buffer when it was empty (tests).", visibility: .hidden))
+    var pollIntervalMs: Double?
+
+    @Flag(name: .long, help: "Also trace the pipeline's own processes (comm infrasight: enrich, sink, other agents); excluded by default.")
+    var includeSelf = false
+
     @Option(name: .long, help: "Extra pid to exclude in the kernel, repeatable (the agent always excludes itself).")
     var excludePid: [UInt32] = []
 
@@ -32,6 +41,10 @@ struct AgentCommand: AsyncParsableCommand {
     func run() async throws {
         LogSetup.bootstrap(level: common.logLevel)
         let logger = LogSetup.logger("agent")
+        if let caps = AgentCapabilities.current(), let refusal = caps.refusal {
+            logger.critical("\(refusal)")
+            throw AgentPrivilegeError(message: refusal)
+        }
         var config = AgentConfig(kafka: try kafka.clientConfig(clientId: "infrasight-agent"))
         let env = ProcessInfo.processInfo.environment
         if let list = probes ?? env["INFRASIGHT_PROBES"] {
@@ -47,6 +60,18 @@ struct AgentCommand: AsyncParsableCommand {
         }
         config.bpfDirectory = bpfDir ?? env["INFRASIGHT_BPF_DIR"]
         config.ringBufferBytes = ringBufferMb << 20
+        if let kb = ringBufferKb {
+            let page = Int(sysconf(Int32(_SC_PAGESIZE))) >> 10
+            guard kb >= page, kb & (kb - 1) == 0 else {
+                throw ValidationError("--ring-buffer-kb must be a power of two >= the page size (\(page) KiB)")
+            }
+            config.ringBufferBytes = kb << 10
+        }
+        if let ms = pollIntervalMs {
+            guard ms >= 0, ms <= 10_000 else { throw ValidationError("--poll-interval-ms must be within 0...10000") }
+            config.pollIntervalMicros = UInt32(ms * 1000)
+        }
+        config.includeSelf = includeSelf
         config.excludedPids = excludePid
         config.passwdPath = passwd
         config.nodeName = nodeName
@@ -54,4 +79,10 @@ struct AgentCommand: AsyncParsableCommand {
         let stage = AgentStage(config: config, logger: logger)
         try await StageRunner.run(stage, counters: stage.counters, common: common, logger: logger)
     }
+}
+
+/// The agent refused to start: capabilities are missing (the message names them).
+struct AgentPrivilegeError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }

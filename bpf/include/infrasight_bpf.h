@@ -7,6 +7,8 @@
  *   excluded_tgids  tgids skipped at sys_enter (the agent itself, --exclude-pid)
  *   counters        per-CPU __u64[INFRASIGHT_CTR_MAX] (enum infrasight_counter)
  *   starts          per-tid LRU hash: sys_enter data awaiting sys_exit
+ *   lost_tgids      tgid -> records of that process lost to a full ring buffer (exact per-process
+ *                   loss accounting; user space reads and prunes it)
  */
 #ifndef INFRASIGHT_BPF_H
 #define INFRASIGHT_BPF_H
@@ -54,6 +56,13 @@ struct {
 	__type(key, __u32);   /* tid */
 	__type(value, struct sys_stash);
 } starts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u64); /* records lost (ring buffer full) */
+} lost_tgids SEC(".maps");
 
 static __always_inline void count(__u32 idx)
 {
@@ -158,6 +167,23 @@ static __always_inline __u32 read_user_str(char *buf, __u32 cap, const void *src
 	return (__u32)n - 1;
 }
 
+/* A reserve failure, attributed to the current process (only on the failure path: cheap). */
+static __always_inline void count_lost_tgid(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 *v = bpf_map_lookup_elem(&lost_tgids, &tgid);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+		return;
+	}
+	__u64 one = 1;
+	if (bpf_map_update_elem(&lost_tgids, &tgid, &one, BPF_NOEXIST)) {
+		v = bpf_map_lookup_elem(&lost_tgids, &tgid); /* raced with another CPU's insert */
+		if (v)
+			__sync_fetch_and_add(v, 1);
+	}
+}
+
 /* Emits one record from scratch memory with batched wake-ups; counts the outcome. */
 static __always_inline int emit(void *ev, __u64 size, __u32 flags)
 {
@@ -176,6 +202,7 @@ static __always_inline int emit(void *ev, __u64 size, __u32 flags)
 										  : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&events, ev, size, wake)) {
 		count(INFRASIGHT_CTR_RESERVE_FAILED);
+		count_lost_tgid();
 		return 0;
 	}
 	count(INFRASIGHT_CTR_EMITTED);

@@ -12,6 +12,11 @@ public struct AgentConfig: Sendable {
     public var pollIntervalMicros: UInt32 = 2000
     /// Extra process ids to exclude in the kernel (the agent always excludes itself).
     public var excludedPids: [UInt32] = []
+    /// Trace the pipeline's own processes too (comm `infrasight`: other agents, enrich, sink).
+    /// Off by default: they are found by a /proc scan and excluded in the kernel.
+    public var includeSelf: Bool = false
+    /// How often /proc is rescanned for pipeline processes (new ones excluded, dead ones removed).
+    public var selfScanSeconds: Double = 2
     public var passwdPath: String = "/etc/passwd"
     public var nodeName: String? = nil
     public var statsIntervalSeconds: Double = 10

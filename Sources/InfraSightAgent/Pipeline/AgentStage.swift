@@ -65,18 +65,52 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         }
         let ownPid = UInt32(getpid())
         let excluded = [ownPid] + config.excludedPids
+        let fixed = Set(excluded)
+        // The pipeline's own processes (comm `infrasight`) are in the excluded map before anything attaches.
+        var pipelinePids = config.includeSelf ? Set<UInt32>() : PipelineProcesses.scan().subtracting(fixed)
         var probes: [BPFProbe] = []
         defer { for p in probes { p.close() } }
         for wanted in config.probes where !probes.contains(where: { $0.probe == wanted }) {
             let probe = try BPFProbe(wanted, bpfDirectory: config.bpfDirectory, ringBufferBytes: config.ringBufferBytes,
-                                     excludedPids: excluded)
+                                     excludedPids: excluded + pipelinePids.sorted())
             probes.append(probe)
             var line = "\(wanted.rawValue) probe attached via \(probe.hookDescription) (\(probe.objectPath), variant \(probe.variant))"
             if !probe.missingHooks.isEmpty { line += "; not on this kernel: \(probe.missingHooks.joined(separator: ", "))" }
             if !probe.fallbacks.isEmpty { line += "; fell back from: \(probe.fallbacks.joined(separator: "; "))" }
             logger.info("\(line)")
         }
-        logger.info("ring buffer \(config.ringBufferBytes >> 20) MiB per probe; excluding pids \(excluded.map(String.init).joined(separator: ","))")
+        logger.info("ring buffer \(probes.first?.ringBufferBytes ?? config.ringBufferBytes) bytes per probe; excluding pids \(excluded.map(String.init).joined(separator: ","))")
+
+        // The pipeline's own processes (comm `infrasight`), excluded in every probe unless --include-self.
+        if !pipelinePids.isEmpty {
+            logger.info("excluding pipeline processes (comm \(PipelineProcesses.comm)): \(pipelinePids.sorted().map(String.init).joined(separator: ","))")
+        }
+        var nextScan = Date.distantPast
+        func rescanPipeline() {
+            nextScan = Date().addingTimeInterval(config.selfScanSeconds)
+            if !config.includeSelf {
+                let now = PipelineProcesses.scan().subtracting(fixed)
+                for pid in now.subtracting(pipelinePids) {
+                    for probe in probes {
+                        do { try probe.addExcludedPid(pid) } catch { logger.warning("could not exclude pipeline pid \(pid): \(error)") }
+                    }
+                }
+                let gone = pipelinePids.subtracting(now)
+                for pid in gone { for probe in probes { probe.removeExcludedPid(pid) } }
+                if now != pipelinePids {
+                    logger.info("excluding pipeline processes (comm \(PipelineProcesses.comm)): \(now.sorted().map(String.init).joined(separator: ","))")
+                }
+                pipelinePids = now
+            }
+            counters.set("excluded_pids{pipeline}", UInt64(pipelinePids.count))
+            counters.set("excluded_pids", UInt64(pipelinePids.count + fixed.count))
+            // Per-process loss entries of dead processes are forgotten so the kernel map never fills.
+            for probe in probes where probe.countsLossPerProcess {
+                let dead = probe.lostRecordsByProcess().keys.filter { !PipelineProcesses.alive($0) }
+                if !dead.isEmpty { probe.forgetLostRecords(tgids: Array(dead)) }
+            }
+        }
+        rescanPipeline()
         logger.info("publishing to \(probes.map(\.probe.rawTopic).joined(separator: ",")) on \(config.kafka.brokers) as host \(host)")
 
         let stats = StatsReporter(counters: counters, intervalSeconds: config.statsIntervalSeconds, logger: logger) { key, value in
@@ -131,6 +165,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         }
 
         while !stop.isSet {
+            if Date() >= nextScan { rescanPipeline() }
             let n = drain()
             if let error = sendError {
                 logger.error("could not enqueue event: \(error)")

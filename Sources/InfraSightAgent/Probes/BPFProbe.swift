@@ -31,6 +31,8 @@ public final class BPFProbe: @unchecked Sendable {
     private var ringBuffer: OpaquePointer?
     private let excludedFd: Int32
     private let countersFd: Int32
+    /// `lost_tgids` (tgid → records lost to a full ring buffer); -1 in objects without it (execve).
+    private let lostFd: Int32
     private let sink = RecordSink()
     private let cpuCount: Int
 
@@ -89,6 +91,7 @@ public final class BPFProbe: @unchecked Sendable {
         links = loaded.links
         excludedFd = loaded.excludedFd
         countersFd = loaded.countersFd
+        lostFd = loaded.lostFd
         ringBuffer = rb
         self.variant = variant.name
         hookDescription = loaded.hooks.joined(separator: " + ")
@@ -101,6 +104,7 @@ public final class BPFProbe: @unchecked Sendable {
         var links: [OpaquePointer]
         var excludedFd: Int32
         var countersFd: Int32
+        var lostFd: Int32
         var eventsFd: Int32
         var hooks: [String]
         var missing: [String]
@@ -155,6 +159,7 @@ public final class BPFProbe: @unchecked Sendable {
         let excludedFd = try mapFd("excluded_tgids")
         let countersFd = try mapFd("counters")
         let eventsFd = try mapFd("events")
+        let lostFd = bpf_object__find_map_by_name(obj, "lost_tgids").map { bpf_map__fd($0) } ?? -1
         for pid in excludedPids { try exclude(pid, fd: excludedFd) }
 
         var hooks: [String] = []
@@ -184,7 +189,7 @@ public final class BPFProbe: @unchecked Sendable {
         }
         ok = true
         return Loaded(object: obj, links: attached, excludedFd: excludedFd, countersFd: countersFd,
-                      eventsFd: eventsFd, hooks: hooks, missing: missing)
+                      lostFd: lostFd, eventsFd: eventsFd, hooks: hooks, missing: missing)
     }
 
     deinit { close() }
@@ -194,6 +199,52 @@ public final class BPFProbe: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         guard object != nil else { throw BPFError(step: "addExcludedPid(\(pid)): probe closed", errno: EBADF) }
         try Self.exclude(pid, fd: excludedFd)
+    }
+
+    /// Traces `pid` again (no error when it was not excluded).
+    public func removeExcludedPid(_ pid: UInt32) {
+        lock.lock(); defer { lock.unlock() }
+        guard object != nil else { return }
+        var key = pid
+        _ = bpf_map_delete_elem(excludedFd, &key)
+    }
+
+    /// Whether the object counts ring-buffer losses per process (`lost_tgids`).
+    public var countsLossPerProcess: Bool { lostFd >= 0 }
+
+    /// Records of process `tgid` lost because the ring buffer was full (0 when none or unknown).
+    public func lostRecords(tgid: UInt32) -> UInt64 {
+        lock.lock(); defer { lock.unlock() }
+        guard object != nil, lostFd >= 0 else { return 0 }
+        var key = tgid
+        var value: UInt64 = 0
+        return bpf_map_lookup_elem(lostFd, &key, &value) == 0 ? value : 0
+    }
+
+    /// Every process with lost records: tgid → records lost.
+    public func lostRecordsByProcess() -> [UInt32: UInt64] {
+        lock.lock(); defer { lock.unlock() }
+        guard object != nil, lostFd >= 0 else { return [:] }
+        var out: [UInt32: UInt64] = [:]
+        var key: UInt32 = 0
+        var next: UInt32 = 0
+        var first = true
+        while true {
+            let rc = first ? bpf_map_get_next_key(lostFd, nil, &next) : bpf_map_get_next_key(lostFd, &key, &next)
+            guard rc == 0 else { break }
+            first = false
+            key = next
+            var value: UInt64 = 0
+            if bpf_map_lookup_elem(lostFd, &key, &value) == 0 { out[key] = value }
+        }
+        return out
+    }
+
+    /// Forgets the per-process loss entries of `tgids` (dead processes), keeping the map from filling.
+    public func forgetLostRecords(tgids: [UInt32]) {
+        lock.lock(); defer { lock.unlock() }
+        guard object != nil, lostFd >= 0 else { return }
+        for t in tgids { var key = t; _ = bpf_map_delete_elem(lostFd, &key) }
     }
 
     /// Consumes what is in the ring buffer now, non-blocking; calls `handler` per decoded record;

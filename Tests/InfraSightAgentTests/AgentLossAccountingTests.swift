@@ -1,0 +1,120 @@
+import Foundation
+import InfraSightCore
+import XCTest
+@testable import InfraSightAgent
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Loss accounting is exact under overflow: a tiny ring buffer, a slow consumer and a storm of N
+/// opens from one dedicated process; every one of the N is either received in user space or counted
+/// lost for that process in the kernel (`lost_tgids`). Needs root and BPF; FAILS (never skips)
+/// without them.
+final class AgentLossAccountingTests: XCTestCase {
+    static let storm = 20_000
+
+    /// A python3 child: prints "ready", waits for "go", opens `path` N times, prints "done", waits
+    /// for its stdin to close. Between "go" and "done" it makes no other open.
+    final class StormChild {
+        let process = Process()
+        let stdin = Pipe(), stdout = Pipe()
+        init(path: String, count: Int) throws {
+            let script = """
+            import os, sys
+            p = sys.argv[1]; n = int(sys.argv[2])
+            sys.stdout.write("ready\\n"); sys.stdout.flush()
+            sys.stdin.readline()
+            for _ in range(n):
+                os.close(os.open(p, os.O_RDONLY))
+            sys.stdout.write("done\\n"); sys.stdout.flush()
+            sys.stdin.readline()
+            """
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments = ["-c", script, path, String(count)]
+            process.standardInput = stdin
+            process.standardOutput = stdout
+            try process.run()
+        }
+        var pid: UInt32 { UInt32(process.processIdentifier) }
+        func expect(_ word: String) throws {
+            var line = Data()
+            while true {
+                let byte = stdout.fileHandleForReading.readData(ofLength: 1)
+                guard !byte.isEmpty else { throw NSError(domain: "storm child exited before \(word)", code: 1) }
+                if byte == Data("\n".utf8) { break }
+                line.append(byte)
+            }
+            guard String(decoding: line, as: UTF8.self) == word else {
+                throw NSError(domain: "storm child said \(String(decoding: line, as: UTF8.self)), wanted \(word)", code: 1)
+            }
+        }
+        func send(_ s: String) { stdin.fileHandleForWriting.write(Data((s + "\n").utf8)) }
+        func finish() {
+            try? stdin.fileHandleForWriting.close()
+            process.waitUntilExit()
+        }
+    }
+
+    func testReceivedPlusLostEqualsSyscallsUnderOverflow() throws {
+        let ring = 16 << 10
+        let probe: BPFProbe
+        do {
+            probe = try BPFProbe(.open, ringBufferBytes: ring, excludedPids: [UInt32(getpid())])
+        } catch {
+            XCTFail("kernel refused the open probe (need root + BPF, `make -C bpf`): \(error)")
+            throw error
+        }
+        defer { probe.close() }
+        XCTAssertEqual(probe.ringBufferBytes, ring)
+        XCTAssertTrue(probe.countsLossPerProcess, "open.bpf.o has no lost_tgids map: rebuild with `make -C bpf`")
+
+        let dir = NSTemporaryDirectory() + "is-loss-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/storm-target"
+        FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
+
+        let child = try StormChild(path: path, count: Self.storm)
+        defer { child.finish() }
+        try child.expect("ready")
+        let pid = child.pid
+        // Everything the child did while starting is in the ring or counted: drain it and take the baseline.
+        probe.consume { _ in }
+        probe.consume { _ in }
+        let lostBefore = probe.lostRecords(tgid: pid)
+
+        var received = 0, otherPaths = 0
+        func take(_ r: KernelRecord) {
+            guard r.common.pid == pid else { return }
+            received += 1
+            if case .open(let ev) = r, ev.path == path {} else { otherPaths += 1 }
+        }
+        let started = Date()
+        child.send("go")
+        // The slow consumer: drains every 20 ms while the storm runs (the child reports "done" on stdout).
+        let done = DispatchSemaphore(value: 0)
+        let reader = Thread { [child] in
+            _ = try? child.expect("done")
+            done.signal()
+        }
+        reader.start()
+        while done.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
+            probe.consume(take)
+            XCTAssertLessThan(Date().timeIntervalSince(started), 60, "storm did not finish")
+            if Date().timeIntervalSince(started) > 60 { break }
+        }
+        // The child's syscalls have all returned: each record is in the ring or counted lost.
+        probe.consume(take)
+        probe.consume(take)
+        let lost = Int(probe.lostRecords(tgid: pid) - lostBefore)
+        let totals = probe.counters()
+        print("loss storm: N=\(Self.storm) received=\(received) lost=\(lost) ring=\(ring) B; probe totals: emitted=\(totals.emitted) reserve_failed=\(totals.reserveFailures) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+
+        XCTAssertEqual(received + lost, Self.storm, "received \(received) + lost \(lost) must equal the \(Self.storm) opens exactly")
+        XCTAssertEqual(otherPaths, 0, "records of the storm process that are not its opens")
+        XCTAssertGreaterThan(lost, 0, "a \(ring)-byte ring with a slow consumer must overflow")
+        XCTAssertGreaterThanOrEqual(Int(totals.reserveFailures), lost, "per-process losses are part of the total")
+        XCTAssertEqual(totals.stashFailures, 0)
+        XCTAssertEqual(totals.decodeErrors, 0)
+    }
+}
