@@ -11,6 +11,10 @@ public struct SinkConfig: Sendable {
     public var batchMaxRows: Int = 50_000
     public var batchMaxBytes: Int = 32 << 20
     public var batchMaxWaitMs: Int = 1000
+    /// Use the server's asynchronous inserts (ClickHouse >= 21.11) with `wait_for_async_insert=1`, so the
+    /// acknowledgement still means "stored" and offsets are committed only after it. Ignored (with a log
+    /// line) on servers without them.
+    public var asyncInsert: Bool = false
     public var statsIntervalSeconds: Double = 10
     /// Stop retrying an unreachable ClickHouse during shutdown after this long; uncommitted rows are re-read on restart.
     public var shutdownGraceSeconds: Double = 30

@@ -21,6 +21,7 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
     private var client: ClickHouseClient!
     private var flavor: SchemaFlavor = .legacy
     private var supportsDedupToken = false
+    private var useAsyncInsert = false
     private var batches: [String: RowBatch] = [:]
     /// Next offset to commit per partition: everything before it is stored or dead-lettered.
     private var consumedUpTo: [TopicPartition: Int64] = [:]
@@ -29,6 +30,8 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
     private var dlqFailures = 0
     private var stop = StopFlag()
     static let deadLetterToken: UInt64 = 1
+    /// Server-side batching that still acknowledges only stored rows.
+    static let asyncInsertSettings = ["async_insert": "1", "wait_for_async_insert": "1"]
 
     public init(config: SinkConfig, logger: Logger) {
         self.config = config
@@ -41,6 +44,10 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         guard let version = waitForClickHouse() else { return }
         flavor = SchemaFlavor(version: version)
         supportsDedupToken = version >= ClickHouseVersion("22.2")!
+        useAsyncInsert = config.asyncInsert && version >= ClickHouseVersion("21.11")!
+        if config.asyncInsert && !useAsyncInsert {
+            logger.warning("--async-insert ignored: ClickHouse \(version) has no asynchronous inserts (21.11+)")
+        }
         try SchemaManager(client: client, database: config.database).requireCurrent()
         logger.info("ClickHouse \(version) at \(config.clickhouse.baseURL): \(flavor.rawValue) schema, dedup token \(supportsDedupToken ? "on" : "off (ReplacingMergeTree collapses replays)")")
 
@@ -162,6 +169,7 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         while true {
             var settings: [String: String] = [:]
             if supportsDedupToken { settings["insert_deduplication_token"] = batch.deduplicationToken(for: rows) }
+            if useAsyncInsert { settings.merge(Self.asyncInsertSettings) { $1 } }
             do {
                 let insertStarted = WallClock.monotonicNanos()
                 try client.insert(statement: statement, body: batch.body(for: rows), settings: settings)

@@ -23,6 +23,9 @@ struct SinkCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Insert when a batch's oldest row has waited this long (ms).")
     var batchWaitMs: Int = 1000
 
+    @Flag(name: .long, help: "Use ClickHouse asynchronous inserts (21.11+) with wait_for_async_insert=1.")
+    var asyncInsert = false
+
     func run() async throws {
         LogSetup.bootstrap(level: common.logLevel)
         let logger = LogSetup.logger("sink")
@@ -32,6 +35,7 @@ struct SinkCommand: AsyncParsableCommand {
         config.batchMaxRows = batchRows
         config.batchMaxBytes = batchBytes
         config.batchMaxWaitMs = batchWaitMs
+        config.asyncInsert = asyncInsert
         config.statsIntervalSeconds = common.statsInterval
         let stage = SinkStage(config: config, logger: logger)
         try await StageRunner.run(stage, counters: stage.counters, common: common, logger: logger)

@@ -65,6 +65,14 @@ final class ModernClickHouseSchemaTests: XCTestCase {
         XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "3\t3")
     }
 
+    func testAsyncInsertSettingsAreAcceptedAndRowsAreStoredWhenAcknowledged() throws {
+        let settings = SinkStage.asyncInsertSettings.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ")
+        let asyncInsert = insert.replacingOccurrences(of: "FORMAT RowBinary", with: "SETTINGS \(settings) FORMAT RowBinary")
+        let out = try ChDB.run(statements: ddl() + [asyncInsert,
+            "SELECT count() FROM infrasight.exec_events FORMAT TabSeparated"], files: ["rows": body(SampleEvents.all)])
+        XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "3")
+    }
+
     func testDedupViewCollapsesReplaysWithoutAToken() throws {
         let out = try ChDB.run(statements: ddl() + [insert, insert,
             "SELECT count() FROM infrasight.exec_events FORMAT TabSeparated",
