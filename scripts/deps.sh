@@ -20,6 +20,8 @@ APT_PACKAGES=(
   libssl-dev libsasl2-dev libzstd-dev liblz4-dev dpkg-dev
   python3 python3-venv python3-pip
   protobuf-compiler
+  stunnel4  # TLS in front of the test broker (tansu's own TLS does not work): TLSPipelineIntegrationTests
+  openssl   # throwaway CA and server certificate for the TLS tests
   systemd
   prometheus  # promtool: InfraSightObservabilityTests lint the /metrics exposition with `promtool check metrics`
 )

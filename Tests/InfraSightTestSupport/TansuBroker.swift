@@ -22,7 +22,11 @@ public final class TansuBroker {
 
     /// Starts tansu (ProjectPaths.tansu) and waits until it accepts connections.
     /// Throws, never skips, when the binary is missing.
-    public static func start() throws -> TansuBroker {
+    public static func start() throws -> TansuBroker { try start(advertisedPort: nil) }
+
+    /// Like `start()`, but the broker advertises `tcp://127.0.0.1:<advertisedPort>` to clients (a TLS
+    /// proxy in front of it, see TLSBrokerProxy) while listening on its own plain port; nil: its own port.
+    public static func start(advertisedPort: Int?) throws -> TansuBroker {
         let binary = ProjectPaths.tansu
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw TestSupportError("tansu broker not found at \(binary): run `make deps` (or set INFRASIGHT_TANSU)")
@@ -36,7 +40,8 @@ public final class TansuBroker {
             let url = "tcp://127.0.0.1:\(port)"
             let child = try ChildProcess(
                 name: "tansu", executable: binary,
-                arguments: ["broker", "--listener-url", url, "--advertised-listener-url", url],
+                arguments: ["broker", "--listener-url", url, "--advertised-listener-url",
+                            advertisedPort.map { "tcp://127.0.0.1:\($0)" } ?? url],
                 logPath: dir.appendingPathComponent("tansu-\(attempt).log").path)
             if FreePort.waitUntilListening(port, timeout: 15), child.isRunning {
                 return TansuBroker(port: port, process: child, logDirectory: dir)

@@ -1,0 +1,339 @@
+import CEventLayout
+import Foundation
+@testable import InfraSightAgent
+import XCTest
+
+/// Fuzzes what the agent parses from outside its own code: raw BPF ring-buffer records (the exec
+/// decoder and the all-probes record decoder), cgroup paths from /proc and passwd files from hosts
+/// and container images. Valid inputs must decode exactly; anything else must be bounded or rejected.
+final class FuzzDecoderTests: XCTestCase {
+    static func put<T>(_ v: T, _ o: Int, in b: inout [UInt8]) {
+        withUnsafeBytes(of: v) { for (i, x) in $0.enumerated() where o + i < b.count { b[o + i] = x } }
+    }
+    static func putString(_ s: String, _ o: Int, in b: inout [UInt8]) {
+        for (i, c) in s.utf8.enumerated() where o + i < b.count { b[o + i] = c }
+    }
+
+    /// A well-formed exec record with exactly these fields.
+    static func execRecord(filename: String, argv: [String], comm: String) -> [UInt8] {
+        let joined: [UInt8] = argv.flatMap { Array($0.utf8) + [UInt8(0)] }
+        var b = [UInt8](repeating: 0, count: ExecEventDecoder.headerSize + joined.count)
+        put(ExecEventDecoder.version, 0, in: &b); put(ExecEventDecoder.kindExec, 2, in: &b)
+        put(UInt64(1_000), 8, in: &b); put(UInt64(2_000), 16, in: &b); put(Int64(0), 24, in: &b)
+        put(UInt64(77), 32, in: &b); put(UInt32(100), 40, in: &b); put(UInt32(100), 44, in: &b); put(UInt32(1), 48, in: &b)
+        put(UInt32(1000), 52, in: &b); put(UInt32(1000), 56, in: &b); put(UInt32(argv.count), 60, in: &b)
+        put(UInt32(filename.utf8.count), 64, in: &b); put(UInt32(joined.count), 68, in: &b)
+        putString(comm, 72, in: &b); putString(filename, 88, in: &b)
+        for (i, x) in joined.enumerated() { b[ExecEventDecoder.headerSize + i] = x }
+        return b
+    }
+
+    static let execSamples: [(String, [String], String)] = [
+        ("/bin/echo", ["echo", "hello", "ünïcode", ""], "echo"),
+        ("/usr/bin/env", ["env"], "env"),
+        ("/x", [], "x"),
+        ("/bin/sh", ["sh", "-c", String(repeating: "a", count: 900)], "sh"),
+    ]
+
+    func testFuzzExecEventDecoder() throws {
+        typealias D = ExecEventDecoder
+        for (f, a, c) in Self.execSamples {
+            let e = try D.decode(Self.execRecord(filename: f, argv: a, comm: c))
+            XCTAssertEqual([e.filename, e.comm], [f, c]); XCTAssertEqual(e.argv, a); XCTAssertFalse(e.argvTruncated)
+        }
+        let seeds = Self.execSamples.map { Self.execRecord(filename: $0.0, argv: $0.1, comm: $0.2) }
+        FuzzKit.run("exec-event", seeds: seeds, maxLength: D.maxRecordSize + 64) { input in
+            let e: KernelExecEvent
+            do { e = try D.decode(input) } catch is ExecEventDecodeError { return nil } catch { return "unexpected error \(error)" }
+            if input.count < D.headerSize { return "decoded a record shorter than the header" }
+            // Bounds: every string is at most its capacity in bytes of input (one scalar per input byte at most).
+            if e.filename.unicodeScalars.count > D.filenameCapacity { return "filename over capacity" }
+            if e.comm.unicodeScalars.count > D.commCapacity { return "comm over capacity" }
+            if e.argv.count > D.maxArgs { return "\(e.argv.count) args > \(D.maxArgs)" }
+            let argvScalars = e.argv.reduce(0) { $0 + $1.unicodeScalars.count + 1 }
+            if argvScalars > D.maxArgvBytes + 1 { return "argv \(argvScalars) scalars > \(D.maxArgvBytes)" }
+            if e.argv.contains(where: { $0.utf8.contains(0) }) { return "NUL inside an argument" }
+            return nil
+        }
+    }
+
+    /// Well-formed records of every non-exec kind.
+    static func kernelSeeds() -> [[UInt8]] {
+        typealias D = KernelRecordDecoder
+        func record(_ kind: UInt16, _ size: Int, _ syscall: UInt32) -> [UInt8] {
+            var b = [UInt8](repeating: 0, count: size)
+            put(D.version, 0, in: &b); put(kind, 2, in: &b); put(UInt64(5), 8, in: &b); put(UInt32(42), 40, in: &b)
+            put(syscall, 60, in: &b); putString("comm", 64, in: &b)
+            return b
+        }
+        var open = record(D.kindOpen, MemoryLayout<infrasight_open_event>.size, 2)
+        put(UInt32(11), D.openPathLen, in: &open); putString("/etc/shadow", D.openPath, in: &open)
+        var chmod = record(D.kindChmod, MemoryLayout<infrasight_chmod_event>.size, 4)
+        put(UInt32(0o4755), D.chmodMode, in: &chmod); put(UInt32(4), D.chmodPathLen, in: &chmod); putString("/tmp", D.chmodPath, in: &chmod)
+        var sock4 = record(D.kindSocket, MemoryLayout<infrasight_socket_event>.size, 8)
+        put(UInt16(2), D.sockFamily, in: &sock4); put(UInt16(443), D.sockRemotePort, in: &sock4)
+        for (i, x) in [UInt8]([10, 0, 0, 1]).enumerated() { sock4[D.sockRemoteAddr + i] = x }
+        var sockUnix = record(D.kindSocket, MemoryLayout<infrasight_socket_event>.size, 9)
+        put(UInt16(1), D.sockFamily, in: &sockUnix); put(UInt16(9), D.sockUnixLen, in: &sockUnix)
+        sockUnix[D.sockUnixPath] = 0; putString("abstract", D.sockUnixPath + 1, in: &sockUnix)
+        var exit = record(D.kindExit, MemoryLayout<infrasight_exit_event>.size, 0)
+        put(UInt32(0x100), D.exitStatus, in: &exit)
+        var ptrace = record(D.kindPtrace, MemoryLayout<infrasight_ptrace_event>.size, 11)
+        put(Int64(16), D.ptraceRequest, in: &ptrace); put(UInt32(7), D.ptraceTarget, in: &ptrace)
+        var mount = record(D.kindMount, MemoryLayout<infrasight_mount_event>.size, 12)
+        put(UInt32(9), D.mountSourceLen, in: &mount); putString("/dev/sda1", D.mountSource, in: &mount)
+        put(UInt32(4), D.mountTargetLen, in: &mount); putString("/mnt", D.mountTarget, in: &mount)
+        put(UInt32(4), D.mountFsTypeLen, in: &mount); putString("ext4", D.mountFsType, in: &mount)
+        return [open, chmod, sock4, sockUnix, exit, ptrace, mount,
+                execRecord(filename: "/bin/true", argv: ["true"], comm: "true")]
+    }
+
+    func testFuzzKernelRecordDecoder() throws {
+        typealias D = KernelRecordDecoder
+        let seeds = Self.kernelSeeds()
+        // Valid inputs decode to what was written.
+        guard case .open(let o) = try D.decode(seeds[0]) else { return XCTFail("open seed") }
+        XCTAssertEqual(o.path, "/etc/shadow"); XCTAssertEqual(o.common.pid, 42); XCTAssertEqual(o.common.comm, "comm")
+        guard case .socket(let s) = try D.decode(seeds[3]) else { return XCTFail("unix socket seed") }
+        XCTAssertEqual(s.unixPath, "@abstract")
+        guard case .mount(let m) = try D.decode(seeds[6]) else { return XCTFail("mount seed") }
+        XCTAssertEqual([m.source, m.target, m.fsType], ["/dev/sda1", "/mnt", "ext4"]); XCTAssertFalse(m.truncated)
+
+        let maxSize = MemoryLayout<infrasight_mount_event>.size + 64
+        FuzzKit.run("kernel-record", seeds: seeds, maxLength: maxSize) { input in
+            let record: KernelRecord
+            do { record = try D.decode(input) } catch is RecordDecodeError { return nil } catch { return "unexpected error \(error)" }
+            func path(_ s: String, _ cap: Int, _ what: String) -> String? {
+                s.unicodeScalars.count > cap ? "\(what) over capacity \(cap)" : nil
+            }
+            switch record {
+            case .exec(let e):
+                if e.argv.count > ExecEventDecoder.maxArgs { return "too many args" }
+                return path(e.filename, ExecEventDecoder.filenameCapacity, "exec filename")
+            case .open(let e):
+                return path(e.path, D.pathCapacity, "open path") ?? path(e.common.comm, D.commCapacity, "comm")
+            case .chmod(let e):
+                return path(e.path, D.pathCapacity, "chmod path")
+            case .socket(let e):
+                if ![0, 4, 16].contains(e.localAddr.count) || e.localAddr.count != e.remoteAddr.count { return "address length" }
+                return path(e.unixPath, D.unixPathCapacity + 1, "unix path")
+            case .mount(let e):
+                return path(e.source, D.pathCapacity, "mount source") ?? path(e.target, D.pathCapacity, "mount target")
+                    ?? path(e.fsType, D.fsTypeCapacity, "fs type")
+            default:
+                return nil
+            }
+        }
+    }
+
+    static let cgroupSeeds: [String] = [
+        "/docker/" + String(repeating: "a1", count: 32),
+        "0::/system.slice/docker-" + String(repeating: "0f", count: 32) + ".scope",
+        "/kubepods/burstable/pod0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/" + String(repeating: "b2", count: 32),
+        "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0.slice/cri-containerd-"
+            + String(repeating: "c3", count: 32) + ".scope",
+        "/machine.slice/libpod-" + String(repeating: "d4", count: 32) + ".scope/container",
+        "/system.slice/crio-conmon-" + String(repeating: "e5", count: 32) + ".scope",
+        "4:memory:/user.slice/user-1000.slice/session-3.scope",
+    ]
+
+    func testFuzzCgroupContainerParser() {
+        XCTAssertEqual(CgroupContainerParser.parse(Self.cgroupSeeds[0])?.runtime, "docker")
+        XCTAssertEqual(CgroupContainerParser.parse(Self.cgroupSeeds[0])?.id, String(repeating: "a1", count: 32))
+        XCTAssertNil(CgroupContainerParser.parse(Self.cgroupSeeds[5]), "conmon is not a container")
+        let hex = Set("0123456789abcdef".unicodeScalars)
+        FuzzKit.run("cgroup-path", seeds: Self.cgroupSeeds.map { Array($0.utf8) },
+                    maxLength: CgroupContainerParser.maxPathLength + 16) { input in
+            let text = String(decoding: input, as: UTF8.self)
+            guard let id = CgroupContainerParser.parse(text) else { return nil }
+            if text.utf8.count > CgroupContainerParser.maxPathLength { return "over-long path accepted" }
+            if id.id.unicodeScalars.count != 64 || !id.id.unicodeScalars.allSatisfy(hex.contains) { return "bad container id \(id.id)" }
+            if !["docker", "containerd", "cri-o", "podman"].contains(id.runtime) { return "bad runtime \(id.runtime)" }
+            if let pod = id.podUID, pod.utf8.count > 36 { return "pod uid too long: \(pod)" }
+            return nil
+        }
+    }
+
+    static let passwdSeed = """
+        root:x:0:0:root:/root:/bin/bash
+        daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
+        # comment
+        +nisuser::::::
+        nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\r
+        dup:x:0:0::/:/bin/sh
+        bad:x:notanumber:0::/:/bin/sh
+        """
+
+    func testFuzzPasswdParser() {
+        let table = PasswdParser.parse(Self.passwdSeed)
+        XCTAssertEqual(table, [0: "root", 1: "daemon", 65534: "nobody"])
+        // Round trip: a generated table written as a passwd file parses back to itself.
+        var rng = FuzzRNG(state: FuzzKit.seed)
+        var generated: [UInt32: String] = [:]
+        for i in 0..<200 { generated[UInt32.random(in: 0...UInt32.max, using: &rng)] = "user\(i)_\(UInt16.random(in: 0...9999, using: &rng))" }
+        let file = generated.map { "\($0.value):x:\($0.key):0:gecos:/home/\($0.value):/bin/sh" }.joined(separator: "\n")
+        XCTAssertEqual(PasswdParser.parse(file), generated)
+
+        FuzzKit.run("passwd", seeds: [Array(Self.passwdSeed.utf8), Array(file.prefix(2000).utf8)], maxLength: 4096) { input in
+            let t = PasswdParser.parse(input, maxEntries: 50)
+            if t.count > 50 { return "\(t.count) entries > maxEntries" }
+            for name in t.values {
+                if name.isEmpty || name.unicodeScalars.count > PasswdParser.maxNameLength { return "bad name length \(name.unicodeScalars.count)" }
+                if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) { return "control character in name" }
+                if name.contains(":") || name.contains("\n") { return "separator in name" }
+            }
+            return nil
+        }
+    }
+}
+
+// MARK: - Fuzz kit (a copy lives in each test target that fuzzes: no shared target without editing Package.swift)
+
+/// Deterministic PRNG (splitmix64) so a failing run can be replayed with INFRASIGHT_FUZZ_SEED.
+struct FuzzRNG: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Random and mutation-based input generation for the decoder fuzz tests. Iterations come from
+/// INFRASIGHT_FUZZ_ITERATIONS (default 20,000 per decoder; `make fuzz` runs 1,000,000).
+enum FuzzKit {
+    static var iterations: Int {
+        Int(ProcessInfo.processInfo.environment["INFRASIGHT_FUZZ_ITERATIONS"] ?? "") ?? 20_000
+    }
+
+    static var seed: UInt64 {
+        UInt64(ProcessInfo.processInfo.environment["INFRASIGHT_FUZZ_SEED"] ?? "") ?? UInt64.random(in: 0...UInt64.max)
+    }
+
+    /// Tests/fuzz-corpus/<name>/
+    static func corpusDirectory(_ name: String) -> URL {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { break }
+        }
+        return url.appendingPathComponent("Tests/fuzz-corpus/\(name)")
+    }
+
+    /// The committed seed corpus of `name` (every file in its folder, sorted by name).
+    static func corpus(_ name: String) -> [[UInt8]] {
+        let dir = corpusDirectory(name)
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()
+        return files.compactMap { FileManager.default.contents(atPath: dir.appendingPathComponent($0).path) }.map { Array($0) }
+    }
+
+    /// With INFRASIGHT_FUZZ_WRITE_CORPUS=1, (re)writes the built-in seeds as the committed corpus.
+    static func writeCorpusIfAsked(_ name: String, _ seeds: [[UInt8]]) {
+        guard ProcessInfo.processInfo.environment["INFRASIGHT_FUZZ_WRITE_CORPUS"] == "1" else { return }
+        let dir = corpusDirectory(name)
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for (i, s) in seeds.enumerated() {
+            FileManager.default.createFile(atPath: dir.appendingPathComponent(String(format: "seed-%03d", i)).path,
+                                           contents: Data(s))
+        }
+    }
+
+    static let interesting32: [UInt32] = [0, 1, 0x7f, 0x80, 0xff, 0x100, 0x1ff, 0x200, 0x201, 0x3ff, 0x400, 0xfff,
+                                          0x1000, 0x7fff, 0x8000, 0xffff, 0x1_0000, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff]
+
+    /// One mutation of `input`: bit flips, random bytes, truncation, insertion, deletion, duplication,
+    /// length-field lies (interesting integers written at an aligned offset), or a splice with `other`.
+    static func mutate(_ input: [UInt8], other: [UInt8], rng: inout FuzzRNG, maxLength: Int) -> [UInt8] {
+        var b = input
+        let rounds = Int.random(in: 1...4, using: &rng)
+        for _ in 0..<rounds {
+            switch Int.random(in: 0..<9, using: &rng) {
+            case 0 where !b.isEmpty:   // bit flip
+                let i = Int.random(in: 0..<b.count, using: &rng)
+                b[i] ^= UInt8(1) << UInt8.random(in: 0...7, using: &rng)
+            case 1 where !b.isEmpty:   // random byte
+                b[Int.random(in: 0..<b.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            case 2 where !b.isEmpty:   // truncate
+                b.removeLast(Int.random(in: 1...b.count, using: &rng))
+            case 3:                    // insert random bytes
+                let n = Int.random(in: 1...16, using: &rng)
+                let at = Int.random(in: 0...b.count, using: &rng)
+                b.insert(contentsOf: (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }, at: at)
+            case 4 where b.count > 1:  // delete a range
+                let at = Int.random(in: 0..<b.count, using: &rng)
+                let n = Int.random(in: 1...min(32, b.count - at), using: &rng)
+                b.removeSubrange(at..<(at + n))
+            case 5 where !b.isEmpty:   // duplicate a chunk
+                let at = Int.random(in: 0..<b.count, using: &rng)
+                let n = Int.random(in: 1...min(64, b.count - at), using: &rng)
+                b.insert(contentsOf: b[at..<(at + n)], at: Int.random(in: 0...b.count, using: &rng))
+            case 6 where b.count >= 4: // length-field lie: an interesting 32-bit value at an aligned offset
+                let at = Int.random(in: 0...((b.count - 4) / 4), using: &rng) * 4
+                let v = interesting32.randomElement(using: &rng)! &+ UInt32(Int.random(in: -1...1, using: &rng) & 0xffff_ffff)
+                withUnsafeBytes(of: v.littleEndian) { for (i, x) in $0.enumerated() { b[at + i] = x } }
+            case 7 where !other.isEmpty: // splice
+                let cut = Int.random(in: 0...b.count, using: &rng)
+                let from = Int.random(in: 0..<other.count, using: &rng)
+                b = Array(b[..<cut]) + Array(other[from...])
+            default:                   // a NUL, newline or high byte somewhere
+                let special: [UInt8] = [0, 0x0a, 0x0d, 0x3a, 0x2f, 0x2a, 0x20, 0x23, 0xff, 0xc3, 0x80]
+                b.insert(special.randomElement(using: &rng)!, at: Int.random(in: 0...b.count, using: &rng))
+            }
+        }
+        if b.count > maxLength { b.removeLast(b.count - maxLength) }
+        return b
+    }
+
+    /// Runs `body` on `iterations` inputs: a quarter random bytes (length up to `maxLength`), the rest
+    /// mutations of the seeds. `body` returns nil when the input was handled correctly (decoded within
+    /// the documented bounds, or rejected with an error), else why not. A crash ends the test process,
+    /// so reaching the end means 0 crashes. Prints `fuzz <name>: N inputs, 0 crashes`.
+    static func run(_ name: String, seeds builtIn: [[UInt8]], maxLength: Int,
+                    file: StaticString = #filePath, line: UInt = #line,
+                    _ body: ([UInt8]) -> String?) {
+        writeCorpusIfAsked(name, builtIn)
+        let corpus = corpus(name)
+        XCTAssertFalse(corpus.isEmpty, "seed corpus Tests/fuzz-corpus/\(name)/ is empty", file: file, line: line)
+        let seeds = builtIn + corpus
+        let n = iterations
+        let seed = self.seed
+        var rng = FuzzRNG(state: seed)
+        let start = Date()
+        var failures = 0
+        // Every seed as is first (valid inputs must pass).
+        for s in seeds {
+            if let why = body(s) {
+                failures += 1
+                XCTFail("fuzz \(name): seed input failed: \(why)\ninput (\(s.count) bytes): \(hex(s))", file: file, line: line)
+            }
+        }
+        var done = seeds.count
+        while done < n {
+            let input: [UInt8]
+            if Int.random(in: 0..<4, using: &rng) == 0 {
+                input = (0..<Int.random(in: 0...maxLength, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            } else {
+                input = mutate(seeds.randomElement(using: &rng)!, other: seeds.randomElement(using: &rng)!,
+                               rng: &rng, maxLength: maxLength)
+            }
+            if let why = body(input) {
+                failures += 1
+                if failures <= 5 {
+                    XCTFail("fuzz \(name) (INFRASIGHT_FUZZ_SEED=\(seed)): \(why)\ninput (\(input.count) bytes): \(hex(input))",
+                            file: file, line: line)
+                }
+            }
+            done += 1
+        }
+        let secs = Date().timeIntervalSince(start)
+        print("fuzz \(name): \(done) inputs, 0 crashes, \(failures) property failures, "
+              + String(format: "%.1f s", secs) + " (seed \(seed))")
+    }
+
+    static func hex(_ b: [UInt8]) -> String {
+        let shown = b.prefix(4096).map { String(format: "%02x", $0) }.joined()
+        return b.count > 4096 ? shown + "…" : shown
+    }
+}
