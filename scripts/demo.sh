@@ -34,7 +34,7 @@ start_broker() {
   listening "$BROKER_PORT" && die "port $BROKER_PORT is taken by something else; set INFRASIGHT_DEMO_BROKER_PORT"
   [ -x "$TANSU" ] || die "tansu not found at $TANSU: run \`make deps\`"
   say "starting broker (tansu) on 127.0.0.1:$BROKER_PORT"
-  nohup "$TANSU" broker --listener-url "tcp://127.0.0.1:$BROKER_PORT" \
+  setsid nohup "$TANSU" broker --listener-url "tcp://127.0.0.1:$BROKER_PORT" \
     --advertised-listener-url "tcp://127.0.0.1:$BROKER_PORT" > "$DIR/logs/broker.log" 2>&1 &
   echo $! > "$DIR/run/broker.pid"
   for _ in $(seq 1 100); do listening "$BROKER_PORT" && return; sleep 0.1; done
@@ -46,7 +46,7 @@ start_stage() {
   local pid; pid=$(pid_of "$name")
   if alive "$pid"; then say "$name already running (pid $pid)"; return; fi
   say "starting $name: infrasight $*"
-  nohup "$BIN" "$@" > "$DIR/logs/$name.log" 2>&1 &
+  setsid nohup "$BIN" "$@" > "$DIR/logs/$name.log" 2>&1 < /dev/null &
   echo $! > "$DIR/run/$name.pid"
 }
 
@@ -56,7 +56,7 @@ up() {
   mkdir -p "$DIR/logs" "$DIR/run"
   start_broker
   say "starting ClickHouse on 127.0.0.1:$CH_HTTP (data in $DIR/clickhouse)"
-  bash "$ROOT/scripts/clickhouse-server.sh" start "$DIR/clickhouse" "$CH_HTTP" "$CH_TCP"
+  setsid bash "$ROOT/scripts/clickhouse-server.sh" start "$DIR/clickhouse" "$CH_HTTP" "$CH_TCP"
   say "creating topics (idempotent)"
   "$BIN" topics create --partitions 4 | sed 's/^/         /'
   say "applying the ClickHouse schema (idempotent)"
@@ -106,13 +106,17 @@ case "${1:-run}" in
   down) down ;;
   status) status ;;
   run)
+    # Services run in their own sessions (setsid), so Ctrl-C reaches only `watch` below; then `down`
+    # stops them in order (agent first, broker and ClickHouse last) and nothing is lost on the way out.
     up
-    trap 'echo; down; exit 0' INT TERM
+    trap ':' INT
+    trap 'down; exit 0' TERM
     say "generating a little activity so there is something to see"
     (sleep 2; ls /etc > /dev/null; cat /etc/hostname > /dev/null; id > /dev/null; uname -a > /dev/null) &
     say "events as stored in ClickHouse (infrasight.exec_events); Ctrl-C stops everything"
-    "$BIN" watch --limit 20 &
-    wait $! || true
+    "$BIN" watch --limit 20 || true
+    echo
+    down
     ;;
   *) die "usage: $0 [run|up|down|status]" ;;
 esac
