@@ -22,7 +22,9 @@ export INFRASIGHT_CLICKHOUSE_URL="http://127.0.0.1:$CH_HTTP"
 export INFRASIGHT_BPF_DIR="${INFRASIGHT_BPF_DIR:-$ROOT/bpf/build}"
 STAGES=(sink enrich-1 enrich-2 agent)
 
-say() { printf '\033[1m[demo]\033[0m %s\n' "$*"; }
+# A closed terminal must not stop `down` half-way: ignore SIGPIPE and never fail on a write.
+trap '' PIPE
+say() { printf '\033[1m[demo]\033[0m %s\n' "$*" 2>/dev/null || true; }
 die() { printf '\033[1m[demo]\033[0m %s\n' "$*" >&2; exit 1; }
 alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 pid_of() { [ -f "$DIR/run/$1.pid" ] && cat "$DIR/run/$1.pid" || true; }
