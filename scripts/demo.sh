@@ -78,14 +78,16 @@ up() {
 }
 
 down() {
+  # One stage at a time, upstream first, each drained before the next stops, so what the agent
+  # flushes still flows through enrich and the sink before they go.
   for name in agent enrich-1 enrich-2 sink; do
     local pid; pid=$(pid_of "$name")
-    if alive "$pid"; then say "stopping $name (pid $pid)"; kill -TERM "$pid"; fi
-  done
-  for name in agent enrich-1 enrich-2 sink; do
-    local pid; pid=$(pid_of "$name")
-    for _ in $(seq 1 150); do alive "$pid" || break; sleep 0.2; done
-    alive "$pid" && kill -KILL "$pid"
+    if alive "$pid"; then
+      say "stopping $name (pid $pid)"
+      kill -TERM "$pid"
+      for _ in $(seq 1 150); do alive "$pid" || break; sleep 0.2; done
+      if alive "$pid"; then say "$name did not stop in 30 s: killing it"; kill -KILL "$pid"; fi
+    fi
     rm -f "$DIR/run/$name.pid"
   done
   local pid; pid=$(pid_of broker)
