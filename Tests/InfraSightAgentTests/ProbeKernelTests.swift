@@ -1,5 +1,6 @@
 import Foundation
 import InfraSightCore
+import InfraSightTestSupport
 import XCTest
 @testable import InfraSightAgent
 #if canImport(Glibc)

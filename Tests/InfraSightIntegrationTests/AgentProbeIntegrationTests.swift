@@ -7,8 +7,8 @@ import XCTest
 import Glibc
 #endif
 
-typealias SC = AgentProbeSyscalls
-typealias SK = AgentProbeSockets
+typealias SC = ProbeSyscalls
+typealias SK = ProbeSockets
 
 /// Every non-exec probe through the real path: the `infrasight agent` binary (one process for all
 /// tests) attaches the BPF probes and publishes to `infrasight.raw.<probe>` on a real tansu broker;

@@ -7,7 +7,7 @@ import Glibc
 /// accept4 on some builds; the tests need each syscall exactly). `syscall(2)` is variadic, which
 /// Swift cannot call, so it is looked up with dlsym and called through a fixed 6-argument pointer
 /// (same registers on x86-64; glibc's syscall() is plain assembly that ignores %al).
-enum AgentProbeSyscalls {
+public enum ProbeSyscalls {
     typealias Fn = @convention(c) (Int, Int, Int, Int, Int, Int, Int) -> Int
     nonisolated(unsafe) static let fn: Fn = {
         guard let sym = dlsym(nil, "syscall") else { fatalError("dlsym(syscall) failed") }
@@ -15,28 +15,28 @@ enum AgentProbeSyscalls {
     }()
 
     #if arch(x86_64)
-    static let open = 2, chmod = 90, fchmod = 91, fchmodat = 268, fchmodat2 = 452, openat = 257, openat2 = 437
-    static let connect = 42, accept = 43, accept4 = 288, ptrace = 101, mount = 165, umount2 = 166
+    public static let open = 2, chmod = 90, fchmod = 91, fchmodat = 268, fchmodat2 = 452, openat = 257, openat2 = 437
+    public static let connect = 42, accept = 43, accept4 = 288, ptrace = 101, mount = 165, umount2 = 166
     #endif
 
     /// O_PATH (0o10000000), not exported by the Glibc module.
-    static let O_PATH: Int32 = 0o10000000
-    static func gettid() -> Int32 { Int32(call(186)) }
+    public static let O_PATH: Int32 = 0o10000000
+    public static func gettid() -> Int32 { Int32(call(186)) }
 
     /// Returns the raw result: >= 0, or -errno.
     @discardableResult
-    static func call(_ nr: Int, _ a: Int = 0, _ b: Int = 0, _ c: Int = 0, _ d: Int = 0, _ e: Int = 0) -> Int {
+    public static func call(_ nr: Int, _ a: Int = 0, _ b: Int = 0, _ c: Int = 0, _ d: Int = 0, _ e: Int = 0) -> Int {
         let r = fn(nr, a, b, c, d, e, 0)
         return r == -1 ? -Int(errno) : r
     }
 
     /// Calls with a C string argument kept alive for the call.
-    static func withPath<R>(_ path: String, _ body: (Int) -> R) -> R {
+    public static func withPath<R>(_ path: String, _ body: (Int) -> R) -> R {
         path.withCString { body(Int(bitPattern: UnsafeRawPointer($0))) }
     }
 
     /// posix_spawn of `argv` (no shell); returns the pid.
-    static func spawn(_ argv: [String]) -> pid_t {
+    public static func spawn(_ argv: [String]) -> pid_t {
         var pid: pid_t = 0
         var cargs = argv.map { strdup($0) } + [nil]
         defer { for a in cargs { free(a) } }
@@ -47,7 +47,7 @@ enum AgentProbeSyscalls {
 
     /// waitpid until the child ends; returns the raw status.
     @discardableResult
-    static func wait(_ pid: pid_t, options: Int32 = 0) -> Int32 {
+    public static func wait(_ pid: pid_t, options: Int32 = 0) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, options) == -1 && errno == EINTR {}
         return status
@@ -55,8 +55,8 @@ enum AgentProbeSyscalls {
 }
 
 /// Loopback sockets for the connect/accept tests.
-enum AgentProbeSockets {
-    static func ipv4Loopback(port: UInt16) -> sockaddr_in {
+public enum ProbeSockets {
+    public static func ipv4Loopback(port: UInt16) -> sockaddr_in {
         var a = sockaddr_in()
         a.sin_family = sa_family_t(AF_INET)
         a.sin_port = port.bigEndian
@@ -64,7 +64,7 @@ enum AgentProbeSockets {
         return a
     }
 
-    static func ipv6Loopback(port: UInt16) -> sockaddr_in6 {
+    public static func ipv6Loopback(port: UInt16) -> sockaddr_in6 {
         var a = sockaddr_in6()
         a.sin6_family = sa_family_t(AF_INET6)
         a.sin6_port = port.bigEndian
@@ -73,7 +73,7 @@ enum AgentProbeSockets {
     }
 
     /// A bound (and for streams listening) socket on loopback; returns (fd, port).
-    static func bound(family: Int32, type: Int32, listen doListen: Bool = true) -> (Int32, UInt16) {
+    public static func bound(family: Int32, type: Int32, listen doListen: Bool = true) -> (Int32, UInt16) {
         let fd = socket(family, type, 0)
         precondition(fd >= 0, "socket: \(errno)")
         var one: Int32 = 1
@@ -91,7 +91,7 @@ enum AgentProbeSockets {
         return (fd, localPort(fd))
     }
 
-    static func localPort(_ fd: Int32) -> UInt16 {
+    public static func localPort(_ fd: Int32) -> UInt16 {
         var ss = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         _ = withUnsafeMutablePointer(to: &ss) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
@@ -99,7 +99,7 @@ enum AgentProbeSockets {
     }
 
     /// connect(2) through libc (the connect syscall on x86-64); returns 0 or -errno.
-    static func connectTo(_ fd: Int32, family: Int32, port: UInt16) -> Int32 {
+    public static func connectTo(_ fd: Int32, family: Int32, port: UInt16) -> Int32 {
         let rc: Int32
         if family == AF_INET {
             var a = ipv4Loopback(port: port)
@@ -111,7 +111,7 @@ enum AgentProbeSockets {
         return rc == 0 ? 0 : -errno
     }
 
-    static func unixAddress(_ path: String) -> (sockaddr_un, socklen_t) {
+    public static func unixAddress(_ path: String) -> (sockaddr_un, socklen_t) {
         var a = sockaddr_un()
         a.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
@@ -121,7 +121,7 @@ enum AgentProbeSockets {
         return (a, socklen_t(2 + bytes.count + 1))
     }
 
-    static func unixListener(_ path: String) -> Int32 {
+    public static func unixListener(_ path: String) -> Int32 {
         unlink(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var (a, len) = unixAddress(path)
@@ -130,7 +130,7 @@ enum AgentProbeSockets {
         return fd
     }
 
-    static func unixConnect(_ fd: Int32, _ path: String) -> Int32 {
+    public static func unixConnect(_ fd: Int32, _ path: String) -> Int32 {
         var (a, len) = unixAddress(path)
         let rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, len) } }
         return rc == 0 ? 0 : -errno
