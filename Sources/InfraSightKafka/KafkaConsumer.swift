@@ -87,6 +87,7 @@ public final class KafkaConsumer {
             throw KafkaError.wrapper("poll on closed consumer (group \(groupId), brokers \(brokers))")
         }
         if let fatal = context.fatalError { throw fatal }
+        if let warning = context.joinWatch.warning(group: groupId, brokers: brokers) { kafkaLogger.warning("\(warning)") }
         guard let msgPtr = rd_kafka_consumer_poll(rk, timeoutMs) else {
             if let fatal = context.fatalError { throw fatal }
             return nil
@@ -217,6 +218,7 @@ public final class KafkaConsumer {
 
 /// Consumer state reachable from the rebalance callback.
 final class ConsumerContext: RdKafkaContext {
+    var joinWatch = GroupJoinWatch()
     var onAssign: (([TopicPartition]) -> Void)?
     var onRevoke: (([TopicPartition]) -> Void)?
 
@@ -232,12 +234,14 @@ final class ConsumerContext: RdKafkaContext {
                 let r = rd_kafka_assign(rk, partitions)
                 if r != RD_KAFKA_RESP_ERR_NO_ERROR { kafkaLogger.error("\(role) on \(brokers): assign failed: \(String(cString: rd_kafka_err2str(r)))") }
             }
+            joinWatch.assigned()
             kafkaLogger.info("partitions assigned", metadata: ["group": "\(role)", "partitions": "\(tps)"])
             if !tps.isEmpty { onAssign?(tps) }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             if rd_kafka_assignment_lost(rk) != 0 {
                 kafkaLogger.warning("\(role) on \(brokers): assignment lost (session timed out?); commits for \(tps) will fail and their uncommitted messages will be re-delivered to another member")
             }
+            joinWatch.waiting()
             kafkaLogger.info("partitions revoked", metadata: ["group": "\(role)", "partitions": "\(tps)"])
             if !tps.isEmpty { onRevoke?(tps) }
             if cooperative {

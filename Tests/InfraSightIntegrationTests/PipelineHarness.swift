@@ -107,13 +107,38 @@ final class PipelineHarness {
         return last
     }
 
-    /// SIGTERM every stage; returns the exit statuses.
+    /// SIGTERM every stage, upstream first; returns the exit statuses.
+    ///
+    /// Workers of one consumer group leave one at a time, and the ones that stay re-form the group before
+    /// the next one leaves. tansu 0.6.0 keeps a departed member as group leader when that leader leaves
+    /// during a rebalance, and then no later member is ever assigned a partition (found by CI: the
+    /// restarted workers waited forever). Real Kafka does not need this; the demo restarts its broker.
     func stopStages() -> [String: Int32] {
         var statuses: [String: Int32] = [:]
-        for name in ["agent"] + stages.keys.filter({ $0 != "agent" && $0 != "sink" }).sorted() + ["sink"] {
-            if let p = stages[name] { statuses[name] = p.stop(grace: 40) }
+        if let agent = stages["agent"] { statuses["agent"] = agent.stop(grace: 40) }
+        var workers = stages.keys.filter { $0 != "agent" && $0 != "sink" }.sorted()
+        while !workers.isEmpty {
+            let name = workers.removeFirst()
+            guard let p = stages[name] else { continue }
+            let assignedBefore = workers.map { (name: $0, count: occurrences(of: "partitions assigned", in: $0)) }
+            statuses[name] = p.stop(grace: 40)
+            for other in assignedBefore where stages[other.name]?.isRunning == true {
+                waitForLogCount(other.name, of: "partitions assigned", above: other.count, timeout: 30)
+            }
+            if !workers.isEmpty { sleep(2) }   // cooperative-sticky's second round, if any
         }
+        if let sink = stages["sink"] { statuses["sink"] = sink.stop(grace: 40) }
         return statuses
+    }
+
+    func occurrences(of text: String, in name: String) -> Int {
+        log(name).components(separatedBy: text).count - 1
+    }
+
+    /// Waits (best effort) until `name` has logged `text` more than `count` times.
+    func waitForLogCount(_ name: String, of text: String, above count: Int, timeout: TimeInterval) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline, occurrences(of: text, in: name) <= count { usleep(200_000) }
     }
 
     func dumpLogs() -> String {
