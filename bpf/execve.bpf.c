@@ -78,6 +78,8 @@ static __always_inline void count(__u32 idx)
 		*v += 1; /* per-CPU, no nesting for tracepoint programs: no atomics needed */
 }
 
+#include "infrasight_throttle.h"
+
 static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u64 filename_ptr,
 				    __u64 argv_ptr, __u32 flags)
 {
@@ -195,6 +197,8 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		key = ALIAS_KEY(tgid);
 		bpf_map_delete_elem(&exec_start, &key);
 	}
+	if (throttled()) /* before the argv copy: a throttled exec costs almost nothing */
+		return 0;
 
 	__u32 zero = 0;
 	struct exec_scratch *sc = bpf_map_lookup_elem(&scratch, &zero);

@@ -32,6 +32,12 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Extra pid to exclude in the kernel, repeatable (the agent always excludes itself).")
     var excludePid: [UInt32] = []
 
+    @Option(name: .long, help: "Per-process rate limit per probe: at most N events per window; the rest are dropped in the kernel and counted as throttled (env INFRASIGHT_RATE_LIMIT; 0 = off, the default).")
+    var rateLimit: UInt64?
+
+    @Option(name: .long, help: "Window of --rate-limit in milliseconds.")
+    var rateLimitWindowMs: UInt64 = 1000
+
     @Option(name: .long, help: "passwd file for uid → user name (for a containerised agent: /host/etc/passwd).")
     var passwd: String = "/etc/passwd"
 
@@ -71,6 +77,16 @@ struct AgentCommand: AsyncParsableCommand {
             guard ms >= 0, ms <= 10_000 else { throw ValidationError("--poll-interval-ms must be within 0...10000") }
             config.pollIntervalMicros = UInt32(ms * 1000)
         }
+        if let limit = try rateLimit ?? env["INFRASIGHT_RATE_LIMIT"].map({
+            guard let n = UInt64($0) else { throw ValidationError("INFRASIGHT_RATE_LIMIT must be a non-negative integer, got \"\($0)\"") }
+            return n
+        }) {
+            config.rateLimitEvents = limit
+        }
+        guard rateLimitWindowMs >= 1, rateLimitWindowMs <= 3_600_000 else {
+            throw ValidationError("--rate-limit-window-ms must be within 1...3600000")
+        }
+        config.rateLimitWindowNs = rateLimitWindowMs * 1_000_000
         config.includeSelf = includeSelf
         config.excludedPids = excludePid
         config.passwdPath = passwd

@@ -117,4 +117,73 @@ final class AgentLossAccountingTests: XCTestCase {
         XCTAssertEqual(totals.stashFailures, 0)
         XCTAssertEqual(totals.decodeErrors, 0)
     }
+
+    /// Runs one StormChild of `count` opens of `path` to completion while draining `probe`; returns the
+    /// records of that child (all must be opens of `path`) and its pid.
+    func runStorm(_ probe: BPFProbe, path: String, count: Int, beforeGo: (UInt32) throws -> Void = { _ in }) throws -> (pid: UInt32, received: Int) {
+        let child = try StormChild(path: path, count: count)
+        defer { child.finish() }
+        try child.expect("ready")
+        let pid = child.pid
+        probe.consume { _ in }
+        try beforeGo(pid)
+        var received = 0
+        child.send("go")
+        try child.expect("done")
+        let deadline = Date().addingTimeInterval(10)
+        var idle = 0
+        while Date() < deadline, idle < 5 {   // drained: five empty polls in a row
+            let n = probe.consume { r in
+                guard r.common.pid == pid else { return }
+                if case .open(let ev) = r, ev.path == path { received += 1 } else { XCTFail("unexpected record \(r)") }
+            }
+            idle = n == 0 ? idle + 1 : 0
+            usleep(10_000)
+        }
+        return (pid, received)
+    }
+
+    /// The per-process rate limit (like Tetragon's throttling): a process flooding one probe gets
+    /// exactly its quota through; every other record is dropped in the kernel and counted for that
+    /// process; a quiet process is untouched; removing the limit lets everything through again.
+    func testRateLimitLetsTheQuotaThroughAndCountsEveryThrottledRecordPerProcess() throws {
+        let probe: BPFProbe
+        do {
+            probe = try BPFProbe(.open, ringBufferBytes: 8 << 20, excludedPids: [UInt32(getpid())])
+        } catch {
+            XCTFail("kernel refused the open probe (need root + BPF, `make -C bpf`): \(error)")
+            throw error
+        }
+        defer { probe.close() }
+        let dir = NSTemporaryDirectory() + "is-throttle-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/flood-target"
+        FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
+
+        let quota: UInt64 = 50, flood = 5000
+        // The limit is set once the child has started (its interpreter's own opens are not counted).
+        let flooder = try runStorm(probe, path: path, count: flood) { _ in
+            try probe.setRateLimit(maxEvents: quota, windowNs: 30_000_000_000)
+        }
+        let throttled = probe.throttledRecordsByProcess()
+        XCTAssertEqual(flooder.received, Int(quota), "the flooding process gets exactly its quota through")
+        XCTAssertEqual(throttled[flooder.pid], UInt64(flood) - quota, "every other open is counted throttled for that pid: \(throttled)")
+        XCTAssertEqual(probe.lostRecords(tgid: flooder.pid), 0, "nothing lost to the ring buffer")
+        XCTAssertGreaterThanOrEqual(probe.counters().throttled, UInt64(flood) - quota)
+
+        // Under the limit (its interpreter's startup opens count too, so the quota is well above them).
+        try probe.setRateLimit(maxEvents: 1000, windowNs: 30_000_000_000)
+        let quiet = try runStorm(probe, path: path, count: 30)
+        XCTAssertEqual(quiet.received, 30, "a process under the limit is not throttled")
+        XCTAssertNil(probe.throttledRecordsByProcess()[quiet.pid])
+
+        try probe.setRateLimit(maxEvents: 0, windowNs: 1)
+        let free = try runStorm(probe, path: path, count: 500)
+        XCTAssertEqual(free.received, 500, "limit 0 lets everything through")
+        XCTAssertNil(probe.throttledRecordsByProcess()[free.pid])
+
+        probe.forgetThrottledRecords(tgids: [flooder.pid])
+        XCTAssertNil(probe.throttledRecordsByProcess()[flooder.pid])
+    }
 }

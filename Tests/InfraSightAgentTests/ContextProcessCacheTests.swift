@@ -61,6 +61,16 @@ final class ContextProcessCacheTests: XCTestCase {
         XCTAssertTrue(cache.context(pid: 0x7fff_fff0).execID.isEmpty, "unknown pid: empty context")
     }
 
+    func testAGoneProcessStillGetsItsParentChainFromTheReportedPpid() {
+        let cache = ProcessCache(identity: identity)
+        let me = UInt32(getpid())
+        let gone: UInt32 = 0x7fff_fff0
+        let ctx = cache.context(pid: gone, ppid: me)
+        XCTAssertTrue(ctx.execID.isEmpty, "its own execution is unknown")
+        XCTAssertEqual(ctx.ancestors.first?.pid, me)
+        XCTAssertEqual(ctx.parentExecID, cache.context(pid: me).execID)
+    }
+
     func testCapacityIsBounded() {
         let cache = ProcessCache(identity: identity, capacity: 64)
         for pid in 1_000_000..<1_000_200 {

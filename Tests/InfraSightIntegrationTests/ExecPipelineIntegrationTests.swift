@@ -79,6 +79,14 @@ final class ExecPipelineIntegrationTests: XCTestCase {
 
         let byTag = Dictionary(grouping: rows, by: { $0.argv.count > 3 ? $0.argv[3] : "?" })
         XCTAssertEqual(Set(rows.map(\.eventID)).count, rows.count, "event ids must be unique")
+        // Process context from the agent's ProcessCache: one exec_id per execution, and every command's
+        // parent is this test process (read from /proc: it started before the agent).
+        let succeeded = rows.filter { $0.ret == 0 }
+        XCTAssertEqual(succeeded.count, 180)
+        XCTAssertEqual(Set(succeeded.map(\.execID)).count, succeeded.count, "one exec_id per execution")
+        XCTAssertFalse(succeeded.contains { $0.execID.isEmpty }, "every successful exec has an exec_id")
+        XCTAssertEqual(Set(rows.map(\.parentExecID)).count, 1, "one parent: the test process")
+        XCTAssertFalse(rows[0].parentExecID.isEmpty)
         let me = UInt32(getpid())
         for (tag, exp) in expected {
             guard let matches = byTag[tag] else { XCTFail("\(tag) missing from ClickHouse"); continue }
@@ -89,6 +97,7 @@ final class ExecPipelineIntegrationTests: XCTestCase {
             XCTAssertEqual(row.ret, exp.ret, tag)
             XCTAssertEqual(row.errnoName, exp.ret == 0 ? "" : "ENOENT", tag)
             XCTAssertEqual(row.ppid, me, "\(tag): parent is the test process")
+            XCTAssertEqual(row.ancestorsPid.first, me, "\(tag): nearest ancestor is the test process")
             XCTAssertEqual(row.uid, 0, tag)
             XCTAssertEqual(row.gid, 0, tag)
             XCTAssertEqual(row.user, "root", tag)

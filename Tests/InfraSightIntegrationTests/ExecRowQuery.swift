@@ -17,13 +17,17 @@ struct StoredExecRow {
     var latencyNs: UInt64
     var timeNs: UInt64
     var host: String
+    var execID: String
+    var parentExecID: String
+    var ancestorsPid: [UInt32]
 }
 
 /// Reads exec_events rows of one test run (marked by argv[3]) back from ClickHouse as JSONEachRow.
 enum ExecRowQuery {
     static func rows(in server: ClickHouseServer, runID: String, table: String = "infrasight.exec_events") throws -> [StoredExecRow] {
         let sql = """
-            SELECT event_id, pid, ppid, uid, user, gid, comm, filename, argv, ret, errno_name, latency_ns, time_ns, host
+            SELECT event_id, pid, ppid, uid, user, gid, comm, filename, argv, ret, errno_name, latency_ns, time_ns, host,
+                   exec_id, parent_exec_id, ancestors_pid
             FROM \(table) WHERE length(argv) >= 3 AND argv[3] = '\(runID)' FORMAT JSONEachRow
             """
         return try server.query(sql).split(separator: "\n").map { line in
@@ -40,7 +44,9 @@ enum ExecRowQuery {
                                  comm: obj["comm"] as? String ?? "", filename: obj["filename"] as? String ?? "",
                                  argv: obj["argv"] as? [String] ?? [], ret: num("ret"),
                                  errnoName: obj["errno_name"] as? String ?? "", latencyNs: num("latency_ns"),
-                                 timeNs: num("time_ns"), host: obj["host"] as? String ?? "")
+                                 timeNs: num("time_ns"), host: obj["host"] as? String ?? "",
+                                 execID: obj["exec_id"] as? String ?? "", parentExecID: obj["parent_exec_id"] as? String ?? "",
+                                 ancestorsPid: (obj["ancestors_pid"] as? [Any] ?? []).map { UInt32("\($0)") ?? 0 })
         }
     }
 }

@@ -9,6 +9,7 @@
  *   starts          per-tid LRU hash: sys_enter data awaiting sys_exit
  *   lost_tgids      tgid -> records of that process lost to a full ring buffer (exact per-process
  *                   loss accounting; user space reads and prunes it)
+ *   rate_limit, rate_state, throttled_tgids: the per-process rate limit (infrasight_throttle.h)
  */
 #ifndef INFRASIGHT_BPF_H
 #define INFRASIGHT_BPF_H
@@ -70,6 +71,8 @@ static __always_inline void count(__u32 idx)
 	if (v)
 		__sync_fetch_and_add(v, 1); /* per-CPU; atomic because fentry/tp programs may nest */
 }
+
+#include "infrasight_throttle.h"
 
 static __always_inline int excluded_tgid(__u32 tgid)
 {
@@ -187,6 +190,8 @@ static __always_inline void count_lost_tgid(void)
 /* Emits one record from scratch memory with batched wake-ups; counts the outcome. */
 static __always_inline int emit(void *ev, __u64 size, __u32 flags)
 {
+	if (throttled())
+		return 0;
 	if (flags & (INFRASIGHT_F_PATH_TRUNCATED | INFRASIGHT_F_SOURCE_TRUNCATED | INFRASIGHT_F_FSTYPE_TRUNCATED))
 		count(INFRASIGHT_CTR_TRUNCATED);
 	if (flags & (INFRASIGHT_F_PATH_READ_FAILED | INFRASIGHT_F_HOW_READ_FAILED | INFRASIGHT_F_ADDR_READ_FAILED))

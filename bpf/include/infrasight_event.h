@@ -64,7 +64,22 @@ enum infrasight_counter {
 	INFRASIGHT_CTR_STASH_FAILED = 4,    /* could not store enter data (map full/error) */
 	INFRASIGHT_CTR_ARGV_TRUNCATED = 5,  /* events with INFRASIGHT_F_ARGV_TRUNCATED */
 	INFRASIGHT_CTR_READ_FAILED = 6,     /* events with a *_READ_FAILED flag */
-	INFRASIGHT_CTR_MAX = 8,
+	INFRASIGHT_CTR_THROTTLED = 8,       /* dropped by the per-process rate limit (counted per tgid too) */
+	INFRASIGHT_CTR_MAX = 10,
+};
+
+/* Per-process rate limit (BPF_MAP_TYPE_ARRAY "rate_limit", one entry, written by user space at any
+ * time): a process may emit at most max_events records per window_ns on one probe; the rest are
+ * dropped and counted (INFRASIGHT_CTR_THROTTLED and "throttled_tgids"). max_events 0 = no limit. */
+struct infrasight_rate_limit {
+	__u64 max_events;
+	__u64 window_ns;
+};
+
+/* Per-process window state ("rate_state", LRU hash tgid -> this). */
+struct infrasight_rate_state {
+	__u64 window_start_ns;
+	__u64 count;
 };
 
 struct infrasight_exec_event {

@@ -57,17 +57,21 @@ public final class ProcessCache: @unchecked Sendable {
         entries[pid] = nil
     }
 
-    /// The context of `pid`, with ancestors nearest first.
-    public func context(pid: UInt32) -> ProcessContext {
+    /// The context of `pid`, with ancestors nearest first. When `pid` is gone and unknown (a process
+    /// that exited before its event was read), the ancestry still starts at `ppid`, the parent the
+    /// kernel reported with the event.
+    public func context(pid: UInt32, ppid: UInt32 = 0) -> ProcessContext {
         lock.lock(); defer { lock.unlock() }
         var context = ProcessContext()
-        guard let entry = lookup(pid) else { return context }
-        context.execID = entry.execID
-        context.exe = entry.exe
-        context.cwd = entry.cwd
-        context.startBootNs = entry.startBootNs
+        var next = ppid
+        if let entry = lookup(pid) {
+            context.execID = entry.execID
+            context.exe = entry.exe
+            context.cwd = entry.cwd
+            context.startBootNs = entry.startBootNs
+            next = entry.ppid
+        }
         var seen: Set<UInt32> = [pid]
-        var next = entry.ppid
         while context.ancestors.count < maxAncestors, next != 0, !seen.contains(next), let parent = lookup(next) {
             if context.parentExecID.isEmpty { context.parentExecID = parent.execID }
             var a = Ancestor()

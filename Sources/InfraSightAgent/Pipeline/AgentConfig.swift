@@ -17,7 +17,13 @@ public struct AgentConfig: Sendable {
     public var includeSelf: Bool = false
     /// How often /proc is rescanned for pipeline processes (new ones excluded, dead ones removed).
     public var selfScanSeconds: Double = 2
+    /// Per-process rate limit, per probe: at most this many records per `rateLimitWindowNs`; the rest
+    /// are dropped in the kernel and counted (`throttled`). 0 (the default) records everything.
+    public var rateLimitEvents: UInt64 = 0
+    public var rateLimitWindowNs: UInt64 = 1_000_000_000
     public var passwdPath: String = "/etc/passwd"
+    /// Where the host's /proc is (a containerised agent with hostPID still sees it at /proc).
+    public var procRoot: String = "/proc"
     public var nodeName: String? = nil
     public var statsIntervalSeconds: Double = 10
     /// How long shutdown waits for the broker to acknowledge what is queued.

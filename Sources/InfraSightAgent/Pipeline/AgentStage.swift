@@ -45,10 +45,11 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         let host = config.nodeName ?? NodeName.current()
         let paths = CgroupPathResolver()
         if paths.rootPath == nil { logger.warning("no cgroup v2 hierarchy found: events will carry no container id") }
+        let identity = EventIdentity(bootID: EventIdentity.currentBootID(), nodeName: host)
         let builder = EventBuilder(
-            host: host, identity: EventIdentity(bootID: EventIdentity.currentBootID(), nodeName: host),
-            users: UserNameCache(passwdPath: config.passwdPath),
-            containers: paths.rootPath == nil ? nil : ContainerResolver(paths: paths), clock: BootClock())
+            host: host, identity: identity, users: UserNameCache(passwdPath: config.passwdPath),
+            containers: paths.rootPath == nil ? nil : ContainerResolver(paths: paths), clock: BootClock(),
+            processes: ProcessCache(identity: identity, procRoot: config.procRoot))
 
         let counters = self.counters
         let logger = self.logger
@@ -74,12 +75,17 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
             let probe = try BPFProbe(wanted, bpfDirectory: config.bpfDirectory, ringBufferBytes: config.ringBufferBytes,
                                      excludedPids: excluded + pipelinePids.sorted())
             probes.append(probe)
+            try probe.setRateLimit(maxEvents: config.rateLimitEvents, windowNs: config.rateLimitWindowNs)
             var line = "\(wanted.rawValue) probe attached via \(probe.hookDescription) (\(probe.objectPath), variant \(probe.variant))"
             if !probe.missingHooks.isEmpty { line += "; not on this kernel: \(probe.missingHooks.joined(separator: ", "))" }
             if !probe.fallbacks.isEmpty { line += "; fell back from: \(probe.fallbacks.joined(separator: "; "))" }
             logger.info("\(line)")
         }
         logger.info("ring buffer \(probes.first?.ringBufferBytes ?? config.ringBufferBytes) bytes per probe; excluding pids \(excluded.map(String.init).joined(separator: ","))")
+        if config.rateLimitEvents > 0 {
+            logger.info("rate limit: \(config.rateLimitEvents) events per process per \(config.rateLimitWindowNs / 1_000_000) ms on each probe; the rest are dropped in the kernel and counted as throttled")
+        }
+        let throttleLog = ThrottleReporter(logger: logger)
 
         // The pipeline's own processes (comm `infrasight`), excluded in every probe unless --include-self.
         if !pipelinePids.isEmpty {
@@ -108,6 +114,16 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
             for probe in probes where probe.countsLossPerProcess {
                 let dead = probe.lostRecordsByProcess().keys.filter { !PipelineProcesses.alive($0) }
                 if !dead.isEmpty { probe.forgetLostRecords(tgids: Array(dead)) }
+            }
+            // Processes over the rate limit are named in the log; dead ones are forgotten.
+            for probe in probes {
+                let byProcess = probe.throttledRecordsByProcess()
+                throttleLog.report(probe: probe.probe, byProcess)
+                let dead = byProcess.keys.filter { !PipelineProcesses.alive($0) }
+                if !dead.isEmpty {
+                    probe.forgetThrottledRecords(tgids: Array(dead))
+                    throttleLog.forget(probe: probe.probe, dead)
+                }
             }
         }
         rescanPipeline()
@@ -142,7 +158,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
                 ("kernel_emitted", \.emitted), ("lost{ringbuf_reserve}", \.reserveFailures),
                 ("lost{enter_miss}", \.enterMisses), ("lost{stash}", \.stashFailures), ("lost{decode}", \.decodeErrors),
                 ("filtered{excluded_pid}", \.excluded), ("truncated", \.truncated), ("read_failed", \.readFailures),
-                ("no_socket", \.noSocket),
+                ("no_socket", \.noSocket), ("throttled", \.throttled),
             ]
             for probe in probes {
                 let k = probe.counters()
@@ -158,6 +174,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
                 total.truncated &+= k.truncated
                 total.readFailures &+= k.readFailures
                 total.noSocket &+= k.noSocket
+                total.throttled &+= k.throttled
                 if probe.probe == .execve { counters.set("argv_truncated", k.truncated) }
             }
             // Totals over all probes keep the historical names (lost{ringbuf_reserve}, ...).

@@ -2,27 +2,40 @@ import Foundation
 import InfraSightCore
 
 /// Turns any kernel record into a contract `Event`, enriched at the source: node name, wall-clock
-/// time (BootClock), user name, container id and a stable event id
-/// (`EventIdentity.eventID(probe:bootTimeNs:tid:)` with the record's probe), plus the probe's detail.
+/// time (BootClock), user name, container id, a stable event id
+/// (`EventIdentity.eventID(probe:bootTimeNs:tid:)` with the record's probe), the process context
+/// (exec_id, exe, cwd, ancestors; `ProcessCache`, kept current by exec and exit records), plus the
+/// probe's detail.
 public struct EventBuilder: Sendable {
     let host: String
     let identity: EventIdentity
     let users: UserNameCache
     let containers: ContainerResolver?
     let clock: BootClock
+    let processes: ProcessCache?
 
     public init(host: String, identity: EventIdentity, users: UserNameCache,
-                containers: ContainerResolver?, clock: BootClock) {
+                containers: ContainerResolver?, clock: BootClock, processes: ProcessCache? = nil) {
         self.host = host
         self.identity = identity
         self.users = users
         self.containers = containers
         self.clock = clock
+        self.processes = processes
     }
 
     public func build(_ record: KernelRecord) -> Event {
         let probe = record.probe
         var e = common(record.common, probe: probe)
+        if let processes {
+            // A successful exec starts a new execution (new exec_id) before its own event is built; an
+            // exit is built with the context it ends, then forgotten.
+            if case .exec(let k) = record, k.ret == 0 {
+                processes.recordExec(pid: k.pid, ppid: k.ppid, bootNs: k.bootTimeNs, comm: k.comm, filename: k.filename)
+            }
+            e.process = processes.context(pid: record.common.pid, ppid: record.common.ppid)
+            if case .exit = record { processes.recordExit(pid: record.common.pid) }
+        }
         switch record {
         case .exec(let k):
             var d = ExecDetail()

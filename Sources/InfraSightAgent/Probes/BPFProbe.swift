@@ -31,8 +31,12 @@ public final class BPFProbe: @unchecked Sendable {
     private var ringBuffer: OpaquePointer?
     private let excludedFd: Int32
     private let countersFd: Int32
-    /// `lost_tgids` (tgid → records lost to a full ring buffer); -1 in objects without it (execve).
-    private let lostFd: Int32
+    /// `lost_tgids` (tgid → records lost to a full ring buffer); absent in the execve object.
+    private let lost: TgidCounterMap
+    /// `throttled_tgids` (tgid → records dropped by the per-process rate limit).
+    private let throttled: TgidCounterMap
+    /// `rate_limit` (the per-process limit, one `infrasight_rate_limit`); -1 in objects without it.
+    private let rateLimitFd: Int32
     private let sink = RecordSink()
     private let cpuCount: Int
 
@@ -91,7 +95,9 @@ public final class BPFProbe: @unchecked Sendable {
         links = loaded.links
         excludedFd = loaded.excludedFd
         countersFd = loaded.countersFd
-        lostFd = loaded.lostFd
+        lost = TgidCounterMap(fd: loaded.lostFd)
+        throttled = TgidCounterMap(fd: loaded.throttledFd)
+        rateLimitFd = loaded.rateLimitFd
         ringBuffer = rb
         self.variant = variant.name
         hookDescription = loaded.hooks.joined(separator: " + ")
@@ -105,6 +111,8 @@ public final class BPFProbe: @unchecked Sendable {
         var excludedFd: Int32
         var countersFd: Int32
         var lostFd: Int32
+        var throttledFd: Int32
+        var rateLimitFd: Int32
         var eventsFd: Int32
         var hooks: [String]
         var missing: [String]
@@ -159,7 +167,8 @@ public final class BPFProbe: @unchecked Sendable {
         let excludedFd = try mapFd("excluded_tgids")
         let countersFd = try mapFd("counters")
         let eventsFd = try mapFd("events")
-        let lostFd = bpf_object__find_map_by_name(obj, "lost_tgids").map { bpf_map__fd($0) } ?? -1
+        func optionalMapFd(_ name: String) -> Int32 { bpf_object__find_map_by_name(obj, name).map { bpf_map__fd($0) } ?? -1 }
+        let lostFd = optionalMapFd("lost_tgids")
         for pid in excludedPids { try exclude(pid, fd: excludedFd) }
 
         var hooks: [String] = []
@@ -189,7 +198,8 @@ public final class BPFProbe: @unchecked Sendable {
         }
         ok = true
         return Loaded(object: obj, links: attached, excludedFd: excludedFd, countersFd: countersFd,
-                      lostFd: lostFd, eventsFd: eventsFd, hooks: hooks, missing: missing)
+                      lostFd: lostFd, throttledFd: optionalMapFd("throttled_tgids"), rateLimitFd: optionalMapFd("rate_limit"),
+                      eventsFd: eventsFd, hooks: hooks, missing: missing)
     }
 
     deinit { close() }
@@ -210,41 +220,51 @@ public final class BPFProbe: @unchecked Sendable {
     }
 
     /// Whether the object counts ring-buffer losses per process (`lost_tgids`).
-    public var countsLossPerProcess: Bool { lostFd >= 0 }
+    public var countsLossPerProcess: Bool { lost.exists }
 
     /// Records of process `tgid` lost because the ring buffer was full (0 when none or unknown).
     public func lostRecords(tgid: UInt32) -> UInt64 {
         lock.lock(); defer { lock.unlock() }
-        guard object != nil, lostFd >= 0 else { return 0 }
-        var key = tgid
-        var value: UInt64 = 0
-        return bpf_map_lookup_elem(lostFd, &key, &value) == 0 ? value : 0
+        return object == nil ? 0 : lost.value(tgid)
     }
 
     /// Every process with lost records: tgid → records lost.
     public func lostRecordsByProcess() -> [UInt32: UInt64] {
         lock.lock(); defer { lock.unlock() }
-        guard object != nil, lostFd >= 0 else { return [:] }
-        var out: [UInt32: UInt64] = [:]
-        var key: UInt32 = 0
-        var next: UInt32 = 0
-        var first = true
-        while true {
-            let rc = first ? bpf_map_get_next_key(lostFd, nil, &next) : bpf_map_get_next_key(lostFd, &key, &next)
-            guard rc == 0 else { break }
-            first = false
-            key = next
-            var value: UInt64 = 0
-            if bpf_map_lookup_elem(lostFd, &key, &value) == 0 { out[key] = value }
-        }
-        return out
+        return object == nil ? [:] : lost.all()
     }
 
     /// Forgets the per-process loss entries of `tgids` (dead processes), keeping the map from filling.
     public func forgetLostRecords(tgids: [UInt32]) {
         lock.lock(); defer { lock.unlock() }
-        guard object != nil, lostFd >= 0 else { return }
-        for t in tgids { var key = t; _ = bpf_map_delete_elem(lostFd, &key) }
+        if object != nil { lost.forget(tgids) }
+    }
+
+    /// Limits every process to `maxEvents` records per `windowNs` on this probe, in the kernel; the
+    /// rest are dropped and counted (`counters().throttled`, `throttledRecordsByProcess()`).
+    /// 0 removes the limit. Takes effect at once, also while attached.
+    public func setRateLimit(maxEvents: UInt64, windowNs: UInt64) throws {
+        lock.lock(); defer { lock.unlock() }
+        guard object != nil, rateLimitFd >= 0 else {
+            throw BPFError(step: "set rate limit on \(objectPath)", errno: ENOENT,
+                           detail: "the object has no rate_limit map; rebuild with `make -C bpf`")
+        }
+        var key: UInt32 = 0
+        var value = infrasight_rate_limit(max_events: maxEvents, window_ns: max(windowNs, 1))
+        let rc = bpf_map_update_elem(rateLimitFd, &key, &value, UInt64(BPF_ANY))
+        guard rc == 0 else { throw BPFError.libbpf("bpf_map_update_elem(rate_limit)", code: rc) }
+    }
+
+    /// Every process with records dropped by the rate limit: tgid → records dropped.
+    public func throttledRecordsByProcess() -> [UInt32: UInt64] {
+        lock.lock(); defer { lock.unlock() }
+        return object == nil ? [:] : throttled.all()
+    }
+
+    /// Forgets the rate-limit drop counts of `tgids` (dead processes).
+    public func forgetThrottledRecords(tgids: [UInt32]) {
+        lock.lock(); defer { lock.unlock() }
+        if object != nil { throttled.forget(tgids) }
     }
 
     /// Consumes what is in the ring buffer now, non-blocking; calls `handler` per decoded record;

@@ -19,6 +19,8 @@ public struct ProbeCounters: Sendable, Equatable {
     public var readFailures: UInt64 = 0
     /// connect/accept records whose socket was not found in the fd table.
     public var noSocket: UInt64 = 0
+    /// Records dropped by the per-process rate limit.
+    public var throttled: UInt64 = 0
     /// Records user space could not decode.
     public var decodeErrors: UInt64 = 0
 
@@ -29,5 +31,6 @@ public struct ProbeCounters: Sendable, Equatable {
         (\.enterMisses, INFRASIGHT_CTR_ENTER_MISS), (\.excluded, INFRASIGHT_CTR_EXCLUDED),
         (\.stashFailures, INFRASIGHT_CTR_STASH_FAILED), (\.truncated, INFRASIGHT_CTR_ARGV_TRUNCATED),
         (\.readFailures, INFRASIGHT_CTR_READ_FAILED), (\.noSocket, infrasight_counter(rawValue: 7)),
+        (\.throttled, INFRASIGHT_CTR_THROTTLED),
     ]
 }
