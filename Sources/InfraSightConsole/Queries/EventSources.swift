@@ -35,10 +35,11 @@ struct EventSource: Sendable {
     static let all = [exec, file, network, process]
 
     /// The columns every branch of the union selects, in order (names of the result).
+    /// The columns every branch of the union selects, in order. No alias repeats a column name
+    /// (ClickHouse 18.16 reports such aliases as cyclic).
     static let unionColumns = """
-        event_id, time_ns, toString(time) AS time_utc, host, toString(probe) AS probe, pid, ppid, toString(user) AS user, \
-        toString(comm) AS comm, %DETAIL% AS detail, ret, toString(errno_name) AS errno_name, latency_ms, \
-        if(toString(container_name) = '', toString(container_id), toString(container_name)) AS container, exec_id
+        event_id, time_ns, toString(time) AS time_utc, host, probe, pid, ppid, user, comm, %DETAIL% AS detail, \
+        ret, errno_name, latency_ms, if(container_name = '', container_id, container_name) AS container, exec_id
         """
 
     func select(database: String, conditions: [String]) -> String {

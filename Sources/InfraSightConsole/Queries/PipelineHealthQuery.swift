@@ -7,7 +7,7 @@ public struct PipelineHealthQuery: Sendable, Equatable {
     public var limit = 500
 
     public static let names: Set<String> = ["host", "since", "limit"]
-    public static let counterColumns = ["stage", "instance", "host", "counter", "value", "last_seen"]
+    public static let counterColumns = ["stage", "instance", "host", "counter", "latest", "last_seen"]
     public static let summaryColumns = ["stage", "instances", "received", "passed_on", "dead_lettered", "dropped",
                                         "lost", "lag", "last_seen"]
 
@@ -29,10 +29,9 @@ public struct PipelineHealthQuery: Sendable, Equatable {
     /// Newest value per (stage, instance, counter).
     public func countersSQL(database: String) -> String {
         """
-        SELECT toString(stage) AS stage, toString(instance) AS instance, toString(any(host)) AS host, toString(counter) AS counter,
-               argMax(value, time_ns) AS value, toString(max(time)) AS last_seen
+        SELECT stage, instance, host, counter, argMax(value, time_ns) AS latest, toString(max(time)) AS last_seen
         FROM \(database).pipeline_stats WHERE \(whereClause)
-        GROUP BY stage, instance, counter
+        GROUP BY stage, instance, host, counter
         ORDER BY stage, instance, counter LIMIT \(SQLText.int(limit))
         """
     }
@@ -50,8 +49,7 @@ public struct PipelineHealthQuery: Sendable, Equatable {
                sumIf(v, counter = 'lag') AS lag,
                toString(max(seen)) AS last_seen
         FROM (
-            SELECT toString(stage) AS stage, toString(instance) AS instance, toString(counter) AS counter,
-                   argMax(value, time_ns) AS v, max(time) AS seen
+            SELECT stage, instance, counter, argMax(value, time_ns) AS v, max(time) AS seen
             FROM \(database).pipeline_stats WHERE \(whereClause)
             GROUP BY stage, instance, counter
         )

@@ -18,7 +18,7 @@ public enum TopQuery: String, CaseIterable, Sendable {
         case .latency:
             let branches = [EventSource.exec, .file, .network, .process].compactMap { source in
                 filter.conditions(for: source).map {
-                    "SELECT toString(comm) AS comm, latency_ms FROM \(database).\(source.table) WHERE \($0.joined(separator: " AND "))"
+                    "SELECT comm, latency_ms FROM \(database).\(source.table) WHERE \($0.joined(separator: " AND "))"
                 }
             }
             return """
@@ -40,8 +40,8 @@ public enum TopQuery: String, CaseIterable, Sendable {
         case .talkers:
             let c = filter.conditions(for: .network) ?? ["0"]
             return """
-                SELECT if(toString(container_name) = '', if(toString(container_id) = '', '(host)', toString(container_id)), toString(container_name)) AS container,
-                       toString(host) AS host, count() AS connections, countIf(ret < 0) AS failures, uniq(remote_ip) AS peers,
+                SELECT if(container_name = '', if(container_id = '', '(host)', container_id), container_name) AS container,
+                       host, count() AS connections, countIf(ret < 0) AS failures, uniq(remote_ip) AS peers,
                        arrayStringConcat(groupUniqArray(5)(remote_ip), ' ') AS sample_peers
                 FROM \(database).network_events WHERE \(c.joined(separator: " AND "))
                 GROUP BY container, host ORDER BY connections DESC, container LIMIT \(SQLText.int(filter.limit))
