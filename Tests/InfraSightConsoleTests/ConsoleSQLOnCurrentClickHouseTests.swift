@@ -26,9 +26,10 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
                                                              filter: try EventFilter(f.filter { TopQuery.names.contains($0.0) }, allowed: TopQuery.names)), nil))
             }
         }
-        for key in [ProcessQuery(key: .execID("ab-12")), ProcessQuery(key: .hostPID(host: "h1", pid: 42))] {
+        // The file row has no exec_id: by exec_id one event, by host + pid both.
+        for (key, events) in [(ProcessQuery(key: .execID("ab-12")), 1), (ProcessQuery(key: .hostPID(host: "h1", pid: 42)), 2)] {
             queries.append(("process", key.processSQL(database: "infrasight"), 1))
-            queries.append(("process events", key.eventsSQL(database: "infrasight"), 2))
+            queries.append(("process events", key.eventsSQL(database: "infrasight"), events))
             queries.append(("parent", key.parentSQL(database: "infrasight", host: "h1", pid: 42, beforeNs: UInt64.max), 1))
         }
         let health = try PipelineHealthQuery([("since", "60")])
