@@ -1,7 +1,7 @@
 extension ConsoleAssets {
     /// `console.js`. Builds every element with `createElement` and fills it with `textContent`;
-    /// links are relative (`?view=process&exec_id=…`, the value URI-encoded), so data never becomes
-    /// markup or a script URL.
+    /// links are same-site (`/?view=process&…`, values encoded by `URLSearchParams`), so data never
+    /// becomes markup or a script URL.
     static let consoleJS = #"""
         'use strict';
         (function () {
@@ -62,9 +62,9 @@ extension ConsoleAssets {
             document.getElementById('active-filters').textContent = active.length ? 'Filters: ' + active.join(', ') : 'No filters';
           }
 
-          function processLink(value) {
-            const a = el('a', value);
-            a.href = '/?view=process&exec_id=' + encodeURIComponent(value);
+          function processLink(text, query) {
+            const a = el('a', text);
+            a.href = '/?view=process&' + query.toString();
             return a;
           }
 
@@ -80,12 +80,20 @@ extension ConsoleAssets {
             const head = t.createTHead().insertRow();
             for (const c of table.columns) { head.appendChild(el('th', c)); }
             const body = t.createTBody();
+            const hostAt = table.columns.indexOf('host');
             for (const row of table.rows) {
               const tr = body.insertRow();
               row.forEach(function (cell, i) {
                 const td = tr.insertCell();
-                if ((table.columns[i] === 'exec_id') && cell) { td.appendChild(processLink(cell)); }
-                else { td.textContent = cell; }
+                const column = table.columns[i];
+                // exec_id links to its process; the pid too (by host + pid), since exec_id may be empty.
+                if (column === 'exec_id' && cell) {
+                  td.appendChild(processLink(cell, new URLSearchParams({ exec_id: cell })));
+                } else if (column === 'pid' && hostAt >= 0 && cell && cell !== '0') {
+                  td.appendChild(processLink(cell, new URLSearchParams({ host: row[hostAt], pid: cell })));
+                } else {
+                  td.textContent = cell;
+                }
               });
             }
             parent.appendChild(t);

@@ -33,7 +33,7 @@ public enum TopQuery: String, CaseIterable, Sendable {
             let c = filter.conditions(for: .file) ?? ["0"]
             return """
                 SELECT path, count() AS accesses, countIf(ret < 0) AS failures, uniq(pid) AS processes,
-                       arrayStringConcat(groupUniqArray(5)(toString(comm)), ' ') AS comms
+                       arrayStringConcat(arraySlice(groupUniqArray(toString(comm)), 1, 5), ' ') AS comms
                 FROM \(database).file_events WHERE \(c.joined(separator: " AND "))
                 GROUP BY path ORDER BY accesses DESC, path LIMIT \(SQLText.int(filter.limit))
                 """
@@ -42,7 +42,7 @@ public enum TopQuery: String, CaseIterable, Sendable {
             return """
                 SELECT if(container_name = '', if(container_id = '', '(host)', container_id), container_name) AS container,
                        host, count() AS connections, countIf(ret < 0) AS failures, uniq(remote_ip) AS peers,
-                       arrayStringConcat(groupUniqArray(5)(remote_ip), ' ') AS sample_peers
+                       arrayStringConcat(arraySlice(groupUniqArray(remote_ip), 1, 5), ' ') AS sample_peers
                 FROM \(database).network_events WHERE \(c.joined(separator: " AND "))
                 GROUP BY container, host ORDER BY connections DESC, container LIMIT \(SQLText.int(filter.limit))
                 """
