@@ -370,6 +370,7 @@ final class ConsoleIntegrationTests: XCTestCase {
         // The pid links to the process view (by host + pid: exec_id is empty), which shows the exec and its parent.
         let host = try XCTUnwrap(try api("/api/events", [("probe", "execve"), ("comm", "echo")]).column("host").first)
         let link = "/?view=process&amp;" + Self.query([("host", host), ("pid", String(Self.markerPID))])
+            .replacingOccurrences(of: "&", with: "&amp;")
         XCTAssertTrue(dom.contains("href=\"\(link)\""), "no process link \(link) in:\n\(dom.prefix(4000))")
         let process = try dumpDOM("/?" + Self.query([("view", "process"), ("host", host), ("pid", String(Self.markerPID))]))
         XCTAssertTrue(process.contains("<h3>ancestry</h3>") && process.contains("<h3>events</h3>"), process.prefix(4000).description)
