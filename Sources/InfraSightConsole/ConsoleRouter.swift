@@ -7,6 +7,7 @@ import Logging
 /// - `GET /login`, `POST /login` (form field `token`): sets the session cookie, then redirects to `/`.
 /// - `GET /api/events`, `/api/process`, `/api/top/{latency,files,talkers}`, `/api/health`: JSON.
 ///
+/// With `allowedHosts` set, a request for another `Host` is refused with 421 (DNS-rebinding guard).
 /// When a token is configured everything except the login form and the stylesheet needs it (401
 /// otherwise; pages get the login form as the 401 body). Bad parameters are 400, a failing
 /// ClickHouse 502 (details only in the log). Blocking: call it off the event loop.
@@ -15,12 +16,28 @@ public struct ConsoleRouter: Sendable {
     public let databaseName: String
     public let auth: ConsoleAuth
     public let logger: Logger
+    /// Host names (without port) accepted in the `Host` header; nil accepts any. A loopback console
+    /// without a token sets the loopback names, so a web page cannot reach it through DNS rebinding.
+    public let allowedHosts: Set<String>?
 
-    public init(database: ConsoleDatabase, databaseName: String = "infrasight", auth: ConsoleAuth, logger: Logger) {
+    /// The names a loopback listener answers to.
+    public static let loopbackHosts: Set<String> = ["127.0.0.1", "localhost", "::1"]
+
+    public init(database: ConsoleDatabase, databaseName: String = "infrasight", auth: ConsoleAuth, logger: Logger,
+                allowedHosts: Set<String>? = nil) {
         self.database = database
         self.databaseName = databaseName
         self.auth = auth
         self.logger = logger
+        self.allowedHosts = allowedHosts
+    }
+
+    /// The host part of a `Host` header, lower-cased, without port or IPv6 brackets.
+    static func hostName(_ header: String) -> String {
+        let h = header.trimmingCharacters(in: .whitespaces).lowercased()
+        if h.hasPrefix("["), let close = h.firstIndex(of: "]") { return String(h[h.index(after: h.startIndex)..<close]) }
+        if let colon = h.lastIndex(of: ":"), h.firstIndex(of: ":") == colon { return String(h[..<colon]) }
+        return h
     }
 
     /// The response to `request`, with the security headers.
@@ -32,6 +49,10 @@ public struct ConsoleRouter: Sendable {
 
     func route(_ request: ConsoleRequest) -> ConsoleResponse {
         let path = request.path
+        if let allowedHosts, !allowedHosts.contains(Self.hostName(request.headers["host"] ?? "")) {
+            return ConsoleResponse(status: 421, contentType: "text/plain; charset=utf-8",
+                                   text: "this console only answers to \(allowedHosts.sorted().joined(separator: ", "))\n")
+        }
         let isRead = request.method == "GET" || request.method == "HEAD"
         // Public: the login form and its stylesheet.
         switch (path, isRead) {

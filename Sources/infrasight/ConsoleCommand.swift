@@ -52,8 +52,10 @@ struct ConsoleCommand: AsyncParsableCommand {
             throw ValidationError("refusing to serve \(address) without a token: set INFRASIGHT_CONSOLE_TOKEN or --token-file (or pass --allow-remote-without-token)")
         }
         let endpoint = try clickhouse.endpoint()
+        // A loopback console without a token answers only to loopback host names (DNS-rebinding guard).
         let router = ConsoleRouter(database: ClickHouseConsoleDatabase(endpoint: endpoint),
-                                   databaseName: clickhouse.database, auth: auth, logger: logger)
+                                   databaseName: clickhouse.database, auth: auth, logger: logger,
+                                   allowedHosts: loopback && !auth.isEnabled ? ConsoleRouter.loopbackHosts : nil)
         let server = ConsoleServer(host: address.host, port: address.port, router: router, logger: logger)
         let bound = try await server.start()
         let shown = MetricsAddress(host: address.host, port: bound.port ?? address.port)

@@ -99,6 +99,20 @@ final class ConsoleRouterTests: XCTestCase {
         XCTAssertThrowsError(try ConsoleAuth(token: "   \n"))
     }
 
+    func testLoopbackConsoleWithoutTokenOnlyAnswersLoopbackHostNames() throws {
+        let r = ConsoleRouter(database: RecordingDatabase(), auth: try ConsoleAuth(token: nil), logger: Logger(label: "test"),
+                              allowedHosts: ConsoleRouter.loopbackHosts)
+        for host in ["127.0.0.1:9470", "localhost:9470", "LOCALHOST", "[::1]:9470", "127.0.0.1"] {
+            XCTAssertEqual(get(r, "/api/events", headers: ["Host": host]).status, 200, host)
+        }
+        for host in ["attacker.example:9470", "attacker.example", "127.0.0.1.attacker.example", "", "[::2]:9470"] {
+            let response = get(r, "/api/events", headers: ["Host": host])
+            XCTAssertEqual(response.status, 421, host)
+            assertSecurityHeaders(response)
+        }
+        XCTAssertEqual(get(try router(), "/api/events", headers: ["Host": "attacker.example"]).status, 200, "nil: any host")
+    }
+
     func testConstantTimeEquals() {
         XCTAssertTrue(ConsoleAuth.constantTimeEquals(Array("abc".utf8), Array("abc".utf8)))
         XCTAssertFalse(ConsoleAuth.constantTimeEquals(Array("abc".utf8), Array("abd".utf8)))

@@ -101,8 +101,9 @@ final class ConsoleIntegrationTests: XCTestCase {
     }
 
     func http(_ port: Int, _ pathAndQuery: String, bearer: String? = nil, cookie: String? = nil,
-              form: String? = nil) throws -> Reply {
+              form: String? = nil, host: String? = nil) throws -> Reply {
         var args = ["-sS", "--globoff", "-D", "-", "--max-time", "30"]
+        if let host { args += ["-H", "Host: \(host)"] }
         if let bearer { args += ["-H", "Authorization: Bearer \(bearer)"] }
         if let cookie { args += ["-H", "Cookie: \(cookie)"] }
         if let form { args += ["--data-binary", form, "-H", "Content-Type: application/x-www-form-urlencoded"] }
@@ -319,6 +320,9 @@ final class ConsoleIntegrationTests: XCTestCase {
         XCTAssertEqual(try http(port, "/api/events?limit=1", cookie: session + "0").status, 401)
         // The token-less console answers without credentials.
         XCTAssertEqual(try http(Self.openPort, "/api/events?limit=1").status, 200)
+        // …but only for loopback host names (DNS rebinding).
+        XCTAssertEqual(try http(Self.openPort, "/api/events?limit=1", host: "localhost:\(Self.openPort)").status, 200)
+        XCTAssertEqual(try http(Self.openPort, "/api/events?limit=1", host: "rebind.attacker.example:\(Self.openPort)").status, 421)
         // Secrets never reach the log.
         let log = Self.locked?.output() ?? ""
         XCTAssertFalse(log.contains(Self.token), "the token is logged")
