@@ -384,6 +384,21 @@ final class ConsoleIntegrationTests: XCTestCase {
         XCTAssertFalse(process.contains("<img"))
     }
 
+    func testChromiumRendersTopViewsAndPipelineHealth() throws {
+        _ = try pipeline()
+        let top = try dumpDOM("/?view=top&comm=echo")
+        for heading in ["Top comm by syscall latency", "Top files", "Top talkers by container"] {
+            XCTAssertTrue(top.contains("<h3>\(heading)</h3>"), "\(heading) missing:\n\(top.prefix(4000))")
+        }
+        XCTAssertTrue(top.contains("<td>echo</td>"), top.prefix(4000).description)
+        // Stats records arrive every 2 s: wait until the sink's has landed before rendering.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !(try api("/api/health").body.contains("\"inserted\"")) { usleep(500_000) }
+        let health = try dumpDOM("/?view=health")
+        XCTAssertTrue(health.contains("<h3>stages</h3>") && health.contains("<h3>counters</h3>"), health.prefix(4000).description)
+        XCTAssertTrue(health.contains("<td>sink</td>") && health.contains("<td>inserted</td>"), health.prefix(4000).description)
+    }
+
     func testChromiumShowsFilterPayloadsAsText() throws {
         _ = try pipeline()
         for (field, payload, escaped) in [("host", Self.xss, "&lt;img src=x onerror=alert(1)&gt;"),
