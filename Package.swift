@@ -82,11 +82,22 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        .target(
+            name: "InfraSightConsole",
+            dependencies: [
+                "InfraSightCore", "InfraSightClickHouse", "InfraSightSink",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .executableTarget(
             name: "infrasight",
             dependencies: [
                 "InfraSightCore", "InfraSightKafka", "InfraSightClickHouse",
                 "InfraSightAgent", "InfraSightEnrich", "InfraSightSink", "InfraSightObservability",
+                "InfraSightConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -107,6 +118,9 @@ let package = Package(
                     dependencies: ["InfraSightSink", "InfraSightTestSupport"]),
         .testTarget(name: "InfraSightObservabilityTests",
                     dependencies: ["InfraSightObservability", "InfraSightCore"]),
+        .testTarget(name: "InfraSightConsoleTests",
+                    dependencies: ["InfraSightConsole", "InfraSightSink", "InfraSightCore", "InfraSightTestSupport",
+                                   .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "InfraSightDeploymentTests", dependencies: ["InfraSightTestSupport"]),
         .testTarget(name: "InfraSightIntegrationTests",
                     dependencies: ["InfraSightCore", "InfraSightKafka", "InfraSightClickHouse",

@@ -24,6 +24,7 @@ APT_PACKAGES=(
   openssl   # throwaway CA and server certificate for the TLS tests
   systemd
   prometheus  # promtool: InfraSightObservabilityTests lint the /metrics exposition with `promtool check metrics`
+  chromium    # headless browser: ConsoleIntegrationTests check the console page renders captured data as text
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

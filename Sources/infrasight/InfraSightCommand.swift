@@ -7,5 +7,6 @@ struct InfraSightCommand: AsyncParsableCommand {
         commandName: "infrasight",
         abstract: "eBPF syscall telemetry: kernel → Kafka → enrichment → ClickHouse.",
         subcommands: [AgentCommand.self, EnrichCommand.self, SinkCommand.self,
-                      TopicsCommand.self, SchemaCommand.self, QueryCommand.self, StatusCommand.self, WatchCommand.self])
+                      TopicsCommand.self, SchemaCommand.self, QueryCommand.self, StatusCommand.self, WatchCommand.self,
+                      ConsoleCommand.self])
 }

@@ -1,0 +1,89 @@
+/// The console's static files, kept in Swift strings so the binary is self-contained.
+///
+/// The page has no inline script or style and no data in its markup: `console.js` (same origin, the
+/// only script the CSP allows) reads the filters from `location.search`, fetches the JSON API and
+/// renders every value with `textContent`.
+public enum ConsoleAssets {
+    static let html = "text/html; charset=utf-8"
+
+    public static let index = ConsoleResponse(status: 200, contentType: html, text: indexHTML)
+    public static let js = ConsoleResponse(status: 200, contentType: "text/javascript; charset=utf-8", text: consoleJS)
+    public static let css = ConsoleResponse(status: 200, contentType: "text/css; charset=utf-8", text: consoleCSS)
+
+    /// The login form; `failed` adds a fixed "wrong token" line (nothing from the request is echoed).
+    public static func loginPage(status: Int, failed: Bool) -> ConsoleResponse {
+        ConsoleResponse(status: status, contentType: html, text: loginHTML(failed: failed))
+    }
+
+    static let indexHTML = """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>InfraSight console</title>
+        <link rel="stylesheet" href="/console.css">
+        <script src="/console.js" defer></script>
+        </head>
+        <body>
+        <header>
+        <h1>InfraSight</h1>
+        <nav>
+        <a href="/?view=events">Live events</a>
+        <a href="/?view=process">Process</a>
+        <a href="/?view=top">Top</a>
+        <a href="/?view=health">Pipeline health</a>
+        </nav>
+        </header>
+        <main>
+        <h2 id="title">Live events</h2>
+        <form id="filters" method="get" action="/"></form>
+        <p id="active-filters"></p>
+        <p id="status" role="status"></p>
+        <div id="results"></div>
+        <noscript>The console needs JavaScript (served from this host only).</noscript>
+        </main>
+        </body>
+        </html>
+
+        """
+
+    static func loginHTML(failed: Bool) -> String {
+        """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <title>InfraSight console: log in</title>
+        <link rel="stylesheet" href="/console.css">
+        </head>
+        <body>
+        <main>
+        <h1>InfraSight console</h1>
+        \(failed ? "<p class=\"error\">Wrong token.</p>\n" : "")<form method="post" action="/login">
+        <label>Token <input type="password" name="token" autocomplete="current-password" required></label>
+        <button type="submit">Log in</button>
+        </form>
+        </main>
+        </body>
+        </html>
+
+        """
+    }
+
+    static let consoleCSS = """
+        body { font-family: system-ui, sans-serif; margin: 0; color: #1b1f24; background: #f6f8fa; }
+        header { display: flex; gap: 2em; align-items: baseline; padding: 0.5em 1em; background: #24292f; color: #fff; }
+        header h1 { font-size: 1.2em; margin: 0; }
+        header a { color: #d0d7de; margin-right: 1em; }
+        main { padding: 1em; }
+        form label { margin-right: 0.8em; font-size: 0.9em; }
+        form input { width: 10em; }
+        table { border-collapse: collapse; font-size: 0.85em; margin-bottom: 1.5em; background: #fff; }
+        th, td { border: 1px solid #d0d7de; padding: 2px 6px; text-align: left; vertical-align: top; }
+        td { font-family: ui-monospace, monospace; white-space: pre-wrap; word-break: break-all; max-width: 40em; }
+        .error { color: #b42318; }
+        .empty { color: #57606a; font-style: italic; }
+
+        """
+}

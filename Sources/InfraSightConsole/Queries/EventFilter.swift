@@ -1,0 +1,61 @@
+import InfraSightCore
+
+/// The filters of the live event stream and the top views, parsed from query parameters.
+///
+/// Strings are matched as literals (`host`, `user`, `comm` exactly; `container` by name, id or id
+/// prefix; `path` and `address` as substrings); `probe` must be a known probe; `since` (minutes,
+/// 1…10080) and `limit` (1…`maxLimit`) are bounded integers.
+public struct EventFilter: Sendable, Equatable {
+    public var host: String?
+    public var container: String?
+    public var probe: Probe?
+    public var user: String?
+    public var comm: String?
+    public var path: String?
+    public var address: String?
+    public var sinceMinutes: Int = 60
+    public var limit: Int = 100
+
+    public static let maxLimit = 1000
+    public static let maxSinceMinutes = 7 * 24 * 60
+    /// Every parameter name the event stream accepts.
+    public static let names: Set<String> = ["host", "container", "probe", "user", "comm", "path", "address", "since", "limit"]
+
+    public init() {}
+
+    /// Parses the parameters; `allowed` restricts the names further (the top views take fewer).
+    public init(_ pairs: [(String, String)], allowed: Set<String> = EventFilter.names) throws {
+        let p = try ConsoleParameters(pairs, allowed: allowed)
+        host = p.string("host")
+        container = p.string("container")
+        probe = try p.probe()
+        user = p.string("user")
+        comm = p.string("comm")
+        path = p.string("path")
+        address = p.string("address")
+        sinceMinutes = try p.int("since", in: 1...Self.maxSinceMinutes) ?? 60
+        limit = try p.int("limit", in: 1...Self.maxLimit) ?? 100
+    }
+
+    /// The WHERE conditions for `source`, or nil when the filters exclude that table entirely.
+    func conditions(for source: EventSource) -> [String]? {
+        var c = [Condition.window(minutes: sinceMinutes)]
+        if let probe {
+            guard source.probes.contains(probe) else { return nil }
+            c.append(Condition.equals("probe", probe.rawValue))
+        }
+        if let host { c.append(Condition.equals("host", host)) }
+        if let container { c.append(Condition.container(container)) }
+        if let user { c.append(Condition.equals("user", user)) }
+        if let comm { c.append(Condition.equals("comm", comm)) }
+        if let path {
+            guard let columns = source.pathColumns else { return nil }
+            c.append(Condition.contains(columns, path))
+        }
+        if let address {
+            guard let columns = source.addressColumns else { return nil }
+            c.append(Condition.contains(columns, address))
+        }
+        return c
+    }
+}

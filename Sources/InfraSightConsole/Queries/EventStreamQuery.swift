@@ -1,0 +1,23 @@
+/// The live event stream: the newest events of every table that the filters allow, newest first,
+/// one row per `event_id` (re-delivered copies collapse).
+public enum EventStreamQuery {
+    public static let columns = ["time_utc", "host", "probe", "pid", "ppid", "user", "comm", "detail", "ret",
+                                 "errno_name", "latency_ms", "container", "exec_id"]
+
+    /// The SQL, or nil when the filters exclude every table (the answer is then empty).
+    public static func sql(database: String, filter: EventFilter) -> String? {
+        let branches = EventSource.all.compactMap { source in
+            filter.conditions(for: source).map { source.select(database: database, conditions: $0) }
+        }
+        guard !branches.isEmpty else { return nil }
+        return """
+            SELECT \(columns.joined(separator: ", "))
+            FROM (
+            \(branches.joined(separator: "\nUNION ALL\n"))
+            )
+            ORDER BY time_ns DESC
+            LIMIT 1 BY event_id
+            LIMIT \(SQLText.int(filter.limit))
+            """
+    }
+}

@@ -1,0 +1,79 @@
+/// `/api/events`: the live stream (newest first) with the `EventFilter` filters.
+enum EventsView {
+    static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> ConsoleTable {
+        let filter = try EventFilter(query)
+        guard let sql = EventStreamQuery.sql(database: db, filter: filter) else { return .empty(EventStreamQuery.columns) }
+        return ConsoleTable(tabSeparatedWithNames: try database.select(sql), columns: EventStreamQuery.columns)
+    }
+}
+
+/// `/api/process`: one execution, its ancestry and its events.
+enum ProcessView {
+    /// The answer: the process (one row, or none), its ancestors nearest first, its events oldest first.
+    struct Answer: Encodable {
+        var process: ConsoleTable
+        var ancestry: ConsoleTable
+        var events: ConsoleTable
+        /// "exec_id" or "host+pid": how the process was looked up.
+        var key: String
+    }
+
+    static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> Answer {
+        let q = try ProcessQuery(query)
+        let columns = ProcessQuery.processColumns
+        let process = ConsoleTable(tabSeparatedWithNames: try database.select(q.processSQL(database: db)), columns: columns)
+        let events = ConsoleTable(tabSeparatedWithNames: try database.select(q.eventsSQL(database: db)),
+                                  columns: ProcessQuery.eventColumns)
+        var ancestry = ConsoleTable.empty(columns)
+        // Walk the parent chain via ppid: the newest event of the parent pid at or before the child's time.
+        if let row = process.rows.first, let host = process.column("host").first {
+            var ppid = Int(row[columns.firstIndex(of: "ppid")!]) ?? 0
+            var before = UInt64(row[columns.firstIndex(of: "time_ns")!]) ?? 0
+            var seen: Set<Int> = [Int(row[columns.firstIndex(of: "pid")!]) ?? 0]
+            while ppid > 0, !seen.contains(ppid), ancestry.rows.count < ProcessQuery.maxDepth {
+                seen.insert(ppid)
+                let parent = ConsoleTable(tabSeparatedWithNames: try database.select(
+                    q.parentSQL(database: db, host: host, pid: ppid, beforeNs: before)), columns: columns)
+                guard let p = parent.rows.first, p.count == columns.count else {
+                    // Not captured (started before the agent, or outside the window): show the pid alone.
+                    ancestry.rows.append(columns.map { $0 == "pid" ? String(ppid) : $0 == "host" ? host : "" })
+                    break
+                }
+                ancestry.rows.append(p)
+                ppid = Int(p[columns.firstIndex(of: "ppid")!]) ?? 0
+                before = UInt64(p[columns.firstIndex(of: "time_ns")!]) ?? before
+            }
+        }
+        let key: String
+        switch q.key {
+        case .execID: key = "exec_id"
+        case .hostPID: key = "host+pid"
+        }
+        return Answer(process: process, ancestry: ancestry, events: events, key: key)
+    }
+}
+
+/// `/api/top/*`: the top views.
+enum TopView {
+    static func run(_ top: TopQuery, _ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> ConsoleTable {
+        let filter = try EventFilter(query, allowed: TopQuery.names)
+        return ConsoleTable(tabSeparatedWithNames: try database.select(top.sql(database: db, filter: filter)), columns: top.columns)
+    }
+}
+
+/// `/api/health`: pipeline_stats per stage and per counter.
+enum HealthView {
+    struct Answer: Encodable {
+        var stages: ConsoleTable
+        var counters: ConsoleTable
+    }
+
+    static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> Answer {
+        let q = try PipelineHealthQuery(query)
+        return Answer(
+            stages: ConsoleTable(tabSeparatedWithNames: try database.select(q.summarySQL(database: db)),
+                                 columns: PipelineHealthQuery.summaryColumns),
+            counters: ConsoleTable(tabSeparatedWithNames: try database.select(q.countersSQL(database: db)),
+                                   columns: PipelineHealthQuery.counterColumns))
+    }
+}

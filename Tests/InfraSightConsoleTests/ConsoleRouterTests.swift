@@ -1,0 +1,187 @@
+import Foundation
+import InfraSightConsole
+import Logging
+import XCTest
+
+/// Records the SQL it is asked to run and answers with a fixed TabSeparatedWithNames text.
+final class RecordingDatabase: ConsoleDatabase, @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [String] = []
+    let answer: String
+    let fails: Bool
+
+    init(answer: String = "", fails: Bool = false) {
+        self.answer = answer
+        self.fails = fails
+    }
+
+    var queries: [String] { lock.withLock { recorded } }
+
+    func select(_ sql: String) throws -> String {
+        lock.withLock { recorded.append(sql) }
+        if fails { throw NSError(domain: "ClickHouse", code: 1, userInfo: [NSLocalizedDescriptionKey: "secret detail"]) }
+        return answer
+    }
+}
+
+final class ConsoleRouterTests: XCTestCase {
+    let token = "s3cr3t-token-0123456789abcdef"
+
+    func router(token: String? = nil, database: ConsoleDatabase = RecordingDatabase()) throws -> ConsoleRouter {
+        ConsoleRouter(database: database, auth: try ConsoleAuth(token: token), logger: Logger(label: "test"))
+    }
+
+    func get(_ r: ConsoleRouter, _ uri: String, headers: [String: String] = [:]) -> ConsoleResponse {
+        r.respond(ConsoleRequest(method: "GET", uri: uri, headers: headers))
+    }
+
+    func assertSecurityHeaders(_ response: ConsoleResponse, file: StaticString = #filePath, line: UInt = #line) {
+        let csp = response.header("Content-Security-Policy") ?? ""
+        for directive in ["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"] {
+            XCTAssertTrue(csp.contains(directive), "CSP lacks \(directive): \(csp)", file: file, line: line)
+        }
+        XCTAssertFalse(csp.contains("unsafe-inline") || csp.contains("unsafe-eval"), file: file, line: line)
+        XCTAssertEqual(response.header("X-Content-Type-Options"), "nosniff", file: file, line: line)
+        XCTAssertEqual(response.header("Referrer-Policy"), "no-referrer", file: file, line: line)
+        XCTAssertEqual(response.header("Cache-Control"), "no-store", file: file, line: line)
+    }
+
+    func testEveryResponseCarriesTheSecurityHeaders() throws {
+        let open = try router()
+        let locked = try router(token: token)
+        for r in [open, locked] {
+            for uri in ["/", "/console.js", "/console.css", "/login", "/api/events", "/api/events?probe=bad", "/api/nope", "/nope",
+                        "/api/process?exec_id=abc", "/api/top/latency", "/api/top/files", "/api/top/talkers", "/api/health"] {
+                assertSecurityHeaders(get(r, uri))
+            }
+            assertSecurityHeaders(r.respond(ConsoleRequest(method: "POST", uri: "/login", body: Array("token=wrong".utf8))))
+            assertSecurityHeaders(r.respond(ConsoleRequest(method: "DELETE", uri: "/api/events")))
+        }
+        assertSecurityHeaders(get(try router(database: RecordingDatabase(fails: true)), "/api/events"))
+    }
+
+    func testTokenIsRequiredWhenSet() throws {
+        let r = try router(token: token)
+        XCTAssertEqual(get(r, "/api/events").status, 401)
+        XCTAssertEqual(get(r, "/").status, 401)
+        XCTAssertTrue(String(decoding: get(r, "/").body, as: UTF8.self).contains("action=\"/login\""), "pages answer 401 with the login form")
+        XCTAssertEqual(get(r, "/console.js").status, 401)
+        XCTAssertEqual(get(r, "/api/events", headers: ["Authorization": "Bearer wrong-token-0123456789"]).status, 401)
+        XCTAssertEqual(get(r, "/api/events", headers: ["Authorization": "Bearer " + token + "x"]).status, 401)
+        XCTAssertEqual(get(r, "/api/events", headers: ["Authorization": "Basic " + token]).status, 401)
+        XCTAssertEqual(get(r, "/api/events", headers: ["Authorization": "Bearer " + token]).status, 200)
+        XCTAssertEqual(get(r, "/api/events", headers: ["authorization": "bearer " + token]).status, 200)
+        XCTAssertEqual(get(r, "/login").status, 200)
+        XCTAssertEqual(get(r, "/console.css").status, 200)
+
+        let wrong = r.respond(ConsoleRequest(method: "POST", uri: "/login", body: Array("token=nope".utf8)))
+        XCTAssertEqual(wrong.status, 401)
+        XCTAssertNil(wrong.header("Set-Cookie"))
+        let ok = r.respond(ConsoleRequest(method: "POST", uri: "/login",
+                                          body: Array("token=\(token.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)".utf8)))
+        XCTAssertEqual(ok.status, 303)
+        XCTAssertEqual(ok.header("Location"), "/")
+        let cookie = try XCTUnwrap(ok.header("Set-Cookie"))
+        XCTAssertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"), cookie)
+        XCTAssertFalse(cookie.contains(token), "the cookie is a session id, not the token")
+        let session = String(cookie.split(separator: ";")[0])
+        XCTAssertEqual(get(r, "/api/events", headers: ["Cookie": "other=1; " + session]).status, 200)
+        XCTAssertEqual(get(r, "/", headers: ["Cookie": session]).status, 200)
+        XCTAssertEqual(get(r, "/api/events", headers: ["Cookie": session + "0"]).status, 401)
+        XCTAssertEqual(get(r, "/api/events", headers: ["Cookie": "infrasight_session=" + token]).status, 401)
+    }
+
+    func testOpenWithoutToken() throws {
+        let r = try router()
+        XCTAssertEqual(get(r, "/api/events").status, 200)
+        XCTAssertEqual(get(r, "/").status, 200)
+        XCTAssertThrowsError(try ConsoleAuth(token: "short"), "a token under 16 characters is refused")
+        XCTAssertThrowsError(try ConsoleAuth(token: "   \n"))
+    }
+
+    func testLoopbackConsoleWithoutTokenOnlyAnswersLoopbackHostNames() throws {
+        let r = ConsoleRouter(database: RecordingDatabase(), auth: try ConsoleAuth(token: nil), logger: Logger(label: "test"),
+                              allowedHosts: ConsoleRouter.loopbackHosts)
+        for host in ["127.0.0.1:9470", "localhost:9470", "LOCALHOST", "[::1]:9470", "127.0.0.1"] {
+            XCTAssertEqual(get(r, "/api/events", headers: ["Host": host]).status, 200, host)
+        }
+        for host in ["attacker.example:9470", "attacker.example", "127.0.0.1.attacker.example", "", "[::2]:9470"] {
+            let response = get(r, "/api/events", headers: ["Host": host])
+            XCTAssertEqual(response.status, 421, host)
+            assertSecurityHeaders(response)
+        }
+        XCTAssertEqual(get(try router(), "/api/events", headers: ["Host": "attacker.example"]).status, 200, "nil: any host")
+    }
+
+    func testConstantTimeEquals() {
+        XCTAssertTrue(ConsoleAuth.constantTimeEquals(Array("abc".utf8), Array("abc".utf8)))
+        XCTAssertFalse(ConsoleAuth.constantTimeEquals(Array("abc".utf8), Array("abd".utf8)))
+        XCTAssertFalse(ConsoleAuth.constantTimeEquals(Array("abc".utf8), Array("abcd".utf8)))
+        XCTAssertFalse(ConsoleAuth.constantTimeEquals([], Array("a".utf8)))
+        XCTAssertTrue(ConsoleAuth.constantTimeEquals([], []))
+    }
+
+    func testBadParametersAre400WithoutQuerying() throws {
+        let db = RecordingDatabase()
+        let r = try router(database: db)
+        for uri in ["/api/events?probe=nope", "/api/events?probe=execve%27%20OR%201%3D1", "/api/events?limit=0",
+                    "/api/events?limit=100000", "/api/events?limit=abc", "/api/events?bogus=1", "/api/events?host=a&host=b",
+                    "/api/top/files?probe=open", "/api/top/latency?limit=-5", "/api/health?counter=x", "/api/process",
+                    "/api/process?exec_id=%27%3B", "/api/process?host=a&pid=x"] {
+            let response = get(r, uri)
+            XCTAssertEqual(response.status, 400, uri)
+            let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: String]
+            XCTAssertNotNil(json?["error"], uri)
+        }
+        XCTAssertEqual(db.queries, [], "nothing reaches ClickHouse for a bad request")
+    }
+
+    func testQueryFailureIs502WithoutDetails() throws {
+        let response = get(try router(database: RecordingDatabase(fails: true)), "/api/events")
+        XCTAssertEqual(response.status, 502)
+        XCTAssertFalse(String(decoding: response.body, as: UTF8.self).contains("secret detail"))
+    }
+
+    func testEventsAnswerIsJSONOfTheRows() throws {
+        let tsv = "time_utc\thost\tdetail\n2026-01-01 00:00:00\th1\t<img src=x onerror=alert(1)>\\t\\\\x\n"
+        let db = RecordingDatabase(answer: tsv)
+        let response = get(try router(database: db), "/api/events?host=h1&probe=execve&limit=5")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.contentType, "application/json; charset=utf-8")
+        let table = try JSONDecoder().decode(ConsoleTable.self, from: Data(response.body))
+        XCTAssertEqual(table.columns, ["time_utc", "host", "detail"])
+        XCTAssertEqual(table.rows, [["2026-01-01 00:00:00", "h1", "<img src=x onerror=alert(1)>\t\\x"]])
+        XCTAssertEqual(db.queries.count, 1)
+        XCTAssertTrue(db.queries[0].contains("host = 'h1'"))
+        XCTAssertTrue(db.queries[0].contains("FROM infrasight.exec_events"))
+        XCTAssertFalse(db.queries[0].contains("FROM infrasight.file_events"))
+    }
+
+    func testEmptyAnswerKeepsTheColumns() throws {
+        let response = get(try router(), "/api/events?probe=execve&address=1.2.3.4")
+        let table = try JSONDecoder().decode(ConsoleTable.self, from: Data(response.body))
+        XCTAssertEqual(table.rows, [])
+        XCTAssertEqual(table.columns, EventStreamQuery.columns)
+    }
+
+    func testReadOnlyIsSentWithEveryQuery() {
+        XCTAssertEqual(ClickHouseConsoleDatabase.settings["readonly"], "1")
+    }
+
+    func testPageHasNoInlineScriptAndScriptUsesTextContentOnly() throws {
+        let r = try router()
+        let html = String(decoding: get(r, "/").body, as: UTF8.self)
+        XCTAssertEqual(get(r, "/").contentType, "text/html; charset=utf-8")
+        XCTAssertTrue(html.contains("<script src=\"/console.js\" defer></script>"))
+        XCTAssertEqual(html.components(separatedBy: "<script").count, 2, "one script tag, external")
+        XCTAssertNil(html.range(of: #"\son[a-z]+\s*="#, options: .regularExpression), "no inline event handlers")
+        XCTAssertFalse(html.contains("style="))
+        let js = String(decoding: get(r, "/console.js").body, as: UTF8.self)
+        XCTAssertEqual(get(r, "/console.js").contentType, "text/javascript; charset=utf-8")
+        for banned in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "setAttribute('on"] {
+            XCTAssertFalse(js.contains(banned), "console.js uses \(banned)")
+        }
+        XCTAssertTrue(js.contains("textContent"))
+        XCTAssertTrue(js.contains("location.search"))
+    }
+}

@@ -1,0 +1,51 @@
+import InfraSightConsole
+import InfraSightSink
+import InfraSightTestSupport
+import XCTest
+
+/// Every query the console builds runs on a current ClickHouse (chDB 26, modern schema) with a few
+/// rows in it, payloads included; ClickHouse 18.16 runs them in ConsoleIntegrationTests.
+final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
+    func testEveryConsoleQueryRunsOnCurrentClickHouse() throws {
+        let ddl = ["CREATE DATABASE IF NOT EXISTS infrasight"] +
+            SchemaMigrations.all.flatMap { $0.statements("infrasight", .modern, 30) }
+        let rows = [
+            "INSERT INTO infrasight.exec_events (event_id, time, time_ns, host, probe, pid, ppid, user, comm, filename, argv, exec_id) VALUES ('e1', now(), toUInt64(toUnixTimestamp(now())) * 1000000000, 'h1', 'execve', 42, 1, 'root', 'echo', '/bin/echo', ['/bin/echo', 'hi'], 'ab-12')",
+            "INSERT INTO infrasight.file_events (event_id, time, time_ns, host, probe, pid, ppid, user, comm, syscall, path) VALUES ('f1', now(), toUInt64(toUnixTimestamp(now())) * 1000000000, 'h1', 'open', 42, 1, 'root', 'echo', 'openat', '/etc/ld.so.cache')",
+            "INSERT INTO infrasight.pipeline_stats (time, time_ns, stage, instance, host, counter, value) VALUES (now(), 1, 'sink', 'i1', 'h1', 'inserted', 5)",
+        ]
+        let payload = "' OR 1=1 --\\ <img src=x onerror=alert(1)>"
+        let filters: [[(String, String)]] = [[], [("host", "h1"), ("probe", "execve"), ("comm", "echo"), ("path", "/bin")],
+                                             EventFilter.names.subtracting(["probe", "since", "limit"]).map { ($0, payload) }]
+        var queries: [(String, String, Int?)] = []  // name, SQL, expected row count
+        for (i, f) in filters.enumerated() {
+            queries.append(("events \(i)", try XCTUnwrap(EventStreamQuery.sql(database: "infrasight", filter: try EventFilter(f))),
+                            [2, 1, 0][i]))
+            for top in TopQuery.allCases {
+                queries.append(("top \(top) \(i)", top.sql(database: "infrasight",
+                                                             filter: try EventFilter(f.filter { TopQuery.names.contains($0.0) }, allowed: TopQuery.names)), nil))
+            }
+        }
+        // The file row has no exec_id: by exec_id one event, by host + pid both.
+        for (key, events) in [(ProcessQuery(key: .execID("ab-12")), 1), (ProcessQuery(key: .hostPID(host: "h1", pid: 42)), 2)] {
+            queries.append(("process", key.processSQL(database: "infrasight"), 1))
+            queries.append(("process events", key.eventsSQL(database: "infrasight"), events))
+            queries.append(("parent", key.parentSQL(database: "infrasight", host: "h1", pid: 42, beforeNs: UInt64.max), 1))
+        }
+        let health = try PipelineHealthQuery([("since", "60")])
+        queries.append(("health counters", health.countersSQL(database: "infrasight"), 1))
+        queries.append(("health summary", health.summarySQL(database: "infrasight"), 1))
+        for (name, sql, expected) in queries {
+            let out: String
+            do {
+                out = try ChDB.run(statements: ddl + rows + [sql + "\nFORMAT TabSeparated"])
+            } catch {
+                XCTFail("\(name): \(error)\n\(sql)")
+                continue
+            }
+            if let expected {
+                XCTAssertEqual(out.split(separator: "\n").count, expected, "\(name):\n\(out)\n\(sql)")
+            }
+        }
+    }
+}

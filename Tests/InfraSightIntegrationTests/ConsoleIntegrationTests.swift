@@ -1,0 +1,415 @@
+import Foundation
+import InfraSightTestSupport
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `infrasight console` against the real pipeline: events really captured by the agent (execve and
+/// open probes) through tansu, enrich and the sink into ClickHouse 18.16, read back through the JSON
+/// API (filters, injection and XSS payloads, login, headers) and rendered by headless Chromium.
+final class ConsoleIntegrationTests: XCTestCase {
+    nonisolated(unsafe) static var harness: PipelineHarness?
+    nonisolated(unsafe) static var startupError: Error?
+    nonisolated(unsafe) static var locked: ChildProcess?
+    nonisolated(unsafe) static var open: ChildProcess?
+    nonisolated(unsafe) static var lockedPort = 0
+    nonisolated(unsafe) static var openPort = 0
+    nonisolated(unsafe) static var marker = ""
+    nonisolated(unsafe) static var markerPID: Int32 = 0
+
+    static let token = "console-it-token-\(UInt64.random(in: 0...UInt64.max))"
+    static let xss = "<img src=x onerror=alert(1)>"
+    static let payloads = [
+        "' OR 1=1 --", "\\'", "\\", "x\\' OR 1=1 --", "a\0b", "<img src=x onerror=alert(1)>",
+        "\"><script>alert(1)</script>", "ünïcødé ’ 𝔘 \u{202E}", String(repeating: "'\\", count: 1500),
+    ]
+
+    override class func setUp() {
+        super.setUp()
+        do {
+            let h = try PipelineHarness()
+            harness = h
+            try h.startPipeline(probes: "execve,open")
+            // A distinctive command, with an XSS payload among its arguments: captured, stored, then shown.
+            marker = "infrasight-console-\(UInt32.random(in: 0...UInt32.max))"
+            let run = CommandSpawner.run(["/bin/echo", marker, xss])
+            guard let pid = run.pid else { throw TestSupportError("spawn failed: \(run.error)") }
+            markerPID = pid
+            let sql = "SELECT count() FROM infrasight.exec_events WHERE pid = \(pid)"
+            guard h.waitForQuery(sql, equals: "1", timeout: 90) == "1" else {
+                throw TestSupportError("the exec of /bin/echo never reached ClickHouse:\n\(h.dumpLogs())")
+            }
+            lockedPort = try FreePort.next()
+            locked = try startConsole(h, port: lockedPort, token: token)
+            openPort = try FreePort.next()
+            open = try startConsole(h, port: openPort, token: nil)
+        } catch {
+            startupError = error
+        }
+    }
+
+    static func startConsole(_ h: PipelineHarness, port: Int, token: String?) throws -> ChildProcess {
+        var env = h.environment
+        env["INFRASIGHT_CONSOLE_TOKEN"] = token ?? ""
+        let p = try ChildProcess(name: "console-\(port)", executable: h.binary,
+                                 arguments: ["console", "--clickhouse", h.clickhouse.url, "--listen", "127.0.0.1:\(port)"],
+                                 environment: env, logPath: h.workDir.appendingPathComponent("console-\(port).log").path)
+        guard FreePort.waitUntilListening(port, timeout: 30) else {
+            throw TestSupportError("console did not listen on \(port):\n\(p.output())")
+        }
+        return p
+    }
+
+    override class func tearDown() {
+        locked?.stop()
+        open?.stop()
+        harness?.shutdown()
+        super.tearDown()
+    }
+
+    func pipeline() throws -> PipelineHarness {
+        if let error = Self.startupError { throw TestSupportError("pipeline or console did not start: \(error)") }
+        return Self.harness!
+    }
+
+    // MARK: - HTTP through curl (a real client, no cookie jar unless asked)
+
+    struct Reply {
+        var status: Int
+        var headers: [String: String]
+        var body: String
+        var json: Any? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) }
+        var table: (columns: [String], rows: [[String]])? {
+            guard let o = json as? [String: Any], let c = o["columns"] as? [String], let r = o["rows"] as? [[String]] else { return nil }
+            return (c, r)
+        }
+        func column(_ name: String) -> [String] {
+            guard let t = table, let i = t.columns.firstIndex(of: name) else { return [] }
+            return t.rows.map { $0[i] }
+        }
+    }
+
+    static func encode(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed)!
+    }
+
+    static func query(_ pairs: [(String, String)]) -> String {
+        pairs.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
+    }
+
+    func http(_ port: Int, _ pathAndQuery: String, bearer: String? = nil, cookie: String? = nil,
+              form: String? = nil, host: String? = nil) throws -> Reply {
+        var args = ["-sS", "--globoff", "-D", "-", "--max-time", "30"]
+        if let host { args += ["-H", "Host: \(host)"] }
+        if let bearer { args += ["-H", "Authorization: Bearer \(bearer)"] }
+        if let cookie { args += ["-H", "Cookie: \(cookie)"] }
+        if let form { args += ["--data-binary", form, "-H", "Content-Type: application/x-www-form-urlencoded"] }
+        args.append("http://127.0.0.1:\(port)\(pathAndQuery)")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard let split = text.range(of: "\r\n\r\n") else { throw TestSupportError("no HTTP answer from \(pathAndQuery): \(text)") }
+        let lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
+        let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            if let colon = line.firstIndex(of: ":") {
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return Reply(status: status, headers: headers, body: String(text[split.upperBound...]))
+    }
+
+    func api(_ path: String, _ pairs: [(String, String)] = []) throws -> Reply {
+        try http(Self.lockedPort, pairs.isEmpty ? path : path + "?" + Self.query(pairs), bearer: Self.token)
+    }
+
+    func assertHeaders(_ r: Reply, file: StaticString = #filePath, line: UInt = #line) {
+        let csp = r.headers["content-security-policy"] ?? ""
+        for d in ["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"] {
+            XCTAssertTrue(csp.contains(d), "CSP lacks \(d): \(r.headers)", file: file, line: line)
+        }
+        XCTAssertEqual(r.headers["x-content-type-options"], "nosniff", file: file, line: line)
+        XCTAssertEqual(r.headers["referrer-policy"], "no-referrer", file: file, line: line)
+        XCTAssertEqual(r.headers["cache-control"], "no-store", file: file, line: line)
+    }
+
+    // MARK: - (a) JSON API
+
+    func testCapturedCommandAppearsAndFiltersNarrow() throws {
+        let h = try pipeline()
+        let all = try api("/api/events", [("probe", "execve"), ("limit", "1000")])
+        XCTAssertEqual(all.status, 200, all.body)
+        assertHeaders(all)
+        XCTAssertEqual(all.headers["content-type"], "application/json; charset=utf-8")
+        let details = all.column("detail")
+        let mine = try XCTUnwrap(details.firstIndex { $0.contains(Self.marker) }, "\(Self.marker) not in \(all.body.prefix(3000))\n\(h.dumpLogs())")
+        let row = try XCTUnwrap(all.table?.rows[mine])
+        let col = { (name: String) in row[all.table!.columns.firstIndex(of: name)!] }
+        XCTAssertEqual(col("pid"), String(Self.markerPID))
+        XCTAssertEqual(col("comm"), "echo")
+        XCTAssertEqual(col("user"), "root")
+        XCTAssertEqual(col("probe"), "execve")
+        XCTAssertEqual(col("detail"), "/bin/echo \(Self.marker) \(Self.xss)", "argv comes back as plain data")
+        let host = col("host")
+        let execID = col("exec_id")
+        // The agent does not fill exec_id yet (ProcessCache is not wired into AgentStage): the process view
+        // then works by host + pid. Say which, so a change is visible.
+        print("console: exec_id of the captured exec = '\(execID)' (empty: the agent did not fill it)")
+
+        // Each filter that matches the command keeps it; one that does not removes it.
+        // (The open probe records many events as root on this host, so those filters go with probe=execve
+        // to keep the command within the newest 1000 rows.)
+        let keep: [[(String, String)]] = [[("path", "/bin/echo")], [("comm", "echo")], [("probe", "execve"), ("user", "root")],
+                                          [("probe", "execve"), ("host", host)],
+                                          [("probe", "execve"), ("host", host), ("comm", "echo"), ("path", "echo"), ("user", "root")]]
+        for pairs in keep {
+            let r = try api("/api/events", pairs + [("limit", "1000")])
+            XCTAssertEqual(r.status, 200, "\(pairs) \(r.body)")
+            XCTAssertTrue(r.column("detail").contains { $0.contains(Self.marker) }, "\(pairs) lost the command")
+        }
+        let everything = try api("/api/events", [("limit", "1000")])
+        let withPath = try api("/api/events", [("path", "/bin/echo"), ("limit", "1000")])
+        XCTAssertLessThan(withPath.table?.rows.count ?? 0, everything.table?.rows.count ?? 0, "the path filter narrows")
+        XCTAssertTrue(withPath.column("detail").allSatisfy { $0.contains("/bin/echo") } || withPath.column("probe").contains("open"),
+                      "path filter rows: \(withPath.body.prefix(2000))")
+        let narrowed = try api("/api/events", [("comm", "echo"), ("limit", "1000")])
+        XCTAssertTrue(Set(narrowed.column("comm")) == ["echo"], "comm filter: \(Set(narrowed.column("comm")))")
+        let opens = try api("/api/events", [("probe", "open"), ("limit", "50")])
+        XCTAssertEqual(Set(opens.column("probe")).subtracting(["open"]), [], "probe filter")
+        XCTAssertFalse(opens.column("detail").contains { $0.contains(Self.marker) })
+        for pairs: [(String, String)] in [[("host", host + "-other")], [("user", "nobody-here")], [("container", "no-such-container")],
+                                          [("path", "/no/such/path")], [("address", "203.0.113.77")], [("comm", "echo"), ("since", "1"), ("path", "/bin/true")]] {
+            let r = try api("/api/events", pairs)
+            XCTAssertEqual(r.status, 200, "\(pairs) \(r.body)")
+            XCTAssertFalse(r.column("detail").contains { $0.contains(Self.marker) }, "\(pairs) should exclude the command")
+        }
+        let limited = try api("/api/events", [("limit", "1")])
+        XCTAssertEqual(limited.table?.rows.count, 1)
+
+        // Process view: by exec_id when the agent filled it, and by host + pid in any case.
+        var lookups: [[(String, String)]] = [[("host", host), ("pid", String(Self.markerPID))]]
+        if !execID.isEmpty { lookups.append([("exec_id", execID)]) }
+        for pairs in lookups {
+            let r = try api("/api/process", pairs)
+            XCTAssertEqual(r.status, 200, r.body)
+            let o = try XCTUnwrap(r.json as? [String: Any])
+            let process = try XCTUnwrap(o["process"] as? [String: Any])
+            let prow = try XCTUnwrap((process["rows"] as? [[String]])?.first, r.body)
+            let pcols = try XCTUnwrap(process["columns"] as? [String])
+            XCTAssertEqual(prow[pcols.firstIndex(of: "pid")!], String(Self.markerPID))
+            XCTAssertEqual(prow[pcols.firstIndex(of: "ppid")!], String(getpid()), "posix_spawn: the test process is the parent")
+            let events = try XCTUnwrap(o["events"] as? [String: Any])
+            let ecols = try XCTUnwrap(events["columns"] as? [String])
+            let erows = try XCTUnwrap(events["rows"] as? [[String]])
+            XCTAssertTrue(erows.contains { $0[ecols.firstIndex(of: "probe")!] == "execve" }, r.body)
+            XCTAssertEqual(Set(erows.map { $0[ecols.firstIndex(of: "pid")!] }), [String(Self.markerPID)])
+            let ancestry = try XCTUnwrap(o["ancestry"] as? [String: Any])
+            let arows = try XCTUnwrap(ancestry["rows"] as? [[String]])
+            let acols = try XCTUnwrap(ancestry["columns"] as? [String])
+            XCTAssertEqual(arows.first?[acols.firstIndex(of: "pid")!], String(getpid()), "first ancestor is the parent: \(r.body.prefix(2000))")
+        }
+    }
+
+    func testInjectionAndXSSPayloadsAreJustData() throws {
+        let h = try pipeline()
+        let fields: [(String, [String])] = [
+            ("/api/events", ["host", "container", "user", "comm", "path", "address"]),
+            ("/api/top/latency", ["host", "container", "user", "comm"]),
+            ("/api/top/files", ["host", "container", "user", "comm"]),
+            ("/api/top/talkers", ["host", "container", "user", "comm"]),
+            ("/api/health", ["host"]),
+        ]
+        for (path, names) in fields {
+            for name in names {
+                for payload in Self.payloads {
+                    let r = try api(path, [(name, payload)])
+                    XCTAssertEqual(r.status, 200, "\(path) \(name)=\(payload.prefix(40)): \(r.body.prefix(300))")
+                    let rows = (r.json as? [String: Any]).map { o -> Int in
+                        if let t = o["rows"] as? [[String]] { return t.count }
+                        return o.values.compactMap { ($0 as? [String: Any])?["rows"] as? [[String]] }.map(\.count).reduce(0, +)
+                    }
+                    XCTAssertEqual(rows, 0, "\(path) \(name)=\(payload.prefix(40)) matched rows: \(r.body.prefix(300))")
+                }
+            }
+        }
+        for payload in Self.payloads {
+            let r = try api("/api/process", [("host", payload), ("pid", "1")])
+            XCTAssertEqual(r.status, 200, r.body)
+            let bad = try api("/api/process", [("exec_id", payload)])
+            XCTAssertEqual(bad.status, 400, "exec_id is checked: \(bad.body)")
+            for name in ["probe", "limit", "since"] {
+                let r = try api("/api/events", [(name, payload)])
+                XCTAssertEqual(r.status, 400, "\(name)=\(payload.prefix(40)): \(r.body.prefix(200))")
+                assertHeaders(r)
+            }
+        }
+        XCTAssertEqual(try api("/api/events", [("no_such_filter", "1")]).status, 400)
+        XCTAssertEqual(try api("/api/events", [("limit", "100000")]).status, 400)
+        // Nothing was dropped or changed, and the console is still answering.
+        XCTAssertEqual(h.waitForQuery("EXISTS TABLE infrasight.exec_events", equals: "1", timeout: 5), "1")
+        XCTAssertEqual(try api("/api/events", [("limit", "1")]).status, 200)
+        XCTAssertTrue(Self.locked?.isRunning ?? false, Self.locked?.output() ?? "")
+    }
+
+    func testTopViewsAndPipelineHealthAnswer() throws {
+        let h = try pipeline()
+        let latency = try api("/api/top/latency", [("comm", "echo")])
+        XCTAssertEqual(latency.status, 200, latency.body)
+        XCTAssertEqual(latency.column("comm"), ["echo"], latency.body)
+        let files = try api("/api/top/files", [("limit", "5")])
+        XCTAssertEqual(files.status, 200, files.body)
+        XCTAssertFalse(files.table?.rows.isEmpty ?? true, "the open probe captured files: \(files.body)")
+        XCTAssertEqual(try api("/api/top/talkers").status, 200)
+        // Stats records are written every 2 s by the harness' stages.
+        var health = try api("/api/health")
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let o = health.json as? [String: Any]
+            let stages = ((o?["stages"] as? [String: Any])?["rows"] as? [[String]])?.map { $0[0] } ?? []
+            if Set(stages).isSuperset(of: ["agent", "enrich", "sink"]) { break }
+            usleep(1_000_000)
+            health = try api("/api/health")
+        }
+        XCTAssertEqual(health.status, 200)
+        let o = try XCTUnwrap(health.json as? [String: Any], health.body)
+        let stages = try XCTUnwrap((o["stages"] as? [String: Any])?["rows"] as? [[String]])
+        XCTAssertTrue(Set(stages.map { $0[0] }).isSuperset(of: ["agent", "enrich", "sink"]), "\(stages)\n\(h.dumpLogs())")
+        let counters = try XCTUnwrap((o["counters"] as? [String: Any])?["rows"] as? [[String]])
+        XCTAssertTrue(counters.contains { $0[0] == "sink" && $0[3] == "inserted" && (UInt64($0[4]) ?? 0) > 0 }, "\(counters)")
+    }
+
+    func testTokenLoginAndHeaders() throws {
+        _ = try pipeline()
+        let port = Self.lockedPort
+        for path in ["/", "/console.js", "/api/events", "/api/health"] {
+            let r = try http(port, path)
+            XCTAssertEqual(r.status, 401, path)
+            assertHeaders(r)
+            XCTAssertFalse(r.body.contains(Self.marker))
+            let wrong = try http(port, path, bearer: Self.token + "x")
+            XCTAssertEqual(wrong.status, 401, path)
+            let ok = try http(port, path, bearer: Self.token)
+            XCTAssertEqual(ok.status, 200, path)
+            assertHeaders(ok)
+        }
+        let login = try http(port, "/login")
+        XCTAssertEqual(login.status, 200)
+        XCTAssertTrue(login.body.contains("<form method=\"post\" action=\"/login\">"))
+        let failed = try http(port, "/login", form: "token=wrong-wrong-wrong-wrong")
+        XCTAssertEqual(failed.status, 401)
+        XCTAssertNil(failed.headers["set-cookie"])
+        let good = try http(port, "/login", form: "token=" + Self.encode(Self.token))
+        XCTAssertEqual(good.status, 303)
+        assertHeaders(good)
+        let cookie = try XCTUnwrap(good.headers["set-cookie"])
+        XCTAssertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), cookie)
+        let session = String(cookie.split(separator: ";")[0])
+        XCTAssertEqual(try http(port, "/api/events?limit=1", cookie: session).status, 200)
+        XCTAssertEqual(try http(port, "/", cookie: session).status, 200)
+        XCTAssertEqual(try http(port, "/api/events?limit=1", cookie: session + "0").status, 401)
+        // The token-less console answers without credentials.
+        XCTAssertEqual(try http(Self.openPort, "/api/events?limit=1").status, 200)
+        // …but only for loopback host names (DNS rebinding).
+        XCTAssertEqual(try http(Self.openPort, "/api/events?limit=1", host: "localhost:\(Self.openPort)").status, 200)
+        XCTAssertEqual(try http(Self.openPort, "/api/events?limit=1", host: "rebind.attacker.example:\(Self.openPort)").status, 421)
+        // Secrets never reach the log.
+        let log = Self.locked?.output() ?? ""
+        XCTAssertFalse(log.contains(Self.token), "the token is logged")
+        XCTAssertFalse(log.contains(String(session.split(separator: "=")[1])), "a session id is logged")
+    }
+
+    func testRemoteBindWithoutTokenIsRefused() throws {
+        let h = try pipeline()
+        let p = try ChildProcess(name: "console-remote", executable: h.binary,
+                                 arguments: ["console", "--clickhouse", h.clickhouse.url, "--listen", "0.0.0.0:\(try FreePort.next())"],
+                                 environment: h.environment.merging(["INFRASIGHT_CONSOLE_TOKEN": ""]) { $1 },
+                                 logPath: h.workDir.appendingPathComponent("console-remote.log").path)
+        p.process.waitUntilExit()
+        XCTAssertNotEqual(p.process.terminationStatus, 0)
+        XCTAssertTrue(p.output().contains("without a token"), p.output())
+    }
+
+    // MARK: - (b) headless Chromium
+
+    func dumpDOM(_ pathAndQuery: String) throws -> String {
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let chromium else {
+            XCTFail("chromium is not installed (scripts/deps.sh installs it)")
+            throw TestSupportError("no chromium")
+        }
+        let profile = try pipeline().workDir.appendingPathComponent("chromium-\(UInt32.random(in: 0...UInt32.max))")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: chromium)
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
+                       "--virtual-time-budget=5000", "--dump-dom", "http://127.0.0.1:\(Self.openPort)\(pathAndQuery)"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func testChromiumShowsTheCapturedCommandAsText() throws {
+        _ = try pipeline()
+        let dom = try dumpDOM("/?" + Self.query([("view", "events"), ("probe", "execve"), ("comm", "echo"), ("limit", "1000")]))
+        XCTAssertTrue(dom.contains(Self.marker), "captured command not rendered:\n\(dom.prefix(4000))")
+        XCTAssertTrue(dom.contains("&lt;img src=x onerror=alert(1)&gt;"), "argv payload not shown as text:\n\(dom.prefix(4000))")
+        XCTAssertFalse(dom.contains("<img"), "an <img> element was created from data")
+        XCTAssertEqual(dom.components(separatedBy: "<script").count, 2, "only console.js")
+        XCTAssertTrue(dom.contains("Filters: probe = execve, comm = echo, limit = 1000"), dom.prefix(4000).description)
+
+        // The pid links to the process view (by host + pid: exec_id is empty), which shows the exec and its parent.
+        let host = try XCTUnwrap(try api("/api/events", [("probe", "execve"), ("comm", "echo")]).column("host").first)
+        let link = "/?view=process&amp;" + Self.query([("host", host), ("pid", String(Self.markerPID))])
+            .replacingOccurrences(of: "&", with: "&amp;")
+        XCTAssertTrue(dom.contains("href=\"\(link)\""), "no process link \(link) in:\n\(dom.prefix(4000))")
+        let process = try dumpDOM("/?" + Self.query([("view", "process"), ("host", host), ("pid", String(Self.markerPID))]))
+        XCTAssertTrue(process.contains("<h3>ancestry</h3>") && process.contains("<h3>events</h3>"), process.prefix(4000).description)
+        XCTAssertTrue(process.contains(Self.marker), process.prefix(4000).description)
+        XCTAssertTrue(process.contains("&gt;" + String(getpid()) + "&lt;") || process.contains(">\(getpid())<"),
+                      "the parent (this test process) is in the ancestry: \(process.prefix(4000))")
+        XCTAssertFalse(process.contains("<img"))
+    }
+
+    func testChromiumRendersTopViewsAndPipelineHealth() throws {
+        _ = try pipeline()
+        let top = try dumpDOM("/?view=top&comm=echo")
+        for heading in ["Top comm by syscall latency", "Top files", "Top talkers by container"] {
+            XCTAssertTrue(top.contains("<h3>\(heading)</h3>"), "\(heading) missing:\n\(top.prefix(4000))")
+        }
+        XCTAssertTrue(top.contains("<td>echo</td>"), top.prefix(4000).description)
+        // Stats records arrive every 2 s: wait until the sink's has landed before rendering.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !(try api("/api/health").body.contains("\"inserted\"")) { usleep(500_000) }
+        let health = try dumpDOM("/?view=health")
+        XCTAssertTrue(health.contains("<h3>stages</h3>") && health.contains("<h3>counters</h3>"), health.prefix(4000).description)
+        XCTAssertTrue(health.contains("<td>sink</td>") && health.contains("<td>inserted</td>"), health.prefix(4000).description)
+    }
+
+    func testChromiumShowsFilterPayloadsAsText() throws {
+        _ = try pipeline()
+        for (field, payload, escaped) in [("host", Self.xss, "&lt;img src=x onerror=alert(1)&gt;"),
+                                          ("user", "\"><script>alert(1)</script>", "\"&gt;&lt;script&gt;alert(1)&lt;/script&gt;"),
+                                          ("path", "' OR 1=1 --", "' OR 1=1 --")] {
+            let dom = try dumpDOM("/?" + Self.query([("view", "events"), (field, payload)]))
+            XCTAssertTrue(dom.contains("Filters: \(field) = \(escaped)"), "\(field): \(dom.prefix(4000))")
+            XCTAssertTrue(dom.contains("no rows"), "\(field) payload matched rows or the fetch failed: \(dom.prefix(4000))")
+            XCTAssertFalse(dom.contains("<img"), field)
+            XCTAssertEqual(dom.components(separatedBy: "<script").count, 2, "\(field): a script element came from data")
+            XCTAssertFalse(dom.contains("Error "), "\(field): \(dom.prefix(4000))")
+        }
+    }
+}
