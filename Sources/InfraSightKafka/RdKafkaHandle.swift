@@ -71,8 +71,12 @@ enum RdKafkaHandle {
         for (key, value) in layers {
             if rd_kafka_conf_set(conf, key, value, &errstr, errstr.count) != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                throw KafkaError.wrapper("\(role) for \(config.brokers): invalid librdkafka option \(key)=\(value): "
-                                         + "\(String(cString: errstr)); fix the Kafka client options")
+                // The value is never echoed (it may be a secret given to the wrong option), not even
+                // inside librdkafka's own explanation.
+                var why = String(cString: errstr)
+                if !value.isEmpty { why = why.replacingOccurrences(of: value, with: "<value withheld>") }
+                throw KafkaError.wrapper("\(role) for \(config.brokers): invalid librdkafka option \(key) "
+                                         + "(value withheld, \(value.count) characters): \(why); fix the Kafka client options")
             }
         }
         rd_kafka_conf_set_log_cb(conf) { rk, level, fac, buf in

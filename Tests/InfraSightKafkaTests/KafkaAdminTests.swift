@@ -38,6 +38,18 @@ final class KafkaErrorPathTests: XCTestCase {
         }
     }
 
+    /// A secret passed to the wrong option must not be echoed, not even through librdkafka's own text.
+    func testARejectedOptionValueIsNeverEchoed() {
+        let secret = "hunter2-\(UInt32.random(in: 0...UInt32.max))"
+        let config = KafkaClientConfig(brokers: "127.0.0.1:1", clientId: "t", options: ["security.protocol": secret])
+        XCTAssertThrowsError(try KafkaProducer(config: config) { _ in }) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("security.protocol"), text)
+            XCTAssertTrue(text.contains("value withheld"), text)
+            XCTAssertFalse(text.contains(secret), text)
+        }
+    }
+
     func testMissingTansuThrowsInsteadOfSkipping() {
         setenv("INFRASIGHT_TANSU", "/nonexistent/tansu", 1)
         defer { unsetenv("INFRASIGHT_TANSU") }
