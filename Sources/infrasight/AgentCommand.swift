@@ -26,6 +26,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How often user space drains the ring buffer when it was empty (tests).", visibility: .hidden))
     var pollIntervalMs: Double?
 
+    @Option(name: .long, help: ArgumentHelp("kafka, or null: build, count and discard events (benchmarks).", visibility: .hidden))
+    var output: String = AgentOutput.kafka.rawValue
+
     @Flag(name: .long, help: "Also trace the pipeline's own processes (comm infrasight: enrich, sink, other agents); excluded by default.")
     var includeSelf = false
 
@@ -71,6 +74,8 @@ struct AgentCommand: AsyncParsableCommand {
             guard ms >= 0, ms <= 10_000 else { throw ValidationError("--poll-interval-ms must be within 0...10000") }
             config.pollIntervalMicros = UInt32(ms * 1000)
         }
+        guard let out = AgentOutput(rawValue: output) else { throw ValidationError("--output must be kafka or null") }
+        config.output = out
         config.includeSelf = includeSelf
         config.excludedPids = excludePid
         config.passwdPath = passwd
