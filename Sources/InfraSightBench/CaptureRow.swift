@@ -22,10 +22,11 @@ struct CaptureRow {
         let (agent, port) = try stages.agent(output: "null", name: "agent-null")
         let before = MetricsScrape.fetch(port: port)?.sum("infrasight_agent_received_total") ?? 0
         let aStorm = try stages.storm(seconds: window).rate
-        Thread.sleep(forTimeInterval: 1.0)
+        Thread.sleep(forTimeInterval: 0.5)   // as for the C loader: what was drained by then
+        let received = (MetricsScrape.fetch(port: port)?.sum("infrasight_agent_received_total") ?? 0) - before
+        Thread.sleep(forTimeInterval: 2.2)   // kernel loss counters are refreshed with each stats period (2 s)
         let m = MetricsScrape.fetch(port: port)
-        let received = (m?.sum("infrasight_agent_received_total") ?? 0) - before
-        let lost = m?.sum(containing: "lost") ?? -1
+        let lost = m?.sum(containing: "lost", label: "ringbuf_reserve") ?? -1
         let dropped = m?.sum("infrasight_agent_dropped_total") ?? 0
         agent.stop()
         let aRate = received / window

@@ -34,7 +34,7 @@ struct EndToEndRow {
             if rate == rates.max() { rss = (sampler.maxima[0], sampler.maxima[1], sampler.maxima[2]) }
         }
         let a = MetricsScrape.fetch(port: agentPort), e = MetricsScrape.fetch(port: enrichPort), s = MetricsScrape.fetch(port: sinkPort)
-        let loss = "agent received \(Fmt.int(a?.sum("infrasight_agent_received_total") ?? -1)), acked \(Fmt.int(a?.sum("infrasight_agent_produced_total") ?? -1)), lost \(Fmt.int(a?.sum(containing: "lost") ?? -1)); "
+        let loss = "agent received \(Fmt.int(a?.sum("infrasight_agent_received_total") ?? -1)), acked \(Fmt.int(a?.sum("infrasight_agent_produced_total") ?? -1)), lost{ringbuf_reserve} \(Fmt.int(a?.sum(containing: "lost", label: "ringbuf_reserve") ?? -1)); "
             + "enrich produced \(Fmt.int(e?.sum("infrasight_enrich_produced_total") ?? -1)); sink inserted \(Fmt.int(s?.sum("infrasight_sink_inserted_total") ?? -1)); "
             + "markers seen " + steps.map { "\($0.seen)/\($0.markers)" }.joined(separator: ", ")
         let lat = steps.map { "\(Fmt.rate($0.rate)) (got \(Fmt.rate($0.achieved))): p50 \(Fmt.secs($0.p50)), p99 \(Fmt.secs($0.p99))" }.joined(separator: "; ")

@@ -27,6 +27,7 @@ enum Table {
         let tansu = first(env.tansu, ["--version"])
         let rdk = (try? String(contentsOfFile: env.root + "/.deps/librdkafka/lib/pkgconfig/rdkafka.pc", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("Version:") }.map(String.init) ?? "?"
-        return "Machine: \(cores) cores, kernel \(kernel); \(swift); librdkafka \(rdk); \(ch); tansu \(tansu); run at \(Date())"
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+        return "Machine: \(cores) cores (load average at the end \(load)), kernel \(kernel); \(swift); librdkafka \(rdk); \(ch); tansu \(tansu); run at \(Date())"
     }
 }
