@@ -63,6 +63,11 @@ do {
     say("setup failed: \(error)")
 }
 stack.stop()
+// ClickHouse's data and the captured payloads are hundreds of MB per run; logs stay (BENCH_KEEP=1 keeps all).
+if ProcessInfo.processInfo.environment["BENCH_KEEP"] == nil {
+    try? FileManager.default.removeItem(atPath: stack.clickhouseDir + "/data")
+    try? FileManager.default.removeItem(atPath: runDir + "/payloads.bin")
+}
 
 rows.sort { $0.number < $1.number }
 let table = Table.render(rows, machine: Table.machine(env: env))
