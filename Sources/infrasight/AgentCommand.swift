@@ -62,6 +62,8 @@ struct AgentCommand: AsyncParsableCommand {
             throw ValidationError("--ring-buffer-mb must be a power of two")
         }
         config.bpfDirectory = bpfDir ?? env["INFRASIGHT_BPF_DIR"]
+        guard let out = AgentOutput(rawValue: output) else { throw ValidationError("--output must be kafka or null") }
+        config.output = out
         config.ringBufferBytes = ringBufferMb << 20
         if let kb = ringBufferKb {
             let page = Int(sysconf(Int32(_SC_PAGESIZE))) >> 10
@@ -74,8 +76,6 @@ struct AgentCommand: AsyncParsableCommand {
             guard ms >= 0, ms <= 10_000 else { throw ValidationError("--poll-interval-ms must be within 0...10000") }
             config.pollIntervalMicros = UInt32(ms * 1000)
         }
-        guard let out = AgentOutput(rawValue: output) else { throw ValidationError("--output must be kafka or null") }
-        config.output = out
         config.includeSelf = includeSelf
         config.excludedPids = excludePid
         config.passwdPath = passwd
