@@ -37,7 +37,10 @@ struct EndToEndRow {
         let loss = "agent received \(Fmt.int(a?.sum("infrasight_agent_received_total") ?? -1)), acked \(Fmt.int(a?.sum("infrasight_agent_produced_total") ?? -1)), lost{ringbuf_reserve} \(Fmt.int(a?.sum(containing: "lost", label: "ringbuf_reserve") ?? -1)); "
             + "enrich produced \(Fmt.int(e?.sum("infrasight_enrich_produced_total") ?? -1)); sink inserted \(Fmt.int(s?.sum("infrasight_sink_inserted_total") ?? -1)); "
             + "markers seen " + steps.map { "\($0.seen)/\($0.markers)" }.joined(separator: ", ")
-        let lat = steps.map { "\(Fmt.rate($0.rate)) (got \(Fmt.rate($0.achieved))): p50 \(Fmt.secs($0.p50)), p99 \(Fmt.secs($0.p99))" }.joined(separator: "; ")
+        func q(_ v: Double, _ step: Step) -> String {
+            v.isInfinite ? "> 15 s (\(step.markers - step.seen) of \(step.markers) markers missing)" : Fmt.secs(v)
+        }
+        let lat = steps.map { "\(Fmt.rate($0.rate)) (got \(Fmt.rate($0.achieved))): p50 \(q($0.p50, $0)), p99 \(q($0.p99, $0))" }.joined(separator: "; ")
         let at20k = steps.first { $0.rate == 20_000 }
         var e2e = RowResult(number: "5", what: "end to end, syscall -> queryable row (\(Int(window)) s per rate)",
                             measured: lat, baseline: "-", ratio: "-", target: "p99 <= 1.5 s at 20k/s", loss: loss,
