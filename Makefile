@@ -6,7 +6,7 @@ export PKG_CONFIG_PATH := $(ROOT)/.deps/librdkafka/lib/pkgconfig
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps bpf build release test fuzz demo stack-down catalog clean
+.PHONY: all deps bpf build release test fuzz demo stack-down catalog bench clean
 
 all: build
 
@@ -44,6 +44,14 @@ demo: deps release
 ## stack-down: stop a demo stack left running in the background
 stack-down:
 	@bash scripts/demo.sh down
+
+## bench: the benchmark table (BENCHMARKS.md): release build, C baselines, then every row against a real
+## broker, ClickHouse and BPF (root); prints the table and writes it to bench/last-run.md. Not part of `make test`.
+bench: deps bpf
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --product infrasight
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --product infrasight-bench
+	@$(MAKE) --no-print-directory -C bpf/baselines
+	$(ROOT)/.build/release/infrasight-bench $(ROOT)
 
 ## catalog: regenerate topics/catalog.json from the code
 catalog: build

@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "infrasight", targets: ["infrasight"]),
+        .executable(name: "infrasight-bench", targets: ["InfraSightBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -102,6 +103,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+
+        // MARK: Benchmarks (`make bench`; Foundation only, drives the real binaries)
+        .executableTarget(name: "InfraSightBench", path: "Sources/InfraSightBench"),
 
         // MARK: Tests
         .target(

@@ -26,6 +26,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How often user space drains the ring buffer when it was empty (tests).", visibility: .hidden))
     var pollIntervalMs: Double?
 
+    @Option(name: .long, help: ArgumentHelp("kafka, or null: build, count and discard events (benchmarks).", visibility: .hidden))
+    var output: String = AgentOutput.kafka.rawValue
+
     @Flag(name: .long, help: "Also trace the pipeline's own processes (comm infrasight: enrich, sink, other agents); excluded by default.")
     var includeSelf = false
 
@@ -65,6 +68,8 @@ struct AgentCommand: AsyncParsableCommand {
             throw ValidationError("--ring-buffer-mb must be a power of two")
         }
         config.bpfDirectory = bpfDir ?? env["INFRASIGHT_BPF_DIR"]
+        guard let out = AgentOutput(rawValue: output) else { throw ValidationError("--output must be kafka or null") }
+        config.output = out
         config.ringBufferBytes = ringBufferMb << 20
         if let kb = ringBufferKb {
             let page = Int(sysconf(Int32(_SC_PAGESIZE))) >> 10

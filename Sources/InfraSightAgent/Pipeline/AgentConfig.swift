@@ -28,6 +28,8 @@ public struct AgentConfig: Sendable {
     public var statsIntervalSeconds: Double = 10
     /// How long shutdown waits for the broker to acknowledge what is queued.
     public var shutdownFlushSeconds: Double = 30
+    /// Kafka (default), or `.null` to build, count and discard events (benchmarks only).
+    public var output: AgentOutput = .kafka
 
     public init(kafka: KafkaClientConfig) { self.kafka = kafka }
 }

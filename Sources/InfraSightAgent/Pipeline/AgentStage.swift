@@ -133,6 +133,8 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
             try? producer.send(topic: TopicNames.stats, key: key, value: value, token: 0)
         }
         var sendError: Error?
+        let discard = config.output == .null
+        if discard { logger.warning("--output null: events are built, counted and discarded (benchmark mode)") }
         func drain() -> Int {
             var n = 0
             for probe in probes {
@@ -142,6 +144,11 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
                     let event = builder.build(record)
                     do {
                         let bytes = try EventCodec.encode(event)
+                        if discard {
+                            counters.add(.filtered, reason: "output_null")
+                            _ = bytes
+                            return
+                        }
                         try producer.send(topic: p.rawTopic, key: EventCodec.key(host: host, pid: event.pid), value: bytes,
                                           token: Self.token(for: p))
                     } catch {

@@ -1,0 +1,63 @@
+import Foundation
+
+/// The real parts every row uses: a tansu broker and a private ClickHouse 18.16 on free loopback
+/// ports, the topics and the schema created by the real `infrasight` binary.
+final class Stack {
+    let env: BenchEnvironment
+    let brokerPort = freePort()
+    let httpPort = freePort()
+    let tcpPort = freePort()
+    private var broker: Child?
+
+    init(env: BenchEnvironment) { self.env = env }
+
+    var brokers: String { "127.0.0.1:\(brokerPort)" }
+    var clickhouseURL: String { "http://127.0.0.1:\(httpPort)" }
+    var clickhouseDir: String { env.runDir + "/clickhouse" }
+
+    func start() throws {
+        let url = "tcp://127.0.0.1:\(brokerPort)"
+        broker = try Child("broker", env.tansu, ["broker", "--listener-url", url, "--advertised-listener-url", url], logDir: env.runDir)
+        let r = runCommand("/bin/bash", [env.root + "/scripts/clickhouse-server.sh", "start", clickhouseDir, "\(httpPort)", "\(tcpPort)"])
+        guard r.status == 0 else { throw BenchError("ClickHouse did not start: \(r.error)") }
+        let topics = runCommand(env.infrasight, ["topics", "create", "--brokers", brokers, "--partitions", "4", "--wait", "30"])
+        guard topics.status == 0 else { throw BenchError("topics create failed: \(topics.output) \(topics.error)") }
+        for extra in ["bench.pass", "bench.produce"] {
+            runCommand(env.tansu, ["topic", "create", "--broker", url, "--partitions", "4", extra])
+        }
+        let schema = runCommand(env.infrasight, ["schema", "apply", "--clickhouse", clickhouseURL, "--wait", "30"])
+        guard schema.status == 0 else { throw BenchError("schema apply failed: \(schema.output) \(schema.error)") }
+    }
+
+    /// Runs SQL over HTTP; returns the response body (throws on an HTTP error).
+    @discardableResult
+    func query(_ sql: String) throws -> String {
+        let r = runCommand("/usr/bin/curl", ["-sS", "--fail-with-body", "-m", "30", clickhouseURL + "/", "--data-binary", sql])
+        guard r.status == 0 else { throw BenchError("ClickHouse: \(r.output) \(r.error)") }
+        return r.output
+    }
+
+    func stop() {
+        broker?.stop(timeout: 5)
+        runCommand("/bin/bash", [env.root + "/scripts/clickhouse-server.sh", "stop", clickhouseDir])
+    }
+}
+
+/// Where things are: the checkout, the binaries, this run's folder.
+struct BenchEnvironment {
+    let root: String
+    let runDir: String
+    /// This executable (re-run as `storm` for the generator).
+    let selfExe: String
+    var infrasight: String { root + "/.build/release/infrasight" }
+    var tansu: String { root + "/.deps/bin/tansu" }
+    var bpfDir: String { root + "/bpf/build" }
+    var openLoader: String { root + "/bpf/build/baselines/open_loader" }
+    var rdkBench: String { root + "/bpf/build/baselines/rdk_bench" }
+}
+
+/// A benchmark step that could not run.
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
