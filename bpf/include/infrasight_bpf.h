@@ -173,18 +173,7 @@ static __always_inline __u32 read_user_str(char *buf, __u32 cap, const void *src
 /* A reserve failure, attributed to the current process (only on the failure path: cheap). */
 static __always_inline void count_lost_tgid(void)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u64 *v = bpf_map_lookup_elem(&lost_tgids, &tgid);
-	if (v) {
-		__sync_fetch_and_add(v, 1);
-		return;
-	}
-	__u64 one = 1;
-	if (bpf_map_update_elem(&lost_tgids, &tgid, &one, BPF_NOEXIST)) {
-		v = bpf_map_lookup_elem(&lost_tgids, &tgid); /* raced with another CPU's insert */
-		if (v)
-			__sync_fetch_and_add(v, 1);
-	}
+	tgid_count_add(&lost_tgids, bpf_get_current_pid_tgid() >> 32);
 }
 
 /* Emits one record from scratch memory with batched wake-ups; counts the outcome. */

@@ -33,16 +33,17 @@ struct {
 	__type(value, __u64); /* records dropped by the rate limit */
 } throttled_tgids SEC(".maps");
 
-static __always_inline void count_throttled_tgid(__u32 tgid)
+/* Adds one to `tgid`'s entry of a tgid -> __u64 hash map (lost_tgids, throttled_tgids). */
+static __always_inline void tgid_count_add(void *map, __u32 tgid)
 {
-	__u64 *v = bpf_map_lookup_elem(&throttled_tgids, &tgid);
+	__u64 *v = bpf_map_lookup_elem(map, &tgid);
 	if (v) {
 		__sync_fetch_and_add(v, 1);
 		return;
 	}
 	__u64 one = 1;
-	if (bpf_map_update_elem(&throttled_tgids, &tgid, &one, BPF_NOEXIST)) {
-		v = bpf_map_lookup_elem(&throttled_tgids, &tgid); /* raced with another CPU's insert */
+	if (bpf_map_update_elem(map, &tgid, &one, BPF_NOEXIST)) {
+		v = bpf_map_lookup_elem(map, &tgid); /* raced with another CPU's insert */
 		if (v)
 			__sync_fetch_and_add(v, 1);
 	}
@@ -72,7 +73,7 @@ static __always_inline int throttled(void)
 	if (__sync_fetch_and_add(&st->count, 1) < cfg->max_events)
 		return 0;
 	count(INFRASIGHT_CTR_THROTTLED);
-	count_throttled_tgid(tgid);
+	tgid_count_add(&throttled_tgids, tgid);
 	return 1;
 }
 
