@@ -4,6 +4,12 @@ import InfraSightObservability
 
 /// Options every stage shares.
 struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "YAML config file of this stage (env INFRASIGHT_CONFIG): option names as keys, e.g. `brokers: host:9092`.",
+        discussion: "Environment variables INFRASIGHT_<OPTION> override the file, flags override both. See the README's configuration reference."),
+            completion: .file())
+    var config: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (env INFRASIGHT_LOG_LEVEL).")
     var logLevel: String?
 

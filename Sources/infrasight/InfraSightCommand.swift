@@ -9,4 +9,15 @@ struct InfraSightCommand: AsyncParsableCommand {
         subcommands: [AgentCommand.self, EnrichCommand.self, SinkCommand.self,
                       TopicsCommand.self, SchemaCommand.self, QueryCommand.self, StatusCommand.self, WatchCommand.self,
                       ConsoleCommand.self])
+
+    /// Parses the command line after the config-file and environment layers (`ConfiguredCommandLine`).
+    static func main() async {
+        let arguments: [String]
+        do {
+            arguments = try ConfiguredCommandLine.layered(Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            exit(withError: error)   // says which file, key or variable, without a usage screen
+        }
+        await main(arguments)
+    }
 }
