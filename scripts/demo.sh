@@ -4,7 +4,8 @@
 #
 #   scripts/demo.sh          start (or reuse) everything, show events live from ClickHouse; Ctrl-C stops it all
 #   scripts/demo.sh up       start (or reuse) everything in the background and return
-#   scripts/demo.sh status   what is running
+#   scripts/demo.sh status   what is running, then `infrasight status` against it
+# `infrasight stack up|down|status` runs this script the same way.
 #   scripts/demo.sh down     stop everything
 #
 # Environment: INFRASIGHT_DEMO_DIR (default ./var/demo), INFRASIGHT_DEMO_BROKER_PORT (19092),
@@ -21,6 +22,10 @@ export INFRASIGHT_BROKERS="127.0.0.1:$BROKER_PORT"
 export INFRASIGHT_CLICKHOUSE_URL="http://127.0.0.1:$CH_HTTP"
 export INFRASIGHT_BPF_DIR="${INFRASIGHT_BPF_DIR:-$ROOT/bpf/build}"
 STAGES=(sink enrich-1 enrich-2 agent)
+
+# Descriptors inherited from whoever started this script (a supervising process's exit-watch socket,
+# for one) must not live on in the background services, or that parent would never see us exit.
+for fd in /proc/$$/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ] && [ "$fd" -lt 255 ]; then eval "exec $fd>&-"; fi; done
 
 # A closed terminal must not stop `down` half-way: ignore SIGPIPE and never fail on a write.
 trap '' PIPE
@@ -65,7 +70,7 @@ up() {
   "$BIN" schema apply | sed 's/^/         /'
   start_stage sink sink
   start_stage enrich-1 enrich
-  start_stage enrich-2 enrich --metrics-address 127.0.0.1:9475
+  start_stage enrich-2 enrich --metrics-address "${INFRASIGHT_DEMO_ENRICH2_METRICS_ADDRESS:-127.0.0.1:9475}"
   start_stage agent agent
   for _ in $(seq 1 60); do
     grep -q "probe attached" "$DIR/logs/agent.log" 2>/dev/null && break
@@ -103,6 +108,10 @@ status() {
     if alive "$pid"; then echo "$name: running (pid $pid)"; else echo "$name: stopped"; fi
   done
   bash "$ROOT/scripts/clickhouse-server.sh" status "$DIR/clickhouse" || true
+  if alive "$(pid_of broker)" && [ -x "$BIN" ]; then
+    echo
+    "$BIN" status || true
+  fi
 }
 
 case "${1:-run}" in
