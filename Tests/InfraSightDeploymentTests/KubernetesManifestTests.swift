@@ -195,6 +195,36 @@ final class KubernetesManifestTests: XCTestCase {
         }
     }
 
+    /// Each stage mounts its YAML config from infrasight-stage-configs and points INFRASIGHT_CONFIG at it,
+    /// and the binary accepts every shipped file (unknown keys would be refused before `--help`).
+    func testStageConfigsAreMountedAndAcceptedByTheBinary() throws {
+        let cm = try object("stage-configs.yaml", kind: "ConfigMap", name: "infrasight-stage-configs")
+        let data = try XCTUnwrap(cm.dict("data") as? [String: String])
+        XCTAssertEqual(Set(data.keys), ["agent.yaml", "enrich.yaml", "sink.yaml"])
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("infrasight-k8s-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        for (stage, file, kind) in [("agent", "agent-daemonset.yaml", "DaemonSet"), ("enrich", "enrich-deployment.yaml", "Deployment"),
+                                    ("sink", "sink-deployment.yaml", "Deployment")] {
+            let workload = try object(file, kind: kind, name: "infrasight-\(stage)")
+            let spec = try XCTUnwrap(workload.at("spec.template.spec") as? [String: Any])
+            let volume = (spec.array("volumes") ?? []).compactMap { $0 as? [String: Any] }.first { $0.string("name") == "stage-config" }
+            XCTAssertEqual(volume?.at("configMap.name") as? String, "infrasight-stage-configs", "\(file): stage-config volume")
+            let container = try XCTUnwrap((spec.array("containers") ?? []).first as? [String: Any])
+            let mount = (container.array("volumeMounts") ?? []).compactMap { $0 as? [String: Any] }.first { $0.string("name") == "stage-config" }
+            XCTAssertEqual(mount?.string("mountPath"), "/etc/infrasight", "\(file): mount")
+            let env = (container.array("env") ?? []).compactMap { $0 as? [String: Any] }.first { $0.string("name") == "INFRASIGHT_CONFIG" }
+            XCTAssertEqual(env?.string("value"), "/etc/infrasight/\(stage).yaml", "\(file): INFRASIGHT_CONFIG")
+
+            let path = tmp.appendingPathComponent("\(stage).yaml").path
+            try XCTUnwrap(data["\(stage).yaml"]).write(toFile: path, atomically: true, encoding: .utf8)
+            let p = try ChildProcess(name: "infrasight \(stage) --config", executable: ProjectPaths.infrasightBinary,
+                                     arguments: [stage, "--config", path, "--help"], logPath: path + ".log")
+            p.process.waitUntilExit()
+            XCTAssertEqual(p.process.terminationStatus, 0, "\(stage).yaml refused: \(p.output())")
+        }
+    }
+
     func testAutoscalingOnConsumerLagWithHPAAndKEDA() throws {
         for (name, group) in [("infrasight-enrich", "infrasight-enrich"), ("infrasight-sink", "infrasight-sink")] {
             let hpa = try object("hpa.yaml", kind: "HorizontalPodAutoscaler", name: name)
