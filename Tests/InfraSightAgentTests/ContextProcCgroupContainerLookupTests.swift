@@ -52,6 +52,12 @@ final class ContextProcCgroupContainerLookupTests: XCTestCase {
         XCTAssertNil(lookup.container(pid: 100))
         try write(pid: 100, "4:memory:/docker/\(id)\n0::/\n")   // the runtime moved it, then it exec'd
         XCTAssertNil(lookup.container(pid: 100), "cached until forgotten")
+        XCTAssertEqual(lookup.container(pid: 100, comm: "nginx")?.id, id, "another comm: it exec'd, read again")
+        try write(pid: 100, "0::/\n")
+        XCTAssertEqual(lookup.container(pid: 100, comm: "nginx")?.id, id, "same comm: cached")
+        lookup.forget(pid: 100)
+        XCTAssertNil(lookup.container(pid: 100))
+        try write(pid: 100, "4:memory:/docker/\(id)\n0::/\n")
         lookup.forget(pid: 100)
         XCTAssertEqual(lookup.container(pid: 100)?.id, id)
         let reads = lookup.fileReads

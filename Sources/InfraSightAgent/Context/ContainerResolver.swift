@@ -58,11 +58,11 @@ public final class ContainerResolver: @unchecked Sendable {
         return identity
     }
 
-    /// The container of process `pid` whose task was in the cgroup with v2 id `cgroupId`: from the id
-    /// when it names one, otherwise (v1 hierarchies mounted) from `/proc/<pid>/cgroup`.
-    public func container(forCgroupId cgroupId: UInt64, pid: UInt32, ppid: UInt32) -> ContainerIdentity? {
+    /// The container of process `pid` (event comm `comm`) whose task was in the cgroup with v2 id
+    /// `cgroupId`: from the id when it names one, otherwise (v1 hierarchies mounted) from `/proc/<pid>/cgroup`.
+    public func container(forCgroupId cgroupId: UInt64, pid: UInt32, ppid: UInt32, comm: String = "") -> ContainerIdentity? {
         if let found = container(forCgroupId: cgroupId) { return found }
-        return processes?.container(pid: pid, ppid: ppid)
+        return processes?.container(pid: pid, ppid: ppid, comm: comm)
     }
 
     /// Forgets what is known about process `pid` (it exec'd or exited; see `ProcCgroupContainerLookup`).

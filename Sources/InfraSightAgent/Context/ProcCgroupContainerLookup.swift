@@ -7,10 +7,12 @@ import Foundation
 ///
 /// Every line of the file is given to `CgroupContainerParser`; the v2 line (`0::…`) is tried first,
 /// then the v1 lines in file order, and the first container found wins. Answers (including "not in a
-/// container") are cached per pid, bounded by `capacity` (two generations, like `ContainerResolver`).
-/// A process changes cgroup when the runtime moves it there, which it does before the container's
-/// first exec, so the agent forgets a pid's answer on each successful exec and on exit
-/// (`forget(pid:)`).
+/// container") are cached per pid together with the comm of the event that caused the read, bounded
+/// by `capacity` (two generations, like `ContainerResolver`). A process changes cgroup when the runtime
+/// moves it there, which it does before the container's first exec, so an answer is re-read when an
+/// event of that pid comes with another comm (an exec happened: the probes' ring buffers are separate,
+/// so an event after the exec can be handled before the exec event itself), and forgotten on each
+/// successful exec and on exit (`forget(pid:)`).
 ///
 /// Limit: the file is read when the agent handles the event (milliseconds later). When the process
 /// has already exited by then, its parent's file is read instead (a child inherits its parent's
@@ -23,8 +25,13 @@ public final class ProcCgroupContainerLookup: @unchecked Sendable {
     public let capacity: Int
 
     private let lock = NSLock()
-    private var young: [UInt32: ContainerIdentity?] = [:]
-    private var old: [UInt32: ContainerIdentity?] = [:]
+    private struct Entry {
+        let comm: String
+        let identity: ContainerIdentity?
+    }
+
+    private var young: [UInt32: Entry] = [:]
+    private var old: [UInt32: Entry] = [:]
     private var reads = 0
 
     /// A lookup reading `<procRoot>/<pid>/cgroup`, caching about `capacity` pids.
@@ -33,12 +40,13 @@ public final class ProcCgroupContainerLookup: @unchecked Sendable {
         self.capacity = max(2, capacity)
     }
 
-    /// The container of process `pid` (falling back to `ppid` when `pid` is gone), or nil.
-    public func container(pid: UInt32, ppid: UInt32 = 0) -> ContainerIdentity? {
-        if let cached = cached(pid) { return cached }
+    /// The container of process `pid`, whose event has comm `comm` (falling back to `ppid` when `pid`
+    /// is gone), or nil.
+    public func container(pid: UInt32, ppid: UInt32 = 0, comm: String = "") -> ContainerIdentity? {
+        if let entry = cached(pid), entry.comm == comm { return entry.identity }
         if let lines = read(pid) {
             let identity = Self.container(inProcCgroup: lines)
-            store(pid, identity)
+            store(pid, Entry(comm: comm, identity: identity))
             return identity
         }
         guard ppid > 1, let lines = read(ppid) else { return nil }
@@ -79,26 +87,27 @@ public final class ProcCgroupContainerLookup: @unchecked Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private func cached(_ pid: UInt32) -> ContainerIdentity?? {
+    private func cached(_ pid: UInt32) -> Entry? {
         lock.lock()
         defer { lock.unlock() }
-        if let entry = young[pid] { return .some(entry) }
+        if let entry = young[pid] { return entry }
         guard let entry = old.removeValue(forKey: pid) else { return nil }
         insertLocked(pid, entry)
-        return .some(entry)
+        return entry
     }
 
-    private func store(_ pid: UInt32, _ identity: ContainerIdentity?) {
+    private func store(_ pid: UInt32, _ entry: Entry) {
         lock.lock()
         defer { lock.unlock() }
-        insertLocked(pid, identity)
+        old.removeValue(forKey: pid)
+        insertLocked(pid, entry)
     }
 
-    private func insertLocked(_ pid: UInt32, _ identity: ContainerIdentity?) {
-        if young.count >= capacity / 2 {
+    private func insertLocked(_ pid: UInt32, _ entry: Entry) {
+        if young.count >= capacity / 2, young[pid] == nil {
             old = young
             young = [:]
         }
-        young[pid] = .some(identity)
+        young[pid] = entry
     }
 }

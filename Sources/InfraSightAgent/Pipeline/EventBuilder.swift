@@ -128,7 +128,7 @@ public struct EventBuilder: Sendable {
         e.user = users.name(for: k.uid) ?? ""
         e.comm = k.comm
         e.cgroupID = k.cgroupId
-        if let container = containers?.container(forCgroupId: k.cgroupId, pid: k.pid, ppid: k.ppid) {
+        if let container = containers?.container(forCgroupId: k.cgroupId, pid: k.pid, ppid: k.ppid, comm: k.comm) {
             e.containerID = container.id
             e.containerRuntime = container.runtime
             if let podUID = container.podUID { e.container.podUid = podUID }
