@@ -138,10 +138,10 @@ final class ContextRuntimeMetadataTests: XCTestCase {
         ])
         defer { server.stop() }
         let sink = LogSink()
-        nonisolated(unsafe) var now: UInt64 = 1_000
+        let clock = ManualClock()
         let cache = ContainerMetadataCache(sockets: [RuntimeSocket(runtime: "podman", path: server.path, api: .dockerEngine)],
                                            logger: Logger(label: "t", factory: { _ in sink }), negativeTTL: 30,
-                                           clock: { now })
+                                           clock: { clock.now })
         let container = ContainerIdentity(id: id, runtime: "podman")
         XCTAssertNil(cache.metadata(for: container), "the first lookup never waits for the socket")
         let m = try XCTUnwrap(eventually(cache, container), "the answer lands in the cache")
@@ -158,7 +158,7 @@ final class ContextRuntimeMetadataTests: XCTestCase {
         waitFor { !cache.isPending(unknown) }
         for _ in 0..<50 { XCTAssertNil(cache.metadata(for: unknown)) }
         XCTAssertEqual(server.requests("/containers/\(missing)/json"), 1, "absent within the TTL: not asked again")
-        now += 31_000_000_000
+        clock.now += 31_000_000_000
         XCTAssertNil(cache.metadata(for: unknown))
         waitFor { cache.metadata(for: unknown) == nil && server.requests("/containers/\(missing)/json") == 2 }
         XCTAssertEqual(server.requests("/containers/\(missing)/json"), 2, "asked again after the TTL")
@@ -192,6 +192,16 @@ final class ContextRuntimeMetadataTests: XCTestCase {
         let first = ids[0]
         waitFor { _ = cache.metadata(for: ContainerIdentity(id: first, runtime: "cri-o")); return server.requests("/containers/\(first)") == 2 }
         XCTAssertEqual(server.requests("/containers/\(first)"), 2)
+    }
+}
+
+/// A monotonic clock the test moves by hand.
+final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: UInt64 = 1_000
+    var now: UInt64 {
+        get { lock.lock(); defer { lock.unlock() }; return value }
+        set { lock.lock(); value = newValue; lock.unlock() }
     }
 }
 

@@ -132,7 +132,9 @@ final class ProcessInCgroup {
 
     init(cgroupDirectories: [String], marker: String) throws {
         self.marker = marker
-        FileManager.default.createFile(atPath: marker, contents: Data("x\n".utf8))
+        guard FileManager.default.createFile(atPath: marker, contents: Data("x\n".utf8)) else {
+            throw TestSupportError("could not create \(marker)")
+        }
         let moves = cgroupDirectories.map { "echo $$ > '\($0)/cgroup.procs'" }.joined(separator: " && ")
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", "read go && \(moves) && exec cat \"$0\" -", marker]

@@ -48,6 +48,7 @@ final class PodmanMetadataIntegrationTests: XCTestCase {
     /// A one-binary image: busybox-static and its applet links, imported with `podman import`.
     func importBusyboxImage() throws {
         let busybox = try which("busybox")
+        if (try? podman(["image", "exists", Self.image])) != nil { return }
         let rootfs = work + "/rootfs"
         try FileManager.default.createDirectory(atPath: rootfs + "/bin", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: rootfs + "/etc", withIntermediateDirectories: true)

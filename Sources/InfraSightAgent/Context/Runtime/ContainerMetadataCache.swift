@@ -33,7 +33,7 @@ public final class ContainerMetadataCache: @unchecked Sendable {
     private var young: [String: Entry] = [:]
     private var old: [String: Entry] = [:]
     private var pending: Set<String> = []
-    private var loggedRuntimes: Set<String> = []
+    private var loggedKeys: Set<String> = []
     private var requests = 0
 
     /// A cache asking `sockets`; `clock` gives monotonic nanoseconds (tests pass their own).
@@ -135,7 +135,7 @@ public final class ContainerMetadataCache: @unchecked Sendable {
     /// Logs `message` at info the first time `key` (runtime/kind) comes up, at debug afterwards.
     private func logOnce(_ key: String, _ message: String) {
         lock.lock()
-        let first = loggedRuntimes.insert(key).inserted
+        let first = loggedKeys.insert(key).inserted
         lock.unlock()
         if first { logger.info("\(message)") } else { logger.debug("\(message)") }
     }
