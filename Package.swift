@@ -64,6 +64,10 @@ let package = Package(
             dependencies: [
                 "CLibbpf", "CEventLayout", "InfraSightCore", "InfraSightKafka",
                 .product(name: "Logging", package: "swift-log"),
+                // runtime sockets (container metadata): HTTP/1.1 over a unix socket
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
         .target(
             name: "InfraSightEnrich",

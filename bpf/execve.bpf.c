@@ -67,6 +67,15 @@ struct {
 	__type(value, struct exec_scratch);
 } scratch SEC(".maps");
 
+/* tgid -> records of that process lost to a full ring buffer: the same map (name, type, size) as
+ * in include/infrasight_bpf.h, so the agent's per-process loss report covers execve too. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u64); /* records lost (ring buffer full) */
+} lost_tgids SEC(".maps");
+
 /* A successful exec from a non-leader thread returns in the leader's pid (de_thread), so the
  * stash is also stored under this key when tid != tgid. */
 #define ALIAS_KEY(tgid) ((1ULL << 32) | (__u64)(tgid))
@@ -286,6 +295,7 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		size = sizeof(*ev);
 	if (bpf_ringbuf_output(&events, ev, size, wake)) {
 		count(INFRASIGHT_CTR_RESERVE_FAILED);
+		tgid_count_add(&lost_tgids, tgid);
 		return 0;
 	}
 	count(INFRASIGHT_CTR_EMITTED);

@@ -47,6 +47,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Node name to stamp on events (env INFRASIGHT_NODE_NAME, NODE_NAME; default: hostname).")
     var nodeName: String?
 
+    @Option(name: .long, help: "Container runtime socket for container name/image/labels/pod, RUNTIME=PATH (docker, podman, cri-o), repeatable; `off` asks none. Default: the runtimes' usual sockets.")
+    var runtimeSocket: [String] = []
+
     func run() async throws {
         LogSetup.bootstrap(level: common.logLevel)
         let logger = LogSetup.logger("agent")
@@ -96,6 +99,7 @@ struct AgentCommand: AsyncParsableCommand {
         config.excludedPids = excludePid
         config.passwdPath = passwd
         config.nodeName = nodeName
+        config.runtimeSockets = try RuntimeSocket.configured(runtimeSocket)
         config.statsIntervalSeconds = common.statsInterval
         let stage = AgentStage(config: config, logger: logger)
         try await StageRunner.run(stage, counters: stage.counters, common: common, logger: logger)

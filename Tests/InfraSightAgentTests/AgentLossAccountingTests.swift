@@ -186,4 +186,73 @@ final class AgentLossAccountingTests: XCTestCase {
         probe.forgetThrottledRecords(tgids: [flooder.pid])
         XCTAssertNil(probe.throttledRecordsByProcess()[flooder.pid])
     }
+    /// execve counts its ring-buffer losses per process too: a python3 child spawns N short `/bin/true`
+    /// processes (each one exec, in its own tgid) into a tiny ring drained only afterwards; for every spawned
+    /// pid, its exec record is either received or counted lost for that pid in `lost_tgids`.
+    func testExecveLossIsCountedPerProcessUnderOverflow() throws {
+        let ring = 16 << 10, spawns = 1500
+        let probe: BPFProbe
+        do {
+            probe = try BPFProbe(.execve, ringBufferBytes: ring, excludedPids: [UInt32(getpid())])
+        } catch {
+            XCTFail("kernel refused the execve probe (need root + BPF, `make -C bpf`): \(error)")
+            throw error
+        }
+        defer { probe.close() }
+        XCTAssertTrue(probe.countsLossPerProcess, "execve.bpf.o has no lost_tgids map: rebuild with `make -C bpf`")
+
+        let script = """
+        import os, sys
+        n = int(sys.argv[1])
+        sys.stdout.write("ready\\n"); sys.stdout.flush()
+        sys.stdin.readline()
+        pids = []
+        for _ in range(n):
+            pid = os.posix_spawn("/bin/true", ["true"], {})
+            os.waitpid(pid, 0)
+            pids.append(pid)
+        sys.stdout.write(" ".join(map(str, pids)) + "\\n"); sys.stdout.flush()
+        sys.stdin.readline()
+        """
+        let child = Process(), stdin = Pipe(), stdout = Pipe()
+        child.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        child.arguments = ["-c", script, String(spawns)]
+        child.standardInput = stdin
+        child.standardOutput = stdout
+        try child.run()
+        defer { try? stdin.fileHandleForWriting.close(); child.waitUntilExit() }
+        func line() -> String {
+            var bytes = Data()
+            while true {
+                let b = stdout.fileHandleForReading.readData(ofLength: 1)
+                if b.isEmpty || b == Data("\n".utf8) { return String(decoding: bytes, as: UTF8.self) }
+                bytes.append(b)
+            }
+        }
+        XCTAssertEqual(line(), "ready")
+        probe.consume { _ in }
+
+        var execsByPid: [UInt32: Int] = [:]
+        func take(_ r: KernelRecord) {
+            if case .exec(let e) = r, e.ret == 0 { execsByPid[e.pid, default: 0] += 1 }
+        }
+        // Nothing is drained while the child spawns: the ring fills and every later exec is lost.
+        stdin.fileHandleForWriting.write(Data("go\n".utf8))
+        let pidLine = line()
+        probe.consume(take)
+        probe.consume(take)
+        let pids = pidLine.split(separator: " ").compactMap { UInt32($0) }
+        XCTAssertEqual(pids.count, spawns, "the child reports every spawned pid")
+        let lostByPid = probe.lostRecordsByProcess()
+        var received = 0, lost = 0
+        for pid in pids {
+            let r = execsByPid[pid] ?? 0, l = Int(lostByPid[pid] ?? 0)
+            XCTAssertEqual(r + l, 1, "pid \(pid): \(r) exec records received, \(l) counted lost")
+            received += r
+            lost += l
+        }
+        print("execve loss storm: N=\(spawns) received=\(received) lost=\(lost) ring=\(ring) B")
+        XCTAssertGreaterThan(lost, 0, "a \(ring)-byte ring with a slow consumer must overflow")
+        XCTAssertGreaterThanOrEqual(Int(probe.counters().reserveFailures), lost)
+    }
 }

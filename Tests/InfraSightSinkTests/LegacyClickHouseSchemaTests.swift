@@ -22,12 +22,12 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
     func testApplyIsIdempotentAndStatusReportsCurrent() throws {
         let manager = SchemaManager(client: try client(), database: "schema_it")
         XCTAssertFalse(try manager.status().isCurrent)
-        XCTAssertEqual(try manager.apply(), [1, 2])
+        XCTAssertEqual(try manager.apply(), [1, 2, 3])
         XCTAssertEqual(try manager.apply(), [], "second apply changes nothing")
         let status = try manager.status()
         XCTAssertTrue(status.isCurrent)
         XCTAssertEqual(status.flavor, .legacy)
-        XCTAssertEqual(status.appliedVersions, [1, 2])
+        XCTAssertEqual(status.appliedVersions, [1, 2, 3])
         for table in ["exec_events", "exec_events_dedup", "file_events", "file_events_dedup", "network_events",
                       "network_events_dedup", "process_events", "process_events_dedup", "pipeline_stats", "schema_migrations"] {
             XCTAssertTrue(status.tables.contains(table), "missing \(table): \(status.tables)")
@@ -40,19 +40,23 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         let c = try client()
         let db = "migrate_it"
         let v2Columns: Set<String> = ["exec_id", "parent_exec_id", "exe", "cwd", "ancestors_pid", "ancestors_comm",
-                                      "container_name", "container_image", "pod_name", "pod_namespace", "pod_uid"]
+                                      "container_name", "container_image", "pod_name", "pod_namespace", "pod_uid",
+                                      "container_label_keys", "container_label_values"]   // and v3
         let v1 = EventTables.exec.columns.filter { !v2Columns.contains($0.name) }
         try c.execute("CREATE DATABASE \(db)")
         try c.execute("CREATE TABLE \(db).schema_migrations (version UInt32, description String, flavor String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version")
         try c.execute("INSERT INTO \(db).schema_migrations (version, description, flavor) VALUES (1, 'v1', 'legacy')")
         try c.execute("CREATE TABLE \(db).exec_events (\(v1.map { "\($0.name) \($0.legacyType)" }.joined(separator: ", "))) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMMDD(time) ORDER BY (host, time, event_id)")
         try c.execute("INSERT INTO \(db).exec_events (event_id, time, time_ns, host, argv) VALUES ('old-1', now(), 1, 'h', ['a'])")
+        try c.execute(EventTables.exec.dedupViewStatement(database: db))
         let manager = SchemaManager(client: c, database: db)
-        XCTAssertEqual(try manager.apply(), [2])
+        XCTAssertEqual(try manager.apply(), [2, 3])
         let columns = try c.query("SELECT name FROM system.columns WHERE database = '\(db)' AND table = 'exec_events' FORMAT TabSeparated")
             .split(separator: "\n").map(String.init)
         XCTAssertEqual(columns, EventTables.exec.columns.map(\.name) + [], "columns in definition order")
         XCTAssertEqual(try c.query("SELECT event_id, exec_id FROM \(db).exec_events FORMAT TabSeparated"), "old-1\t\n")
+        XCTAssertEqual(try c.query("SELECT event_id, exec_id, container_label_keys FROM \(db).exec_events_dedup FORMAT TabSeparated"), "old-1\t\t[]\n",
+                       "the dedup view shows the added columns")
         XCTAssertTrue(try manager.status().isCurrent)
     }
 
@@ -73,7 +77,7 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         try c.insert(statement: stmt, body: batch.writer.bytes)   // a replay after a lost acknowledgement
         XCTAssertEqual(try c.query("SELECT count() FROM rows_it.exec_events_dedup FORMAT TabSeparated")
             .trimmingCharacters(in: .whitespacesAndNewlines), "3")
-        let out = try c.query("SELECT event_id, time_ns, toUInt32(time), argv, ret, errno_name, user FROM rows_it.exec_events_dedup ORDER BY time_ns FORMAT JSONEachRow")
+        let out = try c.query("SELECT event_id, time_ns, toUInt32(time), argv, ret, errno_name, user, container_label_keys, container_label_values FROM rows_it.exec_events_dedup ORDER BY time_ns FORMAT JSONEachRow")
         let rows = try out.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         XCTAssertEqual(rows.count, 3)
         for (row, e) in zip(rows, SampleEvents.all) {
@@ -84,6 +88,8 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
             XCTAssertEqual("\(row["ret"]!)", "\(e.ret)")
             XCTAssertEqual(row["errno_name"] as? String, e.enriched.errnoName)
             XCTAssertEqual(row["user"] as? String, e.user)
+            XCTAssertEqual(row["container_label_keys"] as? [String], e.container.labels.keys.sorted())
+            XCTAssertEqual(row["container_label_values"] as? [String], e.container.labels.keys.sorted().map { e.container.labels[$0]! })
         }
     }
 }

@@ -30,7 +30,7 @@ final class ModernClickHouseSchemaTests: XCTestCase {
         let out = try ChDB.run(statements: ddl() + [insert, """
             SELECT event_id, toString(time), time_ns, host, pid, tid, ppid, uid, user, gid, comm, filename, argv, argv_truncated,
                    ret, errno_name, latency_ns, latency_ms, container_id, container_runtime, cgroup_id, schema_version,
-                   toTypeName(time), toTypeName(host)
+                   container_label_keys, container_label_values, toTypeName(time), toTypeName(host)
             FROM infrasight.exec_events ORDER BY time FORMAT JSONEachRow
             """], files: ["rows": body(SampleEvents.all)])
         let rows = try out.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
@@ -50,6 +50,8 @@ final class ModernClickHouseSchemaTests: XCTestCase {
             XCTAssertEqual(row["errno_name"] as? String, e.enriched.errnoName)
             XCTAssertEqual("\(row["cgroup_id"]!)", "\(e.cgroupID)")
             XCTAssertEqual(row["container_id"] as? String, e.containerID)
+            XCTAssertEqual(row["container_label_keys"] as? [String], e.container.labels.keys.sorted())
+            XCTAssertEqual(row["container_label_values"] as? [String], e.container.labels.keys.sorted().map { e.container.labels[$0]! })
             XCTAssertEqual((row["latency_ms"] as? NSNumber)?.doubleValue ?? -1, e.enriched.latencyMs, accuracy: 1e-9)
             XCTAssertEqual(row["toTypeName(time)"] as? String, "DateTime64(9, 'UTC')")
             XCTAssertEqual(row["toTypeName(host)"] as? String, "LowCardinality(String)")

@@ -2,7 +2,8 @@ import InfraSightCore
 
 /// Events with awkward values for schema and encoding tests.
 enum SampleEvents {
-    static func exec(id: String, timeNs: UInt64, argv: [String], ret: Int64 = 0, errno: String = "") -> Event {
+    static func exec(id: String, timeNs: UInt64, argv: [String], ret: Int64 = 0, errno: String = "",
+                     labels: [String: String] = [:]) -> Event {
         var e = Event()
         e.eventID = id
         e.schemaVersion = 1
@@ -20,6 +21,7 @@ enum SampleEvents {
         e.cgroupID = 9_876_543_210
         e.containerID = String(repeating: "ab", count: 32)
         e.containerRuntime = "containerd"
+        e.container.labels = labels
         e.ret = ret
         e.latencyNs = 1_234_567
         var d = ExecDetail()
@@ -35,9 +37,11 @@ enum SampleEvents {
     }
 
     static let all: [Event] = [
-        exec(id: "11111111-1111-8111-8111-111111111111", timeNs: 1_795_000_000_123_456_789, argv: ["/bin/ls", "-la", "/tmp"]),
+        exec(id: "11111111-1111-8111-8111-111111111111", timeNs: 1_795_000_000_123_456_789, argv: ["/bin/ls", "-la", "/tmp"],
+             labels: ["io.kubernetes.pod.name": "web-0", "app": "web", "team": "infra"]),
         exec(id: "22222222-2222-8222-8222-222222222222", timeNs: 1_795_000_001_000_000_001,
-             argv: ["/nonexistent", "tab\there", "new\nline", "ünïcødé ✓", ""], ret: -2, errno: "ENOENT"),
+             argv: ["/nonexistent", "tab\there", "new\nline", "ünïcødé ✓", ""], ret: -2, errno: "ENOENT",
+             labels: ["quote'\"key": "tab\tvalue", "ünï": ""]),
         exec(id: "33333333-3333-8333-8333-333333333333", timeNs: 1_795_000_002_999_999_999, argv: []),
     ]
 }

@@ -22,6 +22,17 @@ public enum CgroupMountTable {
         return candidates.first
     }
 
+    /// Whether the mountinfo text `mountinfo` has a cgroup v1 hierarchy (fstype `cgroup`: a controller
+    /// such as `memory`, or a named one such as `name=systemd`): then containers may be visible only in
+    /// `/proc/<pid>/cgroup`'s v1 lines.
+    public static func hasCgroup1Hierarchy(mountinfo: String) -> Bool {
+        for line in mountinfo.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if let dash = fields.firstIndex(of: "-"), dash >= 6, dash + 1 < fields.count, fields[dash + 1] == "cgroup" { return true }
+        }
+        return false
+    }
+
     /// The cgroup2 mount point of the calling process's mount namespace, if any.
     public static func currentCgroup2MountPoint() -> String? {
         guard let bytes = BoundedFileReader.contents(of: "/proc/self/mountinfo", maxBytes: 4 << 20) else { return nil }

@@ -25,6 +25,8 @@ public struct AgentConfig: Sendable {
     /// Where the host's /proc is (a containerised agent with hostPID still sees it at /proc).
     public var procRoot: String = "/proc"
     public var nodeName: String? = nil
+    /// Container runtime sockets asked for container name, image, labels and pod (empty: none).
+    public var runtimeSockets: [RuntimeSocket] = RuntimeSocket.defaults
     public var statsIntervalSeconds: Double = 10
     /// How long shutdown waits for the broker to acknowledge what is queued.
     public var shutdownFlushSeconds: Double = 30

@@ -43,13 +43,16 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
 
     public func runLoop(stop: StopFlag) throws {
         let host = config.nodeName ?? NodeName.current()
-        let paths = CgroupPathResolver()
-        if paths.rootPath == nil { logger.warning("no cgroup v2 hierarchy found: events will carry no container id") }
+        let containers = ContainerResolver.forCurrentHost(procRoot: config.procRoot)
+        if containers == nil { logger.warning("no cgroup hierarchy found: events will carry no container id") }
+        if let c = containers, c.paths == nil { logger.info("no cgroup v2 hierarchy: container ids come from /proc/<pid>/cgroup (cgroup v1)") }
+        let metadata = config.runtimeSockets.isEmpty ? nil : ContainerMetadataCache(sockets: config.runtimeSockets, logger: logger)
+        logger.info("container metadata from runtime sockets: \(config.runtimeSockets.isEmpty ? "off" : config.runtimeSockets.map { "\($0.runtime) \($0.path)\(FileManager.default.fileExists(atPath: $0.path) ? "" : " (absent)")" }.joined(separator: ", "))")
         let identity = EventIdentity(bootID: EventIdentity.currentBootID(), nodeName: host)
         let builder = EventBuilder(
             host: host, identity: identity, users: UserNameCache(passwdPath: config.passwdPath),
-            containers: paths.rootPath == nil ? nil : ContainerResolver(paths: paths), clock: BootClock(),
-            processes: ProcessCache(identity: identity, procRoot: config.procRoot))
+            containers: containers, clock: BootClock(),
+            processes: ProcessCache(identity: identity, procRoot: config.procRoot), metadata: metadata)
 
         let counters = self.counters
         let logger = self.logger

@@ -5,7 +5,8 @@ import InfraSightCore
 /// time (BootClock), user name, container id, a stable event id
 /// (`EventIdentity.eventID(probe:bootTimeNs:tid:)` with the record's probe), the process context
 /// (exec_id, exe, cwd, ancestors; `ProcessCache`, kept current by exec and exit records), plus the
-/// probe's detail.
+/// probe's detail. Container context: id, runtime and pod uid from the cgroup (`ContainerResolver`),
+/// name, image, labels and pod from the runtime's socket when it answered (`ContainerMetadataCache`).
 public struct EventBuilder: Sendable {
     let host: String
     let identity: EventIdentity
@@ -13,9 +14,12 @@ public struct EventBuilder: Sendable {
     let containers: ContainerResolver?
     let clock: BootClock
     let processes: ProcessCache?
+    let metadata: ContainerMetadataCache?
 
     public init(host: String, identity: EventIdentity, users: UserNameCache,
-                containers: ContainerResolver?, clock: BootClock, processes: ProcessCache? = nil) {
+                containers: ContainerResolver?, clock: BootClock, processes: ProcessCache? = nil,
+                metadata: ContainerMetadataCache? = nil) {
+        self.metadata = metadata
         self.host = host
         self.identity = identity
         self.users = users
@@ -26,7 +30,11 @@ public struct EventBuilder: Sendable {
 
     public func build(_ record: KernelRecord) -> Event {
         let probe = record.probe
+        // A process's cgroup answer from /proc (v1 hosts) is stale after it exec'd (runtimes move the
+        // container's first process before its exec).
+        if case .exec(let k) = record, k.ret == 0 { containers?.forgetProcess(pid: k.pid) }
         var e = common(record.common, probe: probe)
+        if case .exit = record { containers?.forgetProcess(pid: record.common.pid) }
         if let processes {
             // A successful exec starts a new execution (new exec_id) before its own event is built; an
             // exit is built with the context it ends, then forgotten.
@@ -120,9 +128,18 @@ public struct EventBuilder: Sendable {
         e.user = users.name(for: k.uid) ?? ""
         e.comm = k.comm
         e.cgroupID = k.cgroupId
-        if let container = containers?.container(forCgroupId: k.cgroupId) {
+        if let container = containers?.container(forCgroupId: k.cgroupId, pid: k.pid, ppid: k.ppid, comm: k.comm) {
             e.containerID = container.id
             e.containerRuntime = container.runtime
+            if let podUID = container.podUID { e.container.podUid = podUID }
+            if let m = metadata?.metadata(for: container) {
+                e.container.name = m.name
+                e.container.image = m.image
+                e.container.labels = m.labels
+                e.container.podName = m.podName
+                e.container.podNamespace = m.podNamespace
+                if !m.podUID.isEmpty { e.container.podUid = m.podUID }
+            }
         }
         e.ret = k.ret
         e.latencyNs = k.latencyNs

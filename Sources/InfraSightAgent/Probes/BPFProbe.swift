@@ -31,7 +31,7 @@ public final class BPFProbe: @unchecked Sendable {
     private var ringBuffer: OpaquePointer?
     private let excludedFd: Int32
     private let countersFd: Int32
-    /// `lost_tgids` (tgid → records lost to a full ring buffer); absent in the execve object.
+    /// `lost_tgids` (tgid → records lost to a full ring buffer).
     private let lost: TgidCounterMap
     /// `throttled_tgids` (tgid → records dropped by the per-process rate limit).
     private let throttled: TgidCounterMap

@@ -51,5 +51,12 @@ public enum CommonColumns {
         ColumnSpec("pod_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.container.podName) },
         ColumnSpec("pod_namespace", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.container.podNamespace) },
         ColumnSpec("pod_uid", "String") { w, e, _ in w.string(e.container.podUid) },
+        // Container labels (schema v3), as two arrays sorted by key (ClickHouse 18.16 has no Map):
+        // container_label_values[indexOf(container_label_keys, 'app')].
+        ColumnSpec("container_label_keys", "Array(String)") { w, e, _ in w.stringArray(e.container.labels.keys.sorted()) },
+        ColumnSpec("container_label_values", "Array(String)") { w, e, _ in
+            let labels = e.container.labels
+            w.stringArray(labels.keys.sorted().map { labels[$0] ?? "" })
+        },
     ]
 }

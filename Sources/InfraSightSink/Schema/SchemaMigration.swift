@@ -36,6 +36,13 @@ public enum SchemaMigrations {
             steps.append(.sql(PipelineStatsTable.createStatement(database: db, flavor: flavor, retentionDays: retention)))
             return steps
         },
+        // A current ClickHouse fixes a view's columns when it is created, so the `_dedup` views are
+        // recreated to show the added columns (this also brings exec_events_dedup up to v2's columns).
+        SchemaMigration(version: 3, description: "container labels (container_label_keys, container_label_values); dedup views recreated") { db, _, _ in
+            EventTables.all.flatMap { table -> [SchemaStep] in
+                [.ensureColumns(table), .sql("DROP TABLE IF EXISTS \(db).\(table.name)_dedup"), .sql(table.dedupViewStatement(database: db))]
+            }
+        },
     ]
 
     public static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+import NIOCore
+
+/// Container name, image, labels and Kubernetes pod, fetched from the runtime's socket
+/// (`RuntimeSocket`) and cached per container id, without ever blocking the event path.
+///
+/// `metadata(for:)` only looks at the cache. On a miss it starts one asynchronous request (at most
+/// `maxInFlight` at a time, one per container) and returns nil: the events a container emits before
+/// the runtime answered (normally its first few milliseconds) carry the container id and runtime but
+/// no name, image, labels or pod; every later event carries them. Events are never held back.
+///
+/// Answers are cached: found metadata until evicted (a container's labels and image never change);
+/// "no such container", errors and runtimes without a socket for `negativeTTL`, then asked again
+/// (a socket may appear later). The cache holds about `capacity` ids (two generations, approximate LRU).
+/// A runtime whose socket does not exist is logged once ("no socket is normal"); so is the first
+/// failure per runtime, and containerd (gRPC only) once, as unsupported.
+public final class ContainerMetadataCache: @unchecked Sendable {
+    public let sockets: [RuntimeSocket]
+    public let capacity: Int
+    public let negativeTTLNanos: UInt64
+    public let maxInFlight: Int
+
+    private enum Entry {
+        case found(ContainerMetadata)
+        case absent(untilNanos: UInt64)
+    }
+
+    private let logger: Logger
+    private let clock: @Sendable () -> UInt64
+    private let clients: [String: (RuntimeSocket, UnixSocketHTTPClient)]
+    private let lock = NSLock()
+    private var young: [String: Entry] = [:]
+    private var old: [String: Entry] = [:]
+    private var pending: Set<String> = []
+    private var loggedKeys: Set<String> = []
+    private var requests = 0
+
+    /// A cache asking `sockets`; `clock` gives monotonic nanoseconds (tests pass their own).
+    public init(sockets: [RuntimeSocket], logger: Logger, capacity: Int = 4096, negativeTTL: TimeInterval = 30,
+                maxInFlight: Int = 8, requestTimeout: TimeAmount = .seconds(2),
+                clock: (@Sendable () -> UInt64)? = nil) {
+        self.sockets = sockets
+        self.logger = logger
+        self.capacity = max(2, capacity)
+        self.negativeTTLNanos = MonotonicTime.nanos(of: negativeTTL)
+        self.maxInFlight = max(1, maxInFlight)
+        self.clock = clock ?? { MonotonicTime.nanos() }
+        var clients: [String: (RuntimeSocket, UnixSocketHTTPClient)] = [:]
+        for s in sockets { clients[s.runtime] = (s, UnixSocketHTTPClient(socketPath: s.path, timeout: requestTimeout)) }
+        self.clients = clients
+    }
+
+    /// The cached metadata of `container`, or nil (then fetched in the background when not known to be absent).
+    public func metadata(for container: ContainerIdentity) -> ContainerMetadata? {
+        let now = clock()
+        lock.lock()
+        let entry = lookupLocked(container.id)
+        switch entry {
+        case .found(let metadata)?:
+            lock.unlock()
+            return metadata
+        case .absent(let until)? where now < until:
+            lock.unlock()
+            return nil
+        default:
+            guard !pending.contains(container.id), pending.count < maxInFlight else {
+                lock.unlock()
+                return nil
+            }
+            pending.insert(container.id)
+            lock.unlock()
+        }
+        fetch(container)
+        return nil
+    }
+
+    /// Whether a request for `container` is outstanding (for tests and diagnostics).
+    public func isPending(_ container: ContainerIdentity) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return pending.contains(container.id)
+    }
+
+    /// Requests sent to runtime sockets so far (for tests and diagnostics).
+    public var requestCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return requests
+    }
+
+    private func fetch(_ container: ContainerIdentity) {
+        guard let (socket, client) = clients[container.runtime] else {
+            if container.runtime == ContainerIdentity.Runtime.containerd {
+                logOnce("containerd/unsupported", "containerd containers get no name, image, labels or pod: containerd's API is gRPC only, which this agent does not speak (container id and pod uid still come from the cgroup)")
+            } else {
+                logOnce("\(container.runtime)/unconfigured", "no runtime socket configured for \(container.runtime): its containers get no name, image, labels or pod")
+            }
+            finish(container.id, nil)
+            return
+        }
+        guard FileManager.default.fileExists(atPath: socket.path) else {
+            logOnce("\(socket.runtime)/missing", "no \(socket.runtime) socket at \(socket.path): \(socket.runtime) containers get no name, image, labels or pod until it appears (set --runtime-socket \(socket.runtime)=PATH if it lives elsewhere)")
+            finish(container.id, nil)
+            return
+        }
+        lock.lock(); requests += 1; lock.unlock()
+        client.get(socket.inspectPath(containerID: container.id)) { [self] result in
+            switch result {
+            case .success(let response) where response.status == 200:
+                let decoded = socket.api == .crio ? RuntimeInspectDecoder.crio(response.body) : RuntimeInspectDecoder.dockerAPI(response.body)
+                if decoded == nil { logOnce("\(socket.runtime)/undecodable", "\(socket.runtime) socket \(socket.path) answered with a document that is not a container (first such answer; later ones are not logged)") }
+                finish(container.id, decoded)
+            case .success(let response):
+                if response.status != 404 {
+                    logOnce("\(socket.runtime)/status", "\(socket.runtime) socket \(socket.path) answered HTTP \(response.status) for container \(container.shortID) (first failure; later ones are not logged)")
+                }
+                finish(container.id, nil)
+            case .failure(let error):
+                logOnce("\(socket.runtime)/error", "\(socket.runtime) socket \(socket.path) did not answer for container \(container.shortID): \(error) (first failure; later ones are not logged)")
+                finish(container.id, nil)
+            }
+        }
+    }
+
+    private func finish(_ id: String, _ metadata: ContainerMetadata?) {
+        let entry: Entry = metadata.map { .found($0) } ?? .absent(untilNanos: clock() &+ negativeTTLNanos)
+        lock.lock()
+        defer { lock.unlock() }
+        pending.remove(id)
+        old.removeValue(forKey: id)
+        insertLocked(id, entry)
+    }
+
+    /// Logs `message` at info the first time `key` (runtime/kind) comes up, at debug afterwards.
+    private func logOnce(_ key: String, _ message: String) {
+        lock.lock()
+        let first = loggedKeys.insert(key).inserted
+        lock.unlock()
+        if first { logger.info("\(message)") } else { logger.debug("\(message)") }
+    }
+
+    private func lookupLocked(_ id: String) -> Entry? {
+        if let entry = young[id] { return entry }
+        guard let entry = old.removeValue(forKey: id) else { return nil }
+        insertLocked(id, entry)
+        return entry
+    }
+
+    private func insertLocked(_ id: String, _ entry: Entry) {
+        if young.count >= capacity / 2, young[id] == nil {
+            old = young
+            young = [:]
+        }
+        young[id] = entry
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import InfraSightCore
+import InfraSightTestSupport
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Container runtime metadata from a real runtime: a real podman container (a busybox image imported
+/// from the host's static busybox, run by runc), podman's Docker-compatible API served by
+/// `podman system service` on a unix socket, and the real agent told about that socket. The events of
+/// the container's processes must carry its id and runtime from the cgroup, and, once podman answered,
+/// its name, image, labels and the pod name, namespace and uid from the CRI labels. Needs root,
+/// podman, runc and busybox (`make deps` installs them); FAILS without them.
+final class PodmanMetadataIntegrationTests: XCTestCase {
+    static let image = "localhost/infrasight-it-busybox:latest"
+    /// runc and the cgroupfs manager: crun refuses hybrid cgroup hosts such as this one; the ulimits are
+    /// the ones this sandbox allows (no CAP_SYS_RESOURCE to raise them).
+    static let podmanGlobal = ["--runtime", "runc", "--cgroup-manager", "cgroupfs"]
+
+    var work = ""
+    var service: ChildProcess?
+    var stream: AgentEventStream?
+
+    func which(_ tool: String) throws -> String {
+        for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
+            return "\(dir)/\(tool)"
+        }
+        throw TestSupportError("\(tool) not installed (apt-get install podman runc busybox-static; `make deps` does)")
+    }
+
+    @discardableResult
+    func podman(_ args: [String], stdin: Pipe? = nil) throws -> String {
+        let p = Process(), out = Pipe()
+        p.executableURL = URL(fileURLWithPath: try which("podman"))
+        p.arguments = Self.podmanGlobal + args
+        p.standardOutput = out
+        p.standardError = out
+        if let stdin { p.standardInput = stdin } else { p.standardInput = FileHandle.nullDevice }
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard p.terminationStatus == 0 else { throw TestSupportError("podman \(args.joined(separator: " ")) failed:\n\(text)") }
+        return text
+    }
+
+    /// A one-binary image: busybox-static and its applet links, imported with `podman import`.
+    func importBusyboxImage() throws {
+        let busybox = try which("busybox")
+        if (try? podman(["image", "exists", Self.image])) != nil { return }
+        let rootfs = work + "/rootfs"
+        try FileManager.default.createDirectory(atPath: rootfs + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: rootfs + "/etc", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: busybox, toPath: rootfs + "/bin/busybox")
+        for applet in ["sh", "cat", "sleep"] { try FileManager.default.createSymbolicLink(atPath: rootfs + "/bin/\(applet)", withDestinationPath: "busybox") }
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
+        tar.arguments = ["-C", rootfs, "-cf", work + "/rootfs.tar", "."]
+        try tar.run(); tar.waitUntilExit()
+        guard tar.terminationStatus == 0 else { throw TestSupportError("tar of the busybox rootfs failed") }
+        try podman(["import", work + "/rootfs.tar", Self.image])
+    }
+
+    override func setUpWithError() throws {
+        guard getuid() == 0 else { throw TestSupportError("the podman metadata test needs root") }
+        work = NSTemporaryDirectory() + "is-podman-it-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        _ = try which("runc")
+        try importBusyboxImage()
+        let socket = work + "/podman.sock"
+        service = try ChildProcess(name: "podman system service", executable: try which("podman"),
+                                   arguments: Self.podmanGlobal + ["system", "service", "--time", "0", "unix://" + socket],
+                                   logPath: work + "/podman-service.log")
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: socket) {
+            guard service?.isRunning == true, Date() < deadline else { throw TestSupportError("podman system service did not listen:\n\(service?.output() ?? "")") }
+            usleep(100_000)
+        }
+        stream = try AgentEventStream(name: "podman-metadata-it", probes: [.execve, .open],
+                                      extraArguments: ["--runtime-socket", "podman=" + socket,
+                                                       "--runtime-socket", "docker=" + work + "/no-docker.sock"])
+    }
+
+    override func tearDownWithError() throws {
+        stream?.stop()
+        _ = service?.stop(grace: 10)
+        try? FileManager.default.removeItem(atPath: work)
+    }
+
+    func testEventsOfAPodmanContainerCarryItsNameImageLabelsAndPod() throws {
+        guard let stream else { throw TestSupportError("agent did not start") }
+        let name = "infrasight-it-\(UInt32.random(in: 0...UInt32.max))"
+        let podUID = UUID().uuidString.lowercased()
+        let labels = ["team": "infra", "io.kubernetes.pod.name": "web-0", "io.kubernetes.pod.namespace": "shop",
+                      "io.kubernetes.pod.uid": podUID]
+        let cidFile = work + "/cid"
+        // The container runs `cat /etc/hostname` for every line on its stdin.
+        let input = Pipe()
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: try which("podman"))
+        run.arguments = Self.podmanGlobal + ["run", "--rm", "-i", "--name", name, "--cidfile", cidFile, "--network", "none",
+                                             "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000"]
+            + labels.sorted(by: { $0.key < $1.key }).flatMap { ["--label", "\($0.key)=\($0.value)"] }
+            + [Self.image, "/bin/sh", "-c", "while read line; do cat /etc/hostname; done"]
+        run.standardInput = input
+        run.standardOutput = FileHandle.nullDevice
+        run.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try run.run()
+        defer {
+            try? input.fileHandleForWriting.close()
+            run.waitUntilExit()
+            _ = try? podman(["rm", "-f", "--ignore", name])
+        }
+        var cid = ""
+        let deadline = Date().addingTimeInterval(60)
+        while cid.count != 64 {
+            cid = ((try? String(contentsOfFile: cidFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard run.isRunning, Date() < deadline else { throw TestSupportError("podman run did not start the container") }
+            usleep(100_000)
+        }
+        stream.watch(containerID: cid)
+
+        // One `cat` per line, until an event carries podman's answer (it is fetched asynchronously).
+        func cats() -> [Event] { stream.events(count: 0, timeout: 0) { $0.probe == "execve" && $0.exec.argv == ["cat", "/etc/hostname"] } }
+        var withMetadata: Event?
+        for round in 1...40 where withMetadata == nil {
+            input.fileHandleForWriting.write(Data("go\n".utf8))
+            let seen = stream.events(count: round) { $0.probe == "execve" && $0.exec.argv == ["cat", "/etc/hostname"] }
+            XCTAssertGreaterThanOrEqual(seen.count, round, "cat #\(round) in the container has no exec event\n\(stream.diagnostics)")
+            withMetadata = seen.first { !$0.container.name.isEmpty }
+        }
+        guard let first = withMetadata else {
+            XCTFail("no event of the container ever carried podman's metadata\n\(stream.diagnostics)\npodman service log:\n\(service?.output().suffix(2000) ?? "")")
+            return
+        }
+        // Two more rounds: once known, the metadata is on every event (cached per container id).
+        let known = cats().count
+        for _ in 0..<2 { input.fileHandleForWriting.write(Data("go\n".utf8)) }
+        _ = stream.events(count: known + 2) { $0.probe == "execve" && $0.exec.argv == ["cat", "/etc/hostname"] }
+
+        let all = stream.events(count: 0, timeout: 0) { _ in true }
+        XCTAssertFalse(all.isEmpty)
+        for e in all {
+            XCTAssertEqual(e.containerID, cid)
+            XCTAssertEqual(e.containerRuntime, "podman")
+        }
+        // The cats run one after another, so a later cat's exec record is built after `first` was.
+        for e in cats() where e.ktimeNs > first.ktimeNs {
+            XCTAssertEqual(e.container.name, name, "every cat after the first answer carries the metadata")
+        }
+        XCTAssertEqual(first.container.name, name)
+        XCTAssertEqual(first.container.image, Self.image)
+        XCTAssertEqual(first.container.labels, labels)
+        XCTAssertEqual(first.container.podName, "web-0")
+        XCTAssertEqual(first.container.podNamespace, "shop")
+        XCTAssertEqual(first.container.podUid, podUID)
+        XCTAssertGreaterThanOrEqual(cats().count, known + 2)
+    }
+}
