@@ -37,7 +37,7 @@ final class FilterEventFilterTests: XCTestCase {
         XCTAssertEqual(f.deny.kinds, Set(FilterKind.allCases))
         XCTAssertFalse(f.isEmpty)
         XCTAssertTrue(try filter().isEmpty)
-        XCTAssertEqual(try filter(), .none)
+        XCTAssertEqual(try filter(), EventFilter.none)
     }
 
     func testInvalidValuesAreRejectedNamingTheOption() {

@@ -24,7 +24,7 @@ final class FilterKernelTablesTests: XCTestCase {
         // the container did not resolve: the allow list is still active and admits nothing
         XCTAssertEqual(t.cgroups, [99: deny])
         XCTAssertFalse(t.isEmpty)
-        XCTAssertTrue(KernelFilterTables(filter: .none, cgroupIDs: { _ in [] }).isEmpty)
+        XCTAssertTrue(KernelFilterTables(filter: EventFilter.none, cgroupIDs: { _ in [] }).isEmpty)
     }
 
     func testAPathEntryCarriesTheFlagsOfEveryShorterListedPrefix() throws {

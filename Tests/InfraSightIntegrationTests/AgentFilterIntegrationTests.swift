@@ -320,16 +320,16 @@ final class AgentFilterIntegrationTests: XCTestCase {
     }
 
     static func get(_ url: String) throws -> String {
+        final class Reply: @unchecked Sendable { var body: String?; var error: Error? }
         let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var body: String?
-        nonisolated(unsafe) var failure: Error?
+        let reply = Reply()
         URLSession.shared.dataTask(with: URL(string: url)!) { data, _, error in
-            body = data.map { String(decoding: $0, as: UTF8.self) }
-            failure = error
+            reply.body = data.map { String(decoding: $0, as: UTF8.self) }
+            reply.error = error
             done.signal()
         }.resume()
         guard done.wait(timeout: .now() + 30) == .success else { throw TestSupportError("GET \(url) timed out") }
-        if let failure { throw failure }
-        return body ?? ""
+        if let error = reply.error { throw error }
+        return reply.body ?? ""
     }
 }
