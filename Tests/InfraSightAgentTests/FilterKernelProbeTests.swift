@@ -151,4 +151,45 @@ final class FilterKernelProbeTests: XCTestCase {
         XCTAssertEqual(records.filter { children.contains($0.common.pid) }.count, 0, "execs of the denied program were emitted")
         XCTAssertEqual(records.filter { $0.common.pid == UInt32(pid) }.count, 1, "the exec of /bin/true (comm true) passes")
     }
+
+    func testACgroupEntryCoversItsWholeSubtree() throws {
+        guard let root = CgroupMountTable.currentCgroup2MountPoint() else { throw TestSupportError("no cgroup v2 mount") }
+        let parent = root + "/infrasight-filter-k-\(getpid())-\(UInt32.random(in: 0...UInt32.max))", child = parent + "/inner"
+        try FileManager.default.createDirectory(atPath: child, withIntermediateDirectories: true)
+        defer { rmdir(child); rmdir(parent) }
+        let file = tmp + "/cg"
+        touch([file])
+        let parentID = try XCTUnwrap(FilterCgroupResolver(root: root).resolve([.path(parent)]).ids[.path(parent)]?.first)
+        let probe = try makeProbe(.chmod, try tables(deny: FilterArguments(cgroups: ["\(parentID)"])))
+        defer { probe.close() }
+        let before = probe.counters()
+        // A python3 child joins the inner cgroup, then chmods the file 5 times.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = ["-c", "import os, sys\nopen(sys.argv[1] + '/cgroup.procs', 'w').write(str(os.getpid()))\nfor _ in range(5): os.chmod(sys.argv[2], 0o644)",
+                       child, file]
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        let after = probe.counters()
+        XCTAssertEqual(after.filteredCgroup - before.filteredCgroup, 5, "chmods in a cgroup below the denied one")
+        XCTAssertEqual(paths(drain(probe) { $0.common.pid == UInt32(p.processIdentifier) }), [])
+    }
+
+    func testTheExitProbeAppliesTheProcessFilters() throws {
+        let name = "isflte\(UInt32.random(in: 0...99_999))"
+        let exe = tmp + "/" + name
+        try FileManager.default.createSymbolicLink(atPath: exe, withDestinationPath: "/bin/true")
+        let probe = try makeProbe(.exit, try tables(deny: FilterArguments(comms: [name])))
+        defer { probe.close() }
+        let before = probe.counters()
+        var denied: [UInt32] = []
+        for _ in 0..<3 { let pid = ProbeSyscalls.spawn([exe]); ProbeSyscalls.wait(pid); denied.append(UInt32(pid)) }
+        let passed = ProbeSyscalls.spawn(["/bin/true"]); ProbeSyscalls.wait(passed)
+        let after = probe.counters()
+        let records = drain(probe) { $0.common.ppid == self.me }
+        XCTAssertEqual(after.filteredComm - before.filteredComm, 3)
+        XCTAssertEqual(records.filter { denied.contains($0.common.pid) }.count, 0)
+        XCTAssertEqual(records.filter { $0.common.pid == UInt32(passed) }.count, 1)
+    }
 }
