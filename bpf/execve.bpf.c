@@ -24,7 +24,7 @@ struct exec_stash {
 	__u32 tid;
 	__u32 ppid;
 	__u32 flags;
-	__u32 _pad;
+	__u32 filter_gen;  /* filter generation judged by at sys_enter (infrasight_filter.h) */
 };
 
 /* Scratch for building one event: the slack lets the verifier accept reads at a variable offset
@@ -88,6 +88,10 @@ static __always_inline void count(__u32 idx)
 }
 
 #include "infrasight_throttle.h"
+#include "infrasight_filter.h"
+
+/* Filters judged at sys_enter; comm waits for sys_exit, where it is the new program's. */
+#define EXEC_ENTER_FILTER_KINDS (INFRASIGHT_FILTER_PID | INFRASIGHT_FILTER_UID | INFRASIGHT_FILTER_CGROUP)
 
 static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u64 filename_ptr,
 				    __u64 argv_ptr, __u32 flags)
@@ -99,6 +103,12 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u64
 		count(INFRASIGHT_CTR_EXCLUDED);
 		return 0;
 	}
+	__u32 gen = filter_generation_now();
+	__u32 refused = filter_process(gen, EXEC_ENTER_FILTER_KINDS);
+	if (refused) {
+		count(refused);
+		return 0;
+	}
 
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct exec_stash st = {
@@ -108,6 +118,7 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u64
 		.tid = tid,
 		.ppid = BPF_CORE_READ(task, real_parent, tgid),
 		.flags = flags,
+		.filter_gen = gen,
 	};
 	__u64 key = tid;
 	if (bpf_map_update_elem(&exec_start, &key, &st, BPF_ANY)) {
@@ -197,6 +208,8 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!stp) {
 		if (bpf_map_lookup_elem(&excluded_tgids, &tgid))
 			return 0;
+		if (filter_process(filter_generation_now(), EXEC_ENTER_FILTER_KINDS))
+			return 0;
 		count(INFRASIGHT_CTR_ENTER_MISS);
 		return 0;
 	}
@@ -205,6 +218,11 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	if (st.tid != tgid) {
 		key = ALIAS_KEY(tgid);
 		bpf_map_delete_elem(&exec_start, &key);
+	}
+	__u32 refused = filter_process(st.filter_gen, INFRASIGHT_FILTER_COMM);
+	if (refused) {
+		count(refused);
+		return 0;
 	}
 	if (throttled()) /* before the argv copy: a throttled exec costs almost nothing */
 		return 0;

@@ -24,6 +24,11 @@ static __always_inline int on_process_exit(struct task_struct *task, int group_d
 		count(INFRASIGHT_CTR_EXCLUDED);
 		return 0;
 	}
+	__u32 refused = filter_process(filter_generation_now(), INFRASIGHT_FILTER_PROCESS_KINDS);
+	if (refused) {
+		count(refused);
+		return 0;
+	}
 	struct infrasight_exit_event *ev = scratch_event();
 	if (!ev)
 		return 0;

@@ -55,6 +55,8 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	}
 	ev->path_len = read_user_str(ev->path, sizeof(ev->path), path, &flags,
 				     INFRASIGHT_F_PATH_TRUNCATED, INFRASIGHT_F_PATH_READ_FAILED);
+	if (path_filtered(&st, ev->path, ev->path_len))
+		return 0;
 	ev->c.flags = flags;
 	return emit(ev, sizeof(*ev), flags);
 }

@@ -41,6 +41,42 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Window of --rate-limit in milliseconds.")
     var rateLimitWindowMs: UInt64 = 1000
 
+    @Option(name: .long, help: ArgumentHelp("Only trace these process ids (tgids), repeatable; see Filters in the README.", valueName: "pid"))
+    var allowPid: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Drop the events of these process ids (tgids) in the kernel, repeatable.", valueName: "pid"))
+    var denyPid: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Only trace processes with this command name (comm, at most 15 bytes), repeatable.", valueName: "comm"))
+    var allowComm: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Drop the events of processes with this command name (comm), repeatable.", valueName: "comm"))
+    var denyComm: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Only trace this user (uid or user name), repeatable.", valueName: "uid"))
+    var allowUid: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Drop the events of this user (uid or user name), repeatable.", valueName: "uid"))
+    var denyUid: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Only trace processes in this cgroup or below (cgroup v2 id, or path such as /system.slice/foo.service), repeatable.", valueName: "cgroup"))
+    var allowCgroup: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Drop the events of processes in this cgroup or below (cgroup v2 id or path), repeatable.", valueName: "cgroup"))
+    var denyCgroup: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Only trace this container (id of 12 to 64 hex digits, or <runtime>://<id>), repeatable.", valueName: "id"))
+    var allowContainer: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Drop the events of this container (id or <runtime>://<id>), repeatable.", valueName: "id"))
+    var denyContainer: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("open and chmod: only trace paths starting with this prefix (as the process passed them), repeatable.", valueName: "prefix"))
+    var allowPathPrefix: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("open and chmod: drop paths starting with this prefix, repeatable.", valueName: "prefix"))
+    var denyPathPrefix: [String] = []
+
     @Option(name: .long, help: "passwd file for uid → user name (for a containerised agent: /host/etc/passwd).")
     var passwd: String = "/etc/passwd"
 
@@ -101,8 +137,27 @@ struct AgentCommand: AsyncParsableCommand {
         config.nodeName = nodeName
         config.runtimeSockets = try RuntimeSocket.configured(runtimeSocket)
         config.statsIntervalSeconds = common.statsInterval
+        do {
+            config.filter = try eventFilter()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let originalArguments = Array(CommandLine.arguments.dropFirst())
+        config.reloadFilter = { try AgentFilterReload.filter(arguments: originalArguments) }
         let stage = AgentStage(config: config, logger: logger)
         try await StageRunner.run(stage, counters: stage.counters, common: common, logger: logger)
+    }
+}
+
+extension AgentCommand {
+    /// The allow/deny filters these options describe, validated (`EventFilter`).
+    func eventFilter() throws -> EventFilter {
+        try EventFilter(
+            allow: FilterArguments(pids: allowPid, comms: allowComm, uids: allowUid, cgroups: allowCgroup,
+                                   containers: allowContainer, pathPrefixes: allowPathPrefix),
+            deny: FilterArguments(pids: denyPid, comms: denyComm, uids: denyUid, cgroups: denyCgroup,
+                                  containers: denyContainer, pathPrefixes: denyPathPrefix),
+            passwdPath: passwd)
     }
 }
 

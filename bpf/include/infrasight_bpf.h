@@ -10,6 +10,7 @@
  *   lost_tgids      tgid -> records of that process lost to a full ring buffer (exact per-process
  *                   loss accounting; user space reads and prunes it)
  *   rate_limit, rate_state, throttled_tgids: the per-process rate limit (infrasight_throttle.h)
+ *   filter_*        the allow/deny filters (infrasight_filter.h)
  */
 #ifndef INFRASIGHT_BPF_H
 #define INFRASIGHT_BPF_H
@@ -30,6 +31,8 @@ struct sys_stash {
 	__u32 syscall;
 	__u32 extra_valid;     /* set by a fentry/fexit program between enter and exit */
 	__u8 extra[24];        /* probe-specific data captured in between (connect: source address) */
+	__u32 filter_gen;      /* filter generation the syscall was judged by at sys_enter */
+	__u32 _pad;
 };
 
 struct {
@@ -73,6 +76,7 @@ static __always_inline void count(__u32 idx)
 }
 
 #include "infrasight_throttle.h"
+#include "infrasight_filter.h"
 
 static __always_inline int excluded_tgid(__u32 tgid)
 {
@@ -91,12 +95,19 @@ static __always_inline int stash_enter(struct trace_event_raw_sys_enter *ctx, __
 		count(INFRASIGHT_CTR_EXCLUDED);
 		return 0;
 	}
+	__u32 gen = filter_generation_now();
+	__u32 refused = filter_process(gen, INFRASIGHT_FILTER_PROCESS_KINDS);
+	if (refused) {
+		count(refused); /* nothing stashed: sys_exit finds no stash and stops there */
+		return 0;
+	}
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct sys_stash st = {
 		.boot_ns = bpf_ktime_get_boot_ns(),
 		.tid = tid,
 		.ppid = BPF_CORE_READ(task, real_parent, tgid),
 		.syscall = syscall,
+		.filter_gen = gen,
 	};
 	/* constant offsets only: the verifier refuses ctx accesses through a modified pointer */
 	if (nargs > 0) st.args[0] = ctx->args[0];
@@ -117,13 +128,24 @@ static __always_inline int stash_take(struct sys_stash *out)
 	__u32 tgid = id >> 32, tid = (__u32)id;
 	struct sys_stash *st = bpf_map_lookup_elem(&starts, &tid);
 	if (!st) {
-		if (!excluded_tgid(tgid))
+		/* a filtered process has no stash either (re-judged only on this miss path) */
+		if (!excluded_tgid(tgid) && !filter_process(filter_generation_now(), INFRASIGHT_FILTER_PROCESS_KINDS))
 			count(INFRASIGHT_CTR_ENTER_MISS);
 		return 0;
 	}
 	__builtin_memcpy(out, st, sizeof(*out));
 	bpf_map_delete_elem(&starts, &tid);
 	return 1;
+}
+
+/* sys_exit of open/chmod: 1 (and counted) when the path prefix filter of the syscall's generation
+ * refuses `path`; call right after the path is read, before emit(). */
+static __always_inline int path_filtered(const struct sys_stash *st, const char *path, __u32 len)
+{
+	__u32 refused = filter_path(st->filter_gen, path, len);
+	if (refused)
+		count(refused);
+	return refused != 0;
 }
 
 /* Fills the common header at sys_exit (boot_ns/ppid/tid from the stash). */

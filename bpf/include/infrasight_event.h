@@ -65,7 +65,13 @@ enum infrasight_counter {
 	INFRASIGHT_CTR_ARGV_TRUNCATED = 5,  /* events with INFRASIGHT_F_ARGV_TRUNCATED */
 	INFRASIGHT_CTR_READ_FAILED = 6,     /* events with a *_READ_FAILED flag */
 	INFRASIGHT_CTR_THROTTLED = 8,       /* dropped by the per-process rate limit (counted per tgid too) */
-	INFRASIGHT_CTR_MAX = 10,
+	/* dropped by the allow/deny filters (infrasight_filter.h), by the kind that refused the record */
+	INFRASIGHT_CTR_FILTERED_PID = 10,
+	INFRASIGHT_CTR_FILTERED_COMM = 11,
+	INFRASIGHT_CTR_FILTERED_UID = 12,
+	INFRASIGHT_CTR_FILTERED_CGROUP = 13, /* cgroup ids, container ids and cgroup paths */
+	INFRASIGHT_CTR_FILTERED_PATH = 14,   /* open and chmod only */
+	INFRASIGHT_CTR_MAX = 15,
 };
 
 /* Per-process rate limit (BPF_MAP_TYPE_ARRAY "rate_limit", one entry, written by user space at any
@@ -81,6 +87,61 @@ struct infrasight_rate_state {
 	__u64 window_start_ns;
 	__u64 count;
 };
+
+/* Allow/deny filters (maps in include/infrasight_filter.h, written by user space at any time).
+ * Kinds, as bits of infrasight_filter_config.allow_kinds / deny_kinds ("this list is non-empty"): */
+enum infrasight_filter_kind {
+	INFRASIGHT_FILTER_PID = 1u << 0,    /* tgid */
+	INFRASIGHT_FILTER_COMM = 1u << 1,
+	INFRASIGHT_FILTER_UID = 1u << 2,
+	INFRASIGHT_FILTER_CGROUP = 1u << 3, /* cgroup v2 id of the process's cgroup or any ancestor */
+	INFRASIGHT_FILTER_PATH = 1u << 4,   /* path prefix (open, chmod) */
+};
+/* Entry values (__u8) of the filter maps: on the allow list, on the deny list, or both. */
+#define INFRASIGHT_FILTER_ALLOW 1
+#define INFRASIGHT_FILTER_DENY  2
+/* Path prefixes are compared on their first 255 bytes (LPM-trie data: 1 generation byte + path). */
+#define INFRASIGHT_FILTER_PATH_MAX 255
+/* Cgroup ancestors checked above the process's own cgroup (levels from the root). */
+#define INFRASIGHT_FILTER_CGROUP_DEPTH 16
+/* Entries per kind and per generation the maps hold (user space refuses larger lists). */
+#define INFRASIGHT_FILTER_MAX_ENTRIES 1024
+
+/* Two generations of filters live in the maps at once: "filter_generation" (ARRAY[1] __u32) names
+ * the one in force, "filter_config" (ARRAY[2]) holds each generation's active kinds, and every key
+ * starts with its generation. A reload fills the other generation, then flips filter_generation. */
+struct infrasight_filter_config {
+	__u32 allow_kinds;    /* kinds whose allow list is non-empty: only listed records pass */
+	__u32 deny_kinds;     /* kinds whose deny list is non-empty: listed records are dropped */
+};
+
+/* filter_pids (id = tgid), filter_uids (id = uid) */
+struct infrasight_filter_id_key {
+	__u32 generation;
+	__u32 id;
+};
+
+struct infrasight_filter_comm_key {
+	__u32 generation;
+	char comm[INFRASIGHT_COMM_LEN]; /* NUL padded */
+};
+
+struct infrasight_filter_cgroup_key {
+	__u64 generation;
+	__u64 cgroup_id;
+};
+
+/* filter_paths: BPF_MAP_TYPE_LPM_TRIE; prefixlen counts bits of generation + path. An entry's value
+ * is the union of its own flags and those of every shorter listed prefix of it (user space computes
+ * it), so the longest match says whether any listed prefix allows or denies the path. */
+struct infrasight_filter_path_key {
+	__u32 prefixlen;
+	__u8 generation;
+	char path[INFRASIGHT_FILTER_PATH_MAX];
+};
+
+_Static_assert(sizeof(struct infrasight_filter_comm_key) == 20, "layout");
+_Static_assert(sizeof(struct infrasight_filter_path_key) == 260, "layout");
 
 struct infrasight_exec_event {
 	__u16 version;        /* INFRASIGHT_EXEC_EVENT_VERSION */

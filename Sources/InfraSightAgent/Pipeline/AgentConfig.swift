@@ -21,6 +21,11 @@ public struct AgentConfig: Sendable {
     /// are dropped in the kernel and counted (`throttled`). 0 (the default) records everything.
     public var rateLimitEvents: UInt64 = 0
     public var rateLimitWindowNs: UInt64 = 1_000_000_000
+    /// In-kernel allow/deny filters (`EventFilter`); none by default.
+    public var filter: EventFilter = .none
+    /// Reads the filters again (SIGHUP): re-runs the configuration layering on the original command
+    /// line. Nil: SIGHUP is not handled (its default action applies).
+    public var reloadFilter: (@Sendable () throws -> EventFilter)?
     public var passwdPath: String = "/etc/passwd"
     /// Where the host's /proc is (a containerised agent with hostPID still sees it at /proc).
     public var procRoot: String = "/proc"

@@ -72,11 +72,14 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         let fixed = Set(excluded)
         // The pipeline's own processes (comm `infrasight`) are in the excluded map before anything attaches.
         var pipelinePids = config.includeSelf ? Set<UInt32>() : PipelineProcesses.scan().subtracting(fixed)
+        // SIGHUP reloads the filters; listening starts before anything attaches.
+        let reloadSignal = config.reloadFilter == nil ? nil : ReloadSignal()
+        let filters = FilterController(filter: config.filter, logger: logger)
         var probes: [BPFProbe] = []
         defer { for p in probes { p.close() } }
         for wanted in config.probes where !probes.contains(where: { $0.probe == wanted }) {
             let probe = try BPFProbe(wanted, bpfDirectory: config.bpfDirectory, ringBufferBytes: config.ringBufferBytes,
-                                     excludedPids: excluded + pipelinePids.sorted())
+                                     excludedPids: excluded + pipelinePids.sorted(), filter: filters.initialTables)
             probes.append(probe)
             try probe.setRateLimit(maxEvents: config.rateLimitEvents, windowNs: config.rateLimitWindowNs)
             var line = "\(wanted.rawValue) probe attached via \(probe.hookDescription) (\(probe.objectPath), variant \(probe.variant))"
@@ -88,6 +91,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         if config.rateLimitEvents > 0 {
             logger.info("rate limit: \(config.rateLimitEvents) events per process per \(config.rateLimitWindowNs / 1_000_000) ms on each probe; the rest are dropped in the kernel and counted as throttled")
         }
+        logger.info("filters: \(filters.filter.summary)\(config.reloadFilter == nil ? "" : " (SIGHUP reloads them from the configuration)")")
         let throttleLog = ThrottleReporter(logger: logger)
 
         // The pipeline's own processes (comm `infrasight`), excluded in every probe unless --include-self.
@@ -113,6 +117,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
             }
             counters.set("excluded_pids{pipeline}", UInt64(pipelinePids.count))
             counters.set("excluded_pids", UInt64(pipelinePids.count + fixed.count))
+            filters.refresh(probes: probes)
             // Per-process loss entries of dead processes are forgotten so the kernel map never fills.
             for probe in probes where probe.countsLossPerProcess {
                 let dead = probe.lostRecordsByProcess().keys.filter { !PipelineProcesses.alive($0) }
@@ -169,6 +174,9 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
                 ("lost{enter_miss}", \.enterMisses), ("lost{stash}", \.stashFailures), ("lost{decode}", \.decodeErrors),
                 ("filtered{excluded_pid}", \.excluded), ("truncated", \.truncated), ("read_failed", \.readFailures),
                 ("no_socket", \.noSocket), ("throttled", \.throttled),
+                (FilterKind.pid.statsKey, \.filteredPid), (FilterKind.comm.statsKey, \.filteredComm),
+                (FilterKind.uid.statsKey, \.filteredUid), (FilterKind.cgroup.statsKey, \.filteredCgroup),
+                (FilterKind.path.statsKey, \.filteredPath),
             ]
             for probe in probes {
                 let k = probe.counters()
@@ -185,13 +193,25 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
                 total.readFailures &+= k.readFailures
                 total.noSocket &+= k.noSocket
                 total.throttled &+= k.throttled
+                total.filteredPid &+= k.filteredPid
+                total.filteredComm &+= k.filteredComm
+                total.filteredUid &+= k.filteredUid
+                total.filteredCgroup &+= k.filteredCgroup
+                total.filteredPath &+= k.filteredPath
                 if probe.probe == .execve { counters.set("argv_truncated", k.truncated) }
             }
             // Totals over all probes keep the historical names (lost{ringbuf_reserve}, ...).
             for (name, path) in names { counters.set(name, total[keyPath: path]) }
+            counters.set("filter_reloads", UInt64(filters.reloads))
+            counters.set("filter_reload_failures", UInt64(filters.reloadFailures))
         }
 
         while !stop.isSet {
+            if let reloadSignal, let load = config.reloadFilter, reloadSignal.takePending() {
+                logger.info("SIGHUP: reloading the filters from the configuration")
+                filters.reload(probes: probes, load: load)
+                recordKernelCounters()
+            }
             if Date() >= nextScan { rescanPipeline() }
             let n = drain()
             if let error = sendError {

@@ -6,7 +6,7 @@ import InfraSightCore
 import Glibc
 #endif
 
-/// Loads one probe's BPF object (`ProbeSpec`), sets its ring-buffer size and excluded tgids,
+/// Loads one probe's BPF object (`ProbeSpec`), sets its ring-buffer size, excluded tgids and filters,
 /// attaches it through the best hook the running kernel supports (falling back variant by
 /// variant), and consumes its ring buffer as decoded `KernelRecord`s.
 ///
@@ -37,18 +37,22 @@ public final class BPFProbe: @unchecked Sendable {
     private let throttled: TgidCounterMap
     /// `rate_limit` (the per-process limit, one `infrasight_rate_limit`); -1 in objects without it.
     private let rateLimitFd: Int32
+    /// The allow/deny filter maps (`filter_*`), rewritten in place by `setFilter`.
+    private var filterWriter: FilterMapWriter
     private let sink = RecordSink()
     private let cpuCount: Int
 
     /// Loads `spec` from `objectPath` (default: `BPFObjectLocator`, or `<bpfDirectory>/<object>.bpf.o`).
+    /// `filter` is in force before anything attaches.
     public convenience init(_ probe: Probe, bpfDirectory: String? = nil, ringBufferBytes: Int = 8 << 20,
-                            excludedPids: [UInt32]) throws {
+                            excludedPids: [UInt32], filter: KernelFilterTables = .empty) throws {
         let spec = ProbeSpec.spec(for: probe)
         let path = try bpfDirectory.map { "\($0)/\(spec.object).bpf.o" } ?? BPFObjectLocator.path(for: spec.object)
-        try self.init(spec: spec, objectPath: path, ringBufferBytes: ringBufferBytes, excludedPids: excludedPids)
+        try self.init(spec: spec, objectPath: path, ringBufferBytes: ringBufferBytes, excludedPids: excludedPids, filter: filter)
     }
 
-    public init(spec: ProbeSpec, objectPath: String, ringBufferBytes: Int = 8 << 20, excludedPids: [UInt32]) throws {
+    public init(spec: ProbeSpec, objectPath: String, ringBufferBytes: Int = 8 << 20, excludedPids: [UInt32],
+                filter: KernelFilterTables = .empty) throws {
         LibbpfLog.shared.install()
         guard FileManager.default.isReadableFile(atPath: objectPath) else {
             throw BPFError(step: "open \(objectPath)", errno: ENOENT,
@@ -69,7 +73,7 @@ public final class BPFProbe: @unchecked Sendable {
             LibbpfLog.shared.reset()
             do {
                 chosen = (variant, try Self.load(variant: variant, objectPath: objectPath, ringBytes: ringBytes,
-                                                 excludedPids: excludedPids))
+                                                 excludedPids: excludedPids, filter: filter))
                 break
             } catch let error as BPFError {
                 let why = error.detail.split(separator: "\n").filter { $0.contains("libbpf: prog") || $0.contains("invalid") || $0.contains("denied") }.suffix(2)
@@ -98,6 +102,7 @@ public final class BPFProbe: @unchecked Sendable {
         lost = TgidCounterMap(fd: loaded.lostFd)
         throttled = TgidCounterMap(fd: loaded.throttledFd)
         rateLimitFd = loaded.rateLimitFd
+        filterWriter = loaded.filterWriter
         ringBuffer = rb
         self.variant = variant.name
         hookDescription = loaded.hooks.joined(separator: " + ")
@@ -113,6 +118,7 @@ public final class BPFProbe: @unchecked Sendable {
         var lostFd: Int32
         var throttledFd: Int32
         var rateLimitFd: Int32
+        var filterWriter: FilterMapWriter
         var eventsFd: Int32
         var hooks: [String]
         var missing: [String]
@@ -120,7 +126,7 @@ public final class BPFProbe: @unchecked Sendable {
 
     /// Opens the object with only `variant`'s programs autoloaded, loads, excludes, attaches.
     private static func load(variant: ProbeSpec.Variant, objectPath: String, ringBytes: Int,
-                             excludedPids: [UInt32]) throws -> Loaded {
+                             excludedPids: [UInt32], filter: KernelFilterTables) throws -> Loaded {
         guard let obj = bpf_object__open_file(objectPath, nil) else {
             throw BPFError.libbpf("bpf_object__open_file(\(objectPath))")
         }
@@ -170,6 +176,8 @@ public final class BPFProbe: @unchecked Sendable {
         func optionalMapFd(_ name: String) -> Int32 { bpf_object__find_map_by_name(obj, name).map { bpf_map__fd($0) } ?? -1 }
         let lostFd = optionalMapFd("lost_tgids")
         for pid in excludedPids { try exclude(pid, fd: excludedFd) }
+        var filterWriter = FilterMapWriter(object: obj)
+        try filterWriter.apply(filter)
 
         var hooks: [String] = []
         var missing: [String] = []
@@ -199,7 +207,7 @@ public final class BPFProbe: @unchecked Sendable {
         ok = true
         return Loaded(object: obj, links: attached, excludedFd: excludedFd, countersFd: countersFd,
                       lostFd: lostFd, throttledFd: optionalMapFd("throttled_tgids"), rateLimitFd: optionalMapFd("rate_limit"),
-                      eventsFd: eventsFd, hooks: hooks, missing: missing)
+                      filterWriter: filterWriter, eventsFd: eventsFd, hooks: hooks, missing: missing)
     }
 
     deinit { close() }
@@ -253,6 +261,19 @@ public final class BPFProbe: @unchecked Sendable {
         var value = infrasight_rate_limit(max_events: maxEvents, window_ns: max(windowNs, 1))
         let rc = bpf_map_update_elem(rateLimitFd, &key, &value, UInt64(BPF_ANY))
         guard rc == 0 else { throw BPFError.libbpf("bpf_map_update_elem(rate_limit)", code: rc) }
+    }
+
+    /// Puts `tables` in force, atomically per record (`FilterMapWriter`), while attached.
+    public func setFilter(_ tables: KernelFilterTables) throws {
+        lock.lock(); defer { lock.unlock() }
+        guard object != nil else { throw BPFError(step: "set filter on \(objectPath): probe closed", errno: EBADF) }
+        try filterWriter.apply(tables)
+    }
+
+    /// The filter generation in force (0 or 1; flips on every `setFilter`).
+    public var filterGeneration: UInt32 {
+        lock.lock(); defer { lock.unlock() }
+        return filterWriter.generation
     }
 
     /// Every process with records dropped by the rate limit: tgid → records dropped.

@@ -21,6 +21,12 @@ public struct ProbeCounters: Sendable, Equatable {
     public var noSocket: UInt64 = 0
     /// Records dropped by the per-process rate limit.
     public var throttled: UInt64 = 0
+    /// Records dropped by the allow/deny filters, by the kind that refused them.
+    public var filteredPid: UInt64 = 0
+    public var filteredComm: UInt64 = 0
+    public var filteredUid: UInt64 = 0
+    public var filteredCgroup: UInt64 = 0
+    public var filteredPath: UInt64 = 0
     /// Records user space could not decode.
     public var decodeErrors: UInt64 = 0
 
@@ -32,5 +38,19 @@ public struct ProbeCounters: Sendable, Equatable {
         (\.stashFailures, INFRASIGHT_CTR_STASH_FAILED), (\.truncated, INFRASIGHT_CTR_ARGV_TRUNCATED),
         (\.readFailures, INFRASIGHT_CTR_READ_FAILED), (\.noSocket, infrasight_counter(rawValue: 7)),
         (\.throttled, INFRASIGHT_CTR_THROTTLED),
+        (\.filteredPid, INFRASIGHT_CTR_FILTERED_PID), (\.filteredComm, INFRASIGHT_CTR_FILTERED_COMM),
+        (\.filteredUid, INFRASIGHT_CTR_FILTERED_UID), (\.filteredCgroup, INFRASIGHT_CTR_FILTERED_CGROUP),
+        (\.filteredPath, INFRASIGHT_CTR_FILTERED_PATH),
     ]
+
+    /// The records `kind` dropped.
+    public func filtered(_ kind: FilterKind) -> UInt64 {
+        switch kind {
+        case .pid: return filteredPid
+        case .comm: return filteredComm
+        case .uid: return filteredUid
+        case .cgroup: return filteredCgroup
+        case .path: return filteredPath
+        }
+    }
 }
