@@ -8,5 +8,5 @@ struct InfraSightCommand: AsyncParsableCommand {
         abstract: "eBPF syscall telemetry: kernel → Kafka → enrichment → ClickHouse.",
         subcommands: [AgentCommand.self, EnrichCommand.self, SinkCommand.self,
                       TopicsCommand.self, SchemaCommand.self, QueryCommand.self, StatusCommand.self, WatchCommand.self,
-                      ConsoleCommand.self])
+                      ConsoleCommand.self, TopCommand.self])
 }
