@@ -17,7 +17,9 @@ public final class KafkaTopicTail {
         let role = "reader of \(topic)"
         context = RdKafkaContext(brokers: config.brokers, role: role)
         let conf = try RdKafkaHandle.makeConf(config, role: role,
-                                              defaults: ["enable.auto.commit": "false", "enable.auto.offset.store": "false"],
+                                              // librdkafka's assign() needs a group id; it is never joined nor committed to.
+                                              defaults: ["group.id": "infrasight-tail-\(ProcessInfo.processInfo.processIdentifier)",
+                                                         "enable.auto.commit": "false", "enable.auto.offset.store": "false"],
                                               extra: [:], context: context)
         let handle = try RdKafkaHandle.create(RD_KAFKA_CONSUMER, conf: conf, role: role, brokers: config.brokers)
         rk = handle

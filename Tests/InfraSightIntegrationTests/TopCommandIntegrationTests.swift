@@ -13,21 +13,25 @@ final class TopCommandIntegrationTests: XCTestCase {
     func testTopShowsEveryStagePerProbeWithNonzeroRates() throws {
         let h = try PipelineHarness()
         defer { h.shutdown() }
-        try h.startPipeline(probes: "execve,open")
-        // Keep execve and open events flowing while top runs: /bin/cat of a file is one exec and several opens.
+        try h.startPipeline(probes: "execve,chmod")
+        // Keep execve and chmod events flowing while top runs: each /bin/chmod is one exec and one chmod.
+        // (Not the open probe: every process on the host opens files, which can swamp a busy 2-core machine.)
+        let target = h.workDir.appendingPathComponent("chmod-target").path
+        guard FileManager.default.createFile(atPath: target, contents: Data()) else { throw TestSupportError("cannot create \(target)") }
         let stop = StopFlag()
         let load = Thread {
-            while !stop.isSet { _ = CommandSpawner.run(["/bin/cat", "/etc/hostname"]); usleep(20_000) }
+            while !stop.isSet { _ = CommandSpawner.run(["/bin/chmod", "0644", target]); usleep(50_000) }
         }
         load.start()
         defer { stop.set() }
         // Wait until the load has reached ClickHouse, so every stage is busy before top starts.
-        let sql = "SELECT count() > 10 FROM infrasight.exec_events WHERE comm = 'cat'"
+        let sql = "SELECT count() > 10 FROM infrasight.file_events WHERE probe = 'chmod' AND path = '\(target)'"
         guard h.waitForQuery(sql, equals: "1", timeout: 90) == "1" else {
-            XCTFail("no cat execs in ClickHouse:\n\(h.dumpLogs())")
+            XCTFail("no chmod events in ClickHouse:\n\(h.dumpLogs())")
             return
         }
         let out = try h.cli(["top", "--iterations", "2", "--interval", "4"])
+        print("infrasight top --iterations 2 printed:\n\(out)")
         stop.set()
         XCTAssertFalse(out.contains("\u{1B}"), "escape codes without a terminal:\n\(out)")
         let frames = out.components(separatedBy: "\n\n").filter { $0.contains("STAGE") }
@@ -38,7 +42,7 @@ final class TopCommandIntegrationTests: XCTestCase {
         XCTAssertEqual(header, ["STAGE", "PROBE", "IN/s", "OUT/s", "LAG", "LOST", "DROPPED", "DLQ", "THROTTLED", "INST"])
         func row(_ stage: String, _ probe: String) -> [String]? { lines.first { $0.count == header.count && $0[0] == stage && $0[1] == probe } }
         for stage in ["agent", "enrich", "sink"] {
-            for probe in ["all", "execve", "open"] {
+            for probe in ["all", "execve", "chmod"] {
                 guard let r = row(stage, probe) else {
                     XCTFail("no \(stage)/\(probe) row in:\n\(last)\n\(h.dumpLogs())")
                     continue
