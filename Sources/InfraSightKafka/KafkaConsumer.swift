@@ -115,14 +115,7 @@ public final class KafkaConsumer {
             }
             return nil
         }
-        let value: [UInt8] = msg.payload.map {
-            Array(UnsafeRawBufferPointer(start: $0, count: msg.len))
-        } ?? []
-        let key: [UInt8]? = msg.key.map { Array(UnsafeRawBufferPointer(start: $0, count: msg.key_len)) }
-        var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let ts = rd_kafka_message_timestamp(msgPtr, &tsType)
-        return KafkaMessage(topic: topic, partition: msg.partition, offset: msg.offset, key: key, value: value,
-                            timestampMs: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0 ? nil : ts)
+        return KafkaMessage(msgPtr)
     }
 
     /// Synchronous commit of explicit offsets; `offset` is the NEXT offset to read (last processed + 1).

@@ -1,3 +1,5 @@
+import CRdKafka
+
 /// A consumed record.
 public struct KafkaMessage: Sendable {
     public var topic: String
@@ -21,4 +23,18 @@ public struct KafkaMessage: Sendable {
 
     /// Where this record sits, for building commit maps.
     public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
+}
+
+extension KafkaMessage {
+    /// Copies a successfully consumed librdkafka message (the caller checked `err` and still owns `msgPtr`).
+    init(_ msgPtr: UnsafeMutablePointer<rd_kafka_message_t>) {
+        let msg = msgPtr.pointee
+        let value: [UInt8] = msg.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: msg.len)) } ?? []
+        let key: [UInt8]? = msg.key.map { Array(UnsafeRawBufferPointer(start: $0, count: msg.key_len)) }
+        var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let ts = rd_kafka_message_timestamp(msgPtr, &tsType)
+        self.init(topic: msg.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "", partition: msg.partition,
+                  offset: msg.offset, key: key, value: value,
+                  timestampMs: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0 ? nil : ts)
+    }
 }
