@@ -78,6 +78,8 @@ final class SystemdUnitTests: XCTestCase {
         XCTAssertEqual(unit.last("Service", "ProtectSystem"), "strict")
         XCTAssertTrue(unit.values("Service", "Environment").contains("INFRASIGHT_METRICS_ADDRESS=0.0.0.0:9464"))
         XCTAssertEqual(unit.last("Unit", "ConditionPathExists"), "/sys/kernel/btf/vmlinux")
+        // `systemctl reload` is the agent's SIGHUP: filters re-read, probes stay attached.
+        XCTAssertEqual(unit.last("Service", "ExecReload"), "/bin/kill -HUP $MAINPID")
         try assertCommon(unit, "agent")
     }
 

@@ -192,8 +192,8 @@ final class AgentFilterIntegrationTests: XCTestCase {
                                      arguments: ["agent", "--config", config, "--node-name", host, "--stats-interval", "1"],
                                      environment: env, logPath: dir + "/agent.log")
         defer { _ = agent.stop(grace: 20) }
-        for p in ["open", "chmod", "execve"] { try waitFor(agent, "\(p) probe attached via", timeout: 60) }
-        try waitFor(agent, "filters: deny pid [\(pidActor.pid)]", timeout: 5)
+        for p in ["open", "chmod", "execve"] { try agent.waitForOutput(containing: "\(p) probe attached via", timeout: 60) }
+        try agent.waitForOutput(containing: "filters: deny pid [\(pidActor.pid)]", timeout: 5)
         let collector = Collector()
         collector.start(brokers: broker.bootstrap, host: host, dir: dir, comms: [deniedComm, okComm])
         defer { collector.stop(); usleep(300_000) }
@@ -228,7 +228,7 @@ final class AgentFilterIntegrationTests: XCTestCase {
         allow-path-prefix: [\(dir)/allowed/]
         """.write(toFile: config, atomically: true, encoding: .utf8)
         agent.signal(SIGHUP)
-        try waitFor(agent, "filters reloaded: ", timeout: 30)
+        try agent.waitForOutput(containing: "filters reloaded: ", timeout: 30)
         let reloadLine = agent.output().split(separator: "\n").first { $0.contains("filters reloaded: ") }.map(String.init) ?? ""
         for change in ["deny pid +\(control.pid) -\(pidActor.pid)", "deny comm -\(deniedComm)", "allow path +\(dir)/allowed/"] {
             XCTAssertTrue(reloadLine.contains(change), "reload log lacks \"\(change)\": \(reloadLine)")
@@ -245,7 +245,7 @@ final class AgentFilterIntegrationTests: XCTestCase {
         // 3. An invalid file is refused; the filters in force stay.
         try "deny-uid: [no-such-user-\(UInt32.random(in: 0...UInt32.max))]\n".write(toFile: config, atomically: true, encoding: .utf8)
         agent.signal(SIGHUP)
-        try waitFor(agent, "filter reload failed, keeping the filters in force", timeout: 30)
+        try agent.waitForOutput(containing: "filter reload failed, keeping the filters in force", timeout: 30)
         try control.run("chmod \(dir)/allowed/control-3 \(k)")
         try commActor.run("chmod \(dir)/allowed/comm-2 1")
         try waitForStat(agent, "filtered{pid,chmod}", 3 * k)
@@ -271,15 +271,6 @@ final class AgentFilterIntegrationTests: XCTestCase {
     }
 
     // MARK: helpers
-
-    func waitFor(_ p: ChildProcess, _ text: String, timeout: TimeInterval) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !p.output().contains(text) {
-            guard p.isRunning else { throw TestSupportError("agent exited before logging \"\(text)\":\n\(p.output())") }
-            guard Date() < deadline else { throw TestSupportError("agent did not log \"\(text)\" within \(Int(timeout)) s:\n\(p.output().suffix(4000))") }
-            usleep(200_000)
-        }
-    }
 
     /// Waits until the agent's latest stats line has `key=value`; fails when it passes `value`.
     func waitForStat(_ p: ChildProcess, _ key: String, _ value: Int, timeout: TimeInterval = 30) throws {

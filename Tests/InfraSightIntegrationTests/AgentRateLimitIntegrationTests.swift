@@ -32,7 +32,7 @@ final class AgentRateLimitIntegrationTests: XCTestCase {
                                                  "--rate-limit-window-ms", "60000", "--stats-interval", "1"],
                                      environment: env, logPath: dir.appendingPathComponent("agent.log").path)
         defer { _ = agent.stop(grace: 20) }
-        try waitFor(agent, "chmod probe attached via", timeout: 60)
+        try agent.waitForOutput(containing: "chmod probe attached via", timeout: 60)
         XCTAssertTrue(agent.output().contains("rate limit: \(quota) events per process per 60000 ms"), agent.output())
 
         // A python3 child chmods one file `flood` times, then waits for its stdin to close (so its
@@ -49,9 +49,9 @@ final class AgentRateLimitIntegrationTests: XCTestCase {
         defer { try? stdin.fileHandleForWriting.close(); child.waitUntilExit() }
         let pid = UInt32(child.processIdentifier)
 
-        try waitFor(agent, "rate limit: pid \(pid) (python3) throttled on chmod", timeout: 30)
-        try waitFor(agent, "\(flood - quota) in total (counted as throttled)", timeout: 30)
-        try waitFor(agent, "throttled{chmod}=\(flood - quota)", timeout: 30)
+        try agent.waitForOutput(containing: "rate limit: pid \(pid) (python3) throttled on chmod", timeout: 30)
+        try agent.waitForOutput(containing: "\(flood - quota) in total (counted as throttled)", timeout: 30)
+        try agent.waitForOutput(containing: "throttled{chmod}=\(flood - quota)", timeout: 30)
 
         let consumer = try KafkaConsumer(config: KafkaClientConfig(brokers: broker.bootstrap, clientId: "ratelimit-it"),
                                          groupId: "ratelimit-it-\(UInt32.random(in: 0...UInt32.max))",
@@ -69,12 +69,4 @@ final class AgentRateLimitIntegrationTests: XCTestCase {
         XCTAssertEqual(published, quota, "exactly the quota reaches Kafka\n\(agent.output().suffix(3000))")
     }
 
-    func waitFor(_ p: ChildProcess, _ text: String, timeout: TimeInterval) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !p.output().contains(text) {
-            guard p.isRunning else { throw TestSupportError("agent exited before logging \"\(text)\":\n\(p.output())") }
-            guard Date() < deadline else { throw TestSupportError("agent did not log \"\(text)\" within \(Int(timeout)) s:\n\(p.output().suffix(4000))") }
-            usleep(200_000)
-        }
-    }
 }

@@ -55,6 +55,17 @@ public final class ChildProcess {
         return process.terminationStatus
     }
 
+    /// Waits until the output contains `text`; throws (with the output's tail) when the process exits
+    /// first or `timeout` passes.
+    public func waitForOutput(containing text: String, timeout: TimeInterval) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !output().contains(text) {
+            guard isRunning else { throw TestSupportError("\(name) exited before logging \"\(text)\":\n\(output())") }
+            guard Date() < deadline else { throw TestSupportError("\(name) did not log \"\(text)\" within \(Int(timeout)) s:\n\(output().suffix(4000))") }
+            usleep(200_000)
+        }
+    }
+
     /// The captured output so far.
     public func output() -> String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
