@@ -52,6 +52,11 @@ public final class KafkaConsumer {
             "session.timeout.ms": "6000",
             "heartbeat.interval.ms": "1000",
             "max.poll.interval.ms": "120000",
+            // One local queue holds every partition's prefetched messages in arrival order, so a flood on
+            // one topic (a host-wide open storm) puts all of its backlog ahead of a quiet topic's (execve)
+            // next message. librdkafka's 64 MiB default is minutes of backlog for a busy worker; 2 MiB
+            // keeps the queue seconds deep, and the backlog waits in Kafka, where it shows as lag.
+            "queued.max.messages.kbytes": "2048",
         ]
         if topics.contains(where: { $0.hasPrefix("^") }) {
             defaults["topic.metadata.refresh.interval.ms"] = "30000"

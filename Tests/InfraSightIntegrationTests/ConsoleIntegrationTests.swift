@@ -384,6 +384,22 @@ final class ConsoleIntegrationTests: XCTestCase {
         XCTAssertFalse(process.contains("<img"))
     }
 
+    /// The acceptance, as a user would check it: a `cat /etc/shadow` just run shows in the
+    /// console's event stream, filtered by path, in a real browser.
+    func testChromiumShowsACatOfEtcShadowJustRun() throws {
+        let h = try pipeline()
+        let cat = CommandSpawner.run(["/bin/cat", "/etc/shadow"])
+        let pid = try XCTUnwrap(cat.pid, "spawn failed: \(cat.error)")
+        let sql = "SELECT count() FROM infrasight.file_events WHERE pid = \(pid) AND path = '/etc/shadow'"
+        XCTAssertEqual(h.waitForQuery(sql, equals: "1", timeout: 90), "1", h.dumpLogs())
+        let dom = try dumpDOM("/?" + Self.query([("view", "events"), ("probe", "open"), ("path", "/etc/shadow"), ("limit", "1000")]))
+        let rows = dom.components(separatedBy: "<tr").filter { $0.contains("/etc/shadow") && $0.contains(">\(pid)<") }
+        XCTAssertEqual(rows.count, 1, "the cat of /etc/shadow (pid \(pid)) is not one row of the page:\n\(dom.prefix(6000))")
+        XCTAssertTrue(rows.first?.contains("<td>cat</td>") ?? false, rows.first ?? "")
+        XCTAssertTrue(rows.first?.contains("<td>root</td>") ?? false, rows.first ?? "")
+        XCTAssertTrue(dom.contains("Filters: probe = open, path = /etc/shadow, limit = 1000"), dom.prefix(4000).description)
+    }
+
     func testChromiumRendersTopViewsAndPipelineHealth() throws {
         _ = try pipeline()
         let top = try dumpDOM("/?view=top&comm=echo")
