@@ -83,7 +83,8 @@ public final class ContainerdDaemon {
     }
 
     /// Imports a one-binary busybox image (host's busybox-static, imported with `podman import`, saved
-    /// as an OCI archive with `podman save`) into `namespace` as `reference`.
+    /// as an OCI archive with `podman save`, then removed from podman) into `namespace` as `reference`;
+    /// the archive stays at `<directory>/image.tar` for importing into further namespaces.
     public func importBusyboxImage(_ reference: String, namespace: String) throws {
         let busybox = try Self.which("busybox", install: "busybox-static")
         let podman = try Self.which("podman", install: "podman")
@@ -94,6 +95,7 @@ public final class ContainerdDaemon {
         try FileManager.default.createSymbolicLink(atPath: rootfs + "/bin/sh", withDestinationPath: "busybox")
         try Self.run("/bin/tar", ["-C", rootfs, "-cf", directory + "/rootfs.tar", "."])
         try Self.run(podman, ["import", directory + "/rootfs.tar", reference])
+        defer { try? Self.run(podman, ["rmi", "-f", reference]) }  // only containerd keeps the image
         try Self.run(podman, ["save", "--format", "oci-archive", "-o", directory + "/image.tar", reference])
         try ctr(namespace, ["images", "import", directory + "/image.tar"])
     }
