@@ -129,8 +129,12 @@ final class KubernetesManifestTests: XCTestCase {
         XCTAssertEqual(hostMounts["/sys/fs/cgroup"], "/sys/fs/cgroup")
         XCTAssertEqual(hostMounts["/etc/passwd"], "/host/etc/passwd")
         XCTAssertTrue(hostMounts["/sys/kernel/tracing"] != nil || hostMounts["/sys/kernel/debug"] != nil, "no tracefs")
+        // Runtime sockets for container metadata, at the paths the agent looks by default.
+        XCTAssertEqual(hostMounts["/run/containerd"], "/run/containerd")
+        XCTAssertEqual(hostMounts["/var/run/crio"], "/var/run/crio")
         XCTAssertEqual(Set(hostMounts.keys).subtracting(["/sys/kernel/btf", "/sys/fs/cgroup", "/etc/passwd",
-                                                         "/sys/kernel/tracing", "/sys/kernel/debug", "/proc"]), [],
+                                                         "/sys/kernel/tracing", "/sys/kernel/debug", "/proc",
+                                                         "/run/containerd", "/var/run/crio"]), [],
                        "unexpected host mounts")
     }
 
