@@ -128,7 +128,7 @@ case "${1:-run}" in
     (sleep 2; ls /etc > /dev/null; cat /etc/hostname > /dev/null; id > /dev/null; uname -a > /dev/null) &
     say "events as stored in ClickHouse (infrasight.exec_events); Ctrl-C stops everything"
     "$BIN" watch --limit 20 || true
-    echo
+    printf '\n' 2>/dev/null || true   # the terminal or a `| tee` may be gone after Ctrl-C: never stop here
     down
     ;;
   *) die "usage: $0 [run|up|down|status]" ;;
