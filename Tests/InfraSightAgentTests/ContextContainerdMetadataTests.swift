@@ -142,7 +142,7 @@ final class ContextContainerdMetadataTests: XCTestCase {
                                    namespace: "k8s.io")
         try daemon.createContainer(id: plain, image: image, labels: ["nerdctl/name": "plain-web", "team": "infra"], namespace: "default")
 
-        let client = ContainerdContainersClient(socketPath: daemon.socket)
+        let client = ContainerdContainersClient(socketPath: daemon.socket, timeout: .seconds(10))
         func lookup(_ c: ContainerIdentity) throws -> ContainerMetadata? {
             try wait { done in client.metadata(for: c) { done($0) } }.get()
         }

@@ -168,6 +168,33 @@ final class ContextRuntimeMetadataTests: XCTestCase {
         XCTAssertFalse(sink.all().contains { $0.contains("404") }, "404 is an ordinary answer, not logged")
     }
 
+    /// A request that fails (here: no answer in time) is retried after `failureRetry`, not after the
+    /// 30 s of a "no such container" answer: a runtime that was slow once is asked again soon.
+    func testFailedRequestIsRetriedSoonerThanAnAbsentContainer() throws {
+        let id = RecordedRuntimeAnswers.podmanContainerID
+        let server = try UnixSocketHTTPTestServer(path: dir + "/slow.sock", routes: [
+            "/containers/\(id)/json": .init(status: 200, body: RecordedRuntimeAnswers.podmanInspect),
+        ])
+        defer { server.stop() }
+        server.holdAnswers = true
+        let clock = ManualClock()
+        let cache = ContainerMetadataCache(sockets: [RuntimeSocket(runtime: "podman", path: server.path, api: .dockerEngine)],
+                                           logger: Logger(label: "t", factory: { _ in LogSink() }), negativeTTL: 30,
+                                           failureRetry: 3, requestTimeout: .milliseconds(200), clock: { clock.now })
+        let container = ContainerIdentity(id: id, runtime: "podman")
+        XCTAssertNil(cache.metadata(for: container))
+        waitFor { !cache.isPending(container) }
+        XCTAssertEqual(cache.requestCount, 1)
+        clock.now += 2_000_000_000
+        for _ in 0..<20 { XCTAssertNil(cache.metadata(for: container)) }
+        XCTAssertEqual(cache.requestCount, 1, "within failureRetry: not asked again")
+        server.holdAnswers = false
+        clock.now += 2_000_000_000
+        let m = eventually(cache, container)
+        XCTAssertEqual(m?.name, "wtcg-test", "asked again after failureRetry, long before the 30 s TTL")
+        XCTAssertEqual(cache.requestCount, 2)
+    }
+
     func testNoSocketAndUnconfiguredRuntimeAreLoggedOnceAndNeverAsked() throws {
         let sink = LogSink()
         let cache = ContainerMetadataCache(sockets: [RuntimeSocket(runtime: "docker", path: dir + "/no-docker.sock", api: .dockerEngine)],

@@ -11,8 +11,10 @@ import NIOCore
 /// no name, image, labels or pod; every later event carries them. Events are never held back.
 ///
 /// Answers are cached: found metadata until evicted (a container's labels and image never change);
-/// "no such container", errors and runtimes without a socket for `negativeTTL`, then asked again
-/// (a socket may appear later). The cache holds about `capacity` ids (two generations, approximate LRU).
+/// "no such container" and runtimes without a socket for `negativeTTL`, then asked again (a socket
+/// may appear later); a failed request (no answer in time, connection refused: a runtime still
+/// starting or briefly busy) only for `failureRetry`, so one slow answer does not cost 30 s of metadata.
+/// The cache holds about `capacity` ids (two generations, approximate LRU).
 /// A runtime whose socket does not exist is logged once ("no socket is normal"); so is the first
 /// failure per runtime. docker, podman and cri-o are asked over HTTP (`UnixSocketHTTPClient`),
 /// containerd over gRPC (`ContainerdContainersClient`).
@@ -20,6 +22,7 @@ public final class ContainerMetadataCache: @unchecked Sendable {
     public let sockets: [RuntimeSocket]
     public let capacity: Int
     public let negativeTTLNanos: UInt64
+    public let failureRetryNanos: UInt64
     public let maxInFlight: Int
 
     private enum Entry {
@@ -45,12 +48,13 @@ public final class ContainerMetadataCache: @unchecked Sendable {
 
     /// A cache asking `sockets`; `clock` gives monotonic nanoseconds (tests pass their own).
     public init(sockets: [RuntimeSocket], logger: Logger, capacity: Int = 4096, negativeTTL: TimeInterval = 30,
-                maxInFlight: Int = 8, requestTimeout: TimeAmount = .seconds(2),
+                failureRetry: TimeInterval = 3, maxInFlight: Int = 8, requestTimeout: TimeAmount = .seconds(2),
                 clock: (@Sendable () -> UInt64)? = nil) {
         self.sockets = sockets
         self.logger = logger
         self.capacity = max(2, capacity)
         self.negativeTTLNanos = MonotonicTime.nanos(of: negativeTTL)
+        self.failureRetryNanos = min(self.negativeTTLNanos, MonotonicTime.nanos(of: failureRetry))
         self.maxInFlight = max(1, maxInFlight)
         self.clock = clock ?? { MonotonicTime.nanos() }
         var clients: [String: (RuntimeSocket, Client)] = [:]
@@ -129,7 +133,7 @@ public final class ContainerMetadataCache: @unchecked Sendable {
                 finish(container.id, nil)
             case .failure(let error):
                 logOnce("\(socket.runtime)/error", "\(socket.runtime) socket \(socket.path) did not answer for container \(container.shortID): \(error) (first failure; later ones are not logged)")
-                finish(container.id, nil)
+                finish(container.id, nil, failed: true)
             }
         }
     }
@@ -141,13 +145,15 @@ public final class ContainerMetadataCache: @unchecked Sendable {
                 finish(container.id, metadata)
             case .failure(let error):
                 logOnce("\(socket.runtime)/error", "\(socket.runtime) socket \(socket.path) did not answer for container \(container.shortID): \(error) (first failure; later ones are not logged)")
-                finish(container.id, nil)
+                finish(container.id, nil, failed: true)
             }
         }
     }
 
-    private func finish(_ id: String, _ metadata: ContainerMetadata?) {
-        let entry: Entry = metadata.map { .found($0) } ?? .absent(untilNanos: clock() &+ negativeTTLNanos)
+    /// Caches the answer: metadata, or its absence for `negativeTTL` (`failureRetry` after a failed request).
+    private func finish(_ id: String, _ metadata: ContainerMetadata?, failed: Bool = false) {
+        let wait = failed ? failureRetryNanos : negativeTTLNanos
+        let entry: Entry = metadata.map { .found($0) } ?? .absent(untilNanos: clock() &+ wait)
         lock.lock()
         defer { lock.unlock() }
         pending.remove(id)
