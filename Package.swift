@@ -22,7 +22,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
-        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
@@ -69,13 +68,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                // containerd (container metadata): one unary gRPC call over HTTP/2 on its unix socket
-                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
-                .product(name: "NIOHPACK", package: "swift-nio-http2"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ],
-            // containerd's message definitions and their generator script (the generated Swift is committed)
-            exclude: ["Context/Runtime/Containerd/Proto"]),
+            ]),
         .target(
             name: "InfraSightEnrich",
             dependencies: ["InfraSightCore", "InfraSightKafka",

@@ -26,7 +26,6 @@ APT_PACKAGES=(
   prometheus  # promtool: InfraSightObservabilityTests lint the /metrics exposition with `promtool check metrics`
   chromium    # headless browser: ConsoleIntegrationTests check the console page renders captured data as text
   podman runc busybox-static  # PodmanMetadataIntegrationTests: a real container and podman's API socket (runc: crun refuses hybrid cgroup hosts)
-  containerd  # ContainerdMetadataIntegrationTests, ContextContainerdMetadataTests: a private real containerd (ctr creates the container records)
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

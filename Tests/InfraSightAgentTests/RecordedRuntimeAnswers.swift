@@ -1,5 +1,3 @@
-import Foundation
-
 /// Answers recorded from real runtimes (and one built from the runtime's published schema), for decoder and
 /// client tests.
 enum RecordedRuntimeAnswers {
@@ -20,61 +18,4 @@ enum RecordedRuntimeAnswers {
      "annotations":{"io.kubernetes.container.restartCount":"0"},"crio_annotations":{},"log_path":"/var/log/pods/x.log",
      "root":"/var/lib/containers/storage/overlay/1/merged","sandbox":"9f8e7d","ip_addresses":["10.88.0.5"]}
     """#
-
-    /// containerd 1.6.20 (Debian 12), the HTTP/2 DATA of `containerd.services.containers.v1.Containers/Get`
-    /// in namespace `k8s.io` (gRPC length prefix + `GetContainerResponse`, captured with curl
-    /// `--http2-prior-knowledge` on a private containerd's socket; trailers `grpc-status: 0`), for a container
-    /// created with `ctr -n k8s.io containers create --label io.kubernetes.pod.name=web-0
-    /// --label io.kubernetes.pod.namespace=shop --label io.kubernetes.pod.uid=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0
-    /// --label io.kubernetes.container.name=nginx localhost/infrasight-ctrd-probe:latest <id>` (ctr adds the
-    /// image's stop-signal label). Includes the fields the agent skips: runtime, the OCI spec (an Any),
-    /// snapshotter, snapshot key, timestamps.
-    static let containerdGetResponseBody: [UInt8] = Array(Data(base64Encoded: [
-        "AAAADeEK3hsKQDAxNGEzYmVlMzZlNTQzNmU5YzhiYTA3ZDIxMGJkNzBjZjU0MzlkYjkwZjEzMTZkM2FjMjI3NmNkN2U2ZWMwYTQSPQoVaW8ua3",
-        "ViZXJuZXRlcy5wb2QudWlkEiQwZjFlMmQzYy00YjVhLTY5NzgtODc5Ni1hNWI0YzNkMmUxZjASIwobaW8ua3ViZXJuZXRlcy5wb2QubmFtZXNw",
-        "YWNlEgRzaG9wEh8KFmlvLmt1YmVybmV0ZXMucG9kLm5hbWUSBXdlYi0wEiUKHGlvLmt1YmVybmV0ZXMuY29udGFpbmVyLm5hbWUSBW5naW54Ej",
-        "EKJmlvLmNvbnRhaW5lcmQuaW1hZ2UuY29uZmlnLnN0b3Atc2lnbmFsEgdTSUdURVJNGiZsb2NhbGhvc3QvaW5mcmFzaWdodC1jdHJkLXByb2Jl",
-        "OmxhdGVzdCI1ChVpby5jb250YWluZXJkLnJ1bmMudjISHAoaY29udGFpbmVyZC5ydW5jLnYxLk9wdGlvbnMq8hcKNnR5cGVzLmNvbnRhaW5lcm",
-        "QuaW8vb3BlbmNvbnRhaW5lcnMvcnVudGltZS1zcGVjLzEvU3BlYxK3F3sib2NpVmVyc2lvbiI6IjEuMC4yLWRldiIsInByb2Nlc3MiOnsidXNl",
-        "ciI6eyJ1aWQiOjAsImdpZCI6MCwiYWRkaXRpb25hbEdpZHMiOlswXX0sImVudiI6WyJQQVRIPS91c3IvbG9jYWwvc2JpbjovdXNyL2xvY2FsL2",
-        "JpbjovdXNyL3NiaW46L3Vzci9iaW46L3NiaW46L2JpbiJdLCJjd2QiOiIvIiwiY2FwYWJpbGl0aWVzIjp7ImJvdW5kaW5nIjpbIkNBUF9DSE9X",
-        "TiIsIkNBUF9EQUNfT1ZFUlJJREUiLCJDQVBfRlNFVElEIiwiQ0FQX0ZPV05FUiIsIkNBUF9NS05PRCIsIkNBUF9ORVRfUkFXIiwiQ0FQX1NFVE",
-        "dJRCIsIkNBUF9TRVRVSUQiLCJDQVBfU0VURkNBUCIsIkNBUF9TRVRQQ0FQIiwiQ0FQX05FVF9CSU5EX1NFUlZJQ0UiLCJDQVBfU1lTX0NIUk9P",
-        "VCIsIkNBUF9LSUxMIiwiQ0FQX0FVRElUX1dSSVRFIl0sImVmZmVjdGl2ZSI6WyJDQVBfQ0hPV04iLCJDQVBfREFDX09WRVJSSURFIiwiQ0FQX0",
-        "ZTRVRJRCIsIkNBUF9GT1dORVIiLCJDQVBfTUtOT0QiLCJDQVBfTkVUX1JBVyIsIkNBUF9TRVRHSUQiLCJDQVBfU0VUVUlEIiwiQ0FQX1NFVEZD",
-        "QVAiLCJDQVBfU0VUUENBUCIsIkNBUF9ORVRfQklORF9TRVJWSUNFIiwiQ0FQX1NZU19DSFJPT1QiLCJDQVBfS0lMTCIsIkNBUF9BVURJVF9XUk",
-        "lURSJdLCJwZXJtaXR0ZWQiOlsiQ0FQX0NIT1dOIiwiQ0FQX0RBQ19PVkVSUklERSIsIkNBUF9GU0VUSUQiLCJDQVBfRk9XTkVSIiwiQ0FQX01L",
-        "Tk9EIiwiQ0FQX05FVF9SQVciLCJDQVBfU0VUR0lEIiwiQ0FQX1NFVFVJRCIsIkNBUF9TRVRGQ0FQIiwiQ0FQX1NFVFBDQVAiLCJDQVBfTkVUX0",
-        "JJTkRfU0VSVklDRSIsIkNBUF9TWVNfQ0hST09UIiwiQ0FQX0tJTEwiLCJDQVBfQVVESVRfV1JJVEUiXX0sInJsaW1pdHMiOlt7InR5cGUiOiJS",
-        "TElNSVRfTk9GSUxFIiwiaGFyZCI6MTAyNCwic29mdCI6MTAyNH1dLCJub05ld1ByaXZpbGVnZXMiOnRydWV9LCJyb290Ijp7InBhdGgiOiJyb2",
-        "90ZnMifSwibW91bnRzIjpbeyJkZXN0aW5hdGlvbiI6Ii9wcm9jIiwidHlwZSI6InByb2MiLCJzb3VyY2UiOiJwcm9jIiwib3B0aW9ucyI6WyJu",
-        "b3N1aWQiLCJub2V4ZWMiLCJub2RldiJdfSx7ImRlc3RpbmF0aW9uIjoiL2RldiIsInR5cGUiOiJ0bXBmcyIsInNvdXJjZSI6InRtcGZzIiwib3",
-        "B0aW9ucyI6WyJub3N1aWQiLCJzdHJpY3RhdGltZSIsIm1vZGU9NzU1Iiwic2l6ZT02NTUzNmsiXX0seyJkZXN0aW5hdGlvbiI6Ii9kZXYvcHRz",
-        "IiwidHlwZSI6ImRldnB0cyIsInNvdXJjZSI6ImRldnB0cyIsIm9wdGlvbnMiOlsibm9zdWlkIiwibm9leGVjIiwibmV3aW5zdGFuY2UiLCJwdG",
-        "14bW9kZT0wNjY2IiwibW9kZT0wNjIwIiwiZ2lkPTUiXX0seyJkZXN0aW5hdGlvbiI6Ii9kZXYvc2htIiwidHlwZSI6InRtcGZzIiwic291cmNl",
-        "Ijoic2htIiwib3B0aW9ucyI6WyJub3N1aWQiLCJub2V4ZWMiLCJub2RldiIsIm1vZGU9MTc3NyIsInNpemU9NjU1MzZrIl19LHsiZGVzdGluYX",
-        "Rpb24iOiIvZGV2L21xdWV1ZSIsInR5cGUiOiJtcXVldWUiLCJzb3VyY2UiOiJtcXVldWUiLCJvcHRpb25zIjpbIm5vc3VpZCIsIm5vZXhlYyIs",
-        "Im5vZGV2Il19LHsiZGVzdGluYXRpb24iOiIvc3lzIiwidHlwZSI6InN5c2ZzIiwic291cmNlIjoic3lzZnMiLCJvcHRpb25zIjpbIm5vc3VpZC",
-        "IsIm5vZXhlYyIsIm5vZGV2Iiwicm8iXX0seyJkZXN0aW5hdGlvbiI6Ii9ydW4iLCJ0eXBlIjoidG1wZnMiLCJzb3VyY2UiOiJ0bXBmcyIsIm9w",
-        "dGlvbnMiOlsibm9zdWlkIiwic3RyaWN0YXRpbWUiLCJtb2RlPTc1NSIsInNpemU9NjU1MzZrIl19XSwiYW5ub3RhdGlvbnMiOnsiaW8ua3ViZX",
-        "JuZXRlcy5jb250YWluZXIubmFtZSI6Im5naW54IiwiaW8ua3ViZXJuZXRlcy5wb2QubmFtZSI6IndlYi0wIiwiaW8ua3ViZXJuZXRlcy5wb2Qu",
-        "bmFtZXNwYWNlIjoic2hvcCIsImlvLmt1YmVybmV0ZXMucG9kLnVpZCI6IjBmMWUyZDNjLTRiNWEtNjk3OC04Nzk2LWE1YjRjM2QyZTFmMCJ9LC",
-        "JsaW51eCI6eyJyZXNvdXJjZXMiOnsiZGV2aWNlcyI6W3siYWxsb3ciOmZhbHNlLCJhY2Nlc3MiOiJyd20ifSx7ImFsbG93Ijp0cnVlLCJ0eXBl",
-        "IjoiYyIsIm1ham9yIjoxLCJtaW5vciI6MywiYWNjZXNzIjoicndtIn0seyJhbGxvdyI6dHJ1ZSwidHlwZSI6ImMiLCJtYWpvciI6MSwibWlub3",
-        "IiOjgsImFjY2VzcyI6InJ3bSJ9LHsiYWxsb3ciOnRydWUsInR5cGUiOiJjIiwibWFqb3IiOjEsIm1pbm9yIjo3LCJhY2Nlc3MiOiJyd20ifSx7",
-        "ImFsbG93Ijp0cnVlLCJ0eXBlIjoiYyIsIm1ham9yIjo1LCJtaW5vciI6MCwiYWNjZXNzIjoicndtIn0seyJhbGxvdyI6dHJ1ZSwidHlwZSI6Im",
-        "MiLCJtYWpvciI6MSwibWlub3IiOjUsImFjY2VzcyI6InJ3bSJ9LHsiYWxsb3ciOnRydWUsInR5cGUiOiJjIiwibWFqb3IiOjEsIm1pbm9yIjo5",
-        "LCJhY2Nlc3MiOiJyd20ifSx7ImFsbG93Ijp0cnVlLCJ0eXBlIjoiYyIsIm1ham9yIjo1LCJtaW5vciI6MSwiYWNjZXNzIjoicndtIn0seyJhbG",
-        "xvdyI6dHJ1ZSwidHlwZSI6ImMiLCJtYWpvciI6MTM2LCJhY2Nlc3MiOiJyd20ifSx7ImFsbG93Ijp0cnVlLCJ0eXBlIjoiYyIsIm1ham9yIjo1",
-        "LCJtaW5vciI6MiwiYWNjZXNzIjoicndtIn1dfSwiY2dyb3Vwc1BhdGgiOiIvazhzLmlvLzAxNGEzYmVlMzZlNTQzNmU5YzhiYTA3ZDIxMGJkNz",
-        "BjZjU0MzlkYjkwZjEzMTZkM2FjMjI3NmNkN2U2ZWMwYTQiLCJuYW1lc3BhY2VzIjpbeyJ0eXBlIjoicGlkIn0seyJ0eXBlIjoiaXBjIn0seyJ0",
-        "eXBlIjoidXRzIn0seyJ0eXBlIjoibW91bnQifSx7InR5cGUiOiJuZXR3b3JrIn1dLCJtYXNrZWRQYXRocyI6WyIvcHJvYy9hY3BpIiwiL3Byb2",
-        "MvYXNvdW5kIiwiL3Byb2Mva2NvcmUiLCIvcHJvYy9rZXlzIiwiL3Byb2MvbGF0ZW5jeV9zdGF0cyIsIi9wcm9jL3RpbWVyX2xpc3QiLCIvcHJv",
-        "Yy90aW1lcl9zdGF0cyIsIi9wcm9jL3NjaGVkX2RlYnVnIiwiL3N5cy9maXJtd2FyZSIsIi9wcm9jL3Njc2kiXSwicmVhZG9ubHlQYXRocyI6Wy",
-        "IvcHJvYy9idXMiLCIvcHJvYy9mcyIsIi9wcm9jL2lycSIsIi9wcm9jL3N5cyIsIi9wcm9jL3N5c3JxLXRyaWdnZXIiXX19MglvdmVybGF5ZnM6",
-        "QDAxNGEzYmVlMzZlNTQzNmU5YzhiYTA3ZDIxMGJkNzBjZjU0MzlkYjkwZjEzMTZkM2FjMjI3NmNkN2U2ZWMwYTRCDAj4jqjYBhCvjK+LA0oMCP",
-        "iOqNgGEK+Mr4sD",
-    ].joined())!)
-
-    static let containerdContainerID = "014a3bee36e5436e9c8ba07d210bd70cf5439db90f1316d3ac2276cd7e6ec0a4"
 }

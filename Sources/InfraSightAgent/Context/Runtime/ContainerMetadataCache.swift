@@ -16,8 +16,7 @@ import NIOCore
 /// starting or briefly busy) only for `failureRetry`, so one slow answer does not cost 30 s of metadata.
 /// The cache holds about `capacity` ids (two generations, approximate LRU).
 /// A runtime whose socket does not exist is logged once ("no socket is normal"); so is the first
-/// failure per runtime. docker, podman and cri-o are asked over HTTP (`UnixSocketHTTPClient`),
-/// containerd over gRPC (`ContainerdContainersClient`).
+/// failure per runtime, and containerd (gRPC only) once, as unsupported.
 public final class ContainerMetadataCache: @unchecked Sendable {
     public let sockets: [RuntimeSocket]
     public let capacity: Int
@@ -32,13 +31,7 @@ public final class ContainerMetadataCache: @unchecked Sendable {
 
     private let logger: Logger
     private let clock: @Sendable () -> UInt64
-    /// How one runtime's socket is asked.
-    private enum Client {
-        case http(UnixSocketHTTPClient)
-        case containerd(ContainerdContainersClient)
-    }
-
-    private let clients: [String: (RuntimeSocket, Client)]
+    private let clients: [String: (RuntimeSocket, UnixSocketHTTPClient)]
     private let lock = NSLock()
     private var young: [String: Entry] = [:]
     private var old: [String: Entry] = [:]
@@ -57,12 +50,8 @@ public final class ContainerMetadataCache: @unchecked Sendable {
         self.failureRetryNanos = min(self.negativeTTLNanos, MonotonicTime.nanos(of: failureRetry))
         self.maxInFlight = max(1, maxInFlight)
         self.clock = clock ?? { MonotonicTime.nanos() }
-        var clients: [String: (RuntimeSocket, Client)] = [:]
-        for s in sockets {
-            clients[s.runtime] = (s, s.api == .containerdGRPC
-                ? .containerd(ContainerdContainersClient(socketPath: s.path, timeout: requestTimeout))
-                : .http(UnixSocketHTTPClient(socketPath: s.path, timeout: requestTimeout)))
-        }
+        var clients: [String: (RuntimeSocket, UnixSocketHTTPClient)] = [:]
+        for s in sockets { clients[s.runtime] = (s, UnixSocketHTTPClient(socketPath: s.path, timeout: requestTimeout)) }
         self.clients = clients
     }
 
@@ -106,7 +95,11 @@ public final class ContainerMetadataCache: @unchecked Sendable {
 
     private func fetch(_ container: ContainerIdentity) {
         guard let (socket, client) = clients[container.runtime] else {
-            logOnce("\(container.runtime)/unconfigured", "no runtime socket configured for \(container.runtime): its containers get no name, image, labels or pod")
+            if container.runtime == ContainerIdentity.Runtime.containerd {
+                logOnce("containerd/unsupported", "containerd containers get no name, image, labels or pod: containerd's API is gRPC only, which this agent does not speak (container id and pod uid still come from the cgroup)")
+            } else {
+                logOnce("\(container.runtime)/unconfigured", "no runtime socket configured for \(container.runtime): its containers get no name, image, labels or pod")
+            }
             finish(container.id, nil)
             return
         }
@@ -116,10 +109,6 @@ public final class ContainerMetadataCache: @unchecked Sendable {
             return
         }
         lock.lock(); requests += 1; lock.unlock()
-        guard case .http(let client) = client else {
-            if case .containerd(let containerd) = client { fetchFromContainerd(container, socket, containerd) }
-            return
-        }
         client.get(socket.inspectPath(containerID: container.id)) { [self] result in
             switch result {
             case .success(let response) where response.status == 200:
@@ -131,18 +120,6 @@ public final class ContainerMetadataCache: @unchecked Sendable {
                     logOnce("\(socket.runtime)/status", "\(socket.runtime) socket \(socket.path) answered HTTP \(response.status) for container \(container.shortID) (first failure; later ones are not logged)")
                 }
                 finish(container.id, nil)
-            case .failure(let error):
-                logOnce("\(socket.runtime)/error", "\(socket.runtime) socket \(socket.path) did not answer for container \(container.shortID): \(error) (first failure; later ones are not logged)")
-                finish(container.id, nil, failed: true)
-            }
-        }
-    }
-
-    private func fetchFromContainerd(_ container: ContainerIdentity, _ socket: RuntimeSocket, _ client: ContainerdContainersClient) {
-        client.metadata(for: container) { [self] result in
-            switch result {
-            case .success(let metadata):
-                finish(container.id, metadata)
             case .failure(let error):
                 logOnce("\(socket.runtime)/error", "\(socket.runtime) socket \(socket.path) did not answer for container \(container.shortID): \(error) (first failure; later ones are not logged)")
                 finish(container.id, nil, failed: true)

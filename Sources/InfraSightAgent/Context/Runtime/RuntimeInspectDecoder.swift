@@ -1,5 +1,4 @@
 import Foundation
-import SwiftProtobuf
 
 /// Decodes a runtime's answer about one container into `ContainerMetadata`.
 ///
@@ -9,13 +8,7 @@ import SwiftProtobuf
 /// - CRI-O's inspect endpoint, `GET /containers/<id>`:
 ///   `{"name": "k8s_…", "image": "…", "image_ref": "…", "labels": {…}, "annotations": {…}, …}`.
 ///
-/// - containerd's `Containers/Get`, a protobuf `GetContainerResponse` (`containers.pb.swift`): `container`
-///   with `id`, `labels` and `image` (a reference such as `docker.io/library/nginx:1.27`). The record has
-///   no name: it comes from the labels, `io.kubernetes.container.name` (Kubernetes), `nerdctl/name`
-///   (nerdctl), or `<project>-<service>-<number>` from the `com.docker.compose.*` labels.
-///
-/// Unknown fields are ignored; missing fields become empty strings. Not a JSON object (not a
-/// `GetContainerResponse` with a container) → nil.
+/// Unknown fields are ignored; missing fields become empty strings. Not a JSON object → nil.
 public enum RuntimeInspectDecoder {
     /// The metadata in a Docker-API container inspect document.
     public static func dockerAPI(_ body: [UInt8]) -> ContainerMetadata? {
@@ -34,19 +27,6 @@ public enum RuntimeInspectDecoder {
         if image.isEmpty { image = object["image_ref"] as? String ?? "" }
         return ContainerMetadata(name: object["name"] as? String ?? "", image: image,
                                  labels: stringMap(object["labels"]))
-    }
-
-    /// The metadata in a containerd `GetContainerResponse` message.
-    public static func containerd(_ message: [UInt8]) -> ContainerMetadata? {
-        guard let response = try? Containerd_Services_Containers_V1_GetContainerResponse(serializedBytes: message),
-              response.hasContainer else { return nil }
-        let container = response.container
-        let labels = container.labels
-        var name = labels["nerdctl/name"] ?? ""
-        if name.isEmpty, let project = labels["com.docker.compose.project"], let service = labels["com.docker.compose.service"] {
-            name = "\(project)-\(service)-\(labels["com.docker.compose.container-number"] ?? "1")"
-        }
-        return ContainerMetadata(name: name, image: container.image, labels: labels)
     }
 
     private static func jsonObject(_ body: [UInt8]) -> [String: Any]? {
