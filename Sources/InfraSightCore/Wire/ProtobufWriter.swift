@@ -1,0 +1,133 @@
+/// Appends protobuf wire-format fields (proto3 rules) to a reusable byte buffer, without building a
+/// generated message first.
+///
+/// Why: the hot paths (agent encode, enrich's appended `enriched` field) spent most of their time in
+/// SwiftProtobuf's message storage (copy-on-write on every setter) and its serializer. Writing the
+/// fields straight into one buffer that is reused across events costs a fraction of that.
+///
+/// Invariant: the output is exactly what a proto3 serializer accepts as the same message. Scalars equal to
+/// their default (0, false, "") are omitted, as proto3 does; nested messages are length-delimited with a
+/// minimal varint length (the body is written first, then the length is slotted in front of it).
+/// Field numbers and wire types are the caller's: `EventWireFields` names them for `infrasight.v1.Event`.
+public struct ProtobufWriter: Sendable {
+    /// The encoded bytes so far.
+    public private(set) var bytes: [UInt8]
+
+    public init(reservingCapacity: Int = 512) {
+        bytes = []
+        bytes.reserveCapacity(reservingCapacity)
+    }
+
+    /// Forgets the content but keeps the capacity (one buffer for every event).
+    @inline(__always)
+    public mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+
+    public var count: Int { bytes.count }
+
+    /// Unsigned LEB128.
+    @inline(__always)
+    public mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(truncatingIfNeeded: v))
+    }
+
+    @inline(__always)
+    mutating func key(_ field: UInt32, _ wireType: UInt32) { varint(UInt64(field << 3 | wireType)) }
+
+    /// uint32 / uint64 field (wire type 0); omitted when 0.
+    @inline(__always)
+    public mutating func uint(_ field: UInt32, _ value: UInt64) {
+        guard value != 0 else { return }
+        key(field, 0)
+        varint(value)
+    }
+
+    /// int64 field: two's complement as a 64-bit varint; omitted when 0.
+    @inline(__always)
+    public mutating func int64(_ field: UInt32, _ value: Int64) { uint(field, UInt64(bitPattern: value)) }
+
+    /// int32 field: sign-extended to 64 bits, as protobuf requires; omitted when 0.
+    @inline(__always)
+    public mutating func int32(_ field: UInt32, _ value: Int32) { uint(field, UInt64(bitPattern: Int64(value))) }
+
+    /// bool field; omitted when false.
+    @inline(__always)
+    public mutating func bool(_ field: UInt32, _ value: Bool) { if value { key(field, 0); bytes.append(1) } }
+
+    /// double field (wire type 1, little-endian); omitted when +0.0.
+    @inline(__always)
+    public mutating func double(_ field: UInt32, _ value: Double) {
+        guard value.bitPattern != 0 else { return }
+        key(field, 1)
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// string / bytes field from raw bytes; omitted when empty.
+    @inline(__always)
+    public mutating func bytes(_ field: UInt32, _ value: UnsafeRawBufferPointer) {
+        guard !value.isEmpty else { return }
+        key(field, 2)
+        varint(UInt64(value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    /// bytes field from an array; omitted when empty.
+    @inline(__always)
+    public mutating func bytes(_ field: UInt32, _ value: [UInt8]) {
+        value.withUnsafeBytes { bytes(field, $0) }
+    }
+
+    /// string field; omitted when empty.
+    @inline(__always)
+    public mutating func string(_ field: UInt32, _ value: String) {
+        guard !value.isEmpty else { return }
+        var value = value
+        value.withUTF8 { bytes(field, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A string element of a repeated field: written even when empty (an empty argv entry is an entry).
+    @inline(__always)
+    public mutating func repeatedString(_ field: UInt32, _ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            key(field, 2)
+            varint(UInt64(utf8.count))
+            bytes.append(contentsOf: UnsafeRawBufferPointer(utf8))
+        }
+    }
+
+    /// A nested message field: `body` writes its fields. When the body wrote nothing the field is
+    /// omitted (an unset message), unless `keepEmpty`: a oneof member must stay present even when all of
+    /// its fields are defaults (an exit with code 0 is still an exit), as SwiftProtobuf writes it.
+    @inline(__always)
+    public mutating func message(_ field: UInt32, keepEmpty: Bool = false, _ body: (inout ProtobufWriter) -> Void) {
+        let keyStart = bytes.count
+        key(field, 2)
+        let lengthAt = bytes.count
+        bytes.append(0)   // one length byte; widened below when the body is 128 bytes or more
+        let bodyStart = bytes.count
+        body(&self)
+        let length = bytes.count - bodyStart
+        if length == 0 {
+            if !keepEmpty { bytes.removeSubrange(keyStart...) }
+            return
+        }
+        if length < 0x80 {
+            bytes[lengthAt] = UInt8(length)
+            return
+        }
+        var prefix: [UInt8] = []
+        var v = UInt64(length)
+        while v >= 0x80 { prefix.append(UInt8(truncatingIfNeeded: v) | 0x80); v >>= 7 }
+        prefix.append(UInt8(v))
+        bytes.replaceSubrange(lengthAt..<bodyStart, with: prefix)
+    }
+
+    /// Appends already-encoded bytes (a message body kept from earlier, an input message to extend).
+    @inline(__always)
+    public mutating func raw(_ value: UnsafeRawBufferPointer) { bytes.append(contentsOf: value) }
+}
