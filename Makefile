@@ -6,7 +6,7 @@ export PKG_CONFIG_PATH := $(ROOT)/.deps/librdkafka/lib/pkgconfig
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps bpf build release test fuzz demo stack-down catalog bench clean
+.PHONY: all deps bpf build release test fuzz demo stack-down catalog bench bench-tools bench-records clean
 
 all: build
 
@@ -47,11 +47,21 @@ stack-down:
 
 ## bench: the benchmark table (BENCHMARKS.md): release build, C baselines, then every row against a real
 ## broker, ClickHouse and BPF (root); prints the table and writes it to bench/last-run.md. Not part of `make test`.
-bench: deps bpf
+## Row 9 needs valgrind (callgrind); BENCH_WINDOW_SECONDS, BENCH_ROWS, BENCH_UPDATE_INSTRUCTIONS=1: see BENCHMARKS.md.
+bench: deps bpf bench-tools
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --product infrasight
+	$(ROOT)/.build/release/infrasight-bench $(ROOT)
+
+## bench-tools: the benchmark driver and the C baselines only
+bench-tools:
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --product infrasight-bench
 	@$(MAKE) --no-print-directory -C bpf/baselines
-	$(ROOT)/.build/release/infrasight-bench $(ROOT)
+	@command -v valgrind >/dev/null || echo "note: valgrind missing (apt-get install valgrind): row 9 will say not available"
+
+## bench-records: re-record bench/records/ (row 9's inputs) from the kernel and a real pipeline (root)
+bench-records: deps bpf bench-tools
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --product infrasight
+	$(ROOT)/.build/release/infrasight-bench record $(ROOT)
 
 ## catalog: regenerate topics/catalog.json from the code
 catalog: build

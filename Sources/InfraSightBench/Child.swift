@@ -23,6 +23,8 @@ final class Child {
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    /// The log of a child by name (after it was stopped and released).
+    static func readLog(_ dir: String, _ name: String) -> String { (try? String(contentsOfFile: dir + "/" + name + ".log", encoding: .utf8)) ?? "" }
 
     /// Waits until the log contains `text` (true) or the timeout passes / the process exits (false).
     func waitForLog(_ text: String, timeout: Double) -> Bool {

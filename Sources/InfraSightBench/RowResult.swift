@@ -27,6 +27,11 @@ enum Fmt {
         if v >= 1_000 { return String(format: "%.1fk/s", v / 1_000) }
         return String(format: "%.0f/s", v)
     }
+    static func count(_ v: Double) -> String {
+        if v >= 1_000_000 { return String(format: "%.2fM", v / 1_000_000) }
+        if v >= 10_000 { return String(format: "%.1fk", v / 1_000) }
+        return String(format: "%.0f", v)
+    }
     static func ratio(_ v: Double) -> String { v.isFinite ? String(format: "%.2fx", v) : "n/a" }
     static func int(_ v: Double) -> String { String(Int64(v.isFinite ? v : -1)) }
     static func mb(_ bytes: Double) -> String { String(format: "%.1f MB", bytes / 1_048_576) }

@@ -4,7 +4,7 @@ import Foundation
 /// ports, the topics and the schema created by the real `infrasight` binary.
 final class Stack {
     let env: BenchEnvironment
-    let brokerPort = freePort()
+    private(set) var brokerPort = freePort()
     let httpPort = freePort()
     let tcpPort = freePort()
     private var broker: Child?
@@ -16,17 +16,30 @@ final class Stack {
     var clickhouseDir: String { env.runDir + "/clickhouse" }
 
     func start() throws {
-        let url = "tcp://127.0.0.1:\(brokerPort)"
-        broker = try Child("broker", env.tansu, ["broker", "--listener-url", url, "--advertised-listener-url", url], logDir: env.runDir)
+        try startBroker(name: "broker")
         let r = runCommand("/bin/bash", [env.root + "/scripts/clickhouse-server.sh", "start", clickhouseDir, "\(httpPort)", "\(tcpPort)"])
         guard r.status == 0 else { throw BenchError("ClickHouse did not start: \(r.error)") }
-        let topics = runCommand(env.infrasight, ["topics", "create", "--brokers", brokers, "--partitions", "4", "--wait", "30"])
-        guard topics.status == 0 else { throw BenchError("topics create failed: \(topics.output) \(topics.error)") }
-        for extra in ["bench.pass", "bench.produce"] {
-            runCommand(env.tansu, ["topic", "create", "--broker", url, "--partitions", "4", extra])
-        }
         let schema = runCommand(env.infrasight, ["schema", "apply", "--clickhouse", clickhouseURL, "--wait", "30"])
         guard schema.status == 0 else { throw BenchError("schema apply failed: \(schema.output) \(schema.error)") }
+    }
+
+    /// A tansu broker on a fresh port with the pipeline's topics (4 partitions) and the bench's own.
+    private func startBroker(name: String) throws {
+        let url = "tcp://127.0.0.1:\(brokerPort)"
+        broker = try Child(name, env.tansu, ["broker", "--listener-url", url, "--advertised-listener-url", url], logDir: env.runDir)
+        let topics = runCommand(env.infrasight, ["topics", "create", "--brokers", brokers, "--partitions", "4", "--wait", "30"])
+        guard topics.status == 0 else { throw BenchError("topics create failed: \(topics.output) \(topics.error)") }
+        for extra in ["bench.pass", "bench.produce", "bench.produce1", "chain.raw", "chain.pass"] {
+            runCommand(env.tansu, ["topic", "create", "--broker", url, "--partitions", "4", extra])
+        }
+    }
+
+    /// Replaces the broker with an empty one (tansu keeps everything in memory: the end-to-end row
+    /// starts without the earlier rows' backlog and without their memory).
+    func restartBroker() throws {
+        broker?.stop(timeout: 5)
+        brokerPort = freePort()
+        try startBroker(name: "broker-e2e")
     }
 
     /// Runs SQL over HTTP; returns the response body (throws on an HTTP error).
@@ -54,6 +67,10 @@ struct BenchEnvironment {
     var bpfDir: String { root + "/bpf/build" }
     var openLoader: String { root + "/bpf/build/baselines/open_loader" }
     var rdkBench: String { root + "/bpf/build/baselines/rdk_bench" }
+    var chainLoader: String { root + "/bpf/build/baselines/chain_loader" }
+    /// The agent's default probes (AgentStage.supportedProbes): what the agent attaches without --probes,
+    /// and the objects the C loader attaches for the same-run baseline.
+    static let defaultProbes = ["execve", "open", "chmod", "connect", "accept", "exit", "ptrace", "mount"]
 }
 
 /// A benchmark step that could not run.
