@@ -37,6 +37,17 @@ final class Child {
         return false
     }
 
+    /// Waits until `ready(log)` holds (true) or the timeout passes / the process exits (false).
+    func waitFor(timeout: Double, _ ready: (String) -> Bool) -> Bool {
+        let end = Date().addingTimeInterval(timeout)
+        while Date() < end {
+            if ready(log) { return true }
+            if !isRunning { return ready(log) }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return false
+    }
+
     /// SIGTERM, wait up to `timeout` s, then SIGKILL.
     func stop(timeout: Double = 30) {
         guard isRunning else { return }

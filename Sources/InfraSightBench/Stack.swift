@@ -62,7 +62,8 @@ struct BenchEnvironment {
     let runDir: String
     /// This executable (re-run as `storm` for the generator).
     let selfExe: String
-    var infrasight: String { root + "/.build/release/infrasight" }
+    /// The release binary (BENCH_INFRASIGHT points at another build, e.g. to smoke-test the driver).
+    var infrasight: String { ProcessInfo.processInfo.environment["BENCH_INFRASIGHT"] ?? root + "/.build/release/infrasight" }
     var tansu: String { root + "/.deps/bin/tansu" }
     var bpfDir: String { root + "/bpf/build" }
     var openLoader: String { root + "/bpf/build/baselines/open_loader" }

@@ -11,8 +11,11 @@ struct Stages {
         let c = try Child(name, env.infrasight, ["agent", "--brokers", stack.brokers,
                                                  "--bpf-dir", env.bpfDir, "--output", output, "--stats-interval", "2",
                                                  "--metrics-address", "127.0.0.1:\(port)"], logDir: env.runDir)
-        // Every probe is attached before the agent says where it publishes.
-        guard c.waitForLog("publishing to", timeout: 90), waitForMetrics(port: port) else {
+        // Every probe is attached before the agent says where it publishes (or: one "attached" line per probe).
+        let ready = c.waitFor(timeout: 90) { log in
+            log.contains("publishing to") || log.components(separatedBy: "probe attached").count > BenchEnvironment.defaultProbes.count
+        }
+        guard ready, waitForMetrics(port: port) else {
             c.stop(); throw BenchError("agent did not start: \(c.log.suffix(600))")
         }
         return (c, port)
