@@ -1,5 +1,6 @@
 import XCTest
 @testable import InfraSightAgent
+import InfraSightCore
 
 final class ContextEventIdentityTests: XCTestCase {
     private let bootID = "0b6a3f0e-7d0c-4a36-9f53-2f1c4b2e9d11"
@@ -24,53 +25,65 @@ final class ContextEventIdentityTests: XCTestCase {
         XCTAssertEqual(hasher.finalize(), SHA1.hash(message))
     }
 
-    func testMatchesPythonUUID5() {
-        // Vectors from Python: uuid.uuid5(namespace, netstrings…), see the EventIdentity doc comment.
-        XCTAssertEqual(EventIdentity(bootID: bootID, nodeName: "node-a")
-                        .eventID(probe: "sys_enter_openat", bootTimeNs: 123_456_789_012_345, tid: 4242),
-                       "cb96dae1-a87c-5914-b7a5-b11cde46a3a9")
-        XCTAssertEqual(EventIdentity(bootID: "", nodeName: "").eventID(probe: "", bootTimeNs: 0, tid: 0),
-                       "0d59f60c-8e97-552c-90ed-8956777e15a9")
-        XCTAssertEqual(EventIdentity(bootID: "b", nodeName: "nöde|x").eventID(probe: "p", bootTimeNs: .max, tid: .max),
-                       "e73f946b-17fc-5f60-b0dd-c9ea1db68755")
+    func testMatchesThePythonRecipeOfLayoutV2() {
+        // Vectors from the Python recipe in the EventIdentity doc comment (hashlib + uuid, run separately).
+        XCTAssertEqual(EventIdentity(bootID: bootID, nodeName: "node-a").eventID(code: 2, bootTimeNs: 123_456_789_012_345, tid: 4242),
+                       "00007048-860d-8df7-a401-0922eda52223")
+        XCTAssertEqual(EventIdentity(bootID: "", nodeName: "").eventID(code: 0, bootTimeNs: 0, tid: 0),
+                       "00000000-0000-8000-8000-0000a8a74335")
+        XCTAssertEqual(EventIdentity(bootID: "b", nodeName: "nöde|x").eventID(code: 8, bootTimeNs: .max, tid: .max),
+                       "ffffffff-ffff-8fff-bfff-fff89aad744f")
+        XCTAssertEqual(EventIdentity(bootID: bootID, nodeName: "node-a").eventID(probe: .open, bootTimeNs: 123_456_789_012_345, tid: 4242),
+                       "00007048-860d-8df7-a401-0922eda52223")
+    }
+
+    func testProbeCodesAreDistinctAndNotTheExecutionCode() {
+        let codes = Probe.allCases.map { EventIdentity.code(for: $0) }
+        XCTAssertEqual(Set(codes).count, Probe.allCases.count)
+        XCTAssertFalse(codes.contains(EventIdentity.executionCode))
+        XCTAssertTrue(codes.allSatisfy { $0 < 16 }, "4 bits in the layout")
+    }
+
+    func testWithinOneNodeTheLayoutIsInjective() {
+        // Adjacent times, tids and probes never collide (no hash: an exact packing).
+        let identity = EventIdentity(bootID: bootID, nodeName: "n1")
+        var seen = Set<String>()
+        for t in UInt64(0)..<40 { for tid in UInt32(0)..<40 { for code in UInt8(0)..<9 {
+            seen.insert(identity.eventID(code: code, bootTimeNs: 1_000_000_000 + t, tid: 4_000_000 + tid))
+        } } }
+        XCTAssertEqual(seen.count, 40 * 40 * 9)
     }
 
     func testDeterministic() {
         let a = EventIdentity(bootID: bootID, nodeName: "n1")
         let b = EventIdentity(bootID: bootID, nodeName: "n1")
-        XCTAssertEqual(a.eventID(probe: "read", bootTimeNs: 42, tid: 7), a.eventID(probe: "read", bootTimeNs: 42, tid: 7))
-        XCTAssertEqual(a.eventID(probe: "read", bootTimeNs: 42, tid: 7), b.eventID(probe: "read", bootTimeNs: 42, tid: 7))
+        XCTAssertEqual(a.eventID(probe: .open, bootTimeNs: 42, tid: 7), a.eventID(probe: .open, bootTimeNs: 42, tid: 7))
+        XCTAssertEqual(a.eventID(probe: .open, bootTimeNs: 42, tid: 7), b.eventID(probe: .open, bootTimeNs: 42, tid: 7))
     }
 
     func testEveryFieldChangesTheID() {
-        let base = EventIdentity(bootID: bootID, nodeName: "n1").eventID(probe: "read", bootTimeNs: 42, tid: 7)
+        let base = EventIdentity(bootID: bootID, nodeName: "n1").eventID(probe: .open, bootTimeNs: 42, tid: 7)
         let variants = [
-            EventIdentity(bootID: "1b6a3f0e-7d0c-4a36-9f53-2f1c4b2e9d11", nodeName: "n1").eventID(probe: "read", bootTimeNs: 42, tid: 7),
-            EventIdentity(bootID: bootID, nodeName: "n2").eventID(probe: "read", bootTimeNs: 42, tid: 7),
-            EventIdentity(bootID: bootID, nodeName: "n1").eventID(probe: "write", bootTimeNs: 42, tid: 7),
-            EventIdentity(bootID: bootID, nodeName: "n1").eventID(probe: "read", bootTimeNs: 43, tid: 7),
-            EventIdentity(bootID: bootID, nodeName: "n1").eventID(probe: "read", bootTimeNs: 42, tid: 8),
+            EventIdentity(bootID: "1b6a3f0e-7d0c-4a36-9f53-2f1c4b2e9d11", nodeName: "n1").eventID(probe: .open, bootTimeNs: 42, tid: 7),
+            EventIdentity(bootID: bootID, nodeName: "n2").eventID(probe: .open, bootTimeNs: 42, tid: 7),
+            EventIdentity(bootID: bootID, nodeName: "n1").eventID(probe: .chmod, bootTimeNs: 42, tid: 7),
+            EventIdentity(bootID: bootID, nodeName: "n1").eventID(probe: .open, bootTimeNs: 43, tid: 7),
+            EventIdentity(bootID: bootID, nodeName: "n1").eventID(probe: .open, bootTimeNs: 42, tid: 8),
         ]
         XCTAssertEqual(Set(variants + [base]).count, variants.count + 1)
     }
 
-    func testFieldBoundariesAreUnambiguous() {
-        // Moving characters between adjacent fields must change the id.
-        let a = EventIdentity(bootID: "ab", nodeName: "c").eventID(probe: "p", bootTimeNs: 1, tid: 1)
-        let b = EventIdentity(bootID: "a", nodeName: "bc").eventID(probe: "p", bootTimeNs: 1, tid: 1)
+    func testNodeAndBootBoundariesAreUnambiguous() {
+        // Moving characters between boot id and node name must change the tag.
+        let a = EventIdentity(bootID: "ab", nodeName: "c").eventID(probe: .open, bootTimeNs: 1, tid: 1)
+        let b = EventIdentity(bootID: "a", nodeName: "bc").eventID(probe: .open, bootTimeNs: 1, tid: 1)
         XCTAssertNotEqual(a, b)
-        let c = EventIdentity(bootID: "x", nodeName: "n").eventID(probe: "p1", bootTimeNs: 23, tid: 1)
-        let d = EventIdentity(bootID: "x", nodeName: "n").eventID(probe: "p", bootTimeNs: 123, tid: 1)
-        XCTAssertNotEqual(c, d)
-        let e = EventIdentity(bootID: "x", nodeName: "n").eventID(probe: "p", bootTimeNs: 12, tid: 3)
-        let f = EventIdentity(bootID: "x", nodeName: "n").eventID(probe: "p", bootTimeNs: 1, tid: 23)
-        XCTAssertNotEqual(e, f)
     }
 
     func testFormat() {
         let identity = EventIdentity(bootID: EventIdentity.currentBootID(), nodeName: NodeName.current())
         for i in 0..<1000 {
-            let id = identity.eventID(probe: "sys_enter_\(i % 5)", bootTimeNs: UInt64(i) * 977, tid: UInt32(i))
+            let id = identity.eventID(probe: Probe.allCases[i % 8], bootTimeNs: UInt64(i) * 977, tid: UInt32(i))
             let chars = Array(id.utf8)
             XCTAssertEqual(chars.count, 36)
             for (index, c) in chars.enumerated() {
@@ -81,7 +94,7 @@ final class ContextEventIdentityTests: XCTestCase {
                                   || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(c), id)
                 }
             }
-            XCTAssertEqual(chars[14], UInt8(ascii: "5"), "version nibble: \(id)")
+            XCTAssertEqual(chars[14], UInt8(ascii: "8"), "version nibble: \(id)")
             XCTAssertTrue([UInt8(ascii: "8"), UInt8(ascii: "9"), UInt8(ascii: "a"), UInt8(ascii: "b")].contains(chars[19]),
                           "variant: \(id)")
             XCTAssertNotNil(UUID(uuidString: id))
@@ -98,7 +111,7 @@ final class ContextEventIdentityTests: XCTestCase {
 
     func testNoCollisionsAcrossOneMillionIDs() {
         let identity = EventIdentity(bootID: bootID, nodeName: "node-collide")
-        let probes = ["sys_enter_read", "sys_enter_write", "sys_enter_openat", "sys_enter_connect"]
+        let probes: [Probe] = [.open, .chmod, .connect, .accept]
         var seen = Set<String>()
         seen.reserveCapacity(1_000_000)
         var timestamp: UInt64 = 5_000_000_000

@@ -180,12 +180,7 @@ public final class ExecveProbe: @unchecked Sendable {
     }
 
     /// BPF ring buffers must be a power of two and a multiple of the page size.
-    static func roundRingSize(_ bytes: Int) -> Int {
-        let page = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
-        var size = page
-        while size < bytes && size < (1 << 30) { size <<= 1 }
-        return size
-    }
+    static func roundRingSize(_ bytes: Int) -> Int { EventRing.roundedSize(bytes) }
 }
 
 /// State the C ring-buffer callback reaches through its context pointer.

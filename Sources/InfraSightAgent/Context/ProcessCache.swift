@@ -8,10 +8,16 @@ import Glibc
 /// parent chain. Kept current by exec and exit events; processes that started before the agent (or
 /// whose exec was missed) are read from /proc on first sight.
 ///
-/// `exec_id` is a UUID v5 (see `EventIdentity`) over the boot id, node, pid and the execution's start
-/// time (CLOCK_BOOTTIME ns): the exec event's timestamp when the agent saw the exec, otherwise the
+/// `exec_id` is an `EventIdentity` id (probe code 0) of the pid and the execution's start time
+/// (CLOCK_BOOTTIME ns): the exec event's timestamp when the agent saw the exec, otherwise the
 /// process start time from /proc/<pid>/stat. It is the same for every event of that execution.
-/// Thread-safe; bounded to `capacity` entries (oldest evicted first).
+///
+/// The agent asks for a context on every event, so `encodedContext(pid:ppid:)` keeps each pid's
+/// context already serialized (a `ProcessContext` message body). Invariant: a cached body is only
+/// served while `generation` is unchanged, and every change that can alter any context (an exec,
+/// an exit, an eviction) bumps it; between such changes the table, and so every context, is fixed.
+/// Thread-safe; bounded to about `capacity` entries (least recently used evicted, in one O(n) pass
+/// per `capacity / 8` insertions, never a sort).
 public final class ProcessCache: @unchecked Sendable {
     /// What the cache knows about one process execution.
     struct Entry {
@@ -32,6 +38,9 @@ public final class ProcessCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [UInt32: Entry] = [:]
     private var clock: UInt64 = 0
+    /// Bumped by every change that can alter a context (see the type's invariant).
+    private var generation: UInt64 = 0
+    private var encoded: [UInt32: (generation: UInt64, ppid: UInt32, body: [UInt8])] = [:]
     private static let ticksPerSecond = UInt64(max(sysconf(Int32(_SC_CLK_TCK)), 1))
 
     public init(identity: EventIdentity, procRoot: String = "/proc", maxAncestors: Int = 8, capacity: Int = 65_536) {
@@ -49,12 +58,27 @@ public final class ProcessCache: @unchecked Sendable {
                           execID: execID(pid: pid, startBootNs: bootNs), startBootNs: bootNs, touched: 0)
         lock.lock(); defer { lock.unlock() }
         store(entry)
+        generation &+= 1
     }
 
     /// The process exited: forget it (its later events, if any, re-read /proc or get an empty context).
     public func recordExit(pid: UInt32) {
         lock.lock(); defer { lock.unlock() }
         entries[pid] = nil
+        encoded[pid] = nil
+        generation &+= 1
+    }
+
+    /// The serialized `ProcessContext` of `pid` (see `context(pid:ppid:)`), from the cache while no
+    /// exec, exit or eviction happened since it was built.
+    public func encodedContext(pid: UInt32, ppid: UInt32) -> [UInt8] {
+        lock.lock(); defer { lock.unlock() }
+        if let hit = encoded[pid], hit.generation == generation, hit.ppid == ppid { return hit.body }
+        let body: [UInt8] = (try? contextLocked(pid: pid, ppid: ppid).serializedBytes()) ?? []
+        if encoded.count >= capacity { encoded.removeAll(keepingCapacity: true) }
+        // `contextLocked` may have read /proc and evicted; the body is valid for the generation now.
+        encoded[pid] = (generation, ppid, body)
+        return body
     }
 
     /// The context of `pid`, with ancestors nearest first. When `pid` is gone and unknown (a process
@@ -62,6 +86,10 @@ public final class ProcessCache: @unchecked Sendable {
     /// kernel reported with the event.
     public func context(pid: UInt32, ppid: UInt32 = 0) -> ProcessContext {
         lock.lock(); defer { lock.unlock() }
+        return contextLocked(pid: pid, ppid: ppid)
+    }
+
+    private func contextLocked(pid: UInt32, ppid: UInt32) -> ProcessContext {
         var context = ProcessContext()
         var next = ppid
         if let entry = lookup(pid) {
@@ -108,9 +136,11 @@ public final class ProcessCache: @unchecked Sendable {
         e.touched = clock
         entries[e.pid] = e
         if entries.count > capacity {
-            // Evict the least recently used eighth in one pass.
-            let victims = entries.values.sorted { $0.touched < $1.touched }.prefix(max(capacity / 8, 1))
-            for v in victims { entries[v.pid] = nil }
+            // Evict roughly the least recently used eighth in one pass: every entry not touched in the
+            // last 7/8 · capacity uses (the clock ticks once per use).
+            let keepFrom = clock &- UInt64(capacity - max(capacity / 8, 1))
+            entries = entries.filter { $0.value.touched >= keepFrom }
+            generation &+= 1
         }
     }
 
@@ -124,7 +154,7 @@ public final class ProcessCache: @unchecked Sendable {
     }
 
     func execID(pid: UInt32, startBootNs: UInt64) -> String {
-        identity.eventID(probe: "process", bootTimeNs: startBootNs, tid: pid)
+        identity.eventID(code: EventIdentity.executionCode, bootTimeNs: startBootNs, tid: pid)
     }
 
     private func readLink(_ path: String) -> String? {

@@ -20,7 +20,22 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
 
     /// Delivery-report token of a probe's events (0 is the stats records).
     static func token(for probe: Probe) -> UInt64 {
-        eventToken + UInt64(Probe.allCases.firstIndex(of: probe) ?? 0)
+        eventToken + UInt64(index(of: probe))
+    }
+
+    /// The probe's position in `Probe.allCases` (tallies and tokens), without a search.
+    @inline(__always)
+    static func index(of probe: Probe) -> Int {
+        switch probe {
+        case .execve: return 0
+        case .open: return 1
+        case .chmod: return 2
+        case .connect: return 3
+        case .accept: return 4
+        case .exit: return 5
+        case .ptrace: return 6
+        case .mount: return 7
+        }
     }
 
     static func probe(forToken token: UInt64) -> Probe? {
@@ -49,22 +64,35 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         let metadata = config.runtimeSockets.isEmpty ? nil : ContainerMetadataCache(sockets: config.runtimeSockets, logger: logger)
         logger.info("container metadata from runtime sockets: \(config.runtimeSockets.isEmpty ? "off" : config.runtimeSockets.map { "\($0.runtime) \($0.path)\(FileManager.default.fileExists(atPath: $0.path) ? "" : " (absent)")" }.joined(separator: ", "))")
         let identity = EventIdentity(bootID: EventIdentity.currentBootID(), nodeName: host)
-        let builder = EventBuilder(
+        let encoder = EventEncoder(
             host: host, identity: identity, users: UserNameCache(passwdPath: config.passwdPath),
             containers: containers, clock: BootClock(),
             processes: ProcessCache(identity: identity, procRoot: config.procRoot), metadata: metadata)
 
         let counters = self.counters
         let logger = self.logger
+        // Per-probe tallies of the event thread, added to `counters` once per loop (not per event).
+        let probeCount = Probe.allCases.count
+        var receivedByProbe = [UInt64](repeating: 0, count: probeCount)
+        var producedByProbe = [UInt64](repeating: 0, count: probeCount)
+        let topics = Probe.allCases.map(\.rawTopic)
+        func flushTallies() {
+            for (i, probe) in Probe.allCases.enumerated() {
+                if receivedByProbe[i] > 0 { counters.add(.received, receivedByProbe[i], reason: probe.rawValue); receivedByProbe[i] = 0 }
+                if producedByProbe[i] > 0 { counters.add(.produced, producedByProbe[i], reason: probe.rawValue); producedByProbe[i] = 0 }
+            }
+        }
+        // The producer's own queue is bounded (the ring buffer is the buffer); its memory counts against the agent's RSS.
         let producer = try KafkaProducer(config: config.kafka, idempotent: true,
-                                         extraOptions: ["linger.ms": "5", "compression.codec": "lz4"]) { report in
+                                         extraOptions: ["linger.ms": "5", "compression.codec": "lz4",
+                                                        "queue.buffering.max.kbytes": "16384",
+                                                        "queue.buffering.max.messages": "50000"]) { report in
             guard report.token >= Self.eventToken else { return }
-            let probe = Self.probe(forToken: report.token)
             if let error = report.error {
                 counters.add(.dropped, reason: "delivery")
                 logger.error("event not delivered to \(report.topic): \(error)")
             } else {
-                counters.add(.produced, reason: probe?.rawValue)
+                producedByProbe[Int(report.token - Self.eventToken)] &+= 1
             }
         }
         let ownPid = UInt32(getpid())
@@ -75,10 +103,15 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         // SIGHUP reloads the filters; listening starts before anything attaches.
         let reloadSignal = config.reloadFilter == nil ? nil : ReloadSignal()
         let filters = FilterController(filter: config.filter, logger: logger)
+        // One ring buffer for every probe (EventRing): one consumer, one mapping's worth of memory.
+        let ring = try EventRing(bytes: config.ringBufferBytes)
         var probes: [BPFProbe] = []
-        defer { for p in probes { p.close() } }
+        defer {
+            for p in probes { p.close() }
+            ring.close()
+        }
         for wanted in config.probes where !probes.contains(where: { $0.probe == wanted }) {
-            let probe = try BPFProbe(wanted, bpfDirectory: config.bpfDirectory, ringBufferBytes: config.ringBufferBytes,
+            let probe = try BPFProbe(wanted, bpfDirectory: config.bpfDirectory, sharedRing: ring,
                                      excludedPids: excluded + pipelinePids.sorted(), filter: filters.initialTables)
             probes.append(probe)
             try probe.setRateLimit(maxEvents: config.rateLimitEvents, windowNs: config.rateLimitWindowNs)
@@ -87,7 +120,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
             if !probe.fallbacks.isEmpty { line += "; fell back from: \(probe.fallbacks.joined(separator: "; "))" }
             logger.info("\(line)")
         }
-        logger.info("ring buffer \(probes.first?.ringBufferBytes ?? config.ringBufferBytes) bytes per probe; excluding pids \(excluded.map(String.init).joined(separator: ","))")
+        logger.info("ring buffer \(ring.bytes) bytes, shared by every probe; excluding pids \(excluded.map(String.init).joined(separator: ","))")
         if config.rateLimitEvents > 0 {
             logger.info("rate limit: \(config.rateLimitEvents) events per process per \(config.rateLimitWindowNs / 1_000_000) ms on each probe; the rest are dropped in the kernel and counted as throttled")
         }
@@ -144,27 +177,20 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         let discard = config.output == .null
         if discard { logger.warning("--output null: events are built, counted and discarded (benchmark mode)") }
         func drain() -> Int {
-            var n = 0
-            for probe in probes {
-                n += probe.consume { record in
-                    let p = record.probe
-                    counters.add(.received, reason: p.rawValue)
-                    let event = builder.build(record)
+            let n = ring.consume { record in
+                let index = Self.index(of: record.probe)
+                receivedByProbe[index] &+= 1
+                encoder.encode(record) { value, key in
+                    if discard { return }
                     do {
-                        let bytes = try EventCodec.encode(event)
-                        if discard {
-                            counters.add(.filtered, reason: "output_null")
-                            _ = bytes
-                            return
-                        }
-                        try producer.send(topic: p.rawTopic, key: EventCodec.key(host: host, pid: event.pid), value: bytes,
-                                          token: Self.token(for: p))
+                        try producer.send(topic: topics[index], key: key, value: value, token: Self.eventToken + UInt64(index))
                     } catch {
                         counters.add(.dropped, reason: "enqueue")
                         sendError = error
                     }
                 }
             }
+            if discard, n > 0 { counters.add(.filtered, UInt64(n), reason: "output_null") }
             return n
         }
         func recordKernelCounters() {
@@ -200,6 +226,8 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
                 total.filteredPath &+= k.filteredPath
                 if probe.probe == .execve { counters.set("argv_truncated", k.truncated) }
             }
+            // Records of the shared ring that could not be decoded belong to no probe.
+            total.decodeErrors &+= ring.decodeErrors
             // Totals over all probes keep the historical names (lost{ringbuf_reserve}, ...).
             for (name, path) in names { counters.set(name, total[keyPath: path]) }
             counters.set("filter_reloads", UInt64(filters.reloads))
@@ -219,6 +247,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
                 sendError = nil
             }
             producer.poll(timeoutMs: 0)
+            flushTallies()
             if stats.dueSoon { recordKernelCounters() }
             stats.tick()
             if n == 0 { usleep(config.pollIntervalMicros) }
@@ -227,12 +256,16 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         _ = drain()
         recordKernelCounters()
         for p in probes { p.close() }
-        if !producer.flush(timeoutMs: Int32(config.shutdownFlushSeconds * 1000)) {
+        ring.close()
+        let flushed = producer.flush(timeoutMs: Int32(config.shutdownFlushSeconds * 1000))
+        flushTallies()
+        if !flushed {
             counters.add(.dropped, UInt64(producer.outstanding), reason: "shutdown")
             logger.error("\(producer.outstanding) events not acknowledged by the broker at shutdown (counted as dropped)")
         }
         stats.tick(force: true)
         _ = producer.flush(timeoutMs: 2000)
         producer.close()
+        flushTallies()
     }
 }

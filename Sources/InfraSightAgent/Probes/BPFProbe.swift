@@ -6,12 +6,14 @@ import InfraSightCore
 import Glibc
 #endif
 
-/// Loads one probe's BPF object (`ProbeSpec`), sets its ring-buffer size, excluded tgids and filters,
-/// attaches it through the best hook the running kernel supports (falling back variant by
-/// variant), and consumes its ring buffer as decoded `KernelRecord`s.
+/// Loads one probe's BPF object (`ProbeSpec`), sets its ring buffer, excluded tgids and filters, and
+/// attaches it through the best hook the running kernel supports (falling back variant by variant).
 ///
-/// The kernel batches ring-buffer wake-ups, so the caller polls `consume(_:)` every ~2 ms from one
-/// thread. Methods are serialised by an internal lock; `close()` (or deinit) detaches everything.
+/// The ring: given a shared `EventRing` (the agent: one ring for every probe), the object's `events`
+/// map reuses it and the owner of the ring consumes it; otherwise the probe has its own ring of
+/// `ringBufferBytes`, consumed by `consume(_:)` (tests, tools). The kernel batches ring-buffer
+/// wake-ups, so the caller polls every ~2 ms from one thread. Methods are serialised by an internal
+/// lock; `close()` (or deinit) detaches everything.
 public final class BPFProbe: @unchecked Sendable {
     public let probe: Probe
     /// What is attached, e.g. "tracepoint syscalls:sys_enter_connect/sys_exit_connect + fd table …".
@@ -28,7 +30,8 @@ public final class BPFProbe: @unchecked Sendable {
     private let lock = NSLock()
     private var object: OpaquePointer?
     private var links: [OpaquePointer] = []
-    private var ringBuffer: OpaquePointer?
+    /// The probe's own ring (nil when it writes into a shared one).
+    private var ownRing: EventRing?
     private let excludedFd: Int32
     private let countersFd: Int32
     /// `lost_tgids` (tgid → records lost to a full ring buffer).
@@ -39,20 +42,20 @@ public final class BPFProbe: @unchecked Sendable {
     private let rateLimitFd: Int32
     /// The allow/deny filter maps (`filter_*`), rewritten in place by `setFilter`.
     private var filterWriter: FilterMapWriter
-    private let sink = RecordSink()
     private let cpuCount: Int
 
     /// Loads `spec` from `objectPath` (default: `BPFObjectLocator`, or `<bpfDirectory>/<object>.bpf.o`).
     /// `filter` is in force before anything attaches.
     public convenience init(_ probe: Probe, bpfDirectory: String? = nil, ringBufferBytes: Int = 8 << 20,
-                            excludedPids: [UInt32], filter: KernelFilterTables = .empty) throws {
+                            sharedRing: EventRing? = nil, excludedPids: [UInt32], filter: KernelFilterTables = .empty) throws {
         let spec = ProbeSpec.spec(for: probe)
         let path = try bpfDirectory.map { "\($0)/\(spec.object).bpf.o" } ?? BPFObjectLocator.path(for: spec.object)
-        try self.init(spec: spec, objectPath: path, ringBufferBytes: ringBufferBytes, excludedPids: excludedPids, filter: filter)
+        try self.init(spec: spec, objectPath: path, ringBufferBytes: ringBufferBytes, sharedRing: sharedRing,
+                      excludedPids: excludedPids, filter: filter)
     }
 
-    public init(spec: ProbeSpec, objectPath: String, ringBufferBytes: Int = 8 << 20, excludedPids: [UInt32],
-                filter: KernelFilterTables = .empty) throws {
+    public init(spec: ProbeSpec, objectPath: String, ringBufferBytes: Int = 8 << 20, sharedRing: EventRing? = nil,
+                excludedPids: [UInt32], filter: KernelFilterTables = .empty) throws {
         LibbpfLog.shared.install()
         guard FileManager.default.isReadableFile(atPath: objectPath) else {
             throw BPFError(step: "open \(objectPath)", errno: ENOENT,
@@ -60,7 +63,7 @@ public final class BPFProbe: @unchecked Sendable {
         }
         probe = spec.probe
         self.objectPath = objectPath
-        let ringBytes = ExecveProbe.roundRingSize(ringBufferBytes)
+        let ringBytes = sharedRing?.bytes ?? EventRing.roundedSize(ringBufferBytes)
         self.ringBufferBytes = ringBytes
         let cpus = libbpf_num_possible_cpus()
         guard cpus > 0 else { throw BPFError.libbpf("libbpf_num_possible_cpus", code: cpus) }
@@ -73,7 +76,7 @@ public final class BPFProbe: @unchecked Sendable {
             LibbpfLog.shared.reset()
             do {
                 chosen = (variant, try Self.load(variant: variant, objectPath: objectPath, ringBytes: ringBytes,
-                                                 excludedPids: excludedPids, filter: filter))
+                                                 sharedRingFd: sharedRing?.fd, excludedPids: excludedPids, filter: filter))
                 break
             } catch let error as BPFError {
                 let why = error.detail.split(separator: "\n").filter { $0.contains("libbpf: prog") || $0.contains("invalid") || $0.contains("denied") }.suffix(2)
@@ -88,12 +91,14 @@ public final class BPFProbe: @unchecked Sendable {
                          errno: $0.errno, detail: $0.detail)
             } ?? BPFError(step: "\(spec.probe.rawValue) probe: no variants", errno: EINVAL)
         }
-        let ctx = Unmanaged.passUnretained(sink).toOpaque()
-        guard let rb = ring_buffer__new(loaded.eventsFd, recordSampleCallback, ctx, nil) else {
-            let error = BPFError.libbpf("ring_buffer__new(events) for \(objectPath)")
-            for link in loaded.links { bpf_link__destroy(link) }
-            bpf_object__close(loaded.object)
-            throw error
+        if sharedRing == nil {
+            do {
+                ownRing = try EventRing(mapFd: loaded.eventsFd, bytes: ringBytes)
+            } catch {
+                for link in loaded.links { bpf_link__destroy(link) }
+                bpf_object__close(loaded.object)
+                throw error
+            }
         }
         object = loaded.object
         links = loaded.links
@@ -103,7 +108,6 @@ public final class BPFProbe: @unchecked Sendable {
         throttled = TgidCounterMap(fd: loaded.throttledFd)
         rateLimitFd = loaded.rateLimitFd
         filterWriter = loaded.filterWriter
-        ringBuffer = rb
         self.variant = variant.name
         hookDescription = loaded.hooks.joined(separator: " + ")
         missingHooks = loaded.missing
@@ -125,7 +129,7 @@ public final class BPFProbe: @unchecked Sendable {
     }
 
     /// Opens the object with only `variant`'s programs autoloaded, loads, excludes, attaches.
-    private static func load(variant: ProbeSpec.Variant, objectPath: String, ringBytes: Int,
+    private static func load(variant: ProbeSpec.Variant, objectPath: String, ringBytes: Int, sharedRingFd: Int32?,
                              excludedPids: [UInt32], filter: KernelFilterTables) throws -> Loaded {
         guard let obj = bpf_object__open_file(objectPath, nil) else {
             throw BPFError.libbpf("bpf_object__open_file(\(objectPath))")
@@ -155,8 +159,14 @@ public final class BPFProbe: @unchecked Sendable {
         guard let events = bpf_object__find_map_by_name(obj, "events") else {
             throw BPFError.libbpf("find map 'events' in \(objectPath)", code: -ENOENT)
         }
-        var rc = bpf_map__set_max_entries(events, UInt32(ringBytes))
-        guard rc == 0 else { throw BPFError.libbpf("bpf_map__set_max_entries(events, \(ringBytes))", code: rc) }
+        var rc: Int32
+        if let sharedRingFd {
+            rc = bpf_map__reuse_fd(events, sharedRingFd)
+            guard rc == 0 else { throw BPFError.libbpf("bpf_map__reuse_fd(events, shared ring)", code: rc) }
+        } else {
+            rc = bpf_map__set_max_entries(events, UInt32(ringBytes))
+            guard rc == 0 else { throw BPFError.libbpf("bpf_map__set_max_entries(events, \(ringBytes))", code: rc) }
+        }
         rc = bpf_object__load(obj)
         guard rc == 0 else {
             throw BPFError.libbpf("bpf_object__load(\(objectPath), variant \(variant.name))", code: rc,
@@ -288,26 +298,20 @@ public final class BPFProbe: @unchecked Sendable {
         if object != nil { throttled.forget(tgids) }
     }
 
-    /// Consumes what is in the ring buffer now, non-blocking; calls `handler` per decoded record;
-    /// returns how many were delivered. Undecodable records are counted (`decodeErrors`).
+    /// Consumes what is in the probe's own ring buffer now, non-blocking; calls `handler` per decoded
+    /// record; returns how many were delivered (0 with a shared ring: its owner consumes it).
+    /// Undecodable records are counted (`decodeErrors`).
     @discardableResult
     public func consume(_ handler: (KernelRecord) -> Void) -> Int {
         lock.lock(); defer { lock.unlock() }
-        guard let rb = ringBuffer else { return 0 }
-        return withoutActuallyEscaping(handler) { handler in
-            sink.handler = handler
-            sink.delivered = 0
-            defer { sink.handler = nil }
-            _ = ring_buffer__consume(rb)
-            return sink.delivered
-        }
+        return ownRing?.consume(handler) ?? 0
     }
 
     /// Kernel counters summed over CPUs, plus user-space decode errors.
     public func counters() -> ProbeCounters {
         lock.lock(); defer { lock.unlock() }
         var c = ProbeCounters()
-        c.decodeErrors = sink.decodeErrors
+        c.decodeErrors = ownRing?.decodeErrors ?? 0
         guard object != nil else { return c }
         var values = [UInt64](repeating: 0, count: cpuCount)
         for (path, index) in ProbeCounters.kernelIndexes {
@@ -321,8 +325,8 @@ public final class BPFProbe: @unchecked Sendable {
     /// Detaches and frees everything (idempotent).
     public func close() {
         lock.lock(); defer { lock.unlock() }
-        if let rb = ringBuffer { ring_buffer__free(rb) }
-        ringBuffer = nil
+        ownRing?.close()
+        ownRing = nil
         for link in links { bpf_link__destroy(link) }
         links = []
         if let obj = object { bpf_object__close(obj) }
@@ -335,25 +339,4 @@ public final class BPFProbe: @unchecked Sendable {
         let rc = bpf_map_update_elem(fd, &key, &one, UInt64(BPF_ANY))
         guard rc == 0 else { throw BPFError.libbpf("bpf_map_update_elem(excluded_tgids, \(pid))", code: rc) }
     }
-}
-
-/// State the C ring-buffer callback reaches through its context pointer.
-private final class RecordSink {
-    var handler: ((KernelRecord) -> Void)?
-    var delivered = 0
-    var decodeErrors: UInt64 = 0
-}
-
-private let recordSampleCallback: ring_buffer_sample_fn = { ctx, data, size in
-    guard let ctx else { return 0 }
-    let sink = Unmanaged<RecordSink>.fromOpaque(ctx).takeUnretainedValue()
-    guard let data else { sink.decodeErrors += 1; return 0 }
-    do {
-        let record = try KernelRecordDecoder.decode(UnsafeRawBufferPointer(start: data, count: size))
-        sink.delivered += 1
-        sink.handler?(record)
-    } catch {
-        sink.decodeErrors += 1
-    }
-    return 0
 }

@@ -1,11 +1,14 @@
 import InfraSightCore
 
 /// Syscall ids of the records (`enum infrasight_syscall` in `bpf/include/infrasight_event.h`).
-public enum KernelSyscall: UInt32, Sendable, CaseIterable {
+public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
     case open = 1, openat = 2, openat2 = 3
     case chmod = 4, fchmod = 5, fchmodat = 6, fchmodat2 = 7
     case connect = 8, accept = 9, accept4 = 10
     case ptrace = 11, mount = 12, umount2 = 13
+
+    /// By id: each kind's syscalls are one contiguous range of ids.
+    public static func < (a: KernelSyscall, b: KernelSyscall) -> Bool { a.rawValue < b.rawValue }
 
     /// The syscall's name as user space knows it ("umount2", not the kernel's "umount").
     /// A literal per case: `String(describing:)` reflected on every event (~10% of the agent's CPU, see BENCHMARKS.md).

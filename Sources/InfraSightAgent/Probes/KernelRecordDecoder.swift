@@ -89,7 +89,8 @@ public enum KernelRecordDecoder {
         guard version == Self.version else { throw RecordDecodeError.unsupportedVersion(version) }
         let common = decodeCommon(raw)
         let syscallID = raw.loadUnaligned(fromByteOffset: offSyscall, as: UInt32.self)
-        func syscall(_ allowed: [KernelSyscall]) throws -> KernelSyscall {
+        // A range of raw ids per kind (no array per record): the enum's ids are grouped by kind.
+        func syscall(_ allowed: ClosedRange<KernelSyscall>) throws -> KernelSyscall {
             guard let s = KernelSyscall(rawValue: syscallID), allowed.contains(s) else {
                 throw RecordDecodeError.unexpectedSyscall(kind: kind, syscall: syscallID)
             }
@@ -102,7 +103,7 @@ public enum KernelRecordDecoder {
 
         switch kind {
         case kindOpen:
-            let s = try syscall([.open, .openat, .openat2])
+            let s = try syscall(.open ... .openat2)
             let path = string(raw, at: openPath, capacity: pathCapacity, claimed: u32(openPathLen))
             return .open(KernelOpenEvent(
                 common: common, syscall: s, path: path.value,
@@ -110,14 +111,14 @@ public enum KernelRecordDecoder {
                 dirfd: i32(openDirfd), flags: u64(openFlags), mode: u64(openMode), resolve: u64(openResolve),
                 fd: i32(openFd)))
         case kindChmod:
-            let s = try syscall([.chmod, .fchmod, .fchmodat, .fchmodat2])
+            let s = try syscall(.chmod ... .fchmodat2)
             let path = string(raw, at: chmodPath, capacity: pathCapacity, claimed: u32(chmodPathLen))
             return .chmod(KernelChmodEvent(
                 common: common, syscall: s, path: path.value,
                 pathTruncated: path.truncated || common.flags.contains(.pathTruncated),
                 fd: i32(chmodFd), mode: u32(chmodMode), flags: u32(chmodFlags)))
         case kindSocket:
-            let s = try syscall([.connect, .accept, .accept4])
+            let s = try syscall(.connect ... .accept4)
             let family = u16(sockFamily)
             let addrLen = family == 2 ? 4 : family == 10 ? 16 : 0
             let local = Array(UnsafeRawBufferPointer(rebasing: raw[sockLocalAddr ..< sockLocalAddr + addrLen]))
@@ -134,7 +135,7 @@ public enum KernelRecordDecoder {
                 common: common, request: raw.loadUnaligned(fromByteOffset: ptraceRequest, as: Int64.self),
                 targetPid: u32(ptraceTarget), addr: u64(ptraceAddr), data: u64(ptraceData)))
         case kindMount:
-            let s = try syscall([.mount, .umount2])
+            let s = try syscall(.mount ... .umount2)
             let source = string(raw, at: mountSource, capacity: pathCapacity, claimed: u32(mountSourceLen))
             let target = string(raw, at: mountTarget, capacity: pathCapacity, claimed: u32(mountTargetLen))
             let fsType = string(raw, at: mountFsType, capacity: fsTypeCapacity, claimed: u32(mountFsTypeLen))

@@ -8,7 +8,7 @@
 /// Invariant: the output is exactly what a proto3 serializer accepts as the same message. Scalars equal to
 /// their default (0, false, "") are omitted, as proto3 does; nested messages are length-delimited with a
 /// minimal varint length (the body is written first, then the length is slotted in front of it).
-/// Field numbers and wire types are the caller's: `EventWireFields` names them for `infrasight.v1.Event`.
+/// Field numbers are the caller's, from `topics/proto/infrasight/v1/event.proto`.
 public struct ProtobufWriter: Sendable {
     /// The encoded bytes so far.
     public private(set) var bytes: [UInt8]

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import InfraSightAgent
+import InfraSightClickHouse
+import InfraSightCore
+import InfraSightSink
+
+/// `infrasight codec-bench` (hidden): runs one stage's per-event code path over recorded inputs, with
+/// no kernel, broker or server, so `make bench` can count its instructions per event with callgrind
+/// (a repeatable figure on a noisy machine). Inputs are framed `[u32 little-endian length][bytes]`:
+/// raw ring-buffer records for `--path agent` (decode + build + encode), enriched event messages for
+/// `--path sink` (decode + RowBinary row). Prints `events=N bytes=B`.
+struct CodecBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "codec-bench", abstract: "Run a stage's per-event path over recorded inputs (benchmarks).",
+        shouldDisplay: false)
+
+    enum Path: String, ExpressibleByArgument { case agent, sink }
+
+    @Option(name: .long, help: "agent (records -> event bytes) or sink (event bytes -> RowBinary).") var path: Path
+    @Option(name: .long, help: "Framed input file.") var records: String
+    @Option(name: .long, help: "Passes over the inputs.") var `repeat`: Int = 1
+
+    func run() throws {
+        let inputs = try Self.frames(of: records)
+        guard !inputs.isEmpty else { throw ValidationError("\(records): no framed records") }
+        var events = 0
+        var bytes = 0
+        switch path {
+        case .agent:
+            let identity = EventIdentity(bootID: "00000000-0000-4000-8000-000000000000", nodeName: "bench-node")
+            let encoder = EventEncoder(host: "bench-node", identity: identity, users: UserNameCache(),
+                                       containers: nil, clock: BootClock(),
+                                       processes: ProcessCache(identity: identity))
+            for _ in 0..<max(1, self.repeat) {
+                for input in inputs {
+                    guard let record = try? input.withUnsafeBytes({ try KernelRecordDecoder.decode($0) }) else { continue }
+                    bytes &+= encoder.encode(record) { value, key in value.count &+ key.count }
+                    events += 1
+                }
+            }
+        case .sink:
+            var writer = RowBinaryWriter(reservingCapacity: 1 << 20)
+            for _ in 0..<max(1, self.repeat) {
+                for input in inputs {
+                    guard let event = try? EventCodec.decode(input), let probe = Probe(rawValue: event.probe) else { continue }
+                    EventTables.table(for: probe).encode(event, flavor: .legacy, into: &writer)
+                    events += 1
+                    if writer.count > 1 << 20 { bytes &+= writer.count; writer.reset() }
+                }
+            }
+            bytes &+= writer.count
+        }
+        print("events=\(events) bytes=\(bytes)")
+    }
+
+    static func frames(of path: String) throws -> [[UInt8]] {
+        let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        var frames: [[UInt8]] = []
+        var at = 0
+        while at + 4 <= data.count {
+            let length = Int(UInt32(data[at]) | UInt32(data[at + 1]) << 8 | UInt32(data[at + 2]) << 16 | UInt32(data[at + 3]) << 24)
+            at += 4
+            guard at + length <= data.count else { throw ValidationError("\(path): frame at \(at - 4) runs past the end") }
+            frames.append(Array(data[at..<(at + length)]))
+            at += length
+        }
+        return frames
+    }
+}

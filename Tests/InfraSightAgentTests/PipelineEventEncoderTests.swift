@@ -1,0 +1,157 @@
+import Foundation
+import InfraSightCore
+import XCTest
+@testable import InfraSightAgent
+
+/// `EventEncoder` writes event bytes without a generated message: every kind of record must decode
+/// (SwiftProtobuf, with the contract's validation) to exactly the event the contract describes.
+final class PipelineEventEncoderTests: XCTestCase {
+    private let identity = EventIdentity(bootID: "0b6a3f0e-7d0c-4a36-9f53-2f1c4b2e9d11", nodeName: "node-a")
+    private let clock = BootClock()
+
+    private func encoder(processes: ProcessCache? = nil) -> EventEncoder {
+        EventEncoder(host: "node-a", identity: identity, users: UserNameCache(passwdPath: "/etc/passwd"),
+                     containers: nil, clock: clock, processes: processes)
+    }
+
+    private func common(pid: UInt32 = 4242, ret: Int64 = 3, uid: UInt32 = 0) -> KernelCommon {
+        KernelCommon(bootTimeNs: 123_456_789_012_345, latencyNs: 1_500, ret: ret, cgroupId: 77, pid: pid, tid: pid + 1,
+                     ppid: 1, uid: uid, gid: 0, comm: "storm-generator", flags: [])
+    }
+
+    /// The common fields every event must carry, checked against the record.
+    private func assertCommon(_ e: Event, _ k: KernelCommon, probe: Probe, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(e.eventID, identity.eventID(probe: probe, bootTimeNs: k.bootTimeNs, tid: k.tid), file: file, line: line)
+        XCTAssertEqual(e.schemaVersion, EventCodec.schemaVersion, file: file, line: line)
+        XCTAssertEqual(e.probe, probe.rawValue, file: file, line: line)
+        XCTAssertEqual(e.host, "node-a", file: file, line: line)
+        XCTAssertEqual(e.timeNs, clock.wallClockNanos(fromBootNanos: k.bootTimeNs), file: file, line: line)
+        XCTAssertEqual(e.ktimeNs, k.bootTimeNs, file: file, line: line)
+        XCTAssertEqual([e.pid, e.tid, e.ppid, e.uid, e.gid], [k.pid, k.tid, k.ppid, k.uid, k.gid], file: file, line: line)
+        XCTAssertEqual(e.user, k.uid == 0 ? "root" : "", file: file, line: line)
+        XCTAssertEqual(e.comm, k.comm, file: file, line: line)
+        XCTAssertEqual(e.cgroupID, k.cgroupId, file: file, line: line)
+        XCTAssertEqual(e.ret, k.ret, file: file, line: line)
+        XCTAssertEqual(e.latencyNs, k.latencyNs, file: file, line: line)
+    }
+
+    private func roundTrip(_ record: KernelRecord, with encoder: EventEncoder? = nil) throws -> Event {
+        let bytes = (encoder ?? self.encoder()).encode(record)
+        return try EventCodec.decode(bytes)
+    }
+
+    func testOpenRecord() throws {
+        let k = common()
+        let open = KernelOpenEvent(common: k, syscall: .openat2, path: "/etc/shadow", pathTruncated: true, dirfd: -100,
+                                   flags: 0x1_0000_0241, mode: 0o644, resolve: 8, fd: 3)
+        let e = try roundTrip(.open(open))
+        assertCommon(e, k, probe: .open)
+        XCTAssertEqual(e.open.syscall, "openat2")
+        XCTAssertEqual(e.open.path, "/etc/shadow")
+        XCTAssertTrue(e.open.pathTruncated)
+        XCTAssertEqual(e.open.dirfd, -100, "negative int32 sign-extended on the wire")
+        XCTAssertEqual(e.open.flags, 0x241, "flags are the low 32 bits")
+        XCTAssertEqual(e.open.mode, 0o644)
+        XCTAssertEqual(e.open.resolve, 8)
+        XCTAssertEqual(e.open.fd, 3)
+    }
+
+    func testFailedOpenKeepsNegativeReturnAndFd() throws {
+        let k = common(ret: -2)
+        let e = try roundTrip(.open(KernelOpenEvent(common: k, syscall: .openat, path: "", pathTruncated: false,
+                                                    dirfd: 0, flags: 0, mode: 0, resolve: 0, fd: -1)))
+        XCTAssertEqual(e.ret, -2)
+        XCTAssertEqual(e.open.fd, -1)
+        XCTAssertEqual(e.open.path, "")
+    }
+
+    func testChmodSocketExitPtraceMountRecords() throws {
+        let k = common(uid: 65534)
+        let chmod = try roundTrip(.chmod(KernelChmodEvent(common: k, syscall: .fchmodat2, path: "/tmp/x", pathTruncated: false,
+                                                          fd: -100, mode: 0o777, flags: 0x100)))
+        assertCommon(chmod, k, probe: .chmod)
+        XCTAssertEqual([chmod.chmod.syscall, chmod.chmod.path], ["fchmodat2", "/tmp/x"])
+        XCTAssertEqual([chmod.chmod.mode, chmod.chmod.flags], [0o777, 0x100])
+        XCTAssertEqual(chmod.chmod.fd, -100)
+
+        let socket = try roundTrip(.socket(KernelSocketEvent(
+            common: k, syscall: .accept4, family: 10, sockType: 1, protocol: 6, localAddr: Array(repeating: 0, count: 15) + [1],
+            localPort: 8080, remoteAddr: [0xfe, 0x80] + Array(repeating: 0, count: 13) + [2], remotePort: 51_000,
+            unixPath: "", fd: 5, newFd: 7, flags: 0x80000)))
+        assertCommon(socket, k, probe: .accept)
+        XCTAssertEqual(socket.socket.syscall, "accept4")
+        XCTAssertEqual([socket.socket.family, socket.socket.sockType, socket.socket.protocol], [10, 1, 6])
+        XCTAssertEqual(Array(socket.socket.localAddr), Array(repeating: 0, count: 15) + [1])
+        XCTAssertEqual([socket.socket.localPort, socket.socket.remotePort], [8080, 51_000])
+        XCTAssertEqual([socket.socket.fd, socket.socket.newFd], [5, 7])
+        XCTAssertEqual(socket.socket.flags, 0x80000)
+        let connect = try roundTrip(.socket(KernelSocketEvent(
+            common: k, syscall: .connect, family: 1, sockType: 1, protocol: 0, localAddr: [], localPort: 0, remoteAddr: [],
+            remotePort: 0, unixPath: "@abstract", fd: 4, newFd: -1, flags: 0)))
+        assertCommon(connect, k, probe: .connect)
+        XCTAssertEqual(connect.socket.unixPath, "@abstract")
+        XCTAssertEqual(connect.socket.newFd, -1)
+
+        let exit = try roundTrip(.exit(KernelExitEvent(common: common(ret: 0), exitStatus: 0)))
+        XCTAssertEqual(exit.probe, "exit")
+        if case .exit? = exit.detail {} else { XCTFail("an exit with code 0 keeps its (empty) detail") }
+        let killed = try roundTrip(.exit(KernelExitEvent(common: common(ret: 0), exitStatus: 0x8b)))
+        XCTAssertEqual([killed.exit.exitCode, killed.exit.signal], [0, 11])
+        XCTAssertTrue(killed.exit.coreDumped)
+
+        let ptrace = try roundTrip(.ptrace(KernelPtraceEvent(common: k, request: 16, targetPid: 99, addr: 0xdead, data: 0xbeef)))
+        XCTAssertEqual(ptrace.ptrace.request, 16)
+        XCTAssertEqual(ptrace.ptrace.targetPid, 99)
+        XCTAssertEqual([ptrace.ptrace.addr, ptrace.ptrace.data], [0xdead, 0xbeef])
+
+        let mount = try roundTrip(.mount(KernelMountEvent(common: k, syscall: .mount, source: "tmpfs", target: "/mnt/x",
+                                                          fsType: "tmpfs", flags: 6, truncated: false)))
+        XCTAssertEqual([mount.mount.syscall, mount.mount.source, mount.mount.target, mount.mount.fsType],
+                       ["mount", "tmpfs", "/mnt/x", "tmpfs"])
+        XCTAssertEqual(mount.mount.flags, 6)
+    }
+
+    func testExecRecordStartsAnExecutionAndCarriesTheProcessContext() throws {
+        let processes = ProcessCache(identity: identity)
+        let encoder = self.encoder(processes: processes)
+        let me = UInt32(getpid())
+        let exec = KernelExecEvent(bootTimeNs: 5_000, latencyNs: 10, pid: me, tid: me, ppid: UInt32(getppid()), uid: 0, gid: 0,
+                                   cgroupId: 1, ret: 0, comm: "true", filename: "/bin/true", argv: ["true", "", "a b"],
+                                   argvTruncated: false, flags: [.execveat])
+        let e = try roundTrip(.exec(exec), with: encoder)
+        XCTAssertEqual(e.exec.filename, "/bin/true")
+        XCTAssertEqual(e.exec.argv, ["true", "", "a b"], "empty argv entries are kept")
+        XCTAssertEqual(e.exec.syscall, "execveat")
+        XCTAssertEqual(e.process.execID, processes.context(pid: me).execID)
+        XCTAssertEqual(e.process.execID, identity.eventID(code: EventIdentity.executionCode, bootTimeNs: 5_000, tid: me))
+        XCTAssertEqual(e.process.startBootNs, 5_000)
+
+        // Later events of the process share its execution; the cached context follows a re-exec.
+        let open = KernelOpenEvent(common: KernelCommon(bootTimeNs: 6_000, latencyNs: 1, ret: 3, cgroupId: 1, pid: me, tid: me,
+                                                        ppid: UInt32(getppid()), uid: 0, gid: 0, comm: "true", flags: []),
+                                   syscall: .openat, path: "/x", pathTruncated: false, dirfd: -100, flags: 0, mode: 0, resolve: 0, fd: 3)
+        XCTAssertEqual(try roundTrip(.open(open), with: encoder).process.execID, e.process.execID)
+        var again = exec
+        again.bootTimeNs = 7_000
+        let second = try roundTrip(.exec(again), with: encoder)
+        XCTAssertNotEqual(second.process.execID, e.process.execID)
+        XCTAssertEqual(try roundTrip(.open(open), with: encoder).process.execID, second.process.execID,
+                       "the cached context was invalidated by the exec")
+    }
+
+    func testKeyIsHostSlashPid() {
+        let encoder = self.encoder()
+        let key = encoder.encode(.exit(KernelExitEvent(common: common(pid: 987_654), exitStatus: 0))) { _, key in Array(key) }
+        XCTAssertEqual(String(decoding: key, as: UTF8.self), "node-a/987654")
+    }
+
+    func testTheBufferIsReusedWithoutLeftovers() throws {
+        let encoder = self.encoder()
+        let long = KernelOpenEvent(common: common(), syscall: .openat, path: String(repeating: "p", count: 400), pathTruncated: false,
+                                   dirfd: -100, flags: 0, mode: 0, resolve: 0, fd: 3)
+        _ = encoder.encode(.open(long))
+        let short = try EventCodec.decode(encoder.encode(.exit(KernelExitEvent(common: common(), exitStatus: 0))))
+        XCTAssertEqual(short.probe, "exit")
+        if case .open? = short.detail { XCTFail("no detail of the previous event") }
+    }
+}
