@@ -18,9 +18,18 @@ struct InstructionsRow {
     var jsonPath: String { env.root + "/bench/instructions.json" }
 
     /// The command that runs the codec bench (BENCH_CODEC_BENCH replaces the executable, for testing the plumbing).
-    func command(path: String, records: String, repeat k: Int) -> (String, [String]) {
-        let exe = ProcessInfo.processInfo.environment["BENCH_CODEC_BENCH"] ?? env.infrasight
+    func command(path: String, records: String, repeat k: Int, exe: String? = nil) -> (String, [String]) {
+        let exe = exe ?? ProcessInfo.processInfo.environment["BENCH_CODEC_BENCH"] ?? env.infrasight
         return (exe, ["codec-bench", "--path", path, "--records", records, "--repeat", "\(k)"])
+    }
+
+    /// valgrind 3.19 gives up on the Swift toolchain's DWARF ("Possibly corrupted debuginfo file"):
+    /// callgrind runs a copy without debug sections (same code, same instruction count).
+    func strippedCopy() -> String {
+        let (exe, _) = command(path: "", records: "", repeat: 1)
+        let copy = env.runDir + "/codec-bench-nodebug"
+        let r = runCommand("/usr/bin/objcopy", ["--strip-debug", exe, copy])
+        return r.status == 0 ? copy : exe
     }
 
     func run() -> RowResult {
@@ -29,11 +38,13 @@ struct InstructionsRow {
                             loss: "-", met: nil)
         guard let valgrind else {
             row.measured = "not available: valgrind missing (Debian package valgrind)"
+            row.verdictText = "not available"
             return row
         }
         let repeats = (ProcessInfo.processInfo.environment["BENCH_CALLGRIND_REPEATS"] ?? "1,3").split(separator: ",").compactMap { Int($0) }
         let (k1, k2) = repeats.count == 2 && repeats[1] > repeats[0] ? (repeats[0], repeats[1]) : (1, 3)
         let previous = loadPrevious()
+        var stripped: String?
         var measured: [String] = [], ratios: [String] = [], counts: [String] = [], baselines: [String] = []
         var current: [String: Double] = [:]
         var allOK = true, anyPrevious = false, anyMeasured = false
@@ -48,8 +59,9 @@ struct InstructionsRow {
                 continue
             }
             do {
-                let a = try callgrind(valgrind, name: name, records: records, repeat: k1)
-                let b = try callgrind(valgrind, name: name, records: records, repeat: k2)
+                if stripped == nil { stripped = strippedCopy() }
+                let a = try callgrind(valgrind, name: name, records: records, repeat: k1, exe: stripped)
+                let b = try callgrind(valgrind, name: name, records: records, repeat: k2, exe: stripped)
                 guard b.events > a.events else { throw BenchError("events did not grow with --repeat (\(a.events) -> \(b.events))") }
                 let per = (b.ir - a.ir) / (b.events - a.events)
                 current[name] = per
@@ -76,6 +88,7 @@ struct InstructionsRow {
         row.ratio = ratios.isEmpty ? "-" : ratios.joined(separator: ", ") + " of previous"
         row.loss = counts.isEmpty ? "-" : counts.joined(separator: "; ")
         row.met = anyMeasured && anyPrevious ? allOK : nil
+        if !anyMeasured { row.verdictText = "not available" }
         if ProcessInfo.processInfo.environment["BENCH_UPDATE_INSTRUCTIONS"] == "1", !current.isEmpty {
             save(current, previous: previous)
             row.notes.append("bench/instructions.json updated with these figures (BENCH_UPDATE_INSTRUCTIONS=1)")
@@ -84,10 +97,15 @@ struct InstructionsRow {
     }
 
     /// Total instructions (Ir) of one run under callgrind, and the events it reported.
-    func callgrind(_ valgrind: String, name: String, records: String, repeat k: Int) throws -> (ir: Double, events: Double) {
+    func callgrind(_ valgrind: String, name: String, records: String, repeat k: Int, exe: String?) throws -> (ir: Double, events: Double) {
         let out = env.runDir + "/callgrind-\(name)-\(k).out"
-        let (exe, args) = command(path: name, records: records, repeat: k)
+        let (exe, args) = command(path: name, records: records, repeat: k, exe: exe)
         let r = runCommand(valgrind, ["--tool=callgrind", "--callgrind-out-file=" + out, exe] + args)
+        if r.error.contains("VALGRIND INTERNAL ERROR") {
+            let fault = r.error.split(separator: "\n").first { $0.contains("Faulting address") }.map { String($0.drop { $0 != "s" }) } ?? ""
+            let at = r.error.split(separator: "\n").first { $0.contains("_dispatch_") || $0.contains("(below main)") }.map { String($0.split(separator: ":", maxSplits: 1).last ?? "") } ?? ""
+            throw BenchError("valgrind itself crashed running this binary (VALGRIND INTERNAL ERROR, SIGSEGV; \(fault.prefix(60)); client thread 1 in\(at.prefix(80))), before codec-bench printed anything; see \(env.runDir)")
+        }
         guard r.status == 0, let events = keyValue(r.output, "events") else {
             throw BenchError("exit \(r.status): \(r.error.split(separator: "\n").suffix(3).joined(separator: " ").prefix(200))")
         }

@@ -10,8 +10,11 @@ struct RowResult {
     /// true: target holds, false: missed, nil: report only.
     var met: Bool?
     var notes: [String] = []
+    /// Replaces the verdict (e.g. "not available" for a row that could not measure anything).
+    var verdictText: String?
 
     var verdict: String {
+        if let verdictText { return verdictText }
         switch met {
         case .some(true): return "met"
         case .some(false): return "MISSED"

@@ -56,6 +56,18 @@ static void set(rd_kafka_conf_t *c, const char *k, const char *v)
 	if (rd_kafka_conf_set(c, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) { fprintf(stderr, "%s: %s\n", k, err); exit(2); }
 }
 
+/* "k=v,k=v" from the environment (RDK_PRODUCER_CONF, RDK_CONSUMER_CONF): settings added on top. */
+static void extra_conf(rd_kafka_conf_t *c, const char *extra)
+{
+	if (!extra || !*extra) return;
+	char *dup = strdup(extra), *save = NULL;
+	for (char *kv = strtok_r(dup, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		if (eq) { *eq = 0; set(c, kv, eq + 1); }
+	}
+	free(dup);
+}
+
 static void publish(const void *data, size_t size)
 {
 	char key[300];
@@ -146,6 +158,7 @@ int main(int argc, char **argv)
 		set(c, "linger.ms", "5");
 		set(c, "message.timeout.ms", "300000");
 		set(c, "compression.codec", "lz4");
+		extra_conf(c, getenv("RDK_PRODUCER_CONF"));
 		rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
 		rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
 		if (!rk) { fprintf(stderr, "producer: %s\n", err); return 1; }

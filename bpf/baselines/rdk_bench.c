@@ -19,6 +19,7 @@
  *       published by chain_loader), writes "pid<TAB>path" rows and POSTs them with libcurl as
  *       `INSERT INTO TABLE FORMAT TabSeparated` (one POST per 100,000 rows or 0.5 s), until SIGTERM.
  * Consumers: fresh group (RDK_GROUP overrides, e.g. two pass-throughs sharing one group), earliest,
+ * (RDK_CONSUMER_CONF="k=v,..." adds settings, for experiments),
  * auto commit, batches of up to 10,000 messages (rd_kafka_consume_batch_queue), librdkafka's default
  * prefetch (queued.max.messages.kbytes=65536), session.timeout.ms=6000, max.poll.interval.ms=10000.
  * All print: "sent=N acked=A failed=F seconds=S rate=R" with S from the first message to the last ack
@@ -64,6 +65,18 @@ static void set(rd_kafka_conf_t *c, const char *k, const char *v)
 	if (rd_kafka_conf_set(c, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) { fprintf(stderr, "%s: %s\n", k, err); exit(2); }
 }
 
+/* "k=v,k=v" from the environment (RDK_PRODUCER_CONF, RDK_CONSUMER_CONF): settings added on top. */
+static void extra_conf(rd_kafka_conf_t *c, const char *extra)
+{
+	if (!extra || !*extra) return;
+	char *dup = strdup(extra), *save = NULL;
+	for (char *kv = strtok_r(dup, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		if (eq) { *eq = 0; set(c, kv, eq + 1); }
+	}
+	free(dup);
+}
+
 static rd_kafka_t *producer(const char *brokers)
 {
 	char err[256];
@@ -73,6 +86,7 @@ static rd_kafka_t *producer(const char *brokers)
 	set(c, "acks", "all");
 	set(c, "linger.ms", "5");
 	set(c, "compression.codec", "lz4");
+	extra_conf(c, getenv("RDK_PRODUCER_CONF"));
 	rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
 	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
 	if (!rk) { fprintf(stderr, "producer: %s\n", err); exit(1); }
@@ -150,6 +164,7 @@ static rd_kafka_t *consumer(const char *brokers, const char *topic, rd_kafka_que
 	set(c, "session.timeout.ms", "6000");
 	set(c, "max.poll.interval.ms", "10000");
 	if (topic[0] == '^') set(c, "topic.metadata.refresh.interval.ms", "5000");
+	extra_conf(c, getenv("RDK_CONSUMER_CONF"));
 	char v[64]; size_t vl;
 	printf("consumer");
 	const char *shown[] = {"queued.max.messages.kbytes", "queued.min.messages", "fetch.max.bytes",
@@ -194,7 +209,7 @@ static int pass(int argc, char **argv)
 		rd_kafka_poll(rk, 0);
 		for (ssize_t i = 0; i < n; i++) {
 			rd_kafka_message_t *m = msgs[i];
-			if (!m->err) {
+			if (!m->err && (expect == 0 || sent < expect)) {
 				if (t0 == 0) t0 = now();
 				send_one(rk, argv[4], m->key, m->key_len, m->payload, m->len);
 				if (dump && sent < dump_max) { uint32_t l = (uint32_t)m->len; fwrite(&l, 4, 1, dump); fwrite(m->payload, 1, m->len, dump); }
@@ -224,7 +239,7 @@ static int consume(int argc, char **argv)
 	while (!stop && (expect == 0 || got < expect) && (idle <= 0 || now() - last < idle)) {
 		ssize_t n = rd_kafka_consume_batch_queue(q, 100, msgs, BATCH);
 		for (ssize_t i = 0; i < n; i++) {
-			if (!msgs[i]->err) { if (t0 == 0) t0 = now(); got++; }
+			if (!msgs[i]->err && (expect == 0 || got < expect)) { if (t0 == 0) t0 = now(); got++; }
 			rd_kafka_message_destroy(msgs[i]);
 		}
 		if (n > 0) last = now();
