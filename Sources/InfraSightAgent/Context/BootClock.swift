@@ -31,7 +31,13 @@ public final class BootClock: @unchecked Sendable {
     /// Unix-epoch nanoseconds of the instant `bootNanos` on `CLOCK_BOOTTIME`, saturated to
     /// 0…`Int64.max` (garbage input can't trap).
     public func wallClockNanos(fromBootNanos bootNanos: UInt64) -> UInt64 {
-        let offset = currentOffset()
+        Self.wallClockNanos(fromBootNanos: bootNanos, offset: currentOffset())
+    }
+
+    /// `bootNanos` + `offset` (a `realtimeMinusBootNanos` read earlier), saturated like
+    /// `wallClockNanos(fromBootNanos:)`; for a hot loop that re-reads the offset only now and then.
+    @inline(__always)
+    public static func wallClockNanos(fromBootNanos bootNanos: UInt64, offset: Int64) -> UInt64 {
         let (wall, overflow) = Int64(clamping: bootNanos).addingReportingOverflow(offset)
         if overflow { return offset > 0 ? UInt64(Int64.max) : 0 }
         return wall > 0 ? UInt64(wall) : 0

@@ -27,6 +27,11 @@ public final class EventEncoder {
     private var hostBytes: [UInt8]
     private var key: [UInt8] = []
 
+    /// The clock offset in use, re-read from `clock` every `offsetReadEvery` events (a lock and a
+    /// clock read per event otherwise); `BootClock` itself re-measures it every few seconds.
+    private var clockOffset: Int64 = 0
+    private var eventsUntilOffsetRead = 0
+    private static let offsetReadEvery = 1024
     /// The last uid resolved, and its name's bytes.
     private var lastUID: UInt32?
     private var lastUser: [UInt8] = []
@@ -91,7 +96,12 @@ public final class EventEncoder {
         writer.uint(2, UInt64(EventCodec.schemaVersion))
         writer.string(3, probe.rawValue)
         hostBytes.withUnsafeBytes { writer.bytes(4, $0) }
-        writer.uint(5, clock.wallClockNanos(fromBootNanos: k.bootTimeNs))
+        if eventsUntilOffsetRead == 0 {
+            clockOffset = clock.realtimeMinusBootNanos
+            eventsUntilOffsetRead = Self.offsetReadEvery
+        }
+        eventsUntilOffsetRead -= 1
+        writer.uint(5, BootClock.wallClockNanos(fromBootNanos: k.bootTimeNs, offset: clockOffset))
         writer.uint(6, k.bootTimeNs)
         writer.uint(7, UInt64(k.pid))
         writer.uint(8, UInt64(k.tid))
