@@ -7,6 +7,8 @@ struct CaptureFacts {
     var cRate = 0.0             // C loader records/s
     var cLost = -1.0            // C loader ring-buffer losses during its storm
     var cSlowdown: Double { untraced / cStorm }
+    /// The C loader publishing every record to the broker (chain_loader): storm rate, losses, what it did.
+    var cKafkaStorm = 0.0, cKafkaLost = -1.0, cKafkaAcked = -1.0
 }
 
 /// Row 1: capture. The openat storm untraced, under the C libbpf loader (the same eight probe objects
@@ -29,6 +31,16 @@ struct CaptureRow {
         let cEvents = keyValue(loader.log, "events") ?? 0
         facts.cLost = keyValue(loader.log, "lost") ?? -1
         facts.cRate = cEvents / window
+
+        // For row 2's note: the same loader publishing every record to the broker (what Kafka and the
+        // broker cost the traced storm on these 2 cores, without any of our code).
+        if let kl = try? Child("chain_loader-row1", env.chainLoader, ["--kafka", stages.stack.brokers, "bench.loader"] + objects, logDir: env.runDir),
+           kl.waitForLog("ready", timeout: 30) {
+            facts.cKafkaStorm = (try? stages.storm(seconds: window).rate) ?? 0
+            kl.stop(timeout: 60)
+            facts.cKafkaLost = keyValue(kl.log, "lost") ?? -1
+            facts.cKafkaAcked = keyValue(kl.log, "acked") ?? -1
+        }
 
         let (agent, port) = try stages.agent(output: "null", name: "agent-null")
         let before = MetricsScrape.fetch(port: port)?.sum("infrasight_agent_received_total") ?? 0

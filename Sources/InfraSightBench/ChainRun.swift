@@ -46,27 +46,30 @@ struct ChainRun {
         let stormRate = keyValue(storm.child.log, "rate") ?? 0
         for c in children.reversed() { c.stop(timeout: 60) }
         children.removeAll()
-        let secs = (r.reachedAt ?? Date()).timeIntervalSince(startDate)
+        // Incomplete (records lost on the way): the rate of what arrived, up to the last poll that saw it grow.
+        let secs = (r.reachedAt ?? r.grewAt).timeIntervalSince(startDate)
         let l = loader.log
         let passed = (1...2).map { keyValue(Child.readLog(env.runDir, "chain_pass\($0)"), "acked") ?? 0 }
         let loss = "C chain: loader received \(Fmt.int(keyValue(l, "events") ?? -1)), lost \(Fmt.int(keyValue(l, "lost") ?? -1)), acked \(Fmt.int(keyValue(l, "acked") ?? -1)), failed \(Fmt.int(keyValue(l, "failed") ?? -1)); "
             + "pass-throughs \(passed.map { Fmt.int($0) }.joined(separator: " / ")); inserter rows \(Fmt.int(keyValue(inserter.log, "acked") ?? -1)), failed POSTs \(Fmt.int(keyValue(inserter.log, "failed") ?? -1)); storm pid rows \(Fmt.int(r.count))"
-        return Result(count: r.count, seconds: secs, rate: r.count >= Double(count) ? Double(count) / secs : r.count / secs,
+        return Result(count: r.count, seconds: secs, rate: min(r.count, Double(count)) / secs,
                       complete: r.count >= Double(count), stormRate: stormRate, loss: loss)
     }
 }
 
-/// Polls a `SELECT count()` until it reaches a target or a deadline.
+/// Polls a `SELECT count()` until it reaches a target or a deadline; `grewAt` is the poll that last saw it grow.
 enum CountPoller {
-    static func wait(stack: Stack, sql: String, target: Double, until deadline: Date, interval: Double,
-                     whileWaiting: (() -> Void)? = nil) -> (count: Double, reachedAt: Date?) {
-        var count = 0.0
+    static func wait(stack: Stack, sql: String, target: Double, until deadline: Date, interval: Double)
+        -> (count: Double, reachedAt: Date?, grewAt: Date) {
+        var count = 0.0, grewAt = Date()
         while true {
             let asked = Date()
-            if let out = try? stack.query(sql), let v = Double(out.trimmingCharacters(in: .whitespacesAndNewlines)) { count = v }
-            if count >= target { return (count, asked) }
-            if Date() >= deadline { return (count, nil) }
-            whileWaiting?()
+            if let out = try? stack.query(sql), let v = Double(out.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                if v > count { grewAt = asked }
+                count = v
+            }
+            if count >= target { return (count, asked, asked) }
+            if Date() >= deadline { return (count, nil, grewAt) }
             Thread.sleep(forTimeInterval: interval)
         }
     }

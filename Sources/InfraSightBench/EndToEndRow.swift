@@ -56,11 +56,12 @@ struct EndToEndRow {
         let startDate = Date(timeIntervalSince1970: storm.start)
         let deadline = startDate.addingTimeInterval(limit)
         // The plain table is cheap to poll; the dedup view (FINAL) confirms once the plain count is there.
-        var reached: Date?, dedupCount = 0.0, plainCount = 0.0
+        var reached: Date?, dedupCount = 0.0, plainCount = 0.0, grewAt = Date()
         while reached == nil {
             let plain = CountPoller.wait(stack: stack, sql: "SELECT count() FROM infrasight.file_events WHERE pid = \(storm.pid)",
                                          target: Double(stormCount), until: deadline, interval: 0.5)
             plainCount = plain.count
+            grewAt = plain.grewAt
             guard plain.reachedAt != nil else { break }
             let d = CountPoller.wait(stack: stack, sql: "SELECT count() FROM infrasight.file_events_dedup WHERE pid = \(storm.pid)",
                                      target: Double(stormCount), until: Date(), interval: 0.5)
@@ -96,7 +97,7 @@ struct EndToEndRow {
         }
         let stormText = complete
             ? "\(Fmt.int(Double(stormCount))) rows queryable in \(Fmt.secs(secs)) = \(Fmt.rate(rate))"
-            : "INCOMPLETE: \(Fmt.int(dedupCount)) of \(Fmt.int(Double(stormCount))) rows after \(Fmt.secs(secs)) (<= \(Fmt.rate(rate)))"
+            : "INCOMPLETE: \(Fmt.int(dedupCount)) of \(Fmt.int(Double(stormCount))) rows after \(Fmt.secs(secs)) (\(Fmt.rate(rate)); \(Fmt.rate(plainCount / grewAt.timeIntervalSince(startDate))) up to the last poll that saw the count grow)"
         let chainText: String
         var target: String
         var throughputOK: Bool

@@ -62,6 +62,14 @@ struct EnrichRow {
         return Outcome(row: row, enriched: drained.count, passRate: passRate, consumeRate: consumeRate, meanBytes: meanBytes)
     }
 
+    /// The pass-through moves each message in and out of the same broker on the same cores: with the
+    /// consume-only and produce-only rates of this run, done one after the other, the bound is
+    /// 1 / (1/consume + 1/produce).
+    static func boundNote(pass: Double, consume: Double, produce: Double) -> String {
+        let bound = 1 / (1 / consume + 1 / produce)
+        return "pass-through bound in this run: consume-only \(Fmt.rate(consume)) and raw produce (1 key) \(Fmt.rate(produce)) on the same messages, one after the other: 1/(1/c + 1/p) = \(Fmt.rate(bound)); the pass-through reached \(Fmt.rate(pass)) = \(Fmt.ratio(pass / bound)) of it"
+    }
+
     private func consumerSettings(_ output: String) -> String {
         let line = output.split(separator: "\n").first { $0.hasPrefix("consumer ") } ?? ""
         return line.dropFirst("consumer ".count).split(separator: " ").joined(separator: ", ")

@@ -29,7 +29,7 @@ final class Stack {
         broker = try Child(name, env.tansu, ["broker", "--listener-url", url, "--advertised-listener-url", url], logDir: env.runDir)
         let topics = runCommand(env.infrasight, ["topics", "create", "--brokers", brokers, "--partitions", "4", "--wait", "30"])
         guard topics.status == 0 else { throw BenchError("topics create failed: \(topics.output) \(topics.error)") }
-        for extra in ["bench.pass", "bench.produce", "bench.produce1", "chain.raw", "chain.pass"] {
+        for extra in ["bench.pass", "bench.produce", "bench.produce1", "bench.loader", "chain.raw", "chain.pass"] {
             runCommand(env.tansu, ["topic", "create", "--broker", url, "--partitions", "4", extra])
         }
     }

@@ -85,9 +85,11 @@ if runPipelineRows || runEndToEnd {
                 let o = try EnrichRow(env: env, stack: stack, stages: stages, group: "bench-enrich-\(tag)", drainLimit: drainLimit).run(expect: produced, dump: dump)
                 enriched = o.enriched
                 say("row 3 baseline: raw librdkafka producer")
-                _ = kafka.addBaseline(to: &row3, agentRate: agentRate, payloads: dump, count: min(max(produced, 100_000), 2_000_000))
+                let produceRate = kafka.addBaseline(to: &row3, agentRate: agentRate, payloads: dump, count: min(max(produced, 100_000), 2_000_000)).one
+                var row4 = o.row
+                if produceRate > 0, o.consumeRate > 0 { row4.notes.append(EnrichRow.boundNote(pass: o.passRate, consume: o.consumeRate, produce: produceRate)) }
                 rows.append(row3)
-                rows.append(o.row)
+                rows.append(row4)
             } catch { rows.append(row3); rows.append(failed("4", "enrich", error)) }
 
             say("row 5: sink (\(Int(enriched)) events)")

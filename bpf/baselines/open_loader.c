@@ -16,7 +16,8 @@
  * Built a second time with -DWITH_KAFKA as chain_loader (the C chain of the end-to-end row): it also
  * takes --kafka BROKERS TOPIC and publishes every raw record unchanged with librdkafka, keyed
  * "<hostname>/<pid>" like the agent, with the agent's producer settings (idempotent, acks=all,
- * linger.ms=5, lz4, message.timeout.ms=300000). On exit it also prints "acked=A failed=F".
+ * linger.ms=5, lz4, message.timeout.ms=300000) and a deep local queue (2M messages / 1 GiB, so a burst
+ * never blocks the ring-buffer drain). On exit it also prints "acked=A failed=F".
  */
 #include <errno.h>
 #include <signal.h>
@@ -158,6 +159,10 @@ int main(int argc, char **argv)
 		set(c, "linger.ms", "5");
 		set(c, "message.timeout.ms", "300000");
 		set(c, "compression.codec", "lz4");
+		/* A deep local queue (2M messages, 1 GiB) so a burst waits in librdkafka instead of blocking the
+		 * ring-buffer drain (a blocked drain loses records in the kernel). */
+		set(c, "queue.buffering.max.messages", "2000000");
+		set(c, "queue.buffering.max.kbytes", "1048576");
 		extra_conf(c, getenv("RDK_PRODUCER_CONF"));
 		rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
 		rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
