@@ -40,7 +40,11 @@ public final class ProcessCache: @unchecked Sendable {
     private var clock: UInt64 = 0
     /// Bumped by every change that can alter a context (see the type's invariant).
     private var generation: UInt64 = 0
-    private var encoded: [UInt32: (generation: UInt64, ppid: UInt32, body: [UInt8])] = [:]
+    /// Serialized contexts, all of `encodedGeneration` (emptied when the generation moves on, so stale
+    /// bodies never pile up), at most `encodedCapacity`.
+    private var encoded: [UInt32: (ppid: UInt32, body: [UInt8])] = [:]
+    private var encodedGeneration: UInt64 = 0
+    private static let encodedCapacity = 4096
     private static let ticksPerSecond = UInt64(max(sysconf(Int32(_SC_CLK_TCK)), 1))
 
     public init(identity: EventIdentity, procRoot: String = "/proc", maxAncestors: Int = 8, capacity: Int = 65_536) {
@@ -65,7 +69,6 @@ public final class ProcessCache: @unchecked Sendable {
     public func recordExit(pid: UInt32) {
         lock.lock(); defer { lock.unlock() }
         entries[pid] = nil
-        encoded[pid] = nil
         generation &+= 1
     }
 
@@ -73,11 +76,14 @@ public final class ProcessCache: @unchecked Sendable {
     /// exec, exit or eviction happened since it was built.
     public func encodedContext(pid: UInt32, ppid: UInt32) -> [UInt8] {
         lock.lock(); defer { lock.unlock() }
-        if let hit = encoded[pid], hit.generation == generation, hit.ppid == ppid { return hit.body }
+        if encodedGeneration == generation, let hit = encoded[pid], hit.ppid == ppid { return hit.body }
         let body: [UInt8] = (try? contextLocked(pid: pid, ppid: ppid).serializedBytes()) ?? []
-        if encoded.count >= capacity { encoded.removeAll(keepingCapacity: true) }
         // `contextLocked` may have read /proc and evicted; the body is valid for the generation now.
-        encoded[pid] = (generation, ppid, body)
+        if encodedGeneration != generation || encoded.count >= Self.encodedCapacity {
+            encoded.removeAll(keepingCapacity: encoded.count < Self.encodedCapacity)
+            encodedGeneration = generation
+        }
+        encoded[pid] = (ppid, body)
         return body
     }
 
