@@ -17,8 +17,8 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Folder with the compiled BPF objects (env INFRASIGHT_BPF_DIR; default: searched).")
     var bpfDir: String?
 
-    @Option(name: .long, help: "Ring buffer size in MiB (power of two).")
-    var ringBufferMb: Int = 8
+    @Option(name: .long, help: "Size in MiB (power of two) of the one ring buffer every probe shares.")
+    var ringBufferMb: Int = 4
 
     @Option(name: .long, help: "Ring buffer size in KiB (power of two, at least the page size); overrides --ring-buffer-mb.")
     var ringBufferKb: Int?

@@ -7,7 +7,7 @@ public struct AgentConfig: Sendable {
     public var probes: [Probe] = AgentStage.supportedProbes
     /// Folder holding `<probe>.bpf.o`; nil searches the usual places (`BPFObjectLocator`).
     public var bpfDirectory: String?
-    public var ringBufferBytes: Int = 8 << 20
+    public var ringBufferBytes: Int = 4 << 20
     /// How often the ring buffer is drained (wake-ups are batched in the kernel, so user space polls).
     public var pollIntervalMicros: UInt32 = 2000
     /// Extra process ids to exclude in the kernel (the agent always excludes itself).
