@@ -70,6 +70,9 @@ struct KafkaRow {
             target: ">= 250k/s, 0 lost (or <= C loader's \(Fmt.int(facts.cLost))), CPU/wall <= 1.0",
             loss: "received by storm end \(Fmt.int(received)), acked \(Fmt.int(produced)), lost{ringbuf_reserve} \(Fmt.int(lost)), dropped \(Fmt.int(dropped)), unacked \(Fmt.int(max(0, received - produced)))",
             met: rate >= 250_000 && lossOK && dropped == 0 && produced >= received && cpu <= 1.0)
+        if facts.untraced > 0 && facts.untraced < 250_000 {
+            row3.notes.append("the untraced storm itself ran at \(Fmt.rate(facts.untraced)) in this run (one generator process on these 2 cores): below 250k/s before anything traces it; the C loader publishing to the broker let it run at \(Fmt.rate(facts.cKafkaStorm))")
+        }
         row3.notes.append("agent CPU = (utime+stime) of all its threads from /proc/<pid>/stat, storm start to last ack, / wall time of that span")
         return Outcome(slowdown: row2, row: row3, produced: total, rate: rate)
     }
