@@ -5,8 +5,9 @@ import XCTest
 import Glibc
 #endif
 
-/// Real kernel tests: load bpf/build/execve.bpf.o, attach, exec children, read the ring buffer.
-/// They need root and a BPF-capable kernel and FAIL (never skip) when the kernel refuses.
+/// Real kernel tests of the execve probe through the one sensor path (`BPFProbe(.execve)`): load
+/// bpf/build/execve.bpf.o, attach, exec children, read the ring buffer. They need root and a
+/// BPF-capable kernel and FAIL (never skip) when the kernel refuses.
 final class BPFExecveProbeTests: XCTestCase {
     private func objectPath() throws -> String {
         do {
@@ -17,11 +18,11 @@ final class BPFExecveProbeTests: XCTestCase {
         }
     }
 
-    private func makeProbe(excluding extra: [UInt32] = [], ringBytes: Int = 8 << 20) throws -> ExecveProbe {
+    private func makeProbe(excluding extra: [UInt32] = [], ringBytes: Int = 8 << 20) throws -> BPFProbe {
         let path = try objectPath()
         do {
-            return try ExecveProbe(objectPath: path, ringBufferBytes: ringBytes,
-                                   excludedPids: [UInt32(getpid())] + extra)
+            return try BPFProbe(spec: ProbeSpec.spec(for: .execve), objectPath: path, ringBufferBytes: ringBytes,
+                                excludedPids: [UInt32(getpid())] + extra)
         } catch {
             XCTFail("kernel refused the execve probe (need root + BPF): \(error)")
             throw error
@@ -42,12 +43,12 @@ final class BPFExecveProbeTests: XCTestCase {
     }
 
     /// Polls every 2 ms until `done(collected)` or the timeout; returns everything collected.
-    private func collect(_ probe: ExecveProbe, timeout: TimeInterval = 10,
+    private func collect(_ probe: BPFProbe, timeout: TimeInterval = 10,
                          until done: ([KernelExecEvent]) -> Bool) -> [KernelExecEvent] {
         var events: [KernelExecEvent] = []
         let deadline = Date().addingTimeInterval(timeout)
         repeat {
-            probe.consume { events.append($0) }
+            probe.consume { if case .exec(let e) = $0 { events.append(e) } }
             if done(events) { break }
             usleep(2000)
         } while Date() < deadline
@@ -145,7 +146,7 @@ final class BPFExecveProbeTests: XCTestCase {
         let e3 = try event(p3)
         XCTAssertEqual(e3.argv, ["/bin/echo"] + exact)
         XCTAssertFalse(e3.argvTruncated)
-        XCTAssertGreaterThanOrEqual(probe.counters().argvTruncated, 2)
+        XCTAssertGreaterThanOrEqual(probe.counters().truncated, 2)
     }
 
     func testExcludedPidProducesNoEvents() throws {
@@ -178,18 +179,19 @@ final class BPFExecveProbeTests: XCTestCase {
         let probe = try makeProbe(ringBytes: 300_000)
         defer { probe.close() }
         XCTAssertEqual(probe.ringBufferBytes, 512 * 1024)
-        XCTAssertEqual(ExecveProbe.roundRingSize(1), 4096)
-        XCTAssertEqual(ExecveProbe.roundRingSize(8 << 20), 8 << 20)
+        XCTAssertEqual(EventRing.roundedSize(1), 4096)
+        XCTAssertEqual(EventRing.roundedSize(8 << 20), 8 << 20)
     }
 
     func testClearErrorsWhenTheObjectIsBad() throws {
-        XCTAssertThrowsError(try ExecveProbe(objectPath: "/nonexistent/execve.bpf.o", excludedPids: [])) { error in
+        XCTAssertThrowsError(try BPFProbe(spec: ProbeSpec.spec(for: .execve), objectPath: "/nonexistent/execve.bpf.o",
+                                          excludedPids: [])) { error in
             XCTAssertTrue("\(error)".contains("make -C bpf"), "\(error)")
         }
         let junk = FileManager.default.temporaryDirectory.appendingPathComponent("junk-\(UUID().uuidString).bpf.o")
         try Data("not an ELF file".utf8).write(to: junk)
         defer { try? FileManager.default.removeItem(at: junk) }
-        XCTAssertThrowsError(try ExecveProbe(objectPath: junk.path, excludedPids: [])) { error in
+        XCTAssertThrowsError(try BPFProbe(spec: ProbeSpec.spec(for: .execve), objectPath: junk.path, excludedPids: [])) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains("bpf_object__open_file"), text)
             XCTAssertTrue(text.contains("errno"), text)
