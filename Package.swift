@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "infrasight", targets: ["infrasight"]),
         .executable(name: "infrasight-bench", targets: ["InfraSightBench"]),
+        .executable(name: "infrasight-codec-bench", targets: ["InfraSightCodecBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -112,6 +113,13 @@ let package = Package(
 
         // MARK: Benchmarks (`make bench`; Foundation only, drives the real binaries)
         .executableTarget(name: "InfraSightBench", path: "Sources/InfraSightBench"),
+        // Row 9's instruction counts (callgrind): a synchronous main, see CodecBenchCommand.
+        .executableTarget(
+            name: "InfraSightCodecBench",
+            dependencies: [
+                "InfraSightCore", "InfraSightClickHouse", "InfraSightAgent", "InfraSightSink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // MARK: Tests
         .target(
