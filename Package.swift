@@ -134,7 +134,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "InfraSightTestSupport",
-            dependencies: ["InfraSightKafka", "InfraSightClickHouse"],
+            dependencies: ["InfraSightCore", "InfraSightKafka", "InfraSightClickHouse"],
             path: "Tests/InfraSightTestSupport"),
         .testTarget(name: "InfraSightCoreTests", dependencies: ["InfraSightCore", "InfraSightTestSupport"]),
         .testTarget(name: "InfraSightKafkaTests", dependencies: ["InfraSightKafka", "InfraSightTestSupport"]),

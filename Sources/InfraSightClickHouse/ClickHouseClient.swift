@@ -77,11 +77,14 @@ public final class ClickHouseClient {
     /// The statement travels in the `query` URL parameter; the body is handed to curl without copying.
     /// `settings` become URL parameters (e.g. `insert_deduplication_token` on servers that support it).
     public func insert(statement: String, body: [UInt8], settings: [String: String] = [:]) throws {
+        try body.withUnsafeBytes { raw in try insert(statement: statement, body: raw, settings: settings) }
+    }
+
+    /// `insert` of a borrowed body (a slice of a larger buffer, sent without copying it out first).
+    public func insert(statement: String, body: UnsafeRawBufferPointer, settings: [String: String] = [:]) throws {
         var params = parameters(settings)
         params.append(("query", statement))
-        _ = try body.withUnsafeBytes { raw in
-            try perform(path: "/", params: params, body: raw, binary: true)
-        }
+        _ = try perform(path: "/", params: params, body: body, binary: true)
     }
 
     /// `SELECT version()`, parsed.

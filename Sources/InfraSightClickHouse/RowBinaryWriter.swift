@@ -53,6 +53,12 @@ public struct RowBinaryWriter: Sendable {
         }
     }
 
+    /// `String` from raw bytes (a byte range of a message being read in place): LEB128 length + the bytes.
+    public mutating func string(_ raw: UnsafeRawBufferPointer) {
+        varint(UInt64(raw.count))
+        bytes.append(contentsOf: raw)
+    }
+
     /// `String` from arbitrary bytes (ClickHouse strings need not be UTF-8).
     public mutating func string(bytes value: some Collection<UInt8>) {
         varint(UInt64(value.count))

@@ -45,8 +45,13 @@ struct CodecBenchCommand: ParsableCommand {
             var writer = RowBinaryWriter(reservingCapacity: 1 << 20)
             for _ in 0..<max(1, self.repeat) {
                 for input in inputs {
-                    guard let event = try? EventCodec.decode(input), let probe = Probe(rawValue: event.probe) else { continue }
-                    EventTables.table(for: probe).encode(event, flavor: .legacy, into: &writer)
+                    // The sink's per-event path: the message read in place, its row written from its bytes.
+                    let encoded = input.withUnsafeBytes { raw -> Bool in
+                        guard let event = try? EventView(validating: raw), let probe = event.probeKind else { return false }
+                        EventTables.table(for: probe).encode(event, flavor: .legacy, into: &writer)
+                        return true
+                    }
+                    guard encoded else { continue }
                     events += 1
                     if writer.count > 1 << 20 { bytes &+= writer.count; writer.reset() }
                 }

@@ -32,4 +32,29 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
             return false
         }
     }
+
+    /// The probe named by UTF-8 bytes (nil for any other name).
+    public init?(utf8 name: UnsafeRawBufferPointer) {
+        for probe in Probe.allCases {
+            let raw = probe.rawValue.utf8
+            if raw.count == name.count && raw.elementsEqual(name) {
+                self = probe
+                return
+            }
+        }
+        return nil
+    }
+
+    /// Field number of the `detail` oneof member this probe's events carry.
+    public var detailField: Int {
+        switch self {
+        case .execve: return 20
+        case .open: return 21
+        case .chmod: return 22
+        case .connect, .accept: return 23
+        case .exit: return 24
+        case .ptrace: return 25
+        case .mount: return 26
+        }
+    }
 }

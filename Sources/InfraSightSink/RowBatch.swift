@@ -5,6 +5,10 @@ import InfraSightKafka
 /// Rows for one table waiting to be inserted, with where each came from. Each source message keeps
 /// its byte range in the RowBinary body and its payload, so a rejected batch can be split and the bad
 /// message sent to the dead-letter queue while the good rows still land.
+///
+/// Nothing is copied per row: `payload` shares the consumed message's storage (`KafkaMessage.value`
+/// is an array; keeping it is a reference count, not a copy of its bytes), and a slice's body is a
+/// range of the batch's one RowBinary buffer, handed to curl in place (`withBody`).
 struct RowBatch {
     /// The rows one source message produced.
     struct Row {
@@ -12,6 +16,7 @@ struct RowBatch {
         let topic: String
         let partition: Int32
         let offset: Int64
+        /// The source message's value (shared storage), for the dead-letter queue.
         let payload: [UInt8]
     }
 
@@ -42,25 +47,50 @@ struct RowBatch {
                         offset: message.offset, payload: message.value))
     }
 
+    /// Appends one event read in place from `message`'s value (the sink's per-event path).
+    mutating func append(_ event: EventView, of table: EventTable, flavor: SchemaFlavor, from message: KafkaMessage) {
+        append(from: message) { table.encode(event, flavor: flavor, into: &$0) }
+    }
+
+    /// Appends a decoded event (tests and tools).
     mutating func append(_ event: Event, of table: EventTable, flavor: SchemaFlavor, from message: KafkaMessage) {
         append(from: message) { table.encode(event, flavor: flavor, into: &$0) }
     }
 
-    /// The body for a contiguous slice of rows.
+    /// Calls `body` with the RowBinary of a contiguous slice of rows, in place (no copy).
+    func withBody<R>(for slice: ArraySlice<Row>, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        guard let first = slice.first, let last = slice.last else {
+            return try body(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+        return try writer.bytes.withUnsafeBytes { all in
+            try body(UnsafeRawBufferPointer(rebasing: all[first.range.lowerBound..<last.range.upperBound]))
+        }
+    }
+
+    /// The body for a contiguous slice of rows, as an array (tests).
     func body(for slice: ArraySlice<Row>) -> [UInt8] {
-        guard let first = slice.first, let last = slice.last else { return [] }
-        return Array(writer.bytes[first.range.lowerBound..<last.range.upperBound])
+        withBody(for: slice) { Array($0) }
     }
 
     /// `topic-partition-min-max` per source partition: the same rows rebuild the same token on retry.
     func deduplicationToken(for slice: ArraySlice<Row>) -> String {
-        var ranges: [String: (Int64, Int64)] = [:]
+        // Rows come in runs from one partition: check the partition of the previous row first.
+        var ranges: [(topic: String, partition: Int32, min: Int64, max: Int64)] = []
+        var last = -1
         for row in slice {
-            let key = "\(row.topic)-\(row.partition)"
-            let r = ranges[key] ?? (row.offset, row.offset)
-            ranges[key] = (min(r.0, row.offset), max(r.1, row.offset))
+            if last < 0 || ranges[last].partition != row.partition || ranges[last].topic != row.topic {
+                last = ranges.firstIndex { $0.partition == row.partition && $0.topic == row.topic } ?? -1
+                if last < 0 {
+                    ranges.append((row.topic, row.partition, row.offset, row.offset))
+                    last = ranges.count - 1
+                    continue
+                }
+            }
+            ranges[last].min = min(ranges[last].min, row.offset)
+            ranges[last].max = max(ranges[last].max, row.offset)
         }
-        return ranges.sorted { $0.key < $1.key }.map { "\($0.key)-\($0.value.0)-\($0.value.1)" }.joined(separator: ",")
+        return ranges.map { (key: "\($0.topic)-\($0.partition)", min: $0.min, max: $0.max) }
+            .sorted { $0.key < $1.key }.map { "\($0.key)-\($0.min)-\($0.max)" }.joined(separator: ",")
     }
 
     mutating func reset() {

@@ -107,16 +107,22 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
                 .append(from: message) { _ = PipelineStatsTable.encode(record, into: &$0) }
             return
         }
-        let event: Event
-        do {
-            event = try EventCodec.decode(message.value)
-        } catch {
-            deadLetter(message.value, reason: "\(error)", topic: message.topic, partition: message.partition, offset: message.offset)
-            return
+        // Read in place: the row is written from the message's bytes, nothing decoded or copied.
+        let rejection: String? = message.value.withUnsafeBytes { raw in
+            let event: EventView
+            do {
+                event = try EventView(validating: raw)
+            } catch {
+                return "\(error)"
+            }
+            let table = EventTables.table(for: event.probeKind!)   // validated
+            batches[table.name, default: RowBatch(table: table, database: config.database)]
+                .append(event, of: table, flavor: flavor, from: message)
+            return nil
         }
-        let table = EventTables.table(for: Probe(rawValue: event.probe)!)
-        batches[table.name, default: RowBatch(table: table, database: config.database)]
-            .append(event, of: table, flavor: flavor, from: message)
+        if let rejection {
+            deadLetter(message.value, reason: rejection, topic: message.topic, partition: message.partition, offset: message.offset)
+        }
     }
 
     func shouldFlush() -> Bool {
@@ -172,7 +178,7 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
             if useAsyncInsert { settings.merge(Self.asyncInsertSettings) { $1 } }
             do {
                 let insertStarted = WallClock.monotonicNanos()
-                try client.insert(statement: statement, body: batch.body(for: rows), settings: settings)
+                try batch.withBody(for: rows) { try client.insert(statement: statement, body: $0, settings: settings) }
                 Timer(label: "infrasight_sink_insert_duration_seconds", dimensions: [("table", batch.table)])
                     .recordNanoseconds(Int64(clamping: WallClock.monotonicNanos() &- insertStarted))
                 Recorder(label: "infrasight_sink_batch_rows", dimensions: [("table", batch.table)])

@@ -41,10 +41,13 @@ public enum CommonColumns {
         ColumnSpec("exe", "String") { w, e, _ in w.string(e.process.exe) },
         ColumnSpec("cwd", "String") { w, e, _ in w.string(e.process.cwd) },
         ColumnSpec("ancestors_pid", "Array(UInt32)") { w, e, _ in
-            w.arrayCount(e.process.ancestors.count)
-            for a in e.process.ancestors { w.uint32(a.pid) }
+            w.arrayCount(e.process.ancestorCount)
+            e.process.forEachAncestor { w.uint32($0.pid) }
         },
-        ColumnSpec("ancestors_comm", "Array(String)") { w, e, _ in w.stringArray(e.process.ancestors.map(\.comm)) },
+        ColumnSpec("ancestors_comm", "Array(String)") { w, e, _ in
+            w.arrayCount(e.process.ancestorCount)
+            e.process.forEachAncestor { w.string($0.comm) }
+        },
         // Container and Kubernetes context (schema v2).
         ColumnSpec("container_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.container.name) },
         ColumnSpec("container_image", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.container.image) },
@@ -53,10 +56,19 @@ public enum CommonColumns {
         ColumnSpec("pod_uid", "String") { w, e, _ in w.string(e.container.podUid) },
         // Container labels (schema v3), as two arrays sorted by key (ClickHouse 18.16 has no Map):
         // container_label_values[indexOf(container_label_keys, 'app')].
-        ColumnSpec("container_label_keys", "Array(String)") { w, e, _ in w.stringArray(e.container.labels.keys.sorted()) },
+        ColumnSpec("container_label_keys", "Array(String)") { w, e, _ in
+            let container = e.container
+            guard !container.hasNoLabels else { return w.arrayCount(0) }
+            let labels = container.sortedLabels()
+            w.arrayCount(labels.count)
+            for label in labels { w.string(label.key) }
+        },
         ColumnSpec("container_label_values", "Array(String)") { w, e, _ in
-            let labels = e.container.labels
-            w.stringArray(labels.keys.sorted().map { labels[$0] ?? "" })
+            let container = e.container
+            guard !container.hasNoLabels else { return w.arrayCount(0) }
+            let labels = container.sortedLabels()
+            w.arrayCount(labels.count)
+            for label in labels { w.string(label.value) }
         },
     ]
 }

@@ -43,8 +43,19 @@ public struct EventTable: Sendable {
         "INSERT INTO \(qualifiedName(database: database)) (\(columns.map(\.name).joined(separator: ", "))) FORMAT RowBinary"
     }
 
-    /// Appends one event as a RowBinary row.
-    public func encode(_ event: Event, flavor: SchemaFlavor, into writer: inout RowBinaryWriter) {
+    /// Appends one event, read in place, as a RowBinary row (the sink's per-event path).
+    public func encode(_ event: EventView, flavor: SchemaFlavor, into writer: inout RowBinaryWriter) {
         for column in columns { column.encode(&writer, event, flavor) }
+    }
+
+    /// Appends a decoded event as a RowBinary row: serializes it and reads it back as a view, so the
+    /// bytes are those of the hot path. For tests and tools, not per-event work.
+    public func encode(_ event: Event, flavor: SchemaFlavor, into writer: inout RowBinaryWriter) {
+        guard let bytes = try? EventCodec.encode(event) else { return }
+        bytes.withUnsafeBytes { raw in
+            // A serialized message always reads back.
+            guard let view = try? EventView(parsing: raw) else { return }
+            encode(view, flavor: flavor, into: &writer)
+        }
     }
 }

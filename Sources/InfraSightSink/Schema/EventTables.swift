@@ -9,7 +9,11 @@ public enum EventTables {
         name: "exec_events", probes: [.execve],
         columns: CommonColumns.leading + [
             ColumnSpec("filename", "String") { w, e, _ in w.string(e.exec.filename) },
-            ColumnSpec("argv", "Array(String)") { w, e, _ in w.stringArray(e.exec.argv) },
+            ColumnSpec("argv", "Array(String)") { w, e, _ in
+                let exec = e.exec
+                w.arrayCount(exec.argvCount)
+                exec.forEachArg { w.string($0) }
+            },
             ColumnSpec("argv_truncated", "UInt8") { w, e, _ in w.uint8(e.exec.argvTruncated ? 1 : 0) },
         ] + CommonColumns.trailing)
 
@@ -81,19 +85,21 @@ public enum EventTables {
 
 /// file_events columns shared by the open and chmod payloads.
 enum FileFields {
-    static func syscall(_ e: Event) -> String { if case .chmod? = e.detail { return e.chmod.syscall }; return e.open.syscall }
-    static func path(_ e: Event) -> String { if case .chmod? = e.detail { return e.chmod.path }; return e.open.path }
-    static func pathTruncated(_ e: Event) -> Bool { if case .chmod? = e.detail { return e.chmod.pathTruncated }; return e.open.pathTruncated }
+    @inline(__always)
+    static func isChmod(_ e: EventView) -> Bool { e.detailKind == .chmod }
+    static func syscall(_ e: EventView) -> UnsafeRawBufferPointer { isChmod(e) ? e.chmod.syscall : e.open.syscall }
+    static func path(_ e: EventView) -> UnsafeRawBufferPointer { isChmod(e) ? e.chmod.path : e.open.path }
+    static func pathTruncated(_ e: EventView) -> Bool { isChmod(e) ? e.chmod.pathTruncated : e.open.pathTruncated }
     /// open*: the dirfd passed; fchmodat*: its dirfd; chmod/fchmod: AT_FDCWD (-100).
-    static func dirfd(_ e: Event) -> Int32 {
-        if case .chmod? = e.detail { return e.chmod.syscall.hasPrefix("fchmodat") ? e.chmod.fd : -100 }
+    static func dirfd(_ e: EventView) -> Int32 {
+        if isChmod(e) { return ByteText.hasPrefix(e.chmod.syscall, "fchmodat") ? e.chmod.fd : -100 }
         return e.open.dirfd
     }
     /// open*: the returned fd; fchmod: the fd it changed; others: -1.
-    static func fd(_ e: Event) -> Int32 {
-        if case .chmod? = e.detail { return e.chmod.syscall == "fchmod" ? e.chmod.fd : -1 }
+    static func fd(_ e: EventView) -> Int32 {
+        if isChmod(e) { return ByteText.equals(e.chmod.syscall, "fchmod") ? e.chmod.fd : -1 }
         return e.open.fd
     }
-    static func flags(_ e: Event) -> UInt32 { if case .chmod? = e.detail { return e.chmod.flags }; return e.open.flags }
-    static func mode(_ e: Event) -> UInt32 { if case .chmod? = e.detail { return e.chmod.mode }; return e.open.mode }
+    static func flags(_ e: EventView) -> UInt32 { isChmod(e) ? e.chmod.flags : e.open.flags }
+    static func mode(_ e: EventView) -> UInt32 { isChmod(e) ? e.chmod.mode : e.open.mode }
 }

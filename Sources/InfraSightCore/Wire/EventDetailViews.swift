@@ -1,0 +1,269 @@
+/// Typed read access to the nested messages of an `EventView`: the detail payloads, process (with its
+/// ancestors), container (with its labels) and enrichment. Each is a thin wrapper over the
+/// `MessageView` slots the event's single pass filled; strings come back as UTF-8 bytes of the event.
+///
+/// Why: the sink's column closures and the enrich steps read these fields per event; a view wrapper
+/// costs nothing (inlined) where a SwiftProtobuf sub-message costs a `String` per field. A detail view
+/// of a member that is not set reads as the empty message (all defaults), like SwiftProtobuf's getters.
+extension EventView {
+    /// Which member of the `detail` oneof an event carries.
+    public enum DetailKind: Int, Sendable {
+        case exec = 20, open, chmod, socket, exit, ptrace, mount
+    }
+
+    /// The set member of `detail`, nil when none.
+    @inlinable public var detailKind: DetailKind? { DetailKind(rawValue: detailField) }
+
+    @inlinable
+    func detailMessage(_ kind: DetailKind) -> MessageView { detailField == kind.rawValue ? detail : MessageView() }
+
+    @inlinable public var exec: ExecView { ExecView(buffer: buffer, m: detailMessage(.exec)) }
+    @inlinable public var open: OpenView { OpenView(buffer: buffer, m: detailMessage(.open)) }
+    @inlinable public var chmod: ChmodView { ChmodView(buffer: buffer, m: detailMessage(.chmod)) }
+    @inlinable public var socket: SocketView { SocketView(buffer: buffer, m: detailMessage(.socket)) }
+    @inlinable public var exit: ExitView { ExitView(m: detailMessage(.exit)) }
+    @inlinable public var ptrace: PtraceView { PtraceView(m: detailMessage(.ptrace)) }
+    @inlinable public var mount: MountView { MountView(buffer: buffer, m: detailMessage(.mount)) }
+    @inlinable public var process: ProcessView { ProcessView(buffer: buffer, m: processView) }
+    @inlinable public var container: ContainerView { ContainerView(buffer: buffer, m: containerView) }
+    @inlinable public var enriched: EnrichmentView { EnrichmentView(buffer: buffer, m: enrichedView) }
+}
+
+/// `ExecDetail` of an `EventView`.
+public struct ExecView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    @inlinable public var filename: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    /// Number of argv entries.
+    @inlinable public var argvCount: Int { m.count(2) }
+    /// Each argv entry in order.
+    @inlinable public func forEachArg(_ body: (UnsafeRawBufferPointer) -> Void) {
+        let buffer = buffer
+        m.forEachElement(of: 2, in: buffer) { body(UnsafeRawBufferPointer(rebasing: buffer[$0])) }
+    }
+    @inlinable public var argvTruncated: Bool { m.value(3) != 0 }
+    @inlinable public var dirfd: Int32 { Int32(truncatingIfNeeded: m.value(4)) }
+    @inlinable public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
+    @inlinable public var syscall: UnsafeRawBufferPointer { m.bytes(6, in: buffer) }
+}
+
+/// `OpenDetail` of an `EventView`.
+public struct OpenView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    @inlinable public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable public var path: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
+    @inlinable public var pathTruncated: Bool { m.value(3) != 0 }
+    @inlinable public var dirfd: Int32 { Int32(truncatingIfNeeded: m.value(4)) }
+    @inlinable public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
+    @inlinable public var mode: UInt32 { UInt32(truncatingIfNeeded: m.value(6)) }
+    @inlinable public var resolve: UInt64 { m.value(7) }
+    @inlinable public var fd: Int32 { Int32(truncatingIfNeeded: m.value(8)) }
+}
+
+/// `ChmodDetail` of an `EventView`.
+public struct ChmodView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    @inlinable public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable public var path: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
+    @inlinable public var pathTruncated: Bool { m.value(3) != 0 }
+    @inlinable public var fd: Int32 { Int32(truncatingIfNeeded: m.value(4)) }
+    @inlinable public var mode: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
+    @inlinable public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(6)) }
+}
+
+/// `SocketDetail` of an `EventView`.
+public struct SocketView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    @inlinable public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable public var family: UInt32 { UInt32(truncatingIfNeeded: m.value(2)) }
+    @inlinable public var sockType: UInt32 { UInt32(truncatingIfNeeded: m.value(3)) }
+    @inlinable public var `protocol`: UInt32 { UInt32(truncatingIfNeeded: m.value(4)) }
+    /// 4 or 16 bytes, network order (as sent; not checked).
+    @inlinable public var localAddr: UnsafeRawBufferPointer { m.bytes(5, in: buffer) }
+    @inlinable public var localPort: UInt32 { UInt32(truncatingIfNeeded: m.value(6)) }
+    @inlinable public var remoteAddr: UnsafeRawBufferPointer { m.bytes(7, in: buffer) }
+    @inlinable public var remotePort: UInt32 { UInt32(truncatingIfNeeded: m.value(8)) }
+    @inlinable public var unixPath: UnsafeRawBufferPointer { m.bytes(9, in: buffer) }
+    @inlinable public var fd: Int32 { Int32(truncatingIfNeeded: m.value(10)) }
+    @inlinable public var newFd: Int32 { Int32(truncatingIfNeeded: m.value(11)) }
+    @inlinable public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(12)) }
+}
+
+/// `ExitDetail` of an `EventView`.
+public struct ExitView {
+    @usableFromInline let m: MessageView
+    @inlinable init(m: MessageView) { self.m = m }
+
+    @inlinable public var exitCode: Int32 { Int32(truncatingIfNeeded: m.value(1)) }
+    @inlinable public var signal: Int32 { Int32(truncatingIfNeeded: m.value(2)) }
+    @inlinable public var coreDumped: Bool { m.value(3) != 0 }
+}
+
+/// `PtraceDetail` of an `EventView`.
+public struct PtraceView {
+    @usableFromInline let m: MessageView
+    @inlinable init(m: MessageView) { self.m = m }
+
+    @inlinable public var request: Int64 { Int64(bitPattern: m.value(1)) }
+    @inlinable public var targetPid: UInt32 { UInt32(truncatingIfNeeded: m.value(2)) }
+    @inlinable public var addr: UInt64 { m.value(3) }
+    @inlinable public var data: UInt64 { m.value(4) }
+}
+
+/// `MountDetail` of an `EventView`.
+public struct MountView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    @inlinable public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable public var source: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
+    @inlinable public var target: UnsafeRawBufferPointer { m.bytes(3, in: buffer) }
+    @inlinable public var fsType: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
+    @inlinable public var flags: UInt64 { m.value(5) }
+}
+
+/// `ProcessContext` of an `EventView`.
+public struct ProcessView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    @inlinable public var isPresent: Bool { m.isPresent }
+    @inlinable public var execID: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable public var parentExecID: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
+    @inlinable public var exe: UnsafeRawBufferPointer { m.bytes(3, in: buffer) }
+    @inlinable public var cwd: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
+    @inlinable public var startBootNs: UInt64 { m.value(6) }
+    /// Number of ancestors.
+    @inlinable public var ancestorCount: Int { m.count(5) }
+
+    /// Each ancestor, nearest first.
+    public func forEachAncestor(_ body: (AncestorView) -> Void) {
+        let buffer = buffer
+        m.forEachElement(of: 5, in: buffer) { element in
+            var a = MessageView()
+            // Validated when the event view was built: cannot fail.
+            try? a.parse(buffer, body: element, schema: .ancestor, budget: 100)
+            body(AncestorView(buffer: buffer, m: a))
+        }
+    }
+}
+
+/// One `Ancestor` of a `ProcessView`.
+public struct AncestorView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    @inlinable public var pid: UInt32 { UInt32(truncatingIfNeeded: m.value(1)) }
+    @inlinable public var comm: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
+    @inlinable public var exe: UnsafeRawBufferPointer { m.bytes(3, in: buffer) }
+    @inlinable public var execID: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
+}
+
+/// `ContainerContext` of an `EventView`.
+public struct ContainerView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    @inlinable public var isPresent: Bool { m.isPresent }
+    @inlinable public var name: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable public var image: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
+    @inlinable public var podName: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
+    @inlinable public var podNamespace: UnsafeRawBufferPointer { m.bytes(5, in: buffer) }
+    @inlinable public var podUid: UnsafeRawBufferPointer { m.bytes(6, in: buffer) }
+    /// Whether the message carries no label entry at all (the common case: no allocation then).
+    @inlinable public var hasNoLabels: Bool { m.count(3) == 0 }
+
+    /// The labels as a map: one entry per distinct key (a later entry's value wins), sorted by key, as
+    /// `labels.keys.sorted()` of the decoded message gives them.
+    public func sortedLabels() -> [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)] {
+        guard !hasNoLabels else { return [] }
+        let buffer = buffer
+        var entries: [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)] = []
+        entries.reserveCapacity(m.count(3))
+        var ascii = true
+        m.forEachElement(of: 3, in: buffer) { entry in
+            guard let (k, v) = try? MessageView.mapEntry(buffer, body: entry, budget: 100) else { return }
+            let key = UnsafeRawBufferPointer(rebasing: buffer[k])
+            if ascii, key.contains(where: { $0 >= 0x80 }) { ascii = false }
+            entries.append((key, UnsafeRawBufferPointer(rebasing: buffer[v])))
+        }
+        guard ascii else { return Self.sortedAsStrings(entries) }
+        // ASCII keys: byte order is String order and byte equality is String equality. Stable sort by
+        // key, then keep the last value of each run of equal keys.
+        let order = entries.indices.sorted { a, b in
+            let c = Self.compare(entries[a].key, entries[b].key)
+            return c != 0 ? c < 0 : a < b
+        }
+        var result: [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)] = []
+        result.reserveCapacity(order.count)
+        for i in order {
+            if let last = result.last, Self.compare(last.key, entries[i].key) == 0 {
+                result[result.count - 1].value = entries[i].value
+            } else {
+                result.append(entries[i])
+            }
+        }
+        return result
+    }
+
+    /// Keys with non-ASCII bytes: Swift `String` semantics (canonical equivalence), exactly as a
+    /// decoded `[String: String]` and `keys.sorted()` behave. Rare; allocates.
+    static func sortedAsStrings(_ entries: [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)])
+        -> [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)] {
+        var map: [String: UnsafeRawBufferPointer] = [:]
+        var keyBytes: [String: UnsafeRawBufferPointer] = [:]
+        for (k, v) in entries {
+            let key = String(decoding: k, as: UTF8.self)
+            map[key] = v
+            if keyBytes[key] == nil { keyBytes[key] = k }
+        }
+        return map.keys.sorted().map { (keyBytes[$0]!, map[$0]!) }
+    }
+
+    static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let n = min(a.count, b.count)
+        var i = 0
+        while i < n {
+            if a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
+            i += 1
+        }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+    }
+}
+
+/// `Enrichment` of an `EventView` (what enrich workers added; merged across appended occurrences).
+public struct EnrichmentView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    @inlinable public var isPresent: Bool { m.isPresent }
+    @inlinable public var timeIso8601: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable public var latencyMs: Double { Double(bitPattern: m.value(2)) }
+    @inlinable public var errnoName: UnsafeRawBufferPointer { m.bytes(3, in: buffer) }
+    @inlinable public var enrichedBy: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
+    @inlinable public var flagsText: UnsafeRawBufferPointer { m.bytes(5, in: buffer) }
+    @inlinable public var modeText: UnsafeRawBufferPointer { m.bytes(6, in: buffer) }
+    @inlinable public var familyName: UnsafeRawBufferPointer { m.bytes(7, in: buffer) }
+    @inlinable public var protocolName: UnsafeRawBufferPointer { m.bytes(8, in: buffer) }
+    @inlinable public var localIp: UnsafeRawBufferPointer { m.bytes(9, in: buffer) }
+    @inlinable public var remoteIp: UnsafeRawBufferPointer { m.bytes(10, in: buffer) }
+    @inlinable public var service: UnsafeRawBufferPointer { m.bytes(11, in: buffer) }
+    @inlinable public var remoteHostname: UnsafeRawBufferPointer { m.bytes(12, in: buffer) }
+    @inlinable public var sensitive: Bool { m.value(13) != 0 }
+}

@@ -1,0 +1,67 @@
+/// The wire shape of each field of one nested message of the event contract, as bit sets over field
+/// numbers (bit n = field n), for `MessageView`'s table-driven parse.
+///
+/// Why: the seven detail payloads, the process, container, ancestor and enrichment messages all parse
+/// the same way (scalars last-wins, strings validated as UTF-8, repeated fields counted); one parser
+/// driven by these masks replaces eleven hand-written ones. Field numbers are those of
+/// `topics/proto/infrasight/v1/event.proto`; a field not named here is skipped as unknown.
+@usableFromInline
+struct MessageSchema: Sendable {
+    /// uint32, uint64, int32, int64 and bool fields (wire type 0).
+    @usableFromInline var varint: UInt32 = 0
+    /// double fields (wire type 1).
+    @usableFromInline var fixed64: UInt32 = 0
+    /// string fields (wire type 2, UTF-8 checked).
+    @usableFromInline var string: UInt32 = 0
+    /// bytes fields (wire type 2, unchecked).
+    @usableFromInline var bytes: UInt32 = 0
+    /// repeated string fields.
+    @usableFromInline var repeatedString: UInt32 = 0
+    /// repeated `Ancestor` fields (the only repeated message in the contract).
+    @usableFromInline var repeatedAncestor: UInt32 = 0
+    /// map<string, string> fields.
+    @usableFromInline var stringMap: UInt32 = 0
+
+    /// ExecDetail: filename 1, argv 2 (repeated), argv_truncated 3, dirfd 4, flags 5, syscall 6.
+    static var exec: MessageSchema { MessageSchema(varint: 0b111000, string: 0b1000010, repeatedString: 0b100) }
+    /// OpenDetail: syscall 1, path 2, path_truncated 3, dirfd 4, flags 5, mode 6, resolve 7, fd 8.
+    static var open: MessageSchema { MessageSchema(varint: 0b1_1111_1000, string: 0b110) }
+    /// ChmodDetail: syscall 1, path 2, path_truncated 3, fd 4, mode 5, flags 6.
+    static var chmod: MessageSchema { MessageSchema(varint: 0b111_1000, string: 0b110) }
+    /// SocketDetail: syscall 1, family 2, sock_type 3, protocol 4, local_addr 5, local_port 6,
+    /// remote_addr 7, remote_port 8, unix_path 9, fd 10, new_fd 11, flags 12.
+    static var socket: MessageSchema {
+        MessageSchema(varint: 0b1_1101_0101_1100, string: 0b10_0000_0010, bytes: 0b1010_0000)
+    }
+    /// ExitDetail: exit_code 1, signal 2, core_dumped 3.
+    static var exit: MessageSchema { MessageSchema(varint: 0b1110) }
+    /// PtraceDetail: request 1, target_pid 2, addr 3, data 4.
+    static var ptrace: MessageSchema { MessageSchema(varint: 0b11110) }
+    /// MountDetail: syscall 1, source 2, target 3, fs_type 4, flags 5.
+    static var mount: MessageSchema { MessageSchema(varint: 0b100000, string: 0b11110) }
+    /// ProcessContext: exec_id 1, parent_exec_id 2, exe 3, cwd 4, ancestors 5 (repeated), start_boot_ns 6.
+    static var process: MessageSchema { MessageSchema(varint: 0b100_0000, string: 0b1_1110, repeatedAncestor: 0b10_0000) }
+    /// Ancestor: pid 1, comm 2, exe 3, exec_id 4.
+    static var ancestor: MessageSchema { MessageSchema(varint: 0b10, string: 0b1_1100) }
+    /// ContainerContext: name 1, image 2, labels 3 (map), pod_name 4, pod_namespace 5, pod_uid 6.
+    static var container: MessageSchema { MessageSchema(string: 0b111_0110, stringMap: 0b1000) }
+    /// Enrichment: time_iso8601 1, latency_ms 2 (double), errno_name 3, enriched_by 4, flags_text 5,
+    /// mode_text 6, family_name 7, protocol_name 8, local_ip 9, remote_ip 10, service 11,
+    /// remote_hostname 12, sensitive 13 (bool).
+    static var enrichment: MessageSchema {
+        MessageSchema(varint: 0b10_0000_0000_0000, fixed64: 0b100, string: 0b1_1111_1111_1010)
+    }
+
+    /// The detail payload's schema for a field number of the `detail` oneof (20...26).
+    static func detail(_ field: Int) -> MessageSchema {
+        switch field {
+        case 20: return exec
+        case 21: return open
+        case 22: return chmod
+        case 23: return socket
+        case 24: return exit
+        case 25: return ptrace
+        default: return mount
+        }
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import InfraSightClickHouse
+import InfraSightCore
+import InfraSightKafka
+@testable import InfraSightSink
+import InfraSightTestSupport
+import XCTest
+
+/// The sink's view-based rows against the Event-based encoding it replaced, byte for byte: the old
+/// column closures live on here only, as the reference.
+final class ViewRowEncodingTests: XCTestCase {
+    typealias Encode = (inout RowBinaryWriter, Event, SchemaFlavor) -> Void
+
+    /// The previous Event-based encoders, per column name (common columns).
+    static let commonReference: [String: Encode] = [
+        "event_id": { w, e, _ in w.string(e.eventID) },
+        "time": { w, e, flavor in
+            if flavor == .legacy { w.dateTime(epochSeconds: UInt32(truncatingIfNeeded: e.timeNs / 1_000_000_000)) }
+            else { w.dateTime64(epochNanos: Int64(clamping: e.timeNs)) }
+        },
+        "time_ns": { w, e, _ in w.uint64(e.timeNs) },
+        "host": { w, e, _ in w.string(e.host) },
+        "probe": { w, e, _ in w.string(e.probe) },
+        "pid": { w, e, _ in w.uint32(e.pid) },
+        "tid": { w, e, _ in w.uint32(e.tid) },
+        "ppid": { w, e, _ in w.uint32(e.ppid) },
+        "uid": { w, e, _ in w.uint32(e.uid) },
+        "user": { w, e, _ in w.string(e.user) },
+        "gid": { w, e, _ in w.uint32(e.gid) },
+        "comm": { w, e, _ in w.string(e.comm) },
+        "ret": { w, e, _ in w.int64(e.ret) },
+        "errno_name": { w, e, _ in w.string(e.enriched.errnoName) },
+        "latency_ns": { w, e, _ in w.uint64(e.latencyNs) },
+        "latency_ms": { w, e, _ in w.float64(e.enriched.latencyMs) },
+        "container_id": { w, e, _ in w.string(e.containerID) },
+        "container_runtime": { w, e, _ in w.string(e.containerRuntime) },
+        "cgroup_id": { w, e, _ in w.uint64(e.cgroupID) },
+        "ktime_ns": { w, e, _ in w.uint64(e.ktimeNs) },
+        "schema_version": { w, e, _ in w.uint32(e.schemaVersion) },
+        "enriched_by": { w, e, _ in w.string(e.enriched.enrichedBy) },
+        "exec_id": { w, e, _ in w.string(e.process.execID) },
+        "parent_exec_id": { w, e, _ in w.string(e.process.parentExecID) },
+        "exe": { w, e, _ in w.string(e.process.exe) },
+        "cwd": { w, e, _ in w.string(e.process.cwd) },
+        "ancestors_pid": { w, e, _ in
+            w.arrayCount(e.process.ancestors.count)
+            for a in e.process.ancestors { w.uint32(a.pid) }
+        },
+        "ancestors_comm": { w, e, _ in w.stringArray(e.process.ancestors.map(\.comm)) },
+        "container_name": { w, e, _ in w.string(e.container.name) },
+        "container_image": { w, e, _ in w.string(e.container.image) },
+        "pod_name": { w, e, _ in w.string(e.container.podName) },
+        "pod_namespace": { w, e, _ in w.string(e.container.podNamespace) },
+        "pod_uid": { w, e, _ in w.string(e.container.podUid) },
+        "container_label_keys": { w, e, _ in w.stringArray(e.container.labels.keys.sorted()) },
+        "container_label_values": { w, e, _ in
+            let labels = e.container.labels
+            w.stringArray(labels.keys.sorted().map { labels[$0] ?? "" })
+        },
+    ]
+
+    static func isChmod(_ e: Event) -> Bool { if case .chmod? = e.detail { return true }; return false }
+
+    /// The previous encoders of each table's own columns.
+    static let tableReference: [String: [String: Encode]] = [
+        "exec_events": [
+            "filename": { w, e, _ in w.string(e.exec.filename) },
+            "argv": { w, e, _ in w.stringArray(e.exec.argv) },
+            "argv_truncated": { w, e, _ in w.uint8(e.exec.argvTruncated ? 1 : 0) },
+        ],
+        "file_events": [
+            "syscall": { w, e, _ in w.string(isChmod(e) ? e.chmod.syscall : e.open.syscall) },
+            "path": { w, e, _ in w.string(isChmod(e) ? e.chmod.path : e.open.path) },
+            "path_truncated": { w, e, _ in w.uint8((isChmod(e) ? e.chmod.pathTruncated : e.open.pathTruncated) ? 1 : 0) },
+            "dirfd": { w, e, _ in
+                w.int32(isChmod(e) ? (e.chmod.syscall.hasPrefix("fchmodat") ? e.chmod.fd : -100) : e.open.dirfd)
+            },
+            "fd": { w, e, _ in w.int32(isChmod(e) ? (e.chmod.syscall == "fchmod" ? e.chmod.fd : -1) : e.open.fd) },
+            "flags": { w, e, _ in w.uint32(isChmod(e) ? e.chmod.flags : e.open.flags) },
+            "flags_text": { w, e, _ in w.string(e.enriched.flagsText) },
+            "mode": { w, e, _ in w.uint32(isChmod(e) ? e.chmod.mode : e.open.mode) },
+            "mode_text": { w, e, _ in w.string(e.enriched.modeText) },
+            "resolve": { w, e, _ in w.uint64(e.open.resolve) },
+            "sensitive": { w, e, _ in w.uint8(e.enriched.sensitive ? 1 : 0) },
+        ],
+        "network_events": [
+            "syscall": { w, e, _ in w.string(e.socket.syscall) },
+            "family": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socket.family)) },
+            "family_name": { w, e, _ in w.string(e.enriched.familyName) },
+            "sock_type": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socket.sockType)) },
+            "protocol": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socket.protocol)) },
+            "protocol_name": { w, e, _ in w.string(e.enriched.protocolName) },
+            "local_ip": { w, e, _ in w.string(e.enriched.localIp) },
+            "local_port": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socket.localPort)) },
+            "remote_ip": { w, e, _ in w.string(e.enriched.remoteIp) },
+            "remote_port": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socket.remotePort)) },
+            "unix_path": { w, e, _ in w.string(e.socket.unixPath) },
+            "fd": { w, e, _ in w.int32(e.socket.fd) },
+            "new_fd": { w, e, _ in w.int32(e.socket.newFd) },
+            "service": { w, e, _ in w.string(e.enriched.service) },
+            "remote_hostname": { w, e, _ in w.string(e.enriched.remoteHostname) },
+        ],
+        "process_events": [
+            "exit_code": { w, e, _ in w.int32(e.exit.exitCode) },
+            "signal": { w, e, _ in w.int32(e.exit.signal) },
+            "core_dumped": { w, e, _ in w.uint8(e.exit.coreDumped ? 1 : 0) },
+            "ptrace_request": { w, e, _ in w.int64(e.ptrace.request) },
+            "target_pid": { w, e, _ in w.uint32(e.ptrace.targetPid) },
+            "mount_syscall": { w, e, _ in w.string(e.mount.syscall) },
+            "mount_source": { w, e, _ in w.string(e.mount.source) },
+            "mount_target": { w, e, _ in w.string(e.mount.target) },
+            "fs_type": { w, e, _ in w.string(e.mount.fsType) },
+            "mount_flags": { w, e, _ in w.uint64(e.mount.flags) },
+        ],
+    ]
+
+    /// The row the Event-based encoding wrote.
+    static func referenceRow(_ e: Event, table: EventTable, flavor: SchemaFlavor) -> [UInt8] {
+        var w = RowBinaryWriter()
+        for column in table.columns {
+            let encode = tableReference[table.name]?[column.name] ?? commonReference[column.name]!
+            encode(&w, e, flavor)
+        }
+        return w.bytes
+    }
+
+    /// The row the sink writes now: the message's bytes read in place.
+    static func viewRow(_ bytes: [UInt8], table: EventTable, flavor: SchemaFlavor) throws -> [UInt8] {
+        var w = RowBinaryWriter()
+        try bytes.withUnsafeBytes { raw in
+            let view = try EventView(validating: raw)
+            table.encode(view, flavor: flavor, into: &w)
+        }
+        return w.bytes
+    }
+
+    func testEveryColumnHasAReference() {
+        for table in EventTables.all {
+            for column in table.columns {
+                XCTAssertTrue(Self.tableReference[table.name]?[column.name] != nil || Self.commonReference[column.name] != nil,
+                              "\(table.name).\(column.name) has no reference encoder in this test")
+            }
+        }
+    }
+
+    func testViewRowsEqualTheEventBasedRowsByteForByte() throws {
+        var gen = RandomEvents(seed: 21)
+        let events = SampleEvents.all + (0..<3000).map { _ in gen.event() }
+        for (i, e) in events.enumerated() {
+            let bytes = try EventCodec.encode(e)
+            let table = EventTables.table(for: Probe(rawValue: e.probe)!)
+            for flavor in SchemaFlavor.allCases {
+                XCTAssertEqual(try Self.viewRow(bytes, table: table, flavor: flavor),
+                               Self.referenceRow(e, table: table, flavor: flavor), "event \(i), \(flavor)")
+            }
+        }
+    }
+
+    /// An enrich worker appends `enriched` to the raw message; merged occurrences read as decoded.
+    func testMergedMessagesGiveTheDecodedRows() throws {
+        var gen = RandomEvents(seed: 22)
+        var checked = 0
+        for _ in 0..<2000 {
+            var bytes = try EventCodec.encode(gen.event())
+            var more = gen.event()
+            if Bool.random(using: &gen.rng) { var f = Event(); f.enriched = more.enriched; f.process = more.process; more = f }
+            bytes += try EventCodec.encode(more)
+            guard let e = try? EventCodec.decode(bytes) else { continue }
+            let table = EventTables.table(for: Probe(rawValue: e.probe)!)
+            XCTAssertEqual(try Self.viewRow(bytes, table: table, flavor: .modern), Self.referenceRow(e, table: table, flavor: .modern))
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 1000)
+    }
+
+    /// Mutated messages: whatever the sink accepts gives the decoded event's row; the rest is rejected.
+    func testFuzzedMessagesRowOrReject() throws {
+        var gen = RandomEvents(seed: 23)
+        var rng = FuzzRNG(state: 24)
+        for _ in 0..<min(FuzzKit.iterations, 20_000) {
+            var bytes = try EventCodec.encode(gen.event())
+            for _ in 0..<Int.random(in: 1...3, using: &rng) where !bytes.isEmpty {
+                let i = Int.random(in: 0..<bytes.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: bytes[i] ^= UInt8(1) << UInt8.random(in: 0...7, using: &rng)
+                case 1: bytes.removeSubrange(i...)
+                default: bytes.insert(UInt8.random(in: 0...255, using: &rng), at: i)
+                }
+            }
+            let decoded = try? EventCodec.decode(bytes)
+            let table = decoded.map { EventTables.table(for: Probe(rawValue: $0.probe)!) } ?? EventTables.file
+            let row = try? Self.viewRow(bytes, table: table, flavor: .legacy)
+            XCTAssertEqual(row == nil, decoded == nil)
+            if let decoded, let row { XCTAssertEqual(row, Self.referenceRow(decoded, table: table, flavor: .legacy)) }
+        }
+    }
+
+    /// A row keeps the message's value by sharing its storage (no copy), for the dead-letter queue, and
+    /// a slice's body is the batch buffer itself.
+    func testBatchSharesPayloadsAndBodies() throws {
+        let value = try EventCodec.encode(SampleEvents.all[0])
+        let message = KafkaMessage(topic: "infrasight.events.execve", partition: 0, offset: 7, key: nil, value: value, timestampMs: nil)
+        var batch = RowBatch(table: EventTables.exec)
+        try message.value.withUnsafeBytes { raw in
+            batch.append(try EventView(validating: raw), of: EventTables.exec, flavor: .legacy, from: message)
+        }
+        batch.append(SampleEvents.all[1], of: EventTables.exec, flavor: .legacy, from: message)
+        XCTAssertEqual(batch.rows[0].payload.withUnsafeBytes { $0.baseAddress }, value.withUnsafeBytes { $0.baseAddress })
+        XCTAssertEqual(batch.writer.bytes.withUnsafeBytes { $0.baseAddress },
+                       batch.withBody(for: batch.rows[...]) { $0.baseAddress })
+        XCTAssertEqual(batch.body(for: batch.rows[1...]), Self.referenceRow(SampleEvents.all[1], table: EventTables.exec, flavor: .legacy))
+        XCTAssertEqual(batch.body(for: batch.rows[..<1]), Self.referenceRow(SampleEvents.all[0], table: EventTables.exec, flavor: .legacy))
+    }
+}

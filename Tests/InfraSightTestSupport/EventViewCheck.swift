@@ -1,0 +1,101 @@
+import Foundation
+import InfraSightCore
+
+/// Compares every field an `EventView` exposes with the SwiftProtobuf-decoded `Event` of the same
+/// bytes, for the differential tests: the view must read exactly what the generated code reads.
+public enum EventViewCheck {
+    /// The fields that differ (empty when the view agrees with the event everywhere).
+    public static func differences(_ v: EventView, _ e: Event) -> [String] {
+        var out: [String] = []
+        func s(_ name: String, _ bytes: UnsafeRawBufferPointer, _ expected: String) {
+            if !bytes.elementsEqual(expected.utf8) { out.append("\(name): view \(Array(bytes)) != \(Array(expected.utf8))") }
+        }
+        func b(_ name: String, _ bytes: UnsafeRawBufferPointer, _ expected: Data) {
+            if !bytes.elementsEqual(expected) { out.append("\(name): view \(Array(bytes)) != \(Array(expected))") }
+        }
+        func n<T: Equatable>(_ name: String, _ got: T, _ expected: T) {
+            if got != expected { out.append("\(name): view \(got) != \(expected)") }
+        }
+        s("event_id", v.eventID, e.eventID); n("schema_version", v.schemaVersion, e.schemaVersion)
+        s("probe", v.probe, e.probe); s("host", v.host, e.host)
+        n("time_ns", v.timeNs, e.timeNs); n("ktime_ns", v.ktimeNs, e.ktimeNs)
+        n("pid", v.pid, e.pid); n("tid", v.tid, e.tid); n("ppid", v.ppid, e.ppid); n("uid", v.uid, e.uid); n("gid", v.gid, e.gid)
+        s("user", v.user, e.user); s("comm", v.comm, e.comm); n("cgroup_id", v.cgroupID, e.cgroupID)
+        s("container_id", v.containerID, e.containerID); s("container_runtime", v.containerRuntime, e.containerRuntime)
+        n("ret", v.ret, e.ret); n("latency_ns", v.latencyNs, e.latencyNs)
+
+        let kind: EventView.DetailKind?
+        switch e.detail {
+        case .exec?: kind = .exec
+        case .open?: kind = .open
+        case .chmod?: kind = .chmod
+        case .socket?: kind = .socket
+        case .exit?: kind = .exit
+        case .ptrace?: kind = .ptrace
+        case .mount?: kind = .mount
+        case nil: kind = nil
+        }
+        n("detail", v.detailKind, kind)
+        s("exec.filename", v.exec.filename, e.exec.filename)
+        var argv: [[UInt8]] = []
+        v.exec.forEachArg { argv.append(Array($0)) }
+        n("exec.argv", argv, e.exec.argv.map { Array($0.utf8) }); n("exec.argv count", v.exec.argvCount, e.exec.argv.count)
+        n("exec.argv_truncated", v.exec.argvTruncated, e.exec.argvTruncated); n("exec.dirfd", v.exec.dirfd, e.exec.dirfd)
+        n("exec.flags", v.exec.flags, e.exec.flags); s("exec.syscall", v.exec.syscall, e.exec.syscall)
+        s("open.syscall", v.open.syscall, e.open.syscall); s("open.path", v.open.path, e.open.path)
+        n("open.path_truncated", v.open.pathTruncated, e.open.pathTruncated); n("open.dirfd", v.open.dirfd, e.open.dirfd)
+        n("open.flags", v.open.flags, e.open.flags); n("open.mode", v.open.mode, e.open.mode)
+        n("open.resolve", v.open.resolve, e.open.resolve); n("open.fd", v.open.fd, e.open.fd)
+        s("chmod.syscall", v.chmod.syscall, e.chmod.syscall); s("chmod.path", v.chmod.path, e.chmod.path)
+        n("chmod.path_truncated", v.chmod.pathTruncated, e.chmod.pathTruncated); n("chmod.fd", v.chmod.fd, e.chmod.fd)
+        n("chmod.mode", v.chmod.mode, e.chmod.mode); n("chmod.flags", v.chmod.flags, e.chmod.flags)
+        let so = v.socket, se = e.socket
+        s("socket.syscall", so.syscall, se.syscall); n("socket.family", so.family, se.family)
+        n("socket.sock_type", so.sockType, se.sockType); n("socket.protocol", so.protocol, se.protocol)
+        b("socket.local_addr", so.localAddr, se.localAddr); n("socket.local_port", so.localPort, se.localPort)
+        b("socket.remote_addr", so.remoteAddr, se.remoteAddr); n("socket.remote_port", so.remotePort, se.remotePort)
+        s("socket.unix_path", so.unixPath, se.unixPath); n("socket.fd", so.fd, se.fd); n("socket.new_fd", so.newFd, se.newFd)
+        n("socket.flags", so.flags, se.flags)
+        n("exit.exit_code", v.exit.exitCode, e.exit.exitCode); n("exit.signal", v.exit.signal, e.exit.signal)
+        n("exit.core_dumped", v.exit.coreDumped, e.exit.coreDumped)
+        n("ptrace.request", v.ptrace.request, e.ptrace.request); n("ptrace.target_pid", v.ptrace.targetPid, e.ptrace.targetPid)
+        n("ptrace.addr", v.ptrace.addr, e.ptrace.addr); n("ptrace.data", v.ptrace.data, e.ptrace.data)
+        s("mount.syscall", v.mount.syscall, e.mount.syscall); s("mount.source", v.mount.source, e.mount.source)
+        s("mount.target", v.mount.target, e.mount.target); s("mount.fs_type", v.mount.fsType, e.mount.fsType)
+        n("mount.flags", v.mount.flags, e.mount.flags)
+
+        let p = v.process
+        n("has process", p.isPresent, e.hasProcess)
+        s("process.exec_id", p.execID, e.process.execID); s("process.parent_exec_id", p.parentExecID, e.process.parentExecID)
+        s("process.exe", p.exe, e.process.exe); s("process.cwd", p.cwd, e.process.cwd)
+        n("process.start_boot_ns", p.startBootNs, e.process.startBootNs)
+        n("process.ancestors count", p.ancestorCount, e.process.ancestors.count)
+        var ancestors: [[String]] = []
+        p.forEachAncestor { a in
+            ancestors.append(["\(a.pid)", String(decoding: a.comm, as: UTF8.self), String(decoding: a.exe, as: UTF8.self),
+                              String(decoding: a.execID, as: UTF8.self)])
+        }
+        n("process.ancestors", ancestors, e.process.ancestors.map { ["\($0.pid)", $0.comm, $0.exe, $0.execID] })
+
+        let c = v.container
+        n("has container", c.isPresent, e.hasContainer)
+        s("container.name", c.name, e.container.name); s("container.image", c.image, e.container.image)
+        s("container.pod_name", c.podName, e.container.podName); s("container.pod_namespace", c.podNamespace, e.container.podNamespace)
+        s("container.pod_uid", c.podUid, e.container.podUid)
+        let labels = c.sortedLabels().map { [Array($0.key), Array($0.value)] }
+        let expected = e.container.labels.keys.sorted().map { [Array($0.utf8), Array((e.container.labels[$0] ?? "").utf8)] }
+        n("container.labels", labels, expected)
+
+        let x = v.enriched, xe = e.enriched
+        n("has enriched", x.isPresent, e.hasEnriched)
+        s("enriched.time_iso8601", x.timeIso8601, xe.timeIso8601)
+        n("enriched.latency_ms bits", x.latencyMs.bitPattern, xe.latencyMs.bitPattern)
+        s("enriched.errno_name", x.errnoName, xe.errnoName); s("enriched.enriched_by", x.enrichedBy, xe.enrichedBy)
+        s("enriched.flags_text", x.flagsText, xe.flagsText); s("enriched.mode_text", x.modeText, xe.modeText)
+        s("enriched.family_name", x.familyName, xe.familyName); s("enriched.protocol_name", x.protocolName, xe.protocolName)
+        s("enriched.local_ip", x.localIp, xe.localIp); s("enriched.remote_ip", x.remoteIp, xe.remoteIp)
+        s("enriched.service", x.service, xe.service); s("enriched.remote_hostname", x.remoteHostname, xe.remoteHostname)
+        n("enriched.sensitive", x.sensitive, xe.sensitive)
+        return out
+    }
+}
