@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "InfraSightClickHouse",
             dependencies: [
-                "CCurl",
+                "CCurl", "InfraSightCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: hotPathSettings),

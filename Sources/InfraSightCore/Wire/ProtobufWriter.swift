@@ -10,14 +10,14 @@
 /// minimal varint length (the body is written first, then the length is slotted in front of it).
 /// Field numbers are the caller's, from `topics/proto/infrasight/v1/event.proto`.
 ///
-/// The buffer is one `WireBuffer` that copies of the writer share (no copy-on-write checks per byte,
+/// The buffer is one `GrowableBytes` that copies of the writer share (no copy-on-write checks per byte,
 /// which cost more than the encoding itself): keep one writer per thread, and copy `bytes` out when
 /// the content must outlive the next `reset()`.
 public struct ProtobufWriter {
-    let buffer: WireBuffer
+    let buffer: GrowableBytes
 
     public init(reservingCapacity: Int = 512) {
-        buffer = WireBuffer(capacity: reservingCapacity)
+        buffer = GrowableBytes(capacity: reservingCapacity)
     }
 
     /// A copy of the encoded bytes so far.
@@ -153,62 +153,4 @@ public struct ProtobufWriter {
     /// Appends already-encoded bytes (a message body kept from earlier, an input message to extend).
     @inline(__always)
     public func raw(_ value: UnsafeRawBufferPointer) { buffer.append(value) }
-}
-
-/// The growable byte storage behind `ProtobufWriter`: a raw allocation, a count and a capacity, so
-/// appending is a bounds check and a copy (an `[UInt8]` checks uniqueness and capacity per byte).
-final class WireBuffer {
-    private(set) var base: UnsafeMutablePointer<UInt8>
-    private(set) var capacity: Int
-    var count = 0
-
-    init(capacity: Int) {
-        self.capacity = max(capacity, 64)
-        base = .allocate(capacity: self.capacity)
-    }
-
-    deinit { base.deallocate() }
-
-    /// Room for `n` more bytes; returns where they start (the caller advances `count`).
-    @inline(__always)
-    func claim(_ n: Int) -> UnsafeMutablePointer<UInt8> {
-        if count + n > capacity { grow(to: count + n) }
-        return base + count
-    }
-
-    @inline(__always)
-    func append(byte: UInt8) {
-        claim(1).pointee = byte
-        count += 1
-    }
-
-    @inline(__always)
-    func append(_ bytes: UnsafeRawBufferPointer) {
-        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        claim(bytes.count).update(from: source.assumingMemoryBound(to: UInt8.self), count: bytes.count)
-        count += bytes.count
-    }
-
-    /// Moves the bytes from `offset` on `n` bytes later (a longer length prefix in front of a body).
-    func insertGap(of n: Int, at offset: Int) {
-        guard n > 0 else { return }
-        _ = claim(n)
-        (base + offset + n).update(from: base + offset, count: count - offset)
-        count += n
-    }
-
-    @inline(__always)
-    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try body(UnsafeRawBufferPointer(start: base, count: count))
-    }
-
-    private func grow(to needed: Int) {
-        var newCapacity = capacity * 2
-        while newCapacity < needed { newCapacity *= 2 }
-        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        newBase.update(from: base, count: count)
-        base.deallocate()
-        base = newBase
-        capacity = newCapacity
-    }
 }
