@@ -148,7 +148,7 @@ public struct EventView {
         return v.isEmpty ? 0 : UInt64(v.lowerBound) << 32 | UInt64(v.count)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     static func bytes(_ packed: UInt64, _ buffer: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         guard packed != 0, let base = buffer.baseAddress else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: base + Int(packed >> 32), count: Int(packed & 0xffff_ffff))
@@ -156,12 +156,12 @@ public struct EventView {
 
     // MARK: String fields, as UTF-8 bytes of `buffer`
 
-    @inlinable public var eventID: UnsafeRawBufferPointer { Self.bytes(eventIDRange, buffer) }
+    @inlinable @inline(__always) public var eventID: UnsafeRawBufferPointer { Self.bytes(eventIDRange, buffer) }
     /// The probe name as written (use `probeKind` for the validated probe).
-    @inlinable public var probe: UnsafeRawBufferPointer { Self.bytes(probeRange, buffer) }
-    @inlinable public var host: UnsafeRawBufferPointer { Self.bytes(hostRange, buffer) }
-    @inlinable public var user: UnsafeRawBufferPointer { Self.bytes(userRange, buffer) }
-    @inlinable public var comm: UnsafeRawBufferPointer { Self.bytes(commRange, buffer) }
-    @inlinable public var containerID: UnsafeRawBufferPointer { Self.bytes(containerIDRange, buffer) }
-    @inlinable public var containerRuntime: UnsafeRawBufferPointer { Self.bytes(containerRuntimeRange, buffer) }
+    @inlinable @inline(__always) public var probe: UnsafeRawBufferPointer { Self.bytes(probeRange, buffer) }
+    @inlinable @inline(__always) public var host: UnsafeRawBufferPointer { Self.bytes(hostRange, buffer) }
+    @inlinable @inline(__always) public var user: UnsafeRawBufferPointer { Self.bytes(userRange, buffer) }
+    @inlinable @inline(__always) public var comm: UnsafeRawBufferPointer { Self.bytes(commRange, buffer) }
+    @inlinable @inline(__always) public var containerID: UnsafeRawBufferPointer { Self.bytes(containerIDRange, buffer) }
+    @inlinable @inline(__always) public var containerRuntime: UnsafeRawBufferPointer { Self.bytes(containerRuntimeRange, buffer) }
 }
