@@ -164,4 +164,25 @@ public struct EventView {
     @inlinable @inline(__always) public var comm: UnsafeRawBufferPointer { Self.bytes(commRange, buffer) }
     @inlinable @inline(__always) public var containerID: UnsafeRawBufferPointer { Self.bytes(containerIDRange, buffer) }
     @inlinable @inline(__always) public var containerRuntime: UnsafeRawBufferPointer { Self.bytes(containerRuntimeRange, buffer) }
+
+    /// Copies the message's fields to `writer` in wire order, except the occurrences of message field
+    /// `omitted` (length-delimited ones): the event without, say, its `enriched` (40) context.
+    public func writeFields(into writer: inout ProtobufWriter, omitting omitted: Int) {
+        var r = ProtobufReader(buffer, range: 0..<buffer.count)
+        var copyFrom = 0
+        do {
+            while !r.isAtEnd {
+                let tagAt = r.at
+                let (field, wireType) = try r.tag()
+                try r.skip(wireType: wireType, field: field, budget: Self.depthBudget)
+                if field == omitted && wireType == ProtobufReader.lengthDelimitedType {
+                    writer.raw(UnsafeRawBufferPointer(rebasing: buffer[copyFrom..<tagAt]))
+                    copyFrom = r.at
+                }
+            }
+        } catch {
+            // Unreachable: the bytes were read when the view was built.
+        }
+        writer.raw(UnsafeRawBufferPointer(rebasing: buffer[copyFrom..<buffer.count]))
+    }
 }

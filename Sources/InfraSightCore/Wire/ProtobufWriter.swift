@@ -127,6 +127,15 @@ public struct ProtobufWriter: Sendable {
         bytes.replaceSubrange(lengthAt..<bodyStart, with: prefix)
     }
 
+    /// A nested message field from an already-encoded body, written even when the body is empty (the
+    /// message is present): key, length, body.
+    @inline(__always)
+    public mutating func presentMessage(_ field: UInt32, body: UnsafeRawBufferPointer) {
+        key(field, 2)
+        varint(UInt64(body.count))
+        bytes.append(contentsOf: body)
+    }
+
     /// Appends already-encoded bytes (a message body kept from earlier, an input message to extend).
     @inline(__always)
     public mutating func raw(_ value: UnsafeRawBufferPointer) { bytes.append(contentsOf: value) }
