@@ -7,6 +7,7 @@ public struct ErrnoNameStep: EnrichmentStep {
 
     public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
         let ret = event.ret
-        enrichment.errnoName = ErrnoName.name(forReturnCode: ret) ?? (ret < 0 ? "E\(-ret)" : "")
+        // `magnitude`, not `-ret`: Int64.min has no negation (that trapped the worker on such an event).
+        enrichment.errnoName = ErrnoName.name(forReturnCode: ret) ?? (ret < 0 ? "E\(ret.magnitude)" : "")
     }
 }
