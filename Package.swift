@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "InfraSightCodecBench",
             dependencies: [
-                "InfraSightCore", "InfraSightClickHouse", "InfraSightAgent", "InfraSightSink",
+                "InfraSightCore", "InfraSightClickHouse", "InfraSightAgent", "InfraSightEnrich", "InfraSightSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

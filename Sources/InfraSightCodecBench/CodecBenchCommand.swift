@@ -3,6 +3,7 @@ import Foundation
 import InfraSightAgent
 import InfraSightClickHouse
 import InfraSightCore
+import InfraSightEnrich
 import InfraSightSink
 
 /// `infrasight-codec-bench`: runs one stage's per-event code path over recorded inputs, with no
@@ -11,15 +12,18 @@ import InfraSightSink
 /// valgrind 3.19 crashes in libdispatch's `dispatch_main`, which every async Swift main (such as
 /// `infrasight`'s) runs on the main thread. Inputs are framed `[u32 little-endian length][bytes]`:
 /// raw ring-buffer records for `--path agent` (decode + build + encode), enriched event messages for
-/// `--path sink` (decode + RowBinary row). Prints `events=N bytes=B`.
+/// `--path sink` (read + RowBinary row) and `--path enrich` (their `enriched` dropped first, outside
+/// the loop, then what the worker does per message: read + default steps + output message).
+/// Prints `events=N bytes=B`.
 @main
 struct CodecBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infrasight-codec-bench", abstract: "Run a stage's per-event path over recorded inputs (benchmarks).")
 
-    enum Path: String, ExpressibleByArgument { case agent, sink }
+    enum Path: String, ExpressibleByArgument { case agent, sink, enrich }
 
-    @Option(name: .long, help: "agent (records -> event bytes) or sink (event bytes -> RowBinary).") var path: Path
+    @Option(name: .long, help: "agent (records -> event bytes), sink (event bytes -> RowBinary) or enrich (raw event bytes -> enriched).")
+    var path: Path
     @Option(name: .long, help: "Framed input file.") var records: String
     @Option(name: .long, help: "Passes over the inputs.") var `repeat`: Int = 1
 
@@ -57,6 +61,35 @@ struct CodecBenchCommand: ParsableCommand {
                 }
             }
             bytes &+= writer.count
+        case .enrich:
+            // The worker's input is raw: drop what an earlier enrichment added (not measured per event).
+            let raw: [[UInt8]] = inputs.compactMap { input in
+                input.withUnsafeBytes { bytes in
+                    guard let event = try? EventView(validating: bytes) else { return nil }
+                    var writer = ProtobufWriter()
+                    event.writeFields(into: &writer, omitting: 40)
+                    return writer.bytes
+                }
+            }
+            var options = EnrichmentOptions()
+            options.servicesFile = nil
+            let pipeline = try EnrichmentPipeline(names: EnrichmentPipeline.defaultNames, options: options)
+            var fields = EnrichmentFields()
+            var output = EnrichedMessageWriter()
+            for _ in 0..<max(1, self.repeat) {
+                for input in raw {
+                    // The worker's per-message path: read in place, run the steps, build the output.
+                    let produced = input.withUnsafeBytes { bytes -> Int in
+                        guard let event = try? EventView(validating: bytes) else { return -1 }
+                        fields.reset()
+                        pipeline.apply(event, to: &fields)
+                        return output.withMessage(for: event, enrichment: fields) { $0.count }
+                    }
+                    guard produced >= 0 else { continue }
+                    bytes &+= produced
+                    events += 1
+                }
+            }
         }
         print("events=\(events) bytes=\(bytes)")
     }

@@ -13,7 +13,9 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
     public let counters = StageCounters(stage: "enrich")
     let logger: Logger
 
-    /// A produced message not yet acknowledged, kept so a failed delivery can be retried as-is.
+    /// A produced message not yet acknowledged, kept so a failed delivery can be retried. For an
+    /// enriched message `value` is the consumed input (its storage shared, not copied), enriched again
+    /// on a retry; for a dead letter it is the letter itself.
     private struct Pending {
         let source: TopicPartition
         let offset: Int64
@@ -30,6 +32,9 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
     private var producer: KafkaProducer!
     private var consumer: KafkaConsumer!
     private var pipeline: EnrichmentPipeline!
+    /// Reused for every event: the steps' fields and the output buffer.
+    private var enrichment = EnrichmentFields()
+    private var output = EnrichedMessageWriter()
     private var lastCommitNanos: UInt64 = 0
 
     public init(config: EnrichConfig, logger: Logger) {
@@ -90,24 +95,56 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
         counters.add(.received)
         let source = TopicPartition(topic: message.topic, partition: message.partition)
         tracker.consumed(source, offset: message.offset)
-        var event: Event
-        do {
-            event = try EventCodec.decode(message.value)
-        } catch {
-            logger.warning("dead-lettering \(message.topic)[\(message.partition)]@\(message.offset): \(error)")
-            let letter = DeadLetter(stage: name, reason: "\(error)", sourceTopic: message.topic,
+        // Read in place and validated as EventCodec.decode would; poison goes to the dead-letter queue.
+        let pendingInput = Pending(source: source, offset: message.offset, topic: "", key: message.key,
+                                   value: message.value, isDeadLetter: false)
+        let rejection: String? = try message.value.withUnsafeBytes { raw in
+            let event: EventView
+            do throws(EventCodec.DecodeError) {
+                event = try EventView(validating: raw)
+            } catch {
+                return error.description
+            }
+            try produce(event, pendingInput)
+            return nil
+        }
+        if let rejection {
+            logger.warning("dead-lettering \(message.topic)[\(message.partition)]@\(message.offset): \(rejection)")
+            let letter = DeadLetter(stage: name, reason: rejection, sourceTopic: message.topic,
                                     sourcePartition: message.partition, sourceOffset: message.offset, payload: message.value)
             try send(Pending(source: source, offset: message.offset, topic: TopicNames.deadLetter,
                              key: Array(message.topic.utf8), value: letter.encoded(), isDeadLetter: true))
-            return
         }
-        pipeline.apply(to: &event)
-        let probe = Probe(rawValue: event.probe)!   // validated by decode
-        try send(Pending(source: source, offset: message.offset, topic: probe.enrichedTopic,
-                         key: message.key, value: try EventCodec.encode(event), isDeadLetter: false))
     }
 
+    /// Runs the steps over `event` (the input of `p`, read in place) and produces the enriched message
+    /// (the input plus one appended `enriched`) from the reused output buffer.
+    private func produce(_ event: EventView, _ p: Pending) throws {
+        let token = nextToken
+        nextToken += 1
+        let topic = Self.enrichedTopics[event.probeKind!]!   // validated
+        pending[token] = Pending(source: p.source, offset: p.offset, topic: topic, key: p.key, value: p.value,
+                                 isDeadLetter: false)
+        enrichment.reset()
+        pipeline.apply(event, to: &enrichment)
+        try output.withMessage(for: event, enrichment: enrichment) { value in
+            if let key = p.key {
+                try key.withUnsafeBytes { try producer.send(topic: topic, key: $0, value: value, token: token) }
+            } else {
+                try producer.send(topic: topic, key: nil, value: value, token: token)
+            }
+        }
+    }
+
+    /// Enriched topic names, made once (not per event).
+    private static let enrichedTopics: [Probe: String] = Dictionary(uniqueKeysWithValues: Probe.allCases.map { ($0, $0.enrichedTopic) })
+
+    /// (Re)sends a dead letter as it is, or an input by enriching it again.
     private func send(_ p: Pending) throws {
+        guard p.isDeadLetter else {
+            try p.value.withUnsafeBytes { raw in try produce(try EventView(validating: raw), p) }
+            return
+        }
         let token = nextToken
         nextToken += 1
         pending[token] = p

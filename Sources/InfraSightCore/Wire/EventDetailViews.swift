@@ -12,181 +12,199 @@ extension EventView {
     }
 
     /// The set member of `detail`, nil when none.
-    @inlinable public var detailKind: DetailKind? { DetailKind(rawValue: detailField) }
+    @inlinable @inline(__always) public var detailKind: DetailKind? { DetailKind(rawValue: detailField) }
 
-    @inlinable
+    @inlinable @inline(__always)
     func detailMessage(_ kind: DetailKind) -> MessageView { detailField == kind.rawValue ? detail : MessageView() }
 
-    @inlinable public var exec: ExecView { ExecView(buffer: buffer, m: detailMessage(.exec)) }
-    @inlinable public var open: OpenView { OpenView(buffer: buffer, m: detailMessage(.open)) }
-    @inlinable public var chmod: ChmodView { ChmodView(buffer: buffer, m: detailMessage(.chmod)) }
-    @inlinable public var socket: SocketView { SocketView(buffer: buffer, m: detailMessage(.socket)) }
-    @inlinable public var exit: ExitView { ExitView(m: detailMessage(.exit)) }
-    @inlinable public var ptrace: PtraceView { PtraceView(m: detailMessage(.ptrace)) }
-    @inlinable public var mount: MountView { MountView(buffer: buffer, m: detailMessage(.mount)) }
-    @inlinable public var process: ProcessView { ProcessView(buffer: buffer, m: processView) }
-    @inlinable public var container: ContainerView { ContainerView(buffer: buffer, m: containerView) }
-    @inlinable public var enriched: EnrichmentView { EnrichmentView(buffer: buffer, m: enrichedView) }
+    @inlinable @inline(__always) public var exec: ExecView { ExecView(buffer: buffer, m: detailMessage(.exec)) }
+    @inlinable @inline(__always) public var open: OpenView { OpenView(buffer: buffer, m: detailMessage(.open)) }
+    @inlinable @inline(__always) public var chmod: ChmodView { ChmodView(buffer: buffer, m: detailMessage(.chmod)) }
+    @inlinable @inline(__always) public var socket: SocketView { SocketView(buffer: buffer, m: detailMessage(.socket)) }
+    @inlinable @inline(__always) public var exit: ExitView { ExitView(m: detailMessage(.exit)) }
+    @inlinable @inline(__always) public var ptrace: PtraceView { PtraceView(m: detailMessage(.ptrace)) }
+    @inlinable @inline(__always) public var mount: MountView { MountView(buffer: buffer, m: detailMessage(.mount)) }
+    @inlinable @inline(__always) public var process: ProcessView { ProcessView(buffer: buffer, m: processView) }
+    @inlinable @inline(__always) public var container: ContainerView { ContainerView(buffer: buffer, m: containerView) }
+    @inlinable @inline(__always) public var enriched: EnrichmentView { EnrichmentView(buffer: buffer, m: enrichedView) }
 }
 
 /// `ExecDetail` of an `EventView`.
 public struct ExecView {
     @usableFromInline let buffer: UnsafeRawBufferPointer
     @usableFromInline let m: MessageView
-    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+    @inlinable @inline(__always) init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
 
-    @inlinable public var filename: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable @inline(__always) public var filename: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
     /// Number of argv entries.
-    @inlinable public var argvCount: Int { m.count(2) }
+    @inlinable @inline(__always) public var argvCount: Int { m.count(2) }
     /// Each argv entry in order.
     @inlinable public func forEachArg(_ body: (UnsafeRawBufferPointer) -> Void) {
         let buffer = buffer
         m.forEachElement(of: 2, in: buffer) { body(UnsafeRawBufferPointer(rebasing: buffer[$0])) }
     }
-    @inlinable public var argvTruncated: Bool { m.value(3) != 0 }
-    @inlinable public var dirfd: Int32 { Int32(truncatingIfNeeded: m.value(4)) }
-    @inlinable public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
-    @inlinable public var syscall: UnsafeRawBufferPointer { m.bytes(6, in: buffer) }
+    @inlinable @inline(__always) public var argvTruncated: Bool { m.value(3) != 0 }
+    @inlinable @inline(__always) public var dirfd: Int32 { Int32(truncatingIfNeeded: m.value(4)) }
+    @inlinable @inline(__always) public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
+    @inlinable @inline(__always) public var syscall: UnsafeRawBufferPointer { m.bytes(6, in: buffer) }
 }
 
 /// `OpenDetail` of an `EventView`.
 public struct OpenView {
     @usableFromInline let buffer: UnsafeRawBufferPointer
     @usableFromInline let m: MessageView
-    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+    @inlinable @inline(__always) init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
 
-    @inlinable public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
-    @inlinable public var path: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
-    @inlinable public var pathTruncated: Bool { m.value(3) != 0 }
-    @inlinable public var dirfd: Int32 { Int32(truncatingIfNeeded: m.value(4)) }
-    @inlinable public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
-    @inlinable public var mode: UInt32 { UInt32(truncatingIfNeeded: m.value(6)) }
-    @inlinable public var resolve: UInt64 { m.value(7) }
-    @inlinable public var fd: Int32 { Int32(truncatingIfNeeded: m.value(8)) }
+    @inlinable @inline(__always) public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable @inline(__always) public var path: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
+    @inlinable @inline(__always) public var pathTruncated: Bool { m.value(3) != 0 }
+    @inlinable @inline(__always) public var dirfd: Int32 { Int32(truncatingIfNeeded: m.value(4)) }
+    @inlinable @inline(__always) public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
+    @inlinable @inline(__always) public var mode: UInt32 { UInt32(truncatingIfNeeded: m.value(6)) }
+    @inlinable @inline(__always) public var resolve: UInt64 { m.value(7) }
+    @inlinable @inline(__always) public var fd: Int32 { Int32(truncatingIfNeeded: m.value(8)) }
 }
 
 /// `ChmodDetail` of an `EventView`.
 public struct ChmodView {
     @usableFromInline let buffer: UnsafeRawBufferPointer
     @usableFromInline let m: MessageView
-    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+    @inlinable @inline(__always) init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
 
-    @inlinable public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
-    @inlinable public var path: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
-    @inlinable public var pathTruncated: Bool { m.value(3) != 0 }
-    @inlinable public var fd: Int32 { Int32(truncatingIfNeeded: m.value(4)) }
-    @inlinable public var mode: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
-    @inlinable public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(6)) }
+    @inlinable @inline(__always) public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable @inline(__always) public var path: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
+    @inlinable @inline(__always) public var pathTruncated: Bool { m.value(3) != 0 }
+    @inlinable @inline(__always) public var fd: Int32 { Int32(truncatingIfNeeded: m.value(4)) }
+    @inlinable @inline(__always) public var mode: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
+    @inlinable @inline(__always) public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(6)) }
 }
 
 /// `SocketDetail` of an `EventView`.
 public struct SocketView {
     @usableFromInline let buffer: UnsafeRawBufferPointer
     @usableFromInline let m: MessageView
-    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+    @inlinable @inline(__always) init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
 
-    @inlinable public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
-    @inlinable public var family: UInt32 { UInt32(truncatingIfNeeded: m.value(2)) }
-    @inlinable public var sockType: UInt32 { UInt32(truncatingIfNeeded: m.value(3)) }
-    @inlinable public var `protocol`: UInt32 { UInt32(truncatingIfNeeded: m.value(4)) }
+    @inlinable @inline(__always) public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable @inline(__always) public var family: UInt32 { UInt32(truncatingIfNeeded: m.value(2)) }
+    @inlinable @inline(__always) public var sockType: UInt32 { UInt32(truncatingIfNeeded: m.value(3)) }
+    @inlinable @inline(__always) public var `protocol`: UInt32 { UInt32(truncatingIfNeeded: m.value(4)) }
     /// 4 or 16 bytes, network order (as sent; not checked).
-    @inlinable public var localAddr: UnsafeRawBufferPointer { m.bytes(5, in: buffer) }
-    @inlinable public var localPort: UInt32 { UInt32(truncatingIfNeeded: m.value(6)) }
-    @inlinable public var remoteAddr: UnsafeRawBufferPointer { m.bytes(7, in: buffer) }
-    @inlinable public var remotePort: UInt32 { UInt32(truncatingIfNeeded: m.value(8)) }
-    @inlinable public var unixPath: UnsafeRawBufferPointer { m.bytes(9, in: buffer) }
-    @inlinable public var fd: Int32 { Int32(truncatingIfNeeded: m.value(10)) }
-    @inlinable public var newFd: Int32 { Int32(truncatingIfNeeded: m.value(11)) }
-    @inlinable public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(12)) }
+    @inlinable @inline(__always) public var localAddr: UnsafeRawBufferPointer { m.bytes(5, in: buffer) }
+    @inlinable @inline(__always) public var localPort: UInt32 { UInt32(truncatingIfNeeded: m.value(6)) }
+    @inlinable @inline(__always) public var remoteAddr: UnsafeRawBufferPointer { m.bytes(7, in: buffer) }
+    @inlinable @inline(__always) public var remotePort: UInt32 { UInt32(truncatingIfNeeded: m.value(8)) }
+    @inlinable @inline(__always) public var unixPath: UnsafeRawBufferPointer { m.bytes(9, in: buffer) }
+    @inlinable @inline(__always) public var fd: Int32 { Int32(truncatingIfNeeded: m.value(10)) }
+    @inlinable @inline(__always) public var newFd: Int32 { Int32(truncatingIfNeeded: m.value(11)) }
+    @inlinable @inline(__always) public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(12)) }
 }
 
 /// `ExitDetail` of an `EventView`.
 public struct ExitView {
     @usableFromInline let m: MessageView
-    @inlinable init(m: MessageView) { self.m = m }
+    @inlinable @inline(__always) init(m: MessageView) { self.m = m }
 
-    @inlinable public var exitCode: Int32 { Int32(truncatingIfNeeded: m.value(1)) }
-    @inlinable public var signal: Int32 { Int32(truncatingIfNeeded: m.value(2)) }
-    @inlinable public var coreDumped: Bool { m.value(3) != 0 }
+    @inlinable @inline(__always) public var exitCode: Int32 { Int32(truncatingIfNeeded: m.value(1)) }
+    @inlinable @inline(__always) public var signal: Int32 { Int32(truncatingIfNeeded: m.value(2)) }
+    @inlinable @inline(__always) public var coreDumped: Bool { m.value(3) != 0 }
 }
 
 /// `PtraceDetail` of an `EventView`.
 public struct PtraceView {
     @usableFromInline let m: MessageView
-    @inlinable init(m: MessageView) { self.m = m }
+    @inlinable @inline(__always) init(m: MessageView) { self.m = m }
 
-    @inlinable public var request: Int64 { Int64(bitPattern: m.value(1)) }
-    @inlinable public var targetPid: UInt32 { UInt32(truncatingIfNeeded: m.value(2)) }
-    @inlinable public var addr: UInt64 { m.value(3) }
-    @inlinable public var data: UInt64 { m.value(4) }
+    @inlinable @inline(__always) public var request: Int64 { Int64(bitPattern: m.value(1)) }
+    @inlinable @inline(__always) public var targetPid: UInt32 { UInt32(truncatingIfNeeded: m.value(2)) }
+    @inlinable @inline(__always) public var addr: UInt64 { m.value(3) }
+    @inlinable @inline(__always) public var data: UInt64 { m.value(4) }
 }
 
 /// `MountDetail` of an `EventView`.
 public struct MountView {
     @usableFromInline let buffer: UnsafeRawBufferPointer
     @usableFromInline let m: MessageView
-    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+    @inlinable @inline(__always) init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
 
-    @inlinable public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
-    @inlinable public var source: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
-    @inlinable public var target: UnsafeRawBufferPointer { m.bytes(3, in: buffer) }
-    @inlinable public var fsType: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
-    @inlinable public var flags: UInt64 { m.value(5) }
+    @inlinable @inline(__always) public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable @inline(__always) public var source: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
+    @inlinable @inline(__always) public var target: UnsafeRawBufferPointer { m.bytes(3, in: buffer) }
+    @inlinable @inline(__always) public var fsType: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
+    @inlinable @inline(__always) public var flags: UInt64 { m.value(5) }
 }
 
 /// `ProcessContext` of an `EventView`.
 public struct ProcessView {
     @usableFromInline let buffer: UnsafeRawBufferPointer
     @usableFromInline let m: MessageView
-    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+    @inlinable @inline(__always) init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
 
-    @inlinable public var isPresent: Bool { m.isPresent }
-    @inlinable public var execID: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
-    @inlinable public var parentExecID: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
-    @inlinable public var exe: UnsafeRawBufferPointer { m.bytes(3, in: buffer) }
-    @inlinable public var cwd: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
-    @inlinable public var startBootNs: UInt64 { m.value(6) }
+    @inlinable @inline(__always) public var isPresent: Bool { m.isPresent }
+    @inlinable @inline(__always) public var execID: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable @inline(__always) public var parentExecID: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
+    @inlinable @inline(__always) public var exe: UnsafeRawBufferPointer { m.bytes(3, in: buffer) }
+    @inlinable @inline(__always) public var cwd: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
+    @inlinable @inline(__always) public var startBootNs: UInt64 { m.value(6) }
     /// Number of ancestors.
-    @inlinable public var ancestorCount: Int { m.count(5) }
+    @inlinable @inline(__always) public var ancestorCount: Int { m.count(5) }
 
     /// Each ancestor, nearest first.
+    @inlinable @inline(__always)
     public func forEachAncestor(_ body: (AncestorView) -> Void) {
         let buffer = buffer
-        m.forEachElement(of: 5, in: buffer) { element in
-            var a = MessageView()
-            // Validated when the event view was built: cannot fail.
-            try? a.parse(buffer, body: element, schema: .ancestor, budget: 100)
-            body(AncestorView(buffer: buffer, m: a))
-        }
+        m.forEachElement(of: 5, in: buffer) { body(AncestorView(buffer: buffer, element: $0)) }
     }
 }
 
-/// One `Ancestor` of a `ProcessView`.
+/// One `Ancestor` of a `ProcessView` (its four fields read from its element when it is visited).
 public struct AncestorView {
     @usableFromInline let buffer: UnsafeRawBufferPointer
-    @usableFromInline let m: MessageView
-    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+    /// pid, then `offset << 32 | length` of comm, exe and exec_id.
+    @usableFromInline var fields: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
-    @inlinable public var pid: UInt32 { UInt32(truncatingIfNeeded: m.value(1)) }
-    @inlinable public var comm: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
-    @inlinable public var exe: UnsafeRawBufferPointer { m.bytes(3, in: buffer) }
-    @inlinable public var execID: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
+    /// Reads one validated `Ancestor` element (last occurrence of each field wins).
+    @usableFromInline
+    init(buffer: UnsafeRawBufferPointer, element: Range<Int>) {
+        self.buffer = buffer
+        var r = ProtobufReader(buffer, range: element)
+        do {
+            while !r.isAtEnd {
+                let (field, wireType) = try r.tag()
+                switch (field, wireType) {
+                case (1, ProtobufReader.varintType): fields.0 = try r.varint()
+                case (2...4, ProtobufReader.lengthDelimitedType):
+                    let v = try r.lengthDelimited()
+                    let packed = UInt64(v.lowerBound) << 32 | UInt64(v.count)
+                    if field == 2 { fields.1 = packed } else if field == 3 { fields.2 = packed } else { fields.3 = packed }
+                default: try r.skip(wireType: wireType, field: field, budget: 100)
+                }
+            }
+        } catch {
+            // Unreachable: validated when the event view was built.
+        }
+    }
+
+    @inlinable @inline(__always) public var pid: UInt32 { UInt32(truncatingIfNeeded: fields.0) }
+    @inlinable @inline(__always) public var comm: UnsafeRawBufferPointer { EventView.bytes(fields.1, buffer) }
+    @inlinable @inline(__always) public var exe: UnsafeRawBufferPointer { EventView.bytes(fields.2, buffer) }
+    @inlinable @inline(__always) public var execID: UnsafeRawBufferPointer { EventView.bytes(fields.3, buffer) }
 }
 
 /// `ContainerContext` of an `EventView`.
 public struct ContainerView {
     @usableFromInline let buffer: UnsafeRawBufferPointer
     @usableFromInline let m: MessageView
-    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+    @inlinable @inline(__always) init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
 
-    @inlinable public var isPresent: Bool { m.isPresent }
-    @inlinable public var name: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
-    @inlinable public var image: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
-    @inlinable public var podName: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
-    @inlinable public var podNamespace: UnsafeRawBufferPointer { m.bytes(5, in: buffer) }
-    @inlinable public var podUid: UnsafeRawBufferPointer { m.bytes(6, in: buffer) }
+    @inlinable @inline(__always) public var isPresent: Bool { m.isPresent }
+    @inlinable @inline(__always) public var name: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable @inline(__always) public var image: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
+    @inlinable @inline(__always) public var podName: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
+    @inlinable @inline(__always) public var podNamespace: UnsafeRawBufferPointer { m.bytes(5, in: buffer) }
+    @inlinable @inline(__always) public var podUid: UnsafeRawBufferPointer { m.bytes(6, in: buffer) }
     /// Whether the message carries no label entry at all (the common case: no allocation then).
-    @inlinable public var hasNoLabels: Bool { m.count(3) == 0 }
+    @inlinable @inline(__always) public var hasNoLabels: Bool { m.count(3) == 0 }
 
     /// The labels as a map: one entry per distinct key (a later entry's value wins), sorted by key, as
     /// `labels.keys.sorted()` of the decoded message gives them.
@@ -250,20 +268,20 @@ public struct ContainerView {
 public struct EnrichmentView {
     @usableFromInline let buffer: UnsafeRawBufferPointer
     @usableFromInline let m: MessageView
-    @inlinable init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+    @inlinable @inline(__always) init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
 
-    @inlinable public var isPresent: Bool { m.isPresent }
-    @inlinable public var timeIso8601: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
-    @inlinable public var latencyMs: Double { Double(bitPattern: m.value(2)) }
-    @inlinable public var errnoName: UnsafeRawBufferPointer { m.bytes(3, in: buffer) }
-    @inlinable public var enrichedBy: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
-    @inlinable public var flagsText: UnsafeRawBufferPointer { m.bytes(5, in: buffer) }
-    @inlinable public var modeText: UnsafeRawBufferPointer { m.bytes(6, in: buffer) }
-    @inlinable public var familyName: UnsafeRawBufferPointer { m.bytes(7, in: buffer) }
-    @inlinable public var protocolName: UnsafeRawBufferPointer { m.bytes(8, in: buffer) }
-    @inlinable public var localIp: UnsafeRawBufferPointer { m.bytes(9, in: buffer) }
-    @inlinable public var remoteIp: UnsafeRawBufferPointer { m.bytes(10, in: buffer) }
-    @inlinable public var service: UnsafeRawBufferPointer { m.bytes(11, in: buffer) }
-    @inlinable public var remoteHostname: UnsafeRawBufferPointer { m.bytes(12, in: buffer) }
-    @inlinable public var sensitive: Bool { m.value(13) != 0 }
+    @inlinable @inline(__always) public var isPresent: Bool { m.isPresent }
+    @inlinable @inline(__always) public var timeIso8601: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable @inline(__always) public var latencyMs: Double { Double(bitPattern: m.value(2)) }
+    @inlinable @inline(__always) public var errnoName: UnsafeRawBufferPointer { m.bytes(3, in: buffer) }
+    @inlinable @inline(__always) public var enrichedBy: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
+    @inlinable @inline(__always) public var flagsText: UnsafeRawBufferPointer { m.bytes(5, in: buffer) }
+    @inlinable @inline(__always) public var modeText: UnsafeRawBufferPointer { m.bytes(6, in: buffer) }
+    @inlinable @inline(__always) public var familyName: UnsafeRawBufferPointer { m.bytes(7, in: buffer) }
+    @inlinable @inline(__always) public var protocolName: UnsafeRawBufferPointer { m.bytes(8, in: buffer) }
+    @inlinable @inline(__always) public var localIp: UnsafeRawBufferPointer { m.bytes(9, in: buffer) }
+    @inlinable @inline(__always) public var remoteIp: UnsafeRawBufferPointer { m.bytes(10, in: buffer) }
+    @inlinable @inline(__always) public var service: UnsafeRawBufferPointer { m.bytes(11, in: buffer) }
+    @inlinable @inline(__always) public var remoteHostname: UnsafeRawBufferPointer { m.bytes(12, in: buffer) }
+    @inlinable @inline(__always) public var sensitive: Bool { m.value(13) != 0 }
 }

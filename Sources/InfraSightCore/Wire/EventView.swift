@@ -148,7 +148,7 @@ public struct EventView {
         return v.isEmpty ? 0 : UInt64(v.lowerBound) << 32 | UInt64(v.count)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     static func bytes(_ packed: UInt64, _ buffer: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         guard packed != 0, let base = buffer.baseAddress else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: base + Int(packed >> 32), count: Int(packed & 0xffff_ffff))
@@ -156,12 +156,33 @@ public struct EventView {
 
     // MARK: String fields, as UTF-8 bytes of `buffer`
 
-    @inlinable public var eventID: UnsafeRawBufferPointer { Self.bytes(eventIDRange, buffer) }
+    @inlinable @inline(__always) public var eventID: UnsafeRawBufferPointer { Self.bytes(eventIDRange, buffer) }
     /// The probe name as written (use `probeKind` for the validated probe).
-    @inlinable public var probe: UnsafeRawBufferPointer { Self.bytes(probeRange, buffer) }
-    @inlinable public var host: UnsafeRawBufferPointer { Self.bytes(hostRange, buffer) }
-    @inlinable public var user: UnsafeRawBufferPointer { Self.bytes(userRange, buffer) }
-    @inlinable public var comm: UnsafeRawBufferPointer { Self.bytes(commRange, buffer) }
-    @inlinable public var containerID: UnsafeRawBufferPointer { Self.bytes(containerIDRange, buffer) }
-    @inlinable public var containerRuntime: UnsafeRawBufferPointer { Self.bytes(containerRuntimeRange, buffer) }
+    @inlinable @inline(__always) public var probe: UnsafeRawBufferPointer { Self.bytes(probeRange, buffer) }
+    @inlinable @inline(__always) public var host: UnsafeRawBufferPointer { Self.bytes(hostRange, buffer) }
+    @inlinable @inline(__always) public var user: UnsafeRawBufferPointer { Self.bytes(userRange, buffer) }
+    @inlinable @inline(__always) public var comm: UnsafeRawBufferPointer { Self.bytes(commRange, buffer) }
+    @inlinable @inline(__always) public var containerID: UnsafeRawBufferPointer { Self.bytes(containerIDRange, buffer) }
+    @inlinable @inline(__always) public var containerRuntime: UnsafeRawBufferPointer { Self.bytes(containerRuntimeRange, buffer) }
+
+    /// Copies the message's fields to `writer` in wire order, except the occurrences of message field
+    /// `omitted` (length-delimited ones): the event without, say, its `enriched` (40) context.
+    public func writeFields(into writer: inout ProtobufWriter, omitting omitted: Int) {
+        var r = ProtobufReader(buffer, range: 0..<buffer.count)
+        var copyFrom = 0
+        do {
+            while !r.isAtEnd {
+                let tagAt = r.at
+                let (field, wireType) = try r.tag()
+                try r.skip(wireType: wireType, field: field, budget: Self.depthBudget)
+                if field == omitted && wireType == ProtobufReader.lengthDelimitedType {
+                    writer.raw(UnsafeRawBufferPointer(rebasing: buffer[copyFrom..<tagAt]))
+                    copyFrom = r.at
+                }
+            }
+        } catch {
+            // Unreachable: the bytes were read when the view was built.
+        }
+        writer.raw(UnsafeRawBufferPointer(rebasing: buffer[copyFrom..<buffer.count]))
+    }
 }

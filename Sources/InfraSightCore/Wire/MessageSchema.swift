@@ -1,7 +1,7 @@
 /// The wire shape of each field of one nested message of the event contract, as bit sets over field
 /// numbers (bit n = field n), for `MessageView`'s table-driven parse.
 ///
-/// Why: the seven detail payloads, the process, container, ancestor and enrichment messages all parse
+/// Why: the seven detail payloads, the process, container and enrichment messages all parse
 /// the same way (scalars last-wins, strings validated as UTF-8, repeated fields counted); one parser
 /// driven by these masks replaces eleven hand-written ones. Field numbers are those of
 /// `topics/proto/infrasight/v1/event.proto`; a field not named here is skipped as unknown.
@@ -17,7 +17,7 @@ struct MessageSchema: Sendable {
     @usableFromInline var bytes: UInt32 = 0
     /// repeated string fields.
     @usableFromInline var repeatedString: UInt32 = 0
-    /// repeated `Ancestor` fields (the only repeated message in the contract).
+    /// repeated `Ancestor` fields (the only repeated message in the contract; see `MessageView.checkAncestor`).
     @usableFromInline var repeatedAncestor: UInt32 = 0
     /// map<string, string> fields.
     @usableFromInline var stringMap: UInt32 = 0
@@ -41,8 +41,6 @@ struct MessageSchema: Sendable {
     static var mount: MessageSchema { MessageSchema(varint: 0b100000, string: 0b11110) }
     /// ProcessContext: exec_id 1, parent_exec_id 2, exe 3, cwd 4, ancestors 5 (repeated), start_boot_ns 6.
     static var process: MessageSchema { MessageSchema(varint: 0b100_0000, string: 0b1_1110, repeatedAncestor: 0b10_0000) }
-    /// Ancestor: pid 1, comm 2, exe 3, exec_id 4.
-    static var ancestor: MessageSchema { MessageSchema(varint: 0b10, string: 0b1_1100) }
     /// ContainerContext: name 1, image 2, labels 3 (map), pod_name 4, pod_namespace 5, pod_uid 6.
     static var container: MessageSchema { MessageSchema(string: 0b111_0110, stringMap: 0b1000) }
     /// Enrichment: time_iso8601 1, latency_ms 2 (double), errno_name 3, enriched_by 4, flags_text 5,

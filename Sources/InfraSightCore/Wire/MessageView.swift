@@ -23,15 +23,15 @@ public struct MessageView: Sendable {
     init() {}
 
     /// Whether the message occurred (a present but empty message counts).
-    @inlinable
+    @inlinable @inline(__always)
     public var isPresent: Bool { occurrences > 0 }
 
     /// A scalar slot: the varint or fixed64 value, 0 when absent.
-    @inlinable
+    @inlinable @inline(__always)
     func value(_ field: Int) -> UInt64 { slots[field] }
 
     /// A string or bytes slot as bytes of `buffer` (empty when absent).
-    @inlinable
+    @inlinable @inline(__always)
     func bytes(_ field: Int, in buffer: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         let packed = slots[field]
         guard packed != 0, let base = buffer.baseAddress else { return UnsafeRawBufferPointer(start: nil, count: 0) }
@@ -39,7 +39,7 @@ public struct MessageView: Sendable {
     }
 
     /// Element count of a repeated or map field.
-    @inlinable
+    @inlinable @inline(__always)
     func count(_ field: Int) -> Int { Int(slots[field] & 0xffff_ffff) }
 
     /// Records one occurrence of this message at `tagAt` with body `body`: parses it into the slots,
@@ -79,14 +79,29 @@ public struct MessageView: Sendable {
                 if schema.repeatedString & bit != 0 {
                     try Self.checkUTF8(buffer, v, field: field, tagAt: tagAt)
                 } else if schema.repeatedAncestor & bit != 0 {
-                    var ancestor = MessageView()
-                    try ancestor.parse(buffer, body: v, schema: .ancestor, budget: budget - 1)
+                    try Self.checkAncestor(buffer, body: v, budget: budget - 1)
                 } else {
                     _ = try Self.mapEntry(buffer, body: v, budget: budget)
                 }
                 let old = slots[field]
                 slots[field] = old == 0 ? UInt64(tagAt) << 32 | 1 : old + 1
             default:
+                try r.skip(wireType: wireType, field: field, budget: budget)
+            }
+        }
+    }
+
+    /// Validates one `Ancestor` (pid 1, comm 2, exe 3, exec_id 4): the wire format and its strings.
+    static func checkAncestor(_ buffer: UnsafeRawBufferPointer, body: Range<Int>, budget: Int) throws(WireFormatError) {
+        var r = ProtobufReader(buffer, range: body)
+        while !r.isAtEnd {
+            let tagAt = r.at
+            let (field, wireType) = try r.tag()
+            if field == 1 && wireType == ProtobufReader.varintType {
+                _ = try r.varint()
+            } else if (2...4).contains(field) && wireType == ProtobufReader.lengthDelimitedType {
+                try checkUTF8(buffer, try r.lengthDelimited(), field: field, tagAt: tagAt)
+            } else {
                 try r.skip(wireType: wireType, field: field, budget: budget)
             }
         }
@@ -175,7 +190,7 @@ struct FieldSlots: Sendable {
     init() {}
 
     /// Field `i` (0...15; callers only pass field numbers of the schema, all below 16).
-    @inlinable
+    @inlinable @inline(__always)
     subscript(i: Int) -> UInt64 {
         get {
             withUnsafeBytes(of: raw) { $0.load(fromByteOffset: (i & 15) &* 8, as: UInt64.self) }

@@ -115,6 +115,24 @@ struct ProtobufReader {
     @usableFromInline
     mutating func varintSlow() throws(WireFormatError) -> UInt64 {
         let start = at
+        let base = base.unsafelyUnwrapped
+        // Fast path: the whole varint (at most 10 bytes) lies in the buffer.
+        if end &- at >= 10 {
+            var value = UInt64(base.load(fromByteOffset: at, as: UInt8.self) & 0x7f)
+            var i = at &+ 1
+            var shift: UInt64 = 7
+            while true {
+                let c = base.load(fromByteOffset: i, as: UInt8.self)
+                i &+= 1
+                value |= UInt64(c & 0x7f) &<< shift
+                if c & 0x80 == 0 {
+                    at = i
+                    return value
+                }
+                shift &+= 7
+                if shift > 63 { throw Self.malformed("varint", at: start) }
+            }
+        }
         var value = UInt64(byte(at) & 0x7f)
         var shift: UInt64 = 7
         var i = at + 1

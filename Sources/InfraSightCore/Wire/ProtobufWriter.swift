@@ -150,6 +150,15 @@ public struct ProtobufWriter {
         buffer.base[at] = UInt8(v)
     }
 
+    /// A nested message field from an already-encoded body, written even when the body is empty (the
+    /// message is present): key, length, body.
+    @inline(__always)
+    public func presentMessage(_ field: UInt32, body: UnsafeRawBufferPointer) {
+        key(field, 2)
+        varint(UInt64(body.count))
+        buffer.append(body)
+    }
+
     /// Appends already-encoded bytes (a message body kept from earlier, an input message to extend).
     @inline(__always)
     public func raw(_ value: UnsafeRawBufferPointer) { buffer.append(value) }

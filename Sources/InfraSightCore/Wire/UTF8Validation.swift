@@ -14,13 +14,26 @@ public enum UTF8Validation {
     /// Whether `base[from..<to]` is well-formed UTF-8.
     @inline(__always)
     static func isValid(_ base: UnsafeRawPointer, from: Int, to end: Int) -> Bool {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func word(_ i: Int) -> UInt64 { base.loadUnaligned(fromByteOffset: i, as: UInt64.self) }
         var i = from
-        while end - i >= 8 {
-            if base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
-            i += 8
+        if end &- i >= 8 {
+            while end &- i >= 32 {
+                if (word(i) | word(i &+ 8) | word(i &+ 16) | word(i &+ 24)) & high != 0 { return isValidSlow(base, from: i, to: end) }
+                i &+= 32
+            }
+            while end &- i >= 8 {
+                if word(i) & high != 0 { return isValidSlow(base, from: i, to: end) }
+                i &+= 8
+            }
+            // The last (up to 7) bytes: one overlapping load of the final eight.
+            return word(end &- 8) & high == 0 || isValidSlow(base, from: i, to: end)
         }
-        while i < end, base.load(fromByteOffset: i, as: UInt8.self) < 0x80 { i += 1 }
-        return i == end || isValidSlow(base, from: i, to: end)
+        while i < end {
+            if base.load(fromByteOffset: i, as: UInt8.self) >= 0x80 { return isValidSlow(base, from: i, to: end) }
+            i &+= 1
+        }
+        return true
     }
 
     static func isValidSlow(_ base: UnsafeRawPointer, from: Int, to end: Int) -> Bool {

@@ -4,8 +4,10 @@ import InfraSightCore
 public struct EnrichedByStep: EnrichmentStep {
     public let name = "enriched-by"
     let instance: String
+
     public init(instance: String = InstanceIdentity.instance) { self.instance = instance }
-    public func apply(to event: inout Event) {
-        event.enriched.enrichedBy = instance
+
+    public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
+        enrichment.enrichedBy = instance
     }
 }

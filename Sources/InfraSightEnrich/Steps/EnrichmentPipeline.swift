@@ -54,8 +54,26 @@ public struct EnrichmentPipeline: Sendable {
         }
     }
 
+    /// Runs every step over one event read in place, setting `enrichment`'s fields.
+    public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
+        steps.withUnsafeBufferPointer { steps in
+            for i in steps.indices { steps[i].apply(event, to: &enrichment) }
+        }
+    }
+
+    /// Enriches a decoded event exactly as the worker does (serialize, read as a view, run the steps,
+    /// append the enrichment, decode the result). For tests and tools; not the per-event path.
     public func apply(to event: inout Event) {
-        for step in steps { step.apply(to: &event) }
+        guard let input = try? EventCodec.encode(event) else { return }
+        var fields = EnrichmentFields()
+        var writer = EnrichedMessageWriter()
+        let output: [UInt8]? = input.withUnsafeBytes { raw in
+            // A serialized message always reads back.
+            guard let view = try? EventView(parsing: raw) else { return nil }
+            apply(view, to: &fields)
+            return writer.withMessage(for: view, enrichment: fields) { Array($0) }
+        }
+        if let output, let enriched = try? Event(serializedBytes: output) { event = enriched }
     }
 }
 

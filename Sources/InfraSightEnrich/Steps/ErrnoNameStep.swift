@@ -4,7 +4,10 @@ import InfraSightCore
 public struct ErrnoNameStep: EnrichmentStep {
     public let name = "errno-name"
     public init() {}
-    public func apply(to event: inout Event) {
-        event.enriched.errnoName = ErrnoName.name(forReturnCode: event.ret) ?? (event.ret < 0 ? "E\(-event.ret)" : "")
+
+    public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
+        let ret = event.ret
+        // `magnitude`, not `-ret`: Int64.min has no negation (that trapped the worker on such an event).
+        enrichment.errnoName = ErrnoName.name(forReturnCode: ret) ?? (ret < 0 ? "E\(ret.magnitude)" : "")
     }
 }

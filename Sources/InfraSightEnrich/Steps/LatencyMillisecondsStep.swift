@@ -4,7 +4,8 @@ import InfraSightCore
 public struct LatencyMillisecondsStep: EnrichmentStep {
     public let name = "latency-ms"
     public init() {}
-    public func apply(to event: inout Event) {
-        event.enriched.latencyMs = LatencyUnits.milliseconds(fromNanos: event.latencyNs)
+
+    public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
+        enrichment.latencyMs = LatencyUnits.milliseconds(fromNanos: event.latencyNs)
     }
 }

@@ -6,10 +6,13 @@ import InfraSightCore
 public struct ModeTextStep: EnrichmentStep {
     public let name = "mode-text"
     public init() {}
-    public func apply(to event: inout Event) {
-        switch event.detail {
-        case .open(let d)?: if OpenFlags.createsFile(d.flags) { event.enriched.modeText = ModeText.text(d.mode) }
-        case .chmod(let d)?: event.enriched.modeText = ModeText.text(d.mode)
+
+    public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
+        switch event.detailKind {
+        case .open?:
+            let d = event.open
+            if OpenFlags.createsFile(d.flags) { enrichment.modeText = ModeText.text(d.mode) }
+        case .chmod?: enrichment.modeText = ModeText.text(event.chmod.mode)
         default: break
         }
     }

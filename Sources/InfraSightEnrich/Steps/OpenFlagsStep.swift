@@ -6,11 +6,18 @@ import InfraSightCore
 public struct OpenFlagsStep: EnrichmentStep {
     public let name = "open-flags"
     public init() {}
-    public func apply(to event: inout Event) {
-        switch event.detail {
-        case .open(let d)?: event.enriched.flagsText = OpenFlags.openText(flags: d.flags, resolve: d.resolve)
-        case .chmod(let d)?: if d.flags != 0 { event.enriched.flagsText = OpenFlags.atText(d.flags) }
-        case .exec(let d)?: if d.flags != 0 { event.enriched.flagsText = OpenFlags.atText(d.flags) }
+
+    public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
+        switch event.detailKind {
+        case .open?:
+            let d = event.open
+            enrichment.flagsText = OpenFlags.openText(flags: d.flags, resolve: d.resolve)
+        case .chmod?:
+            let flags = event.chmod.flags
+            if flags != 0 { enrichment.flagsText = OpenFlags.atText(flags) }
+        case .exec?:
+            let flags = event.exec.flags
+            if flags != 0 { enrichment.flagsText = OpenFlags.atText(flags) }
         default: break
         }
     }

@@ -11,11 +11,11 @@ public struct ReverseDNSStep: EnrichmentStep {
 
     public init(resolver: ReverseDNSResolver = ReverseDNSResolver()) { self.resolver = resolver }
 
-    public func apply(to event: inout Event) {
-        guard case .socket(let d)? = event.detail else { return }
-        let ip = IPText.text(d.remoteAddr)
+    public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
+        guard event.detailKind == .socket else { return }
+        let ip = IPText.text(event.socket.remoteAddr)
         guard !ip.isEmpty else { return }
         let host = resolver.name(for: ip)
-        if !host.isEmpty { event.enriched.remoteHostname = host }
+        if !host.isEmpty { enrichment.remoteHostname = host }
     }
 }

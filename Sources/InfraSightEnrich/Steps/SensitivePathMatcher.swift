@@ -127,6 +127,11 @@ public struct SensitivePathMatcher: Sendable {
         return path.withUTF8 { matches(utf8: $0, write: write) }
     }
 
+    /// `matches` on a path's UTF-8 bytes (a field of an event read in place).
+    public func matches(utf8 path: UnsafeRawBufferPointer, write: Bool) -> Bool {
+        matches(utf8: path.assumingMemoryBound(to: UInt8.self), write: write)
+    }
+
     private func matches(utf8 p: UnsafeBufferPointer<UInt8>, write: Bool) -> Bool {
         let n = p.count
         guard n > 0, p[0] == 0x2f else { return false }

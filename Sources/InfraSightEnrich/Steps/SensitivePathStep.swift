@@ -10,14 +10,16 @@ public struct SensitivePathStep: EnrichmentStep {
 
     public init(matcher: SensitivePathMatcher = .defaults) { self.matcher = matcher }
 
-    public func apply(to event: inout Event) {
+    public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
         let hit: Bool
-        switch event.detail {
-        case .open(let d)?: hit = matcher.matches(d.path, write: OpenFlags.isWriteish(d.flags))
-        case .chmod(let d)?: hit = matcher.matches(d.path, write: true)
-        case .exec(let d)?: hit = matcher.matches(d.filename, write: false)
+        switch event.detailKind {
+        case .open?:
+            let d = event.open
+            hit = matcher.matches(utf8: d.path, write: OpenFlags.isWriteish(d.flags))
+        case .chmod?: hit = matcher.matches(utf8: event.chmod.path, write: true)
+        case .exec?: hit = matcher.matches(utf8: event.exec.filename, write: false)
         default: return
         }
-        if hit { event.enriched.sensitive = true }
+        if hit { enrichment.sensitive = true }
     }
 }

@@ -16,13 +16,16 @@ public struct ServiceNameStep: EnrichmentStep {
 
     public init(services: ServiceNames) { self.services = services }
 
-    public func apply(to event: inout Event) {
-        guard case .socket(let d)? = event.detail, SocketNames.isInet(d.family) else { return }
-        let isAccept = event.probe == "accept" || (event.probe != "connect" && d.syscall.hasPrefix("accept"))
+    public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
+        guard event.detailKind == .socket else { return }
+        let d = event.socket
+        guard SocketNames.isInet(d.family) else { return }
+        let probe = event.probeKind
+        let isAccept = probe == .accept || (probe != .connect && ByteText.hasPrefix(d.syscall, "accept"))
         let port = isAccept ? d.localPort : d.remotePort
         let udp = d.protocol == SocketNames.IPPROTO_UDP || d.protocol == 136
             || (d.protocol == 0 && d.sockType & SocketNames.SOCK_TYPE_MASK == SocketNames.SOCK_DGRAM)
         let service = services.name(port: port, transport: udp ? .udp : .tcp)
-        if !service.isEmpty { event.enriched.service = service }
+        if !service.isEmpty { enrichment.service = service }
     }
 }

@@ -6,13 +6,13 @@ import InfraSightCore
 public struct SocketNamesStep: EnrichmentStep {
     public let name = "socket-names"
     public init() {}
-    public func apply(to event: inout Event) {
-        guard case .socket(let d)? = event.detail else { return }
-        var e = event.enriched
-        e.familyName = SocketNames.family(d.family)
-        e.protocolName = SocketNames.protocolName(family: d.family, sockType: d.sockType, protocol: d.protocol)
-        e.localIp = IPText.text(d.localAddr)
-        e.remoteIp = IPText.text(d.remoteAddr)
-        event.enriched = e
+
+    public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
+        guard event.detailKind == .socket else { return }
+        let d = event.socket
+        enrichment.familyName = SocketNames.family(d.family)
+        enrichment.protocolName = SocketNames.protocolName(family: d.family, sockType: d.sockType, protocol: d.protocol)
+        enrichment.localIp = IPText.text(d.localAddr)
+        enrichment.remoteIp = IPText.text(d.remoteAddr)
     }
 }

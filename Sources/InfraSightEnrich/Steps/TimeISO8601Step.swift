@@ -4,7 +4,8 @@ import InfraSightCore
 public struct TimeISO8601Step: EnrichmentStep {
     public let name = "time-iso8601"
     public init() {}
-    public func apply(to event: inout Event) {
-        event.enriched.timeIso8601 = ISO8601Nanos.format(epochNanos: event.timeNs)
+
+    public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
+        enrichment.timeIso8601 = ISO8601Nanos.format(epochNanos: event.timeNs)
     }
 }

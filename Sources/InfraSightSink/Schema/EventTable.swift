@@ -45,7 +45,11 @@ public struct EventTable: Sendable {
 
     /// Appends one event, read in place, as a RowBinary row (the sink's per-event path).
     public func encode(_ event: EventView, flavor: SchemaFlavor, into writer: inout RowBinaryWriter) {
-        for column in columns { column.encode(&writer, event, flavor) }
+        // Through the buffer: each column's closure is called in place (copying a `ColumnSpec` out of the
+        // array would retain its three strings per column per row).
+        columns.withUnsafeBufferPointer { columns in
+            for i in columns.indices { columns[i].encode(&writer, event, flavor) }
+        }
     }
 
     /// Appends a decoded event as a RowBinary row: serializes it and reads it back as a view, so the

@@ -1,0 +1,165 @@
+import Foundation
+import InfraSightCore
+@testable import InfraSightEnrich
+import InfraSightTestSupport
+import XCTest
+
+/// The worker's output (input bytes + one appended `enriched`) against what decode, the Event-based
+/// steps it replaced, and encode gave: the old steps live on here only, as the reference.
+final class EnrichedMessageTests: XCTestCase {
+    /// The previous Event-based default steps, in default order.
+    static func referenceEnrich(_ event: inout Event, instance: String) {
+        event.enriched.timeIso8601 = ISO8601Nanos.format(epochNanos: event.timeNs)
+        event.enriched.latencyMs = LatencyUnits.milliseconds(fromNanos: event.latencyNs)
+        event.enriched.errnoName = ErrnoName.name(forReturnCode: event.ret) ?? (event.ret < 0 ? "E\(event.ret.magnitude)" : "")   // -Int64.min trapped
+        switch event.detail {
+        case .open(let d)?: event.enriched.flagsText = OpenFlags.openText(flags: d.flags, resolve: d.resolve)
+        case .chmod(let d)?: if d.flags != 0 { event.enriched.flagsText = OpenFlags.atText(d.flags) }
+        case .exec(let d)?: if d.flags != 0 { event.enriched.flagsText = OpenFlags.atText(d.flags) }
+        default: break
+        }
+        switch event.detail {
+        case .open(let d)?: if OpenFlags.createsFile(d.flags) { event.enriched.modeText = ModeText.text(d.mode) }
+        case .chmod(let d)?: event.enriched.modeText = ModeText.text(d.mode)
+        default: break
+        }
+        if case .socket(let d)? = event.detail {
+            var e = event.enriched
+            e.familyName = SocketNames.family(d.family)
+            e.protocolName = SocketNames.protocolName(family: d.family, sockType: d.sockType, protocol: d.protocol)
+            e.localIp = IPText.text(d.localAddr)
+            e.remoteIp = IPText.text(d.remoteAddr)
+            event.enriched = e
+        }
+        if case .socket(let d)? = event.detail, SocketNames.isInet(d.family) {
+            let isAccept = event.probe == "accept" || (event.probe != "connect" && d.syscall.hasPrefix("accept"))
+            let port = isAccept ? d.localPort : d.remotePort
+            let udp = d.protocol == SocketNames.IPPROTO_UDP || d.protocol == 136
+                || (d.protocol == 0 && d.sockType & SocketNames.SOCK_TYPE_MASK == SocketNames.SOCK_DGRAM)
+            let service = ServiceNames().name(port: port, transport: udp ? .udp : .tcp)
+            if !service.isEmpty { event.enriched.service = service }
+        }
+        let matcher = SensitivePathMatcher.defaults
+        let hit: Bool?
+        switch event.detail {
+        case .open(let d)?: hit = matcher.matches(d.path, write: OpenFlags.isWriteish(d.flags))
+        case .chmod(let d)?: hit = matcher.matches(d.path, write: true)
+        case .exec(let d)?: hit = matcher.matches(d.filename, write: false)
+        default: hit = nil
+        }
+        if hit == true { event.enriched.sensitive = true }
+        event.enriched.enrichedBy = instance
+    }
+
+    static func pipeline() throws -> EnrichmentPipeline {
+        var options = EnrichmentOptions()
+        options.servicesFile = nil   // the built-in table, as the reference uses
+        return EnrichmentPipeline(steps: try EnrichmentPipeline(names: EnrichmentPipeline.defaultNames, options: options)
+            .steps.map { $0.name == "enriched-by" ? EnrichedByStep(instance: "test:1") : $0 })
+    }
+
+    /// The worker's output for `input`, as bytes.
+    static func workerOutput(_ input: [UInt8], pipeline: EnrichmentPipeline) throws -> [UInt8] {
+        var fields = EnrichmentFields()
+        var writer = EnrichedMessageWriter()
+        return try input.withUnsafeBytes { raw in
+            let view = try EventView(validating: raw)
+            pipeline.apply(view, to: &fields)
+            return writer.withMessage(for: view, enrichment: fields) { Array($0) }
+        }
+    }
+
+    func testAppendedOutputDecodesToDecodeApplyEncode() throws {
+        let pipeline = try Self.pipeline()
+        var gen = RandomEvents(seed: 31)
+        for i in 0..<3000 {
+            // Raw events mostly; a third carry an `enriched` already (the exact-merge path).
+            let e = gen.event()
+            let input = try EventCodec.encode(e)
+            var expected = try EventCodec.decode(input)
+            Self.referenceEnrich(&expected, instance: "test:1")
+            let output = try Self.workerOutput(input, pipeline: pipeline)
+            XCTAssertEqual(try Event(serializedBytes: output), expected, "event \(i)")
+            XCTAssertEqual(try EventCodec.decode(EventCodec.encode(expected)), try EventCodec.decode(output), "event \(i)")
+            if !e.hasEnriched {
+                XCTAssertEqual(Array(output.prefix(input.count)), input, "the input bytes come first, unchanged")
+            }
+        }
+    }
+
+    /// Inputs whose `enriched` occurs more than once, or carries values the steps set to empty.
+    func testExistingEnrichmentIsOverriddenExactly() throws {
+        let pipeline = try Self.pipeline()
+        var e = Event()
+        e.eventID = "x"; e.schemaVersion = 1; e.probe = "open"; e.ret = 3
+        var d = OpenDetail(); d.path = "/tmp/a"; d.flags = 0
+        e.open = d
+        e.enriched.errnoName = "EPERM"          // success now: the step sets "" and must clear it
+        e.enriched.remoteHostname = "kept"      // no default step sets it
+        e.enriched.sensitive = true             // the sensitive step does not assign false: kept
+        var extra = Event()
+        extra.enriched.modeText = "0644 rw-r--r--"   // mode-text does not run for this open: kept
+        let input = try EventCodec.encode(e) + EventCodec.encode(extra)
+        var expected = try EventCodec.decode(input)
+        Self.referenceEnrich(&expected, instance: "test:1")
+        let output = try Self.workerOutput(input, pipeline: pipeline)
+        let got = try Event(serializedBytes: output)
+        XCTAssertEqual(got, expected)
+        XCTAssertEqual(got.enriched.errnoName, "")
+        XCTAssertEqual(got.enriched.remoteHostname, "kept")
+        XCTAssertEqual(got.enriched.modeText, "0644 rw-r--r--")
+        XCTAssertTrue(got.enriched.sensitive)
+    }
+
+    /// A pipeline that sets nothing for an event leaves its bytes as they are (no copy, no field 40).
+    func testUntouchedEventIsProducedAsIs() throws {
+        let pipeline = EnrichmentPipeline(steps: [SensitivePathStep()])
+        var e = Event()
+        e.eventID = "x"; e.schemaVersion = 1; e.probe = "open"
+        var d = OpenDetail(); d.path = "/usr/lib/libc.so.6"
+        e.open = d
+        let input = try EventCodec.encode(e)
+        var fields = EnrichmentFields()
+        var writer = EnrichedMessageWriter()
+        let same = try input.withUnsafeBytes { raw in
+            let view = try EventView(validating: raw)
+            pipeline.apply(view, to: &fields)
+            return writer.withMessage(for: view, enrichment: fields) { $0.baseAddress == raw.baseAddress && $0.count == raw.count }
+        }
+        XCTAssertTrue(same)
+    }
+
+    /// Mutated inputs: what the worker accepts enriches exactly as decode + steps + encode; what it
+    /// rejects, EventCodec.decode rejects too (those go to the dead-letter queue).
+    func testFuzzedInputsEnrichOrReject() throws {
+        let pipeline = try Self.pipeline()
+        var gen = RandomEvents(seed: 32)
+        var rng = FuzzRNG(state: 33)
+        for _ in 0..<min(FuzzKit.iterations, 10_000) {
+            var bytes = try EventCodec.encode(gen.rawEvent())
+            for _ in 0..<Int.random(in: 1...3, using: &rng) where !bytes.isEmpty {
+                let i = Int.random(in: 0..<bytes.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: bytes[i] ^= UInt8(1) << UInt8.random(in: 0...7, using: &rng)
+                case 1: bytes.removeSubrange(i...)
+                default: bytes.insert(UInt8.random(in: 0...255, using: &rng), at: i)
+                }
+            }
+            let decoded = try? EventCodec.decode(bytes)
+            let output = try? Self.workerOutput(bytes, pipeline: pipeline)
+            XCTAssertEqual(output == nil, decoded == nil)
+            if var expected = decoded, let output {
+                Self.referenceEnrich(&expected, instance: "test:1")
+                XCTAssertEqual(try Event(serializedBytes: output), expected)
+            }
+        }
+    }
+
+    /// ret = Int64.min has no negation: the errno text uses the magnitude (this used to trap the worker).
+    func testSmallestReturnValueDoesNotTrap() throws {
+        var e = Event()
+        e.ret = Int64.min
+        ErrnoNameStep().apply(to: &e)
+        XCTAssertEqual(e.enriched.errnoName, "E9223372036854775808")
+    }
+}
