@@ -36,14 +36,14 @@ struct RowBatch {
     }
 
     var isEmpty: Bool { rows.isEmpty }
-    var byteCount: Int { writer.bytes.count }
+    var byteCount: Int { writer.count }
 
     /// Appends the rows `encode` writes for one source message.
     mutating func append(from message: KafkaMessage, encode: (inout RowBinaryWriter) -> Void) {
         if rows.isEmpty { openedAtNanos = WallClock.monotonicNanos() }
-        let start = writer.bytes.count
+        let start = writer.count
         encode(&writer)
-        rows.append(Row(range: start..<writer.bytes.count, topic: message.topic, partition: message.partition,
+        rows.append(Row(range: start..<writer.count, topic: message.topic, partition: message.partition,
                         offset: message.offset, payload: message.value))
     }
 
@@ -62,7 +62,7 @@ struct RowBatch {
         guard let first = slice.first, let last = slice.last else {
             return try body(UnsafeRawBufferPointer(start: nil, count: 0))
         }
-        return try writer.bytes.withUnsafeBytes { all in
+        return try writer.withUnsafeBytes { all in
             try body(UnsafeRawBufferPointer(rebasing: all[first.range.lowerBound..<last.range.upperBound]))
         }
     }

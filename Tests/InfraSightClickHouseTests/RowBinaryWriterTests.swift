@@ -79,10 +79,10 @@ final class RowBinaryWriterTests: XCTestCase {
         w.uint32(2); w.string("bc")
         XCTAssertEqual(w.bytes, [1, 0, 0, 0, 1, 0x61, 2, 0, 0, 0, 2, 0x62, 0x63])
         XCTAssertEqual(w.count, 13)
-        let capacity = w.bytes.capacity
+        let capacity = w.capacity
         XCTAssertGreaterThanOrEqual(capacity, 1024)
         w.reset()
         XCTAssertTrue(w.isEmpty)
-        XCTAssertEqual(w.bytes.capacity, capacity)
+        XCTAssertEqual(w.capacity, capacity)
     }
 }

@@ -206,7 +206,7 @@ final class ViewRowEncodingTests: XCTestCase {
         }
         batch.append(SampleEvents.all[1], of: EventTables.exec, flavor: .legacy, from: message)
         XCTAssertEqual(batch.rows[0].payload.withUnsafeBytes { $0.baseAddress }, value.withUnsafeBytes { $0.baseAddress })
-        XCTAssertEqual(batch.writer.bytes.withUnsafeBytes { $0.baseAddress },
+        XCTAssertEqual(batch.writer.withUnsafeBytes { $0.baseAddress },
                        batch.withBody(for: batch.rows[...]) { $0.baseAddress })
         XCTAssertEqual(batch.body(for: batch.rows[1...]), Self.referenceRow(SampleEvents.all[1], table: EventTables.exec, flavor: .legacy))
         XCTAssertEqual(batch.body(for: batch.rows[..<1]), Self.referenceRow(SampleEvents.all[0], table: EventTables.exec, flavor: .legacy))
