@@ -19,13 +19,13 @@ public struct EnrichedMessageWriter: Sendable {
     public mutating func withMessage<R>(for event: EventView, enrichment: EnrichmentFields,
                                         _ use: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         guard enrichment.isTouched else { return try use(event.buffer) }
-        let existing = event.enriched
         body.reset()
-        enrichment.writeBody(into: &body, over: existing.isPresent ? existing : nil)
         output.reset()
-        if existing.isPresent {
+        if event.enriched.isPresent {
+            enrichment.writeBody(into: &body, over: event.enriched)
             event.writeFields(into: &output, omitting: 40)
         } else {
+            enrichment.writeBody(into: &body)
             output.raw(event.buffer)
         }
         body.bytes.withUnsafeBytes { output.presentMessage(40, body: $0) }
