@@ -127,12 +127,17 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
                                  isDeadLetter: false)
         enrichment.reset()
         pipeline.apply(event, to: &enrichment)
-        try output.withMessage(for: event, enrichment: enrichment) { value in
-            if let key = p.key {
-                try key.withUnsafeBytes { try producer.send(topic: topic, key: $0, value: value, token: token) }
-            } else {
-                try producer.send(topic: topic, key: nil, value: value, token: token)
+        do {
+            try output.withMessage(for: event, enrichment: enrichment) { value in
+                if let key = p.key {
+                    try key.withUnsafeBytes { try producer.send(topic: topic, key: $0, value: value, token: token) }
+                } else {
+                    try producer.send(topic: topic, key: nil, value: value, token: token)
+                }
             }
+        } catch {
+            pending[token] = nil   // never handed to the producer: no report will come for this token
+            throw error
         }
     }
 
@@ -148,7 +153,12 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
         let token = nextToken
         nextToken += 1
         pending[token] = p
-        try producer.send(topic: p.topic, key: p.key, value: p.value, token: token)
+        do {
+            try producer.send(topic: p.topic, key: p.key, value: p.value, token: token)
+        } catch {
+            pending[token] = nil
+            throw error
+        }
     }
 
     private func delivered(_ report: DeliveryReport) {
@@ -162,7 +172,7 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
             retryQueue.append(report.token)
             return
         }
-        pending[report.token] = nil
+        pending.removeValue(forKey: report.token)
         tracker.acknowledged(p.source, offset: p.offset)
         counters.add(p.isDeadLetter ? .deadLettered : .produced, reason: p.isDeadLetter ? "malformed" : nil)
     }

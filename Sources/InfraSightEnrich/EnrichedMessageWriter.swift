@@ -7,8 +7,9 @@ import InfraSightCore
 /// what decode, set the fields, encode gave, without decoding or re-encoding anything. One case needs
 /// more: when the input already carries `enriched`, an assignment of an empty value must clear the
 /// earlier one, which an appended field cannot do; then the input is copied without its `enriched`
-/// and one merged enrichment is appended (rare: the agent never writes `enriched`).
-public struct EnrichedMessageWriter: Sendable {
+/// and one merged enrichment is appended (rare: the agent never writes `enriched`). One per thread:
+/// copies share their buffers.
+public struct EnrichedMessageWriter {
     var output = ProtobufWriter(reservingCapacity: 4096)
     var body = ProtobufWriter(reservingCapacity: 512)
 
@@ -19,13 +20,13 @@ public struct EnrichedMessageWriter: Sendable {
     public mutating func withMessage<R>(for event: EventView, enrichment: EnrichmentFields,
                                         _ use: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         guard enrichment.isTouched else { return try use(event.buffer) }
-        let existing = event.enriched
         body.reset()
-        enrichment.writeBody(into: &body, over: existing.isPresent ? existing : nil)
         output.reset()
-        if existing.isPresent {
+        if event.enriched.isPresent {
+            enrichment.writeBody(into: &body, over: event.enriched)
             event.writeFields(into: &output, omitting: 40)
         } else {
+            enrichment.writeBody(into: &body)
             output.raw(event.buffer)
         }
         body.bytes.withUnsafeBytes { output.presentMessage(40, body: $0) }

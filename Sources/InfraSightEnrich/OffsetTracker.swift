@@ -9,28 +9,45 @@ struct OffsetTracker {
         var head = 0
         var acked: Set<Int64> = []
         var next: Int64 = -1           // offset after the highest consumed
+
+        /// Records an acknowledgement; returns how many offsets left the in-flight prefix.
+        mutating func acknowledge(_ offset: Int64) -> Int {
+            let before = head
+            // In order (the usual case): no set traffic.
+            if head < pending.count && pending[head] == offset {
+                head += 1
+            } else {
+                acked.insert(offset)
+            }
+            while !acked.isEmpty, head < pending.count, acked.remove(pending[head]) != nil {
+                head += 1
+            }
+            let advanced = head - before
+            if head > 4096, head * 2 > pending.count {
+                pending.removeFirst(head)
+                head = 0
+            }
+            return advanced
+        }
     }
 
     private var partitions: [TopicPartition: PartitionState] = [:]
     private var committed: [TopicPartition: Int64] = [:]
+    /// Messages consumed but not yet acknowledged, over all partitions.
+    private(set) var inFlight = 0
 
     /// Records a consumed offset (offsets per partition arrive in increasing order).
     mutating func consumed(_ tp: TopicPartition, offset: Int64) {
+        // In place (through the dictionary's modify accessor): no copy of the partition's state.
         partitions[tp, default: PartitionState()].pending.append(offset)
         partitions[tp]!.next = offset + 1
+        inFlight += 1
     }
 
     mutating func acknowledged(_ tp: TopicPartition, offset: Int64) {
-        guard var state = partitions[tp] else { return }
-        state.acked.insert(offset)
-        while state.head < state.pending.count, state.acked.remove(state.pending[state.head]) != nil {
-            state.head += 1
-        }
-        if state.head > 4096, state.head * 2 > state.pending.count {
-            state.pending.removeFirst(state.head)
-            state.head = 0
-        }
-        partitions[tp] = state
+        // Mutated in place: copying the state out would copy its whole pending list per message.
+        guard let advanced = partitions[tp]?.acknowledge(offset) else { return }
+        inFlight -= advanced
     }
 
     /// Offsets that may be committed now and differ from what was last committed.
@@ -47,16 +64,15 @@ struct OffsetTracker {
         for (tp, o) in offsets { committed[tp] = o }
     }
 
-    /// Messages consumed but not yet acknowledged.
-    var inFlight: Int {
-        partitions.values.reduce(0) { $0 + ($1.pending.count - $1.head) }
-    }
-
     func inFlight(in tps: [TopicPartition]) -> Int {
         tps.reduce(0) { sum, tp in sum + (partitions[tp].map { $0.pending.count - $0.head } ?? 0) }
     }
 
     mutating func forget(_ tps: [TopicPartition]) {
-        for tp in tps { partitions[tp] = nil; committed[tp] = nil }
+        for tp in tps {
+            if let state = partitions[tp] { inFlight -= state.pending.count - state.head }
+            partitions[tp] = nil
+            committed[tp] = nil
+        }
     }
 }

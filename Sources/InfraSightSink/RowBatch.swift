@@ -38,22 +38,28 @@ struct RowBatch {
     var isEmpty: Bool { rows.isEmpty }
     var byteCount: Int { writer.count }
 
-    /// Appends the rows `encode` writes for one source message.
-    mutating func append(from message: KafkaMessage, encode: (inout RowBinaryWriter) -> Void) {
+    /// Appends the rows `encode` writes for one source message; returns the batch's size after it.
+    @discardableResult
+    mutating func append(from message: KafkaMessage, encode: (inout RowBinaryWriter) -> Void) -> (rows: Int, bytes: Int) {
         if rows.isEmpty { openedAtNanos = WallClock.monotonicNanos() }
         let start = writer.count
         encode(&writer)
         rows.append(Row(range: start..<writer.count, topic: message.topic, partition: message.partition,
                         offset: message.offset, payload: message.value))
+        return (rows.count, writer.count)
     }
 
     /// Appends one event read in place from `message`'s value (the sink's per-event path).
-    mutating func append(_ event: EventView, of table: EventTable, flavor: SchemaFlavor, from message: KafkaMessage) {
+    @discardableResult
+    mutating func append(_ event: EventView, of table: EventTable, flavor: SchemaFlavor,
+                         from message: KafkaMessage) -> (rows: Int, bytes: Int) {
         append(from: message) { table.encode(event, flavor: flavor, into: &$0) }
     }
 
     /// Appends a decoded event (tests and tools).
-    mutating func append(_ event: Event, of table: EventTable, flavor: SchemaFlavor, from message: KafkaMessage) {
+    @discardableResult
+    mutating func append(_ event: Event, of table: EventTable, flavor: SchemaFlavor,
+                         from message: KafkaMessage) -> (rows: Int, bytes: Int) {
         append(from: message) { table.encode(event, flavor: flavor, into: &$0) }
     }
 

@@ -23,6 +23,10 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
     private var supportsDedupToken = false
     private var useAsyncInsert = false
     private var batches: [String: RowBatch] = [:]
+    /// A batch reached its row or byte limit.
+    private var flushDue = false
+    /// When the oldest batched row arrived (nil while every batch is empty).
+    private var oldestRowNanos: UInt64?
     /// Next offset to commit per partition: everything before it is stored or dead-lettered.
     private var consumedUpTo: [TopicPartition: Int64] = [:]
     private var producer: KafkaProducer!
@@ -102,9 +106,10 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
                            partition: message.partition, offset: message.offset)
                 return
             }
-            batches[PipelineStatsTable.name, default: RowBatch(
+            let size = batches[PipelineStatsTable.name, default: RowBatch(
                 table: PipelineStatsTable.name, insertStatement: PipelineStatsTable.insertStatement(database: config.database))]
                 .append(from: message) { _ = PipelineStatsTable.encode(record, into: &$0) }
+            noteAppended(size)
             return
         }
         // Read in place: the row is written from the message's bytes, nothing decoded or copied.
@@ -116,8 +121,9 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
                 return "\(error)"
             }
             let table = EventTables.table(for: event.probeKind!)   // validated
-            batches[table.name, default: RowBatch(table: table, database: config.database)]
+            let size = batches[table.name, default: RowBatch(table: table, database: config.database)]
                 .append(event, of: table, flavor: flavor, from: message)
+            noteAppended(size)
             return nil
         }
         if let rejection {
@@ -125,18 +131,33 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         }
     }
 
+    /// Records a batch's size after an append: full batches are due at once, and the oldest row
+    /// starts the wait. (Checking every batch per message would copy each out of the dictionary.)
+    private func noteAppended(_ size: (rows: Int, bytes: Int)) {
+        if size.rows >= config.batchMaxRows || size.bytes >= config.batchMaxBytes { flushDue = true }
+        if oldestRowNanos == nil { oldestRowNanos = WallClock.monotonicNanos() }
+    }
+
     func shouldFlush() -> Bool {
-        let now = WallClock.monotonicNanos()
+        if flushDue { return true }
+        guard let oldest = oldestRowNanos else { return false }
+        return WallClock.monotonicNanos() &- oldest >= UInt64(config.batchMaxWaitMs) * 1_000_000
+    }
+
+    /// After a flush (complete or cut short): what is left decides the next one.
+    private func recomputeFlushState() {
+        flushDue = false
+        oldestRowNanos = nil
         for batch in batches.values where !batch.isEmpty {
-            if batch.rows.count >= config.batchMaxRows || batch.byteCount >= config.batchMaxBytes { return true }
-            if now &- batch.openedAtNanos >= UInt64(config.batchMaxWaitMs) * 1_000_000 { return true }
+            if batch.rows.count >= config.batchMaxRows || batch.byteCount >= config.batchMaxBytes { flushDue = true }
+            oldestRowNanos = min(oldestRowNanos ?? batch.openedAtNanos, batch.openedAtNanos)
         }
-        return false
     }
 
     /// Inserts every batch, waits for dead letters to be acknowledged, then commits. False when shutdown
     /// cut the insert retries short, or the commit failed (re-delivery then, collapsed by event_id).
     func flushAll() -> Bool {
+        defer { recomputeFlushState() }
         for name in batches.keys.sorted() {
             guard var batch = batches[name], !batch.isEmpty else { continue }
             guard insert(batch.rows[...], of: batch) else { return false }

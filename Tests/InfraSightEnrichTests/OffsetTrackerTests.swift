@@ -49,4 +49,27 @@ final class OffsetTrackerTests: XCTestCase {
         XCTAssertEqual(t.committable()[tp], 20_000)
         XCTAssertEqual(t.inFlight, 0)
     }
+
+    /// Random acknowledgement orders (duplicates included) against a plain model: the committable
+    /// offset is the first unacknowledged one, and the in-flight count follows.
+    func testRandomOrdersMatchAPlainModel() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            var t = OffsetTracker()
+            let n = Int.random(in: 1...6000, using: &rng)
+            for o in 0..<n { t.consumed(tp, offset: Int64(o)) }
+            var order = (0..<n).map(Int64.init).shuffled(using: &rng)
+            order += order.prefix(Int.random(in: 0...10, using: &rng))   // duplicate acknowledgements
+            var acked = Set<Int64>()
+            for o in order.prefix(Int.random(in: 0...order.count, using: &rng)) {
+                t.acknowledged(tp, offset: o)
+                acked.insert(o)
+            }
+            let firstOpen = (0..<Int64(n)).first { !acked.contains($0) } ?? Int64(n)
+            XCTAssertEqual(t.committable()[tp], firstOpen)
+            XCTAssertEqual(t.inFlight, n - Int(firstOpen))
+            t.forget([tp])
+            XCTAssertEqual(t.inFlight, 0)
+        }
+    }
 }

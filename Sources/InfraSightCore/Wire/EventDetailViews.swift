@@ -169,6 +169,26 @@ public struct AncestorView {
         self.buffer = buffer
         var r = ProtobufReader(buffer, range: element)
         do {
+            // The agent's layout: one-byte tags in increasing field order, each field at most once.
+            var last = 0
+            while !r.isAtEnd {
+                let t = r.byte(r.at)
+                let field = Int(t >> 3)
+                guard t & 0x80 == 0, field > last, field <= 4, t & 7 == (field == 1 ? 0 : 2) else { break }
+                r.at &+= 1
+                last = field
+                if field == 1 {
+                    fields.0 = try r.varint()
+                } else {
+                    let v = try r.lengthDelimited()
+                    let packed = UInt64(v.lowerBound) << 32 | UInt64(v.count)
+                    if field == 2 { fields.1 = packed } else if field == 3 { fields.2 = packed } else { fields.3 = packed }
+                }
+            }
+            if r.isAtEnd { return }
+            // Anything else: the general rules (last occurrence wins, unknown fields skipped).
+            fields = (0, 0, 0, 0)
+            r = ProtobufReader(buffer, range: element)
             while !r.isAtEnd {
                 let (field, wireType) = try r.tag()
                 switch (field, wireType) {

@@ -35,24 +35,40 @@ public struct EnrichmentFields: Sendable {
     public mutating func reset() { self = EnrichmentFields() }
 
     /// Writes the fields that are not their default, in field order: an `Enrichment` message body.
-    /// A field not assigned here takes its value from `existing` (the input's `enriched`), so the body
-    /// equals the input's enrichment with these assignments applied.
-    public func writeBody(into w: inout ProtobufWriter, over existing: EnrichmentView? = nil) {
-        @inline(__always) func text(_ field: UInt32, _ value: String, _ old: UnsafeRawBufferPointer?) {
-            if assigned & (1 << field) != 0 || old == nil { w.string(field, value) } else { w.bytes(field, old!) }
+    public func writeBody(into w: inout ProtobufWriter) {
+        w.string(1, timeIso8601)
+        w.double(2, latencyMs)
+        w.string(3, errnoName)
+        w.string(4, enrichedBy)
+        w.string(5, flagsText)
+        w.string(6, modeText)
+        w.string(7, familyName)
+        w.string(8, protocolName)
+        w.string(9, localIp)
+        w.string(10, remoteIp)
+        w.string(11, service)
+        w.string(12, remoteHostname)
+        w.bool(13, sensitive)
+    }
+
+    /// As `writeBody(into:)` over the input's own enrichment: a field not assigned here keeps its value
+    /// from `existing`, so the body equals the input's enrichment with these assignments applied.
+    public func writeBody(into w: inout ProtobufWriter, over existing: EnrichmentView) {
+        func text(_ field: UInt32, _ value: String, _ old: UnsafeRawBufferPointer) {
+            if assigned & (1 << field) != 0 { w.string(field, value) } else { w.bytes(field, old) }
         }
-        text(1, timeIso8601, existing?.timeIso8601)
-        if assigned & (1 << 2) != 0 || existing == nil { w.double(2, latencyMs) } else { w.double(2, existing!.latencyMs) }
-        text(3, errnoName, existing?.errnoName)
-        text(4, enrichedBy, existing?.enrichedBy)
-        text(5, flagsText, existing?.flagsText)
-        text(6, modeText, existing?.modeText)
-        text(7, familyName, existing?.familyName)
-        text(8, protocolName, existing?.protocolName)
-        text(9, localIp, existing?.localIp)
-        text(10, remoteIp, existing?.remoteIp)
-        text(11, service, existing?.service)
-        text(12, remoteHostname, existing?.remoteHostname)
-        if assigned & (1 << 13) != 0 || existing == nil { w.bool(13, sensitive) } else { w.bool(13, existing!.sensitive) }
+        text(1, timeIso8601, existing.timeIso8601)
+        w.double(2, assigned & (1 << 2) != 0 ? latencyMs : existing.latencyMs)
+        text(3, errnoName, existing.errnoName)
+        text(4, enrichedBy, existing.enrichedBy)
+        text(5, flagsText, existing.flagsText)
+        text(6, modeText, existing.modeText)
+        text(7, familyName, existing.familyName)
+        text(8, protocolName, existing.protocolName)
+        text(9, localIp, existing.localIp)
+        text(10, remoteIp, existing.remoteIp)
+        text(11, service, existing.service)
+        text(12, remoteHostname, existing.remoteHostname)
+        w.bool(13, assigned & (1 << 13) != 0 ? sensitive : existing.sensitive)
     }
 }
