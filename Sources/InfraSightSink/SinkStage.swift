@@ -9,9 +9,11 @@ import Metrics
 /// inserts them over ClickHouse's HTTP interface in RowBinary, and commits offsets only after
 /// ClickHouse acknowledged the insert (and the dead-letter queue acknowledged any poison message).
 ///
-/// While ClickHouse is unreachable it retries with exponential backoff and jitter and stops consuming,
-/// so memory stays bounded by one batch per table. Rows ClickHouse rejects are isolated by splitting
-/// the batch; the rejected row goes to `infrasight.dlq` and the rest land.
+/// Inserts run on a thread of their own (`InsertThread`) while the loop builds the next batches. While
+/// ClickHouse is unreachable that thread retries with exponential backoff and jitter, and the loop
+/// stops consuming once its next batch is full, so memory stays bounded by two batches per table.
+/// Rows ClickHouse rejects are isolated by splitting the batch; the rejected row goes to
+/// `infrasight.dlq` and the rest land.
 public final class SinkStage: BlockingStage, @unchecked Sendable {
     public let name = "sink"
     public let config: SinkConfig
@@ -33,6 +35,12 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
     private var consumer: KafkaConsumer!
     private var dlqFailures = 0
     private var stop = StopFlag()
+    /// Inserts run here while the loop goes on consuming (`InsertThread`).
+    private var inserts: InsertThread!
+    /// Emptied batches the insert thread gave back, reused for the next rows (their buffers keep their size).
+    private var spare: [String: RowBatch] = [:]
+    /// Set when a flush could not be stored (only at shutdown): nothing is committed after it.
+    private var commitsStopped = false
     static let deadLetterToken: UInt64 = 1
     /// Server-side batching that still acknowledges only stored rows.
     static let asyncInsertSettings = ["async_insert": "1", "wait_for_async_insert": "1"]
@@ -55,6 +63,11 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         try SchemaManager(client: client, database: config.database).requireCurrent()
         logger.info("ClickHouse \(version) at \(config.clickhouse.baseURL): \(flavor.rawValue) schema, dedup token \(supportsDedupToken ? "on" : "off (ReplacingMergeTree collapses replays)")")
 
+        inserts = InsertThread(inserter: BatchInserter(
+            client: client, config: config, counters: counters, logger: logger, stop: stop,
+            supportsDedupToken: supportsDedupToken, useAsyncInsert: useAsyncInsert))
+        inserts.start()
+        defer { inserts.close() }
         producer = try KafkaProducer(config: config.kafka, idempotent: true) { [weak self] report in
             guard let self, let error = report.error else { return }
             if report.token == Self.deadLetterToken { self.dlqFailures += 1 }
@@ -79,11 +92,14 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         logger.info("sink consuming \(TopicNames.enrichedPattern) and \(TopicNames.stats) as group \(config.group) from \(config.kafka.brokers)")
 
         while !stop.isSet {
+            if let done = inserts.finished() { _ = complete(done) }
             if let message = try consumer.poll(timeoutMs: 100) {
                 handle(message)
             }
             producer.poll(timeoutMs: 0)
-            if shouldFlush() { _ = flushAll() }
+            // A flush in flight and a batch full: startFlush waits for it (two sets of batches at most).
+            // Due by time only: it goes when the one in flight has finished.
+            if shouldFlush() && (flushDue || !inserts.isBusy) { startFlush() }
             if stats.dueSoon { updateLag() }
             stats.tick()
         }
@@ -154,29 +170,49 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         }
     }
 
-    /// Inserts every batch, waits for dead letters to be acknowledged, then commits. False when shutdown
-    /// cut the insert retries short, or the commit failed (re-delivery then, collapsed by event_id).
-    func flushAll() -> Bool {
-        defer { recomputeFlushState() }
+    /// Hands the batched rows and the offsets they cover to the insert thread (after taking back the
+    /// flush in flight, if any); the next rows go into reset batches it gave back earlier.
+    private func startFlush() {
+        if let done = inserts.wait(idle: { producer.poll(timeoutMs: 0) }) { _ = complete(done) }
+        var flush = InsertThread.Flush(batches: [], offsets: consumedUpTo)
         for name in batches.keys.sorted() {
-            guard var batch = batches[name], !batch.isEmpty else { continue }
-            guard insert(batch.rows[...], of: batch) else { return false }
+            guard let batch = batches[name], !batch.isEmpty else { continue }
+            flush.batches.append(batch)
+            batches[name] = spare.removeValue(forKey: name) ?? RowBatch(table: batch.table, insertStatement: batch.insertStatement)
+        }
+        recomputeFlushState()
+        inserts.submit(flush)
+    }
+
+    /// Finishes a flush the insert thread stored: dead-letters the rows ClickHouse refused, waits for
+    /// the dead-letter queue's acknowledgements, then commits the flush's offsets. False when nothing
+    /// was committed (shutdown cut the inserts short, the dead-letter queue failed, or the commit did;
+    /// re-delivery then, collapsed by event_id).
+    private func complete(_ outcome: InsertThread.Outcome) -> Bool {
+        for var batch in outcome.flush.batches {
             batch.reset()
-            batches[name] = batch
+            spare[batch.table] = batch
+        }
+        for r in outcome.rejected {
+            deadLetter(r.row.payload, reason: r.reason, topic: r.row.topic, partition: r.row.partition, offset: r.row.offset)
+        }
+        guard outcome.stored, !commitsStopped else {
+            commitsStopped = true   // a later flush must not commit past rows that were not stored
+            return false
         }
         if !producer.flush(timeoutMs: 60_000) || dlqFailures > 0 {
             logger.error("dead-letter queue did not acknowledge every message; not committing (they will be re-read)")
             dlqFailures = 0
             return false
         }
-        guard !consumedUpTo.isEmpty else { return true }
+        guard !outcome.flush.offsets.isEmpty else { return true }
         // The rows are stored; a commit that keeps failing only means re-delivery (collapsed by event_id).
         // Never spin here: a member evicted from its group (UNKNOWN_MEMBER_ID after a broker stall)
         // must get back to polling to rejoin.
         var backoff = Backoff(initialMs: 100, maxMs: 1000)
         for attempt in 1...3 {
             do {
-                try consumer.commit(consumedUpTo)
+                try consumer.commit(outcome.flush.offsets)
                 return true
             } catch {
                 counters.add(.retried, reason: "commit")
@@ -188,45 +224,12 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         return false
     }
 
-    /// Inserts rows, retrying transport failures; splits on rejection to isolate bad rows.
-    func insert(_ rows: ArraySlice<RowBatch.Row>, of batch: RowBatch) -> Bool {
-        var backoff = Backoff()
-        let started = Date()
-        let statement = batch.insertStatement
-        while true {
-            var settings: [String: String] = [:]
-            if supportsDedupToken { settings["insert_deduplication_token"] = batch.deduplicationToken(for: rows) }
-            if useAsyncInsert { settings.merge(Self.asyncInsertSettings) { $1 } }
-            do {
-                let insertStarted = WallClock.monotonicNanos()
-                try batch.withBody(for: rows) { try client.insert(statement: statement, body: $0, settings: settings) }
-                Timer(label: "infrasight_sink_insert_duration_seconds", dimensions: [("table", batch.table)])
-                    .recordNanoseconds(Int64(clamping: WallClock.monotonicNanos() &- insertStarted))
-                Recorder(label: "infrasight_sink_batch_rows", dimensions: [("table", batch.table)])
-                    .record(rows.count)
-                counters.add(.inserted, UInt64(rows.count))
-                return true
-            } catch let error as ClickHouseError where error.isRetryable {
-                counters.add(.retried, reason: "clickhouse")
-                let delay = backoff.nextDelayMs()
-                logger.warning("ClickHouse insert of \(rows.count) rows into \(batch.table) failed: \(error). Retrying in \(Int(delay)) ms; consumption paused until it succeeds")
-                if stop.isSet && Date().timeIntervalSince(started) > config.shutdownGraceSeconds {
-                    logger.error("giving up at shutdown after \(Int(config.shutdownGraceSeconds)) s: offsets not committed, rows will be re-read")
-                    return false
-                }
-                stop.sleep(ms: delay)
-                if stop.isSet { backoff = Backoff(initialMs: 500, maxMs: 2000) }
-            } catch {
-                if rows.count == 1, let row = rows.first {
-                    deadLetter(row.payload, reason: "ClickHouse rejected the row: \(error)", topic: row.topic,
-                               partition: row.partition, offset: row.offset)
-                    return true
-                }
-                logger.warning("ClickHouse rejected a batch of \(rows.count) rows (\(error)); splitting it to isolate the bad rows")
-                let mid = rows.startIndex + rows.count / 2
-                return insert(rows[rows.startIndex..<mid], of: batch) && insert(rows[mid..<rows.endIndex], of: batch)
-            }
-        }
+    /// Inserts every batch (after the flush in flight), waits for dead letters to be acknowledged, then
+    /// commits: used where the loop must not go on first (a revocation, shutdown).
+    func flushAll() -> Bool {
+        startFlush()
+        guard let done = inserts.wait(idle: { producer.poll(timeoutMs: 0) }) else { return false }
+        return complete(done)
     }
 
     func deadLetter(_ payload: [UInt8], reason: String, topic: String, partition: Int32, offset: Int64) {
