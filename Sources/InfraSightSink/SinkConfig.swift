@@ -7,9 +7,11 @@ public struct SinkConfig: Sendable {
     public var clickhouse: ClickHouseEndpoint
     public var group: String = "infrasight-sink"
     public var database: String = "infrasight"
-    /// A batch is inserted when it reaches any of these (ClickHouse's guidance: about one insert per second per table).
+    /// A batch is inserted when it reaches any of these (ClickHouse's guidance: about one insert per second
+    /// per table). 8 MiB is a tenth of a second of a storm: two batches are held while one is inserted,
+    /// each row with its source message, and a sink must stay within 128 MB.
     public var batchMaxRows: Int = 50_000
-    public var batchMaxBytes: Int = 32 << 20
+    public var batchMaxBytes: Int = 8 << 20
     public var batchMaxWaitMs: Int = 1000
     /// Use the server's asynchronous inserts (ClickHouse >= 21.11) with `wait_for_async_insert=1`, so the
     /// acknowledgement still means "stored" and offsets are committed only after it. Ignored (with a log
