@@ -50,6 +50,7 @@ stack-down:
 ## Row 9 needs valgrind (callgrind); BENCH_WINDOW_SECONDS, BENCH_ROWS, BENCH_UPDATE_INSTRUCTIONS=1: see BENCHMARKS.md.
 bench: deps bpf bench-tools
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --product infrasight
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --product infrasight-codec-bench
 	$(ROOT)/.build/release/infrasight-bench $(ROOT)
 
 ## bench-tools: the benchmark driver and the C baselines only

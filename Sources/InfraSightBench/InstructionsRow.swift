@@ -4,7 +4,7 @@ import Foundation
 /// same count for the same binary and input, whatever the machine is doing) for (a) the agent's
 /// decode+build+encode path over recorded kernel open records and (b) the sink's decode+row path over
 /// recorded enriched messages, both committed in bench/records/ ([u32 LE length][bytes] per record).
-/// `infrasight codec-bench --path agent|sink --records FILE --repeat K` processes every record K times
+/// `infrasight-codec-bench --path agent|sink --records FILE --repeat K` processes every record K times
 /// and prints `events=N`; per event = (Ir(K2) - Ir(K1)) / (events(K2) - events(K1)), so start-up cancels.
 /// The previous figures are kept in bench/instructions.json (BENCH_UPDATE_INSTRUCTIONS=1 rewrites it).
 struct InstructionsRow {
@@ -17,10 +17,9 @@ struct InstructionsRow {
     var valgrind: String? { ["/usr/bin/valgrind", "/usr/local/bin/valgrind"].first { FileManager.default.isExecutableFile(atPath: $0) } }
     var jsonPath: String { env.root + "/bench/instructions.json" }
 
-    /// The command that runs the codec bench (BENCH_CODEC_BENCH replaces the executable, for testing the plumbing).
+    /// The command that runs the codec bench.
     func command(path: String, records: String, repeat k: Int, exe: String? = nil) -> (String, [String]) {
-        let exe = exe ?? ProcessInfo.processInfo.environment["BENCH_CODEC_BENCH"] ?? env.infrasight
-        return (exe, ["codec-bench", "--path", path, "--records", records, "--repeat", "\(k)"])
+        (exe ?? env.codecBench, ["--path", path, "--records", records, "--repeat", "\(k)"])
     }
 
     /// valgrind 3.19 gives up on the Swift toolchain's DWARF ("Possibly corrupted debuginfo file"):
@@ -55,7 +54,7 @@ struct InstructionsRow {
             let probe = runCommand(exe, args)
             guard probe.status == 0, keyValue(probe.output, "events") != nil else {
                 let why = (probe.error + probe.output).split(separator: "\n").first.map(String.init) ?? "exit \(probe.status)"
-                measured.append("\(name): not available: infrasight codec-bench missing (\(why.prefix(120)))")
+                measured.append("\(name): not available: infrasight-codec-bench missing (\(why.prefix(120)))")
                 continue
             }
             do {

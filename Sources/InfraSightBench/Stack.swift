@@ -64,6 +64,8 @@ struct BenchEnvironment {
     let selfExe: String
     /// The release binary (BENCH_INFRASIGHT points at another build, e.g. to smoke-test the driver).
     var infrasight: String { ProcessInfo.processInfo.environment["BENCH_INFRASIGHT"] ?? root + "/.build/release/infrasight" }
+    /// Row 9's executable (BENCH_CODEC_BENCH replaces it, for testing the plumbing).
+    var codecBench: String { ProcessInfo.processInfo.environment["BENCH_CODEC_BENCH"] ?? root + "/.build/release/infrasight-codec-bench" }
     var tansu: String { root + "/.deps/bin/tansu" }
     var bpfDir: String { root + "/bpf/build" }
     var openLoader: String { root + "/bpf/build/baselines/open_loader" }

@@ -8,8 +8,10 @@ public struct EnrichConfig: Sendable {
     public var steps: [String] = EnrichmentPipeline.defaultNames
     /// Configuration of the steps that need some (sensitive-paths file, reverse DNS, services file).
     public var enrichment = EnrichmentOptions()
-    /// Consumed-but-unacknowledged messages before the worker stops consuming (backpressure).
-    public var maxInFlight: Int = 100_000
+    /// Consumed-but-unacknowledged messages before the worker stops consuming (backpressure). Each is
+    /// held twice until acknowledged (for a retry, and in librdkafka's queue): 20k of ~700 B is ~30 MB,
+    /// and still tens of milliseconds of produce latency at 200k/s.
+    public var maxInFlight: Int = 20_000
     public var commitIntervalMs: Int = 1000
     public var statsIntervalSeconds: Double = 10
 

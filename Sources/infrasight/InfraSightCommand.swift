@@ -8,7 +8,7 @@ struct InfraSightCommand: AsyncParsableCommand {
         abstract: "eBPF syscall telemetry: kernel → Kafka → enrichment → ClickHouse.",
         subcommands: [AgentCommand.self, EnrichCommand.self, SinkCommand.self,
                       TopicsCommand.self, SchemaCommand.self, QueryCommand.self, StatusCommand.self, WatchCommand.self,
-                      ConsoleCommand.self, TopCommand.self, StackCommand.self, CodecBenchCommand.self])
+                      ConsoleCommand.self, TopCommand.self, StackCommand.self])
 
     /// Parses the command line after the config-file and environment layers (`ConfiguredCommandLine`).
     static func main() async {

@@ -23,9 +23,11 @@ public final class EventEncoder {
     let clock: BootClock
     let processes: ProcessCache?
     let metadata: ContainerMetadataCache?
-    private var writer = ProtobufWriter(reservingCapacity: 2048)
+    private let writer = ProtobufWriter(reservingCapacity: 2048)
     private var hostBytes: [UInt8]
     private var key: [UInt8] = []
+    /// The pid `key` was built for (a busy process sends many events in a row).
+    private var keyPid: UInt32?
 
     /// The clock offset in use, re-read from `clock` every `offsetReadEvery` events (a lock and a
     /// clock read per event otherwise); `BootClock` itself re-measures it every few seconds.
@@ -66,7 +68,7 @@ public final class EventEncoder {
         let common = record.common
         fill(record, common: common)
         makeKey(pid: common.pid)
-        return writer.bytes.withUnsafeBytes { value in key.withUnsafeBytes { body(value, $0) } }
+        return writer.withUnsafeBytes { value in key.withUnsafeBytes { body(value, $0) } }
     }
 
     /// The event bytes of `record` as an array (tests, tools).
@@ -217,7 +219,7 @@ public final class EventEncoder {
             fields.runtime = Array(container.runtime.utf8)
             let found = metadata?.metadata(for: container)
             if metadata != nil && found == nil { final = false }   // asked in the background: look again next time
-            var context = ProtobufWriter(reservingCapacity: 256)
+            let context = ProtobufWriter(reservingCapacity: 256)
             if let m = found {
                 context.string(1, m.name)
                 context.string(2, m.image)
@@ -239,6 +241,8 @@ public final class EventEncoder {
     }
 
     private func makeKey(pid: UInt32) {
+        if keyPid == pid { return }
+        keyPid = pid
         key.removeAll(keepingCapacity: true)
         key.append(contentsOf: hostBytes)
         key.append(UInt8(ascii: "/"))

@@ -9,38 +9,53 @@
 /// their default (0, false, "") are omitted, as proto3 does; nested messages are length-delimited with a
 /// minimal varint length (the body is written first, then the length is slotted in front of it).
 /// Field numbers are the caller's, from `topics/proto/infrasight/v1/event.proto`.
-public struct ProtobufWriter: Sendable {
-    /// The encoded bytes so far.
-    public private(set) var bytes: [UInt8]
+///
+/// The buffer is one `GrowableBytes` that copies of the writer share (no copy-on-write checks per byte,
+/// which cost more than the encoding itself): keep one writer per thread, and copy `bytes` out when
+/// the content must outlive the next `reset()`.
+public struct ProtobufWriter {
+    let buffer: GrowableBytes
 
     public init(reservingCapacity: Int = 512) {
-        bytes = []
-        bytes.reserveCapacity(reservingCapacity)
+        buffer = GrowableBytes(capacity: reservingCapacity)
+    }
+
+    /// A copy of the encoded bytes so far.
+    public var bytes: [UInt8] { buffer.withUnsafeBytes { Array($0) } }
+
+    /// The encoded bytes so far, valid only during `body` (no copy).
+    @inline(__always)
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try buffer.withUnsafeBytes(body)
     }
 
     /// Forgets the content but keeps the capacity (one buffer for every event).
     @inline(__always)
-    public mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+    public func reset() { buffer.count = 0 }
 
-    public var count: Int { bytes.count }
+    public var count: Int { buffer.count }
 
     /// Unsigned LEB128.
     @inline(__always)
-    public mutating func varint(_ value: UInt64) {
+    public func varint(_ value: UInt64) {
+        let at = buffer.claim(10)
         var v = value
+        var i = 0
         while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            at[i] = UInt8(truncatingIfNeeded: v) | 0x80
             v >>= 7
+            i += 1
         }
-        bytes.append(UInt8(truncatingIfNeeded: v))
+        at[i] = UInt8(truncatingIfNeeded: v)
+        buffer.count += i + 1
     }
 
     @inline(__always)
-    mutating func key(_ field: UInt32, _ wireType: UInt32) { varint(UInt64(field << 3 | wireType)) }
+    func key(_ field: UInt32, _ wireType: UInt32) { varint(UInt64(field << 3 | wireType)) }
 
     /// uint32 / uint64 field (wire type 0); omitted when 0.
     @inline(__always)
-    public mutating func uint(_ field: UInt32, _ value: UInt64) {
+    public func uint(_ field: UInt32, _ value: UInt64) {
         guard value != 0 else { return }
         key(field, 0)
         varint(value)
@@ -48,42 +63,46 @@ public struct ProtobufWriter: Sendable {
 
     /// int64 field: two's complement as a 64-bit varint; omitted when 0.
     @inline(__always)
-    public mutating func int64(_ field: UInt32, _ value: Int64) { uint(field, UInt64(bitPattern: value)) }
+    public func int64(_ field: UInt32, _ value: Int64) { uint(field, UInt64(bitPattern: value)) }
 
     /// int32 field: sign-extended to 64 bits, as protobuf requires; omitted when 0.
     @inline(__always)
-    public mutating func int32(_ field: UInt32, _ value: Int32) { uint(field, UInt64(bitPattern: Int64(value))) }
+    public func int32(_ field: UInt32, _ value: Int32) { uint(field, UInt64(bitPattern: Int64(value))) }
 
     /// bool field; omitted when false.
     @inline(__always)
-    public mutating func bool(_ field: UInt32, _ value: Bool) { if value { key(field, 0); bytes.append(1) } }
+    public func bool(_ field: UInt32, _ value: Bool) {
+        guard value else { return }
+        key(field, 0)
+        buffer.append(byte: 1)
+    }
 
     /// double field (wire type 1, little-endian); omitted when +0.0.
     @inline(__always)
-    public mutating func double(_ field: UInt32, _ value: Double) {
+    public func double(_ field: UInt32, _ value: Double) {
         guard value.bitPattern != 0 else { return }
         key(field, 1)
-        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        Swift.withUnsafeBytes(of: value.bitPattern.littleEndian) { buffer.append($0) }
     }
 
     /// string / bytes field from raw bytes; omitted when empty.
     @inline(__always)
-    public mutating func bytes(_ field: UInt32, _ value: UnsafeRawBufferPointer) {
+    public func bytes(_ field: UInt32, _ value: UnsafeRawBufferPointer) {
         guard !value.isEmpty else { return }
         key(field, 2)
         varint(UInt64(value.count))
-        bytes.append(contentsOf: value)
+        buffer.append(value)
     }
 
     /// bytes field from an array; omitted when empty.
     @inline(__always)
-    public mutating func bytes(_ field: UInt32, _ value: [UInt8]) {
+    public func bytes(_ field: UInt32, _ value: [UInt8]) {
         value.withUnsafeBytes { bytes(field, $0) }
     }
 
     /// string field; omitted when empty.
     @inline(__always)
-    public mutating func string(_ field: UInt32, _ value: String) {
+    public func string(_ field: UInt32, _ value: String) {
         guard !value.isEmpty else { return }
         var value = value
         value.withUTF8 { bytes(field, UnsafeRawBufferPointer($0)) }
@@ -91,12 +110,12 @@ public struct ProtobufWriter: Sendable {
 
     /// A string element of a repeated field: written even when empty (an empty argv entry is an entry).
     @inline(__always)
-    public mutating func repeatedString(_ field: UInt32, _ value: String) {
+    public func repeatedString(_ field: UInt32, _ value: String) {
         var value = value
         value.withUTF8 { utf8 in
             key(field, 2)
             varint(UInt64(utf8.count))
-            bytes.append(contentsOf: UnsafeRawBufferPointer(utf8))
+            buffer.append(UnsafeRawBufferPointer(utf8))
         }
     }
 
@@ -104,39 +123,43 @@ public struct ProtobufWriter: Sendable {
     /// omitted (an unset message), unless `keepEmpty`: a oneof member must stay present even when all of
     /// its fields are defaults (an exit with code 0 is still an exit), as SwiftProtobuf writes it.
     @inline(__always)
-    public mutating func message(_ field: UInt32, keepEmpty: Bool = false, _ body: (inout ProtobufWriter) -> Void) {
-        let keyStart = bytes.count
+    public func message(_ field: UInt32, keepEmpty: Bool = false, _ body: (inout ProtobufWriter) -> Void) {
+        let keyStart = buffer.count
         key(field, 2)
-        let lengthAt = bytes.count
-        bytes.append(0)   // one length byte; widened below when the body is 128 bytes or more
-        let bodyStart = bytes.count
-        body(&self)
-        let length = bytes.count - bodyStart
+        let lengthAt = buffer.count
+        buffer.append(byte: 0)   // one length byte; widened below when the body is 128 bytes or more
+        let bodyStart = buffer.count
+        var nested = self
+        body(&nested)
+        let length = buffer.count - bodyStart
         if length == 0 {
-            if !keepEmpty { bytes.removeSubrange(keyStart...) }
+            if !keepEmpty { buffer.count = keyStart }
             return
         }
         if length < 0x80 {
-            bytes[lengthAt] = UInt8(length)
+            buffer.base[lengthAt] = UInt8(length)
             return
         }
-        var prefix: [UInt8] = []
+        var prefixLength = 1
         var v = UInt64(length)
-        while v >= 0x80 { prefix.append(UInt8(truncatingIfNeeded: v) | 0x80); v >>= 7 }
-        prefix.append(UInt8(v))
-        bytes.replaceSubrange(lengthAt..<bodyStart, with: prefix)
+        while v >= 0x80 { prefixLength += 1; v >>= 7 }
+        buffer.insertGap(of: prefixLength - 1, at: bodyStart)
+        var at = lengthAt
+        v = UInt64(length)
+        while v >= 0x80 { buffer.base[at] = UInt8(truncatingIfNeeded: v) | 0x80; v >>= 7; at += 1 }
+        buffer.base[at] = UInt8(v)
     }
 
     /// A nested message field from an already-encoded body, written even when the body is empty (the
     /// message is present): key, length, body.
     @inline(__always)
-    public mutating func presentMessage(_ field: UInt32, body: UnsafeRawBufferPointer) {
+    public func presentMessage(_ field: UInt32, body: UnsafeRawBufferPointer) {
         key(field, 2)
         varint(UInt64(body.count))
-        bytes.append(contentsOf: body)
+        buffer.append(body)
     }
 
     /// Appends already-encoded bytes (a message body kept from earlier, an input message to extend).
     @inline(__always)
-    public mutating func raw(_ value: UnsafeRawBufferPointer) { bytes.append(contentsOf: value) }
+    public func raw(_ value: UnsafeRawBufferPointer) { buffer.append(value) }
 }

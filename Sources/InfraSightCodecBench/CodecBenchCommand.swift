@@ -6,17 +6,19 @@ import InfraSightCore
 import InfraSightEnrich
 import InfraSightSink
 
-/// `infrasight codec-bench` (hidden): runs one stage's per-event code path over recorded inputs, with
-/// no kernel, broker or server, so `make bench` can count its instructions per event with callgrind
-/// (a repeatable figure on a noisy machine). Inputs are framed `[u32 little-endian length][bytes]`:
+/// `infrasight-codec-bench`: runs one stage's per-event code path over recorded inputs, with no
+/// kernel, broker or server, so `make bench` can count its instructions per event with callgrind
+/// (a repeatable figure on a noisy machine). It is an executable of its own with a synchronous main:
+/// valgrind 3.19 crashes in libdispatch's `dispatch_main`, which every async Swift main (such as
+/// `infrasight`'s) runs on the main thread. Inputs are framed `[u32 little-endian length][bytes]`:
 /// raw ring-buffer records for `--path agent` (decode + build + encode), enriched event messages for
 /// `--path sink` (read + RowBinary row) and `--path enrich` (their `enriched` dropped first, outside
 /// the loop, then what the worker does per message: read + default steps + output message).
 /// Prints `events=N bytes=B`.
+@main
 struct CodecBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "codec-bench", abstract: "Run a stage's per-event path over recorded inputs (benchmarks).",
-        shouldDisplay: false)
+        commandName: "infrasight-codec-bench", abstract: "Run a stage's per-event path over recorded inputs (benchmarks).")
 
     enum Path: String, ExpressibleByArgument { case agent, sink, enrich }
 
