@@ -20,7 +20,8 @@ struct SinkRow {
         let dropped = m?.sum("infrasight_sink_dropped_total") ?? 0
         let stored = Double((try? stack.query("SELECT count() FROM infrasight.file_events").trimmingCharacters(in: .whitespacesAndNewlines)) ?? "") ?? -1
 
-        // Baseline: the same rows, same format (RowBinary), same server, one curl.
+        // Baseline: the same rows, same format (RowBinary), same server, one curl. `-T` streams the file
+        // (`--data-binary @file` reads it all into memory first, and fails on a storm's 1.7 GB).
         let file = env.runDir + "/rows.rowbinary"
         let export = runCommand("/usr/bin/curl", ["-sS", "--fail", "-o", file, stack.clickhouseURL + "/",
                                                   "--data-binary", "SELECT * FROM infrasight.file_events FORMAT RowBinary"])
@@ -28,7 +29,7 @@ struct SinkRow {
         try stack.query("CREATE TABLE infrasight.bench_copy AS infrasight.file_events")
         let t0 = Date()
         let insert = runCommand("/usr/bin/curl", ["-sS", "--fail", stack.clickhouseURL + "/?query=INSERT%20INTO%20infrasight.bench_copy%20FORMAT%20RowBinary",
-                                                  "--data-binary", "@" + file])
+                                                  "-X", "POST", "-H", "Expect:", "-T", file])
         let secs = Date().timeIntervalSince(t0)
         let copied = Double((try? stack.query("SELECT count() FROM infrasight.bench_copy").trimmingCharacters(in: .whitespacesAndNewlines)) ?? "") ?? 0
         let rawRate = copied / secs
@@ -36,11 +37,12 @@ struct SinkRow {
         var row = RowResult(
             number: "5", what: "sink -> ClickHouse 18.16 (RowBinary over HTTP)",
             measured: "\(Fmt.rate(drained.rate)) inserted (\(Fmt.int(drained.count)) in \(Fmt.secs(drained.seconds))\(drained.cut ? ", stopped at the \(Int(drainLimit)) s limit" : "")); RSS \(Fmt.mb(rss))",
-            baseline: "curl --data-binary \(Fmt.rate(rawRate)) (\(Fmt.int(copied)) rows, \(bytes / 1_048_576) MiB in \(Fmt.secs(secs)))",
+            baseline: "curl -T (streamed POST) \(Fmt.rate(rawRate)) (\(Fmt.int(copied)) rows, \(bytes / 1_048_576) MiB in \(Fmt.secs(secs)))",
             ratio: "\(Fmt.ratio(drained.rate / rawRate)) of curl",
             target: ">= 0.8x curl inserting the same rows",
             loss: "received \(Fmt.int(received)), inserted \(Fmt.int(drained.count)), stored in file_events \(Fmt.int(stored)), dead-lettered \(Fmt.int(dead)), dropped \(Fmt.int(dropped)), not drained \(Fmt.int(max(0, expect - drained.count)))",
-            met: drained.rate >= 0.8 * rawRate && dead == 0 && dropped == 0 && drained.count >= expect)
+            met: export.status == 0 && insert.status == 0 && copied > 0
+                && drained.rate >= 0.8 * rawRate && dead == 0 && dropped == 0 && drained.count >= expect)
         if export.status != 0 || insert.status != 0 { row.notes.append("baseline curl failed: \(export.error) \(insert.error)") }
         _ = try? stack.query("DROP TABLE IF EXISTS infrasight.bench_copy")
         try? FileManager.default.removeItem(atPath: file)

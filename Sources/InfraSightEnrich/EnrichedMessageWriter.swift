@@ -7,8 +7,8 @@ import InfraSightCore
 /// what decode, set the fields, encode gave, without decoding or re-encoding anything. One case needs
 /// more: when the input already carries `enriched`, an assignment of an empty value must clear the
 /// earlier one, which an appended field cannot do; then the input is copied without its `enriched`
-/// and one merged enrichment is appended (rare: the agent never writes `enriched`).
-/// One per worker thread: its buffers are reused, not shared.
+/// and one merged enrichment is appended (rare: the agent never writes `enriched`). One per thread:
+/// copies share their buffers.
 public struct EnrichedMessageWriter {
     var output = ProtobufWriter(reservingCapacity: 4096)
     var body = ProtobufWriter(reservingCapacity: 512)

@@ -26,14 +26,15 @@ public struct KafkaMessage: Sendable {
 }
 
 extension KafkaMessage {
-    /// Copies a successfully consumed librdkafka message (the caller checked `err` and still owns `msgPtr`).
-    init(_ msgPtr: UnsafeMutablePointer<rd_kafka_message_t>) {
+    /// Copies a successfully consumed librdkafka message (the caller checked `err` and still owns `msgPtr`);
+    /// `topic` is its topic's name.
+    init(_ msgPtr: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) {
         let msg = msgPtr.pointee
         let value: [UInt8] = msg.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: msg.len)) } ?? []
         let key: [UInt8]? = msg.key.map { Array(UnsafeRawBufferPointer(start: $0, count: msg.key_len)) }
         var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let ts = rd_kafka_message_timestamp(msgPtr, &tsType)
-        self.init(topic: msg.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "", partition: msg.partition,
+        self.init(topic: topic, partition: msg.partition,
                   offset: msg.offset, key: key, value: value,
                   timestampMs: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0 ? nil : ts)
     }

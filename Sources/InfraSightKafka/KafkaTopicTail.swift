@@ -71,7 +71,7 @@ public final class KafkaTopicTail {
             kafkaLogger.warning("\(error)")
             return nil
         }
-        return KafkaMessage(msgPtr)
+        return KafkaMessage(msgPtr, topic: topic)
     }
 
     /// Idempotent.

@@ -13,6 +13,8 @@ import ServiceLifecycle
 enum StageRunner {
     static func run(_ stage: BlockingStage, counters: StageCounters, common: CommonOptions,
                     logger: Logger) async throws {
+        // Two arenas: one for the stage's loop, one for librdkafka's and the runtime's threads.
+        MallocControl.limitArenas(2)
         let address = try common.resolvedMetricsAddress(stage: stage.name)
         let tracked = HealthTrackingService(BlockingStageService(stage: stage, logger: logger),
                                             detail: { stage.health })

@@ -170,7 +170,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         rescanPipeline()
         // Loading the objects parsed the kernel's BTF (megabytes, freed again); hand the freed pages
         // back, or they stay in this thread's malloc arena and count against the agent's RSS.
-        MallocTrim.trim()
+        MallocControl.trim()
         logger.info("publishing to \(probes.map(\.probe.rawTopic).joined(separator: ",")) on \(config.kafka.brokers) as host \(host)")
 
         let stats = StatsReporter(counters: counters, intervalSeconds: config.statsIntervalSeconds, logger: logger) { key, value in

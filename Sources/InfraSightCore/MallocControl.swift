@@ -1,0 +1,32 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// glibc's heap knobs, looked up at run time (the Glibc module exports neither `malloc_trim` nor
+/// `mallopt`; on another C library both are no-ops).
+///
+/// Why: the stages' memory is mostly librdkafka's queues and our message buffers, allocated on one
+/// thread and freed on another. glibc gives every contending thread its own arena (up to 8 per core)
+/// and keeps each arena's freed pages, so the resident size grows with the thread count rather than
+/// with what is live. `limitArenas` caps that; `trim` hands freed pages back after a one-off peak
+/// (the agent's BTF parsing at load).
+public enum MallocControl {
+    private typealias Trim = @convention(c) (Int) -> Int32
+    private typealias Option = @convention(c) (Int32, Int32) -> Int32
+    /// `M_ARENA_MAX` in glibc's malloc.h.
+    private static let arenaMaxParameter: Int32 = -8
+
+    private static let trimFunction: Trim? = symbol("malloc_trim").map { unsafeBitCast($0, to: Trim.self) }
+    private static let optionFunction: Option? = symbol("mallopt").map { unsafeBitCast($0, to: Option.self) }
+
+    private static func symbol(_ name: String) -> UnsafeMutableRawPointer? {
+        dlsym(UnsafeMutableRawPointer(bitPattern: 0), name)
+    }
+
+    /// Trims every arena.
+    public static func trim() { _ = trimFunction?(0) }
+
+    /// At most `count` malloc arenas from now on (call before the stage's threads start).
+    public static func limitArenas(_ count: Int32) { _ = optionFunction?(arenaMaxParameter, count) }
+}
