@@ -11,6 +11,12 @@ public enum ISO8601Nanos {
 
     /// The UTC timestamp for `epochNanos` nanoseconds after 1970-01-01T00:00:00Z.
     public static func format(epochNanos: UInt64) -> String {
+        String(unsafeUninitializedCapacity: formattedLength) { write(epochNanos: epochNanos, into: $0) }
+    }
+
+    /// Writes the timestamp into `buffer` (at least `formattedLength` bytes); returns the length.
+    @discardableResult
+    public static func write(epochNanos: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let nanos = epochNanos % 1_000_000_000
         let seconds = epochNanos / 1_000_000_000
         let days = Int64(seconds / 86_400)
@@ -20,32 +26,30 @@ public enum ISO8601Nanos {
         let minute = (secondOfDay % 3600) / 60
         let second = secondOfDay % 60
 
-        return String(unsafeUninitializedCapacity: formattedLength) { buffer in
-            func put(_ value: Int, digits: Int, at offset: Int) {
-                var v = value
-                var i = offset + digits - 1
-                while i >= offset {
-                    buffer[i] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
-                    v /= 10
-                    i -= 1
-                }
+        func put(_ value: Int, digits: Int, at offset: Int) {
+            var v = value
+            var i = offset + digits - 1
+            while i >= offset {
+                buffer[i] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                v /= 10
+                i -= 1
             }
-            put(Int(year), digits: 4, at: 0)
-            buffer[4] = UInt8(ascii: "-")
-            put(month, digits: 2, at: 5)
-            buffer[7] = UInt8(ascii: "-")
-            put(day, digits: 2, at: 8)
-            buffer[10] = UInt8(ascii: "T")
-            put(hour, digits: 2, at: 11)
-            buffer[13] = UInt8(ascii: ":")
-            put(minute, digits: 2, at: 14)
-            buffer[16] = UInt8(ascii: ":")
-            put(second, digits: 2, at: 17)
-            buffer[19] = UInt8(ascii: ".")
-            put(Int(nanos), digits: 9, at: 20)
-            buffer[29] = UInt8(ascii: "Z")
-            return formattedLength
         }
+        put(Int(year), digits: 4, at: 0)
+        buffer[4] = UInt8(ascii: "-")
+        put(month, digits: 2, at: 5)
+        buffer[7] = UInt8(ascii: "-")
+        put(day, digits: 2, at: 8)
+        buffer[10] = UInt8(ascii: "T")
+        put(hour, digits: 2, at: 11)
+        buffer[13] = UInt8(ascii: ":")
+        put(minute, digits: 2, at: 14)
+        buffer[16] = UInt8(ascii: ":")
+        put(second, digits: 2, at: 17)
+        buffer[19] = UInt8(ascii: ".")
+        put(Int(nanos), digits: 9, at: 20)
+        buffer[29] = UInt8(ascii: "Z")
+        return formattedLength
     }
 
     /// Days since 1970-01-01 → (year, month 1...12, day 1...31) in the proleptic Gregorian calendar.

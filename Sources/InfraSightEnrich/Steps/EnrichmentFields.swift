@@ -8,7 +8,14 @@ import InfraSightCore
 /// an `enriched` field the input already carried (rare: inputs from the agent have none).
 /// Field numbers are those of `Enrichment` in `topics/proto/infrasight/v1/event.proto`.
 public struct EnrichmentFields: Sendable {
-    public var timeIso8601 = "" { didSet { assigned |= 1 << 1 } }
+    /// `time_iso8601`. `TimeISO8601Step` sets it through `setTimeISO8601(epochNanos:)`, which formats
+    /// only when the message is written (no `String` per event); reading it formats on demand.
+    public var timeIso8601: String {
+        get { timeNanos.map { ISO8601Nanos.format(epochNanos: $0) } ?? timeText }
+        set { timeText = newValue; timeNanos = nil; assigned |= 1 << 1 }
+    }
+    private var timeText = ""
+    private var timeNanos: UInt64?
     public var latencyMs: Double = 0 { didSet { assigned |= 1 << 2 } }
     public var errnoName = "" { didSet { assigned |= 1 << 3 } }
     public var enrichedBy = "" { didSet { assigned |= 1 << 4 } }
@@ -31,12 +38,27 @@ public struct EnrichmentFields: Sendable {
     /// event's `enriched` becomes present on the first assignment).
     public var isTouched: Bool { assigned != 0 }
 
+    /// Sets `time_iso8601` to the ISO 8601 text of `epochNanos`, formatted when written.
+    public mutating func setTimeISO8601(epochNanos: UInt64) {
+        timeNanos = epochNanos
+        timeText = ""
+        assigned |= 1 << 1
+    }
+
+    private func writeTime(into w: inout ProtobufWriter) {
+        guard let nanos = timeNanos else { return w.string(1, timeText) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ISO8601Nanos.formattedLength) { buffer in
+            let n = ISO8601Nanos.write(epochNanos: nanos, into: buffer)
+            w.bytes(1, UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
+        }
+    }
+
     /// Back to all defaults, nothing assigned.
     public mutating func reset() { self = EnrichmentFields() }
 
     /// Writes the fields that are not their default, in field order: an `Enrichment` message body.
     public func writeBody(into w: inout ProtobufWriter) {
-        w.string(1, timeIso8601)
+        writeTime(into: &w)
         w.double(2, latencyMs)
         w.string(3, errnoName)
         w.string(4, enrichedBy)
@@ -57,7 +79,7 @@ public struct EnrichmentFields: Sendable {
         func text(_ field: UInt32, _ value: String, _ old: UnsafeRawBufferPointer) {
             if assigned & (1 << field) != 0 { w.string(field, value) } else { w.bytes(field, old) }
         }
-        text(1, timeIso8601, existing.timeIso8601)
+        if assigned & (1 << 1) != 0 { writeTime(into: &w) } else { w.bytes(1, existing.timeIso8601) }
         w.double(2, assigned & (1 << 2) != 0 ? latencyMs : existing.latencyMs)
         text(3, errnoName, existing.errnoName)
         text(4, enrichedBy, existing.enrichedBy)

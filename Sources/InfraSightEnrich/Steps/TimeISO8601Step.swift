@@ -6,6 +6,6 @@ public struct TimeISO8601Step: EnrichmentStep {
     public init() {}
 
     public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
-        enrichment.timeIso8601 = ISO8601Nanos.format(epochNanos: event.timeNs)
+        enrichment.setTimeISO8601(epochNanos: event.timeNs)
     }
 }
