@@ -29,7 +29,7 @@ struct EnrichCommand: AsyncParsableCommand {
     var servicesFile: String = "/etc/services"
 
     @Option(name: .long, help: "Unacknowledged messages before consumption pauses.")
-    var maxInFlight: Int = 10_000
+    var maxInFlight: Int = 8_000
 
     func run() async throws {
         LogSetup.bootstrap(level: common.logLevel)
