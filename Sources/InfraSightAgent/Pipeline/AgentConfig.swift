@@ -10,8 +10,6 @@ public struct AgentConfig: Sendable {
     public var ringBufferBytes: Int = 4 << 20
     /// How often the ring buffer is drained (wake-ups are batched in the kernel, so user space polls).
     public var pollIntervalMicros: UInt32 = 2000
-    /// Nice value of the capture thread and the producer threads it starts (`CapturePriority`); 0 leaves it.
-    public var captureNice: Int32 = -10
     /// Extra process ids to exclude in the kernel (the agent always excludes itself).
     public var excludedPids: [UInt32] = []
     /// Trace the pipeline's own processes too (comm `infrasight`: other agents, enrich, sink).

@@ -57,13 +57,6 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
     }
 
     public func runLoop(stop: StopFlag) throws {
-        if config.captureNice != 0 {
-            if let refused = CapturePriority.apply(nice: config.captureNice) {
-                logger.warning("could not set the capture thread's nice value to \(config.captureNice) (\(refused)): under CPU contention the ring buffer may overflow sooner")
-            } else {
-                logger.info("capture thread (ring-buffer drain, Kafka producer) at nice \(config.captureNice)")
-            }
-        }
         let host = config.nodeName ?? NodeName.current()
         let containers = ContainerResolver.forCurrentHost(procRoot: config.procRoot)
         if containers == nil { logger.warning("no cgroup hierarchy found: events will carry no container id") }
