@@ -105,7 +105,7 @@ public final class KafkaConsumer {
         }
         defer { rd_kafka_message_destroy(msgPtr) }
         let msg = msgPtr.pointee
-        let topic = msg.rkt.map { topicName($0) } ?? ""
+        let topic = msg.rkt.map { topicNames.name(of: $0) } ?? ""
         if msg.err != RD_KAFKA_RESP_ERR_NO_ERROR {
             if msg.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 kafkaLogger.debug("end of partition", metadata: ["topic": "\(topic)", "partition": "\(msg.partition)",
@@ -129,16 +129,7 @@ public final class KafkaConsumer {
         return KafkaMessage(msgPtr, topic: topic)
     }
 
-    /// Topic names by librdkafka topic handle (a handle lives as long as the client): one String per
-    /// topic instead of one per message.
-    private var topicNames: [OpaquePointer: String] = [:]
-
-    private func topicName(_ rkt: OpaquePointer) -> String {
-        if let known = topicNames[rkt] { return known }
-        let name = String(cString: rd_kafka_topic_name(rkt))
-        topicNames[rkt] = name
-        return name
-    }
+    private var topicNames = TopicNameCache()
 
     /// Synchronous commit of explicit offsets; `offset` is the NEXT offset to read (last processed + 1).
     /// Throws if the commit request or any partition fails (e.g. partition no longer assigned after a rebalance).

@@ -168,20 +168,10 @@ final class ProducerContext: RdKafkaContext {
         super.init(brokers: brokers, role: role)
     }
 
-    /// Topic names by librdkafka topic handle (handles live as long as the producer): one String per
-    /// topic instead of one per delivery report.
-    private var topicNames: [OpaquePointer: String] = [:]
+    private var topicNames = TopicNameCache()
 
     func deliver(_ msg: rd_kafka_message_t) {
-        var topic = ""
-        if let rkt = msg.rkt {
-            if let known = topicNames[rkt] {
-                topic = known
-            } else {
-                topic = String(cString: rd_kafka_topic_name(rkt))
-                topicNames[rkt] = topic
-            }
-        }
+        let topic = msg.rkt.map { topicNames.name(of: $0) } ?? ""
         var error: KafkaError?
         if msg.err != RD_KAFKA_RESP_ERR_NO_ERROR {
             var m = msg
