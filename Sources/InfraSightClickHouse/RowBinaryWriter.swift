@@ -51,18 +51,7 @@ public struct RowBinaryWriter {
     public func bool(_ v: Bool) { storage.append(byte: v ? 1 : 0) }
 
     /// Unsigned LEB128: 7 bits per byte, low bits first, high bit set on all but the last byte.
-    public func varint(_ v: UInt64) {
-        let at = storage.claim(10)
-        var v = v
-        var i = 0
-        while v >= 0x80 {
-            at[i] = UInt8(truncatingIfNeeded: v) | 0x80
-            v >>= 7
-            i += 1
-        }
-        at[i] = UInt8(truncatingIfNeeded: v)
-        storage.count += i + 1
-    }
+    public func varint(_ v: UInt64) { storage.appendVarint(v) }
 
     /// `String`: LEB128 byte length + UTF-8 bytes.
     public func string(_ s: String) {

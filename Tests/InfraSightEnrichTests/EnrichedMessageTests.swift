@@ -137,14 +137,7 @@ final class EnrichedMessageTests: XCTestCase {
         var rng = FuzzRNG(state: 33)
         for _ in 0..<min(FuzzKit.iterations, 10_000) {
             var bytes = try EventCodec.encode(gen.rawEvent())
-            for _ in 0..<Int.random(in: 1...3, using: &rng) where !bytes.isEmpty {
-                let i = Int.random(in: 0..<bytes.count, using: &rng)
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: bytes[i] ^= UInt8(1) << UInt8.random(in: 0...7, using: &rng)
-                case 1: bytes.removeSubrange(i...)
-                default: bytes.insert(UInt8.random(in: 0...255, using: &rng), at: i)
-                }
-            }
+            bytes = FuzzKit.mutate(bytes, other: [], rng: &rng, maxLength: bytes.count + 64)
             let decoded = try? EventCodec.decode(bytes)
             let output = try? Self.workerOutput(bytes, pipeline: pipeline)
             XCTAssertEqual(output == nil, decoded == nil)

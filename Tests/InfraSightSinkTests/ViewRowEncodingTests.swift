@@ -179,14 +179,7 @@ final class ViewRowEncodingTests: XCTestCase {
         var rng = FuzzRNG(state: 24)
         for _ in 0..<min(FuzzKit.iterations, 20_000) {
             var bytes = try EventCodec.encode(gen.event())
-            for _ in 0..<Int.random(in: 1...3, using: &rng) where !bytes.isEmpty {
-                let i = Int.random(in: 0..<bytes.count, using: &rng)
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: bytes[i] ^= UInt8(1) << UInt8.random(in: 0...7, using: &rng)
-                case 1: bytes.removeSubrange(i...)
-                default: bytes.insert(UInt8.random(in: 0...255, using: &rng), at: i)
-                }
-            }
+            bytes = FuzzKit.mutate(bytes, other: [], rng: &rng, maxLength: bytes.count + 64)
             let decoded = try? EventCodec.decode(bytes)
             let table = decoded.map { EventTables.table(for: Probe(rawValue: $0.probe)!) } ?? EventTables.file
             let row = try? Self.viewRow(bytes, table: table, flavor: .legacy)

@@ -56,7 +56,7 @@ public enum FuzzKit {
 
     /// One mutation of `input`: bit flips, random bytes, truncation, insertion, deletion, duplication,
     /// length-field lies (interesting integers written at an aligned offset), or a splice with `other`.
-    static func mutate(_ input: [UInt8], other: [UInt8], rng: inout FuzzRNG, maxLength: Int) -> [UInt8] {
+    public static func mutate(_ input: [UInt8], other: [UInt8], rng: inout FuzzRNG, maxLength: Int) -> [UInt8] {
         var b = input
         let rounds = Int.random(in: 1...4, using: &rng)
         for _ in 0..<rounds {

@@ -35,6 +35,22 @@ public final class GrowableBytes {
         count += bytes.count
     }
 
+    /// Unsigned LEB128 (protobuf varints, RowBinary lengths): 7 bits per byte, low bits first, the high
+    /// bit set on all but the last byte.
+    @inlinable
+    public func appendVarint(_ value: UInt64) {
+        let at = claim(10)
+        var v = value
+        var i = 0
+        while v >= 0x80 {
+            at[i] = UInt8(truncatingIfNeeded: v) | 0x80
+            v >>= 7
+            i += 1
+        }
+        at[i] = UInt8(truncatingIfNeeded: v)
+        count += i + 1
+    }
+
     /// Moves the bytes from `offset` on `n` bytes later (a longer length prefix in front of a body).
     public func insertGap(of n: Int, at offset: Int) {
         guard n > 0 else { return }

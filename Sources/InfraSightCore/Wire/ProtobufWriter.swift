@@ -37,18 +37,7 @@ public struct ProtobufWriter {
 
     /// Unsigned LEB128.
     @inline(__always)
-    public func varint(_ value: UInt64) {
-        let at = buffer.claim(10)
-        var v = value
-        var i = 0
-        while v >= 0x80 {
-            at[i] = UInt8(truncatingIfNeeded: v) | 0x80
-            v >>= 7
-            i += 1
-        }
-        at[i] = UInt8(truncatingIfNeeded: v)
-        buffer.count += i + 1
-    }
+    public func varint(_ value: UInt64) { buffer.appendVarint(value) }
 
     @inline(__always)
     func key(_ field: UInt32, _ wireType: UInt32) { varint(UInt64(field << 3 | wireType)) }
