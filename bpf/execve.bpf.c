@@ -14,6 +14,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "infrasight_event.h"
+#include "infrasight_wakeup.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -300,18 +301,10 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	if (ev->flags & (INFRASIGHT_F_ARGV_READ_FAILED | INFRASIGHT_F_FILENAME_READ_FAILED))
 		count(INFRASIGHT_CTR_READ_FAILED);
 
-	/* Batched wake-ups: only wake the consumer when a lot is pending. */
-	__u64 ring = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
-	__u64 threshold = INFRASIGHT_WAKEUP_THRESHOLD_BYTES;
-	if (ring / 4 < threshold)
-		threshold = ring / 4;
-	__u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > threshold ? BPF_RB_FORCE_WAKEUP
-										  : BPF_RB_NO_WAKEUP;
-
 	__u64 size = __builtin_offsetof(struct infrasight_exec_event, argv) + argv_len;
 	if (size > sizeof(*ev))
 		size = sizeof(*ev);
-	if (bpf_ringbuf_output(&events, ev, size, wake)) {
+	if (bpf_ringbuf_output(&events, ev, size, ringbuf_wakeup_flags(&events))) {
 		count(INFRASIGHT_CTR_RESERVE_FAILED);
 		tgid_count_add(&lost_tgids, tgid);
 		return 0;

@@ -54,13 +54,18 @@ public final class KafkaConsumer {
             "max.poll.interval.ms": "120000",
             // One local queue holds every partition's prefetched messages in arrival order, so a flood on
             // one topic (a host-wide open storm) puts all of its backlog ahead of a quiet topic's (execve)
-            // next message. librdkafka's 64 MiB default is minutes of backlog for a busy worker; 8 MiB
+            // next message. librdkafka's 64 MiB default is minutes of backlog for a busy worker; 4 MiB
             // keeps the queue well under a second deep, and the backlog waits in Kafka, where it shows as lag.
-            "queued.max.messages.kbytes": "8192",
+            "queued.max.messages.kbytes": "4096",
             // Over that cap the fetcher sleeps `fetch.queue.backoff.ms` (1 s by default) before it looks
             // again: with a small cap a hot partition then lands ~12k msg/s instead of ~1M (measured on
             // tansu, issue 11). 10 ms refills the queue as soon as the worker has room.
             "fetch.queue.backoff.ms": "10",
+            // A partition's fetch answer is decompressed whole and stays allocated while any of its
+            // messages is queued: 1 MiB of lz4 per answer (librdkafka's default) held a sink at 148 MB
+            // and an enrich worker at 101 MB on a one-partition backlog; 128 KiB per answer (and the
+            // 4 MiB queue) held them at 115 and 72 MB at the same rate (issue 11, row 8).
+            "max.partition.fetch.bytes": "131072",
             // A quiet partition answers a fetch after at most this long, so a trickle is not held back.
             "fetch.wait.max.ms": "100",
         ]

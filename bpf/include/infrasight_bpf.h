@@ -19,6 +19,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "infrasight_event.h"
+#include "infrasight_wakeup.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -210,13 +211,7 @@ static __always_inline int emit(void *ev, __u64 size, __u32 flags)
 	if (flags & INFRASIGHT_F_NO_SOCKET)
 		count(INFRASIGHT_CTR_NO_SOCKET);
 
-	__u64 ring = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
-	__u64 threshold = INFRASIGHT_WAKEUP_THRESHOLD_BYTES;
-	if (ring / 4 < threshold)
-		threshold = ring / 4;
-	__u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > threshold ? BPF_RB_FORCE_WAKEUP
-										  : BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&events, ev, size, wake)) {
+	if (bpf_ringbuf_output(&events, ev, size, ringbuf_wakeup_flags(&events))) {
 		count(INFRASIGHT_CTR_RESERVE_FAILED);
 		count_lost_tgid();
 		return 0;

@@ -43,8 +43,8 @@
 #define INFRASIGHT_FILENAME_MAX    512    /* power of two, incl. NUL */
 #define INFRASIGHT_COMM_LEN        16
 
-/* Wake the consumer only when more than this is pending (capped at ring size / 4); user space
- * polls with ring_buffer__consume every ~2 ms anyway. */
+/* Above this much pending data (capped at ring size / 4) every record wakes the consumer
+ * (the ring's back-pressure: infrasight_wakeup.h). */
 #define INFRASIGHT_WAKEUP_THRESHOLD_BYTES (1u << 20)
 
 /* event flags */

@@ -85,7 +85,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         // The producer's own queue is bounded (the ring buffer is the buffer); its memory counts against the agent's RSS.
         let producer = try KafkaProducer(config: config.kafka, idempotent: true,
                                          extraOptions: ["linger.ms": "5", "compression.codec": "lz4",
-                                                        "queue.buffering.max.kbytes": "8192",
+                                                        "queue.buffering.max.kbytes": "6144",
                                                         "queue.buffering.max.messages": "20000"]) { report in
             guard report.token >= Self.eventToken else { return }
             if let error = report.error {
