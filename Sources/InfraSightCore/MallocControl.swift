@@ -21,6 +21,8 @@ public enum MallocControl {
     private static let arenaMaxParameter: Int32 = -8
     /// `M_MMAP_THRESHOLD` in glibc's malloc.h (setting it also turns the dynamic threshold off).
     private static let mmapThresholdParameter: Int32 = -3
+    /// `M_TRIM_THRESHOLD` in glibc's malloc.h.
+    private static let trimThresholdParameter: Int32 = -1
 
     private static let trimFunction: Trim? = symbol("malloc_trim").map { unsafeBitCast($0, to: Trim.self) }
     private static let optionFunction: Option? = symbol("mallopt").map { unsafeBitCast($0, to: Option.self) }
@@ -36,5 +38,10 @@ public enum MallocControl {
     public static func limitArenas(_ count: Int32) { _ = optionFunction?(arenaMaxParameter, count) }
 
     /// Blocks of at least `bytes` are mapped on their own and unmapped when freed, from now on.
-    public static func mapLargeAllocations(atLeast bytes: Int32) { _ = optionFunction?(mmapThresholdParameter, bytes) }
+    /// The heap's top is then given back only beyond 8 MiB free (setting the threshold turned glibc's
+    /// adaptive trim off too; at its 128 KiB default the heap shrank and regrew on every burst).
+    public static func mapLargeAllocations(atLeast bytes: Int32) {
+        _ = optionFunction?(mmapThresholdParameter, bytes)
+        _ = optionFunction?(trimThresholdParameter, 8 << 20)
+    }
 }
