@@ -4,8 +4,8 @@
  *
  * Semantics: while at most the wake-up step (INFRASIGHT_WAKEUP_THRESHOLD_BYTES, at most a quarter
  * of the ring) is pending, records are written with BPF_RB_NO_WAKEUP (the agent polls
- * ring_buffer__consume every ~2 ms; the C baseline loader polls too). Above it, every record forces
- * a wake-up.
+ * ring_buffer__consume every ~2 ms and needs no wake-up; the C baseline loader waits in epoll, so it
+ * is woken only above the step). Above it, every record forces a wake-up.
  *
  * That wake-up is the ring's back-pressure, and it is deliberate. It is an irq_work, on a virtual
  * machine a self-IPI (an MSR write and an exit to the hypervisor), paid by the writing process. A

@@ -83,8 +83,10 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
             }
         }
         // The producer's own queue is bounded (the ring buffer is the buffer); its memory counts against the agent's RSS.
+        // lz4 is every producer's default. linger.ms repeats the default here, and as an extra option it
+        // overrides --kafka-option (deploy/config/agent.yaml's linger.ms=20 does not apply; noted on issue 11).
         let producer = try KafkaProducer(config: config.kafka, idempotent: true,
-                                         extraOptions: ["linger.ms": "5", "compression.codec": "lz4",
+                                         extraOptions: ["linger.ms": "5",
                                                         "queue.buffering.max.kbytes": "6144",
                                                         "queue.buffering.max.messages": "20000"]) { report in
             guard report.token >= Self.eventToken else { return }
