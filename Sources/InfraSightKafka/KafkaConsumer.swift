@@ -99,6 +99,24 @@ public final class KafkaConsumer {
     /// Next message, or nil on timeout. Partition EOF and transient errors are logged, not thrown (nil is
     /// returned for them); fatal errors throw.
     public func poll(timeoutMs: Int32) throws -> KafkaMessage? {
+        guard let (msgPtr, topic) = try next(timeoutMs: timeoutMs) else { return nil }
+        defer { rd_kafka_message_destroy(msgPtr) }
+        return KafkaMessage(msgPtr, topic: topic)
+    }
+
+    /// As `poll(timeoutMs:)`, but the next message is read in place: `body` gets it before librdkafka
+    /// frees it, nothing is copied. Returns false when no message came (timeout, EOF, transient error).
+    public func poll(timeoutMs: Int32, _ body: (KafkaRecordView) throws -> Void) throws -> Bool {
+        guard let (msgPtr, topic) = try next(timeoutMs: timeoutMs) else { return false }
+        defer { rd_kafka_message_destroy(msgPtr) }
+        let msg = msgPtr.pointee
+        try body(KafkaRecordView(topic: topic, partition: msg.partition, offset: msg.offset,
+                                 value: UnsafeRawBufferPointer(start: msg.payload, count: msg.payload == nil ? 0 : msg.len)))
+        return true
+    }
+
+    /// The next successfully consumed message (the caller destroys it) with its topic's name.
+    private func next(timeoutMs: Int32) throws -> (UnsafeMutablePointer<rd_kafka_message_t>, String)? {
         guard let rk else {
             throw KafkaError.wrapper("poll on closed consumer (group \(groupId), brokers \(brokers))")
         }
@@ -108,30 +126,28 @@ public final class KafkaConsumer {
             if let fatal = context.fatalError { throw fatal }
             return nil
         }
-        defer { rd_kafka_message_destroy(msgPtr) }
         let msg = msgPtr.pointee
         let topic = msg.rkt.map { topicNames.name(of: $0) } ?? ""
-        if msg.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            if msg.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                kafkaLogger.debug("end of partition", metadata: ["topic": "\(topic)", "partition": "\(msg.partition)",
-                                                                 "offset": "\(msg.offset)"])
-                return nil
-            }
-            let detail = String(cString: rd_kafka_message_errstr(msgPtr))
-            let where_ = topic.isEmpty ? "" : " (\(topic)[\(msg.partition)])"
-            let error = KafkaError(msg.err, context: "consumer group \(groupId) on \(brokers)\(where_)", detail: detail)
-            if error.isFatal {
-                let fatal = context.fatalError ?? error
-                throw fatal
-            }
-            if msg.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || msg.err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED {
-                kafkaLogger.error("\(error); create the topic / grant access (subscription stays active)")
-            } else {
-                kafkaLogger.warning("\(error)")
-            }
+        if msg.err == RD_KAFKA_RESP_ERR_NO_ERROR { return (msgPtr, topic) }
+        defer { rd_kafka_message_destroy(msgPtr) }
+        if msg.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+            kafkaLogger.debug("end of partition", metadata: ["topic": "\(topic)", "partition": "\(msg.partition)",
+                                                             "offset": "\(msg.offset)"])
             return nil
         }
-        return KafkaMessage(msgPtr, topic: topic)
+        let detail = String(cString: rd_kafka_message_errstr(msgPtr))
+        let where_ = topic.isEmpty ? "" : " (\(topic)[\(msg.partition)])"
+        let error = KafkaError(msg.err, context: "consumer group \(groupId) on \(brokers)\(where_)", detail: detail)
+        if error.isFatal {
+            let fatal = context.fatalError ?? error
+            throw fatal
+        }
+        if msg.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || msg.err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED {
+            kafkaLogger.error("\(error); create the topic / grant access (subscription stays active)")
+        } else {
+            kafkaLogger.warning("\(error)")
+        }
+        return nil
     }
 
     private var topicNames = TopicNameCache()

@@ -3,12 +3,12 @@ import InfraSightCore
 import InfraSightKafka
 
 /// Rows for one table waiting to be inserted, with where each came from. Each source message keeps
-/// its byte range in the RowBinary body and its payload, so a rejected batch can be split and the bad
-/// message sent to the dead-letter queue while the good rows still land.
+/// its byte range in the RowBinary body and its topic, partition and offset, so a rejected batch can be
+/// split and the bad message read back and sent to the dead-letter queue while the good rows still land.
 ///
-/// Nothing is copied per row: `payload` shares the consumed message's storage (`KafkaMessage.value`
-/// is an array; keeping it is a reference count, not a copy of its bytes), and a slice's body is a
-/// range of the batch's one RowBinary buffer, handed to curl in place (`withBody`).
+/// Nothing is copied per row: the row is written straight from the consumed record (which is not kept:
+/// that copy held twice the batch's own size), and a slice's body is a range of the batch's one
+/// RowBinary buffer, handed to curl in place (`withBody`).
 struct RowBatch {
     /// The rows one source message produced.
     struct Row {
@@ -16,51 +16,58 @@ struct RowBatch {
         let topic: String
         let partition: Int32
         let offset: Int64
-        /// The source message's value (shared storage), for the dead-letter queue.
-        let payload: [UInt8]
     }
 
     let table: String
     let insertStatement: String
-    var writer = RowBinaryWriter(reservingCapacity: 1 << 20)
+    var writer: RowBinaryWriter
     var rows: [Row] = []
     var openedAtNanos: UInt64 = 0
 
-    init(table: String, insertStatement: String) {
+    /// `capacity`: the bytes a full batch takes, reserved at once (address space only: pages become
+    /// resident as rows are written), so a batch never grows by copying itself into a buffer twice its
+    /// size (that copy was the sink's peak memory).
+    init(table: String, insertStatement: String, capacity: Int = 1 << 20) {
         self.table = table
         self.insertStatement = insertStatement
+        writer = RowBinaryWriter(reservingCapacity: capacity)
     }
 
-    init(table: EventTable, database: String = "infrasight") {
-        self.init(table: table.name, insertStatement: table.insertStatement(database: database))
+    init(table: EventTable, database: String = "infrasight", capacity: Int = 1 << 20) {
+        self.init(table: table.name, insertStatement: table.insertStatement(database: database), capacity: capacity)
     }
 
     var isEmpty: Bool { rows.isEmpty }
     var byteCount: Int { writer.count }
 
-    /// Appends the rows `encode` writes for one source message; returns the batch's size after it.
+    /// Appends the rows `encode` writes for the source message at `offset` of `topic`/`partition`;
+    /// returns the batch's size after it.
     @discardableResult
-    mutating func append(from message: KafkaMessage, encode: (inout RowBinaryWriter) -> Void) -> (rows: Int, bytes: Int) {
+    mutating func append(topic: String, partition: Int32, offset: Int64,
+                         encode: (inout RowBinaryWriter) -> Void) -> (rows: Int, bytes: Int) {
         if rows.isEmpty { openedAtNanos = WallClock.monotonicNanos() }
         let start = writer.count
         encode(&writer)
-        rows.append(Row(range: start..<writer.count, topic: message.topic, partition: message.partition,
-                        offset: message.offset, payload: message.value))
+        rows.append(Row(range: start..<writer.count, topic: topic, partition: partition, offset: offset))
         return (rows.count, writer.count)
     }
 
-    /// Appends one event read in place from `message`'s value (the sink's per-event path).
+    /// Appends one event read in place from a consumed record (the sink's per-event path).
     @discardableResult
     mutating func append(_ event: EventView, of table: EventTable, flavor: SchemaFlavor,
-                         from message: KafkaMessage) -> (rows: Int, bytes: Int) {
-        append(from: message) { table.encode(event, flavor: flavor, into: &$0) }
+                         from record: KafkaRecordView) -> (rows: Int, bytes: Int) {
+        append(topic: record.topic, partition: record.partition, offset: record.offset) {
+            table.encode(event, flavor: flavor, into: &$0)
+        }
     }
 
     /// Appends a decoded event (tests and tools).
     @discardableResult
     mutating func append(_ event: Event, of table: EventTable, flavor: SchemaFlavor,
                          from message: KafkaMessage) -> (rows: Int, bytes: Int) {
-        append(from: message) { table.encode(event, flavor: flavor, into: &$0) }
+        append(topic: message.topic, partition: message.partition, offset: message.offset) {
+            table.encode(event, flavor: flavor, into: &$0)
+        }
     }
 
     /// Calls `body` with the RowBinary of a contiguous slice of rows, in place (no copy).

@@ -8,10 +8,11 @@ public struct SinkConfig: Sendable {
     public var group: String = "infrasight-sink"
     public var database: String = "infrasight"
     /// A batch is inserted when it reaches any of these (ClickHouse's guidance: about one insert per second
-    /// per table). 8 MiB is a tenth of a second of a storm: two batches are held while one is inserted,
-    /// each row with its source message, and a sink must stay within 128 MB.
+    /// per table). 16 MiB is a tenth of a second of a storm: two batches are held while one is inserted
+    /// (rows keep no copy of their source message), and a sink must stay within 128 MB. ClickHouse
+    /// spends ~20 % less per row on 16 MiB inserts than on 8 MiB ones (issue 11, row 5).
     public var batchMaxRows: Int = 50_000
-    public var batchMaxBytes: Int = 8 << 20
+    public var batchMaxBytes: Int = 16 << 20
     public var batchMaxWaitMs: Int = 1000
     /// Use the server's asynchronous inserts (ClickHouse >= 21.11) with `wait_for_async_insert=1`, so the
     /// acknowledgement still means "stored" and offsets are committed only after it. Ignored (with a log

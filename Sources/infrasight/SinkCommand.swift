@@ -18,7 +18,7 @@ struct SinkCommand: AsyncParsableCommand {
     var batchRows: Int = 50_000
 
     @Option(name: .long, help: "Insert when a table's batch has this many bytes.")
-    var batchBytes: Int = 8 << 20
+    var batchBytes: Int = 16 << 20
 
     @Option(name: .long, help: "Insert when a batch's oldest row has waited this long (ms).")
     var batchWaitMs: Int = 1000

@@ -188,17 +188,19 @@ final class ViewRowEncodingTests: XCTestCase {
         }
     }
 
-    /// A row keeps the message's value by sharing its storage (no copy), for the dead-letter queue, and
-    /// a slice's body is the batch buffer itself.
-    func testBatchSharesPayloadsAndBodies() throws {
+    /// A row keeps where its message came from (to read it back for the dead-letter queue), not its
+    /// bytes, and a slice's body is the batch buffer itself.
+    func testBatchKeepsSourcesAndSharesBodies() throws {
         let value = try EventCodec.encode(SampleEvents.all[0])
-        let message = KafkaMessage(topic: "infrasight.events.execve", partition: 0, offset: 7, key: nil, value: value, timestampMs: nil)
+        let message = KafkaMessage(topic: "infrasight.events.execve", partition: 3, offset: 7, key: nil, value: value, timestampMs: nil)
         var batch = RowBatch(table: EventTables.exec)
         try message.value.withUnsafeBytes { raw in
-            batch.append(try EventView(validating: raw), of: EventTables.exec, flavor: .legacy, from: message)
+            let record = KafkaRecordView(topic: message.topic, partition: message.partition, offset: message.offset, value: raw)
+            batch.append(try EventView(validating: raw), of: EventTables.exec, flavor: .legacy, from: record)
         }
         batch.append(SampleEvents.all[1], of: EventTables.exec, flavor: .legacy, from: message)
-        XCTAssertEqual(batch.rows[0].payload.withUnsafeBytes { $0.baseAddress }, value.withUnsafeBytes { $0.baseAddress })
+        XCTAssertEqual(batch.rows.map { "\($0.topic)[\($0.partition)]@\($0.offset)" },
+                       ["infrasight.events.execve[3]@7", "infrasight.events.execve[3]@7"])
         XCTAssertEqual(batch.writer.withUnsafeBytes { $0.baseAddress },
                        batch.withBody(for: batch.rows[...]) { $0.baseAddress })
         XCTAssertEqual(batch.body(for: batch.rows[1...]), Self.referenceRow(SampleEvents.all[1], table: EventTables.exec, flavor: .legacy))

@@ -27,6 +27,16 @@ extension EventView {
     @inlinable @inline(__always) public var process: ProcessView { ProcessView(buffer: buffer, m: processView) }
     @inlinable @inline(__always) public var container: ContainerView { ContainerView(buffer: buffer, m: containerView) }
     @inlinable @inline(__always) public var enriched: EnrichmentView { EnrichmentView(buffer: buffer, m: enrichedView) }
+
+    /// Each ancestor of the process, nearest first: as `process.forEachAncestor`, from the fields the
+    /// view's single pass recorded (`AncestorIndex`) rather than by parsing each element again.
+    @inlinable
+    public func forEachAncestor(_ body: (AncestorView) -> Void) {
+        guard ancestorIndex.isComplete else { return process.forEachAncestor(body) }
+        for i in 0..<ancestorIndex.count {
+            body(AncestorView(buffer: buffer, fields: ancestorIndex.fields(i)))
+        }
+    }
 }
 
 /// `ExecDetail` of an `EventView`.
@@ -162,6 +172,13 @@ public struct AncestorView {
     @usableFromInline let buffer: UnsafeRawBufferPointer
     /// pid, then `offset << 32 | length` of comm, exe and exec_id.
     @usableFromInline var fields: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    /// An element whose fields were already read (`AncestorIndex`).
+    @inlinable @inline(__always)
+    init(buffer: UnsafeRawBufferPointer, fields: (UInt64, UInt64, UInt64, UInt64)) {
+        self.buffer = buffer
+        self.fields = fields
+    }
 
     /// Reads one validated `Ancestor` element (last occurrence of each field wins).
     @usableFromInline

@@ -51,6 +51,8 @@ public struct EventView {
     @usableFromInline var processView = MessageView()
     @usableFromInline var containerView = MessageView()
     @usableFromInline var enrichedView = MessageView()
+    /// The process's ancestors as the single pass read them (`forEachAncestor`).
+    @usableFromInline var ancestorIndex = AncestorIndex()
 
     /// Nesting depth SwiftProtobuf allows below the event itself.
     static let depthBudget = 99
@@ -84,7 +86,7 @@ public struct EventView {
                 case 30:
                     let body = try r.lengthDelimited()
                     try processView.merge(buffer, field: field, tagAt: tagAt, body: body,
-                                          schema: .process, budget: Self.depthBudget - 1)
+                                          schema: .process, budget: Self.depthBudget - 1, ancestors: &ancestorIndex)
                 case 31:
                     let body = try r.lengthDelimited()
                     try containerView.merge(buffer, field: field, tagAt: tagAt, body: body,

@@ -46,19 +46,20 @@ public struct MessageView: Sendable {
     /// validating strings and nested messages. `budget` is the nesting depth left for groups.
     @usableFromInline
     mutating func merge(_ buffer: UnsafeRawBufferPointer, field: Int, tagAt: Int, body: Range<Int>,
-                        schema: MessageSchema, budget: Int) throws(WireFormatError) {
+                        schema: MessageSchema, budget: Int,
+                        ancestors: UnsafeMutablePointer<AncestorIndex>? = nil) throws(WireFormatError) {
         if occurrences == 0 {
             self.field = Int32(field)
             runStart = Int32(tagAt)
         }
         occurrences += 1
         bodyEnd = Int32(body.upperBound)
-        try parse(buffer, body: body, schema: schema, budget: budget)
+        try parse(buffer, body: body, schema: schema, budget: budget, ancestors: ancestors)
     }
 
     @usableFromInline
     mutating func parse(_ buffer: UnsafeRawBufferPointer, body: Range<Int>, schema: MessageSchema,
-                        budget: Int) throws(WireFormatError) {
+                        budget: Int, ancestors: UnsafeMutablePointer<AncestorIndex>? = nil) throws(WireFormatError) {
         var r = ProtobufReader(buffer, range: body)
         while !r.isAtEnd {
             let tagAt = r.at
@@ -79,7 +80,8 @@ public struct MessageView: Sendable {
                 if schema.repeatedString & bit != 0 {
                     try Self.checkUTF8(buffer, v, field: field, tagAt: tagAt)
                 } else if schema.repeatedAncestor & bit != 0 {
-                    try Self.checkAncestor(buffer, body: v, budget: budget - 1)
+                    let fields = try Self.checkAncestor(buffer, body: v, budget: budget - 1)
+                    ancestors?.pointee.append(fields)
                 } else {
                     _ = try Self.mapEntry(buffer, body: v, budget: budget)
                 }
@@ -92,19 +94,27 @@ public struct MessageView: Sendable {
     }
 
     /// Validates one `Ancestor` (pid 1, comm 2, exe 3, exec_id 4): the wire format and its strings.
-    static func checkAncestor(_ buffer: UnsafeRawBufferPointer, body: Range<Int>, budget: Int) throws(WireFormatError) {
+    /// Returns its fields as `AncestorView` reads them: pid, then `offset << 32 | length` of the strings
+    /// (the last occurrence of each wins; unknown fields are skipped).
+    static func checkAncestor(_ buffer: UnsafeRawBufferPointer, body: Range<Int>,
+                              budget: Int) throws(WireFormatError) -> (UInt64, UInt64, UInt64, UInt64) {
+        var fields: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         var r = ProtobufReader(buffer, range: body)
         while !r.isAtEnd {
             let tagAt = r.at
             let (field, wireType) = try r.tag()
             if field == 1 && wireType == ProtobufReader.varintType {
-                _ = try r.varint()
+                fields.0 = try r.varint()
             } else if (2...4).contains(field) && wireType == ProtobufReader.lengthDelimitedType {
-                try checkUTF8(buffer, try r.lengthDelimited(), field: field, tagAt: tagAt)
+                let v = try r.lengthDelimited()
+                try checkUTF8(buffer, v, field: field, tagAt: tagAt)
+                let packed = UInt64(v.lowerBound) << 32 | UInt64(v.count)
+                if field == 2 { fields.1 = packed } else if field == 3 { fields.2 = packed } else { fields.3 = packed }
             } else {
                 try r.skip(wireType: wireType, field: field, budget: budget)
             }
         }
+        return fields
     }
 
     @inline(__always)

@@ -42,11 +42,11 @@ public enum CommonColumns {
         ColumnSpec("cwd", "String") { w, e, _ in w.string(e.process.cwd) },
         ColumnSpec("ancestors_pid", "Array(UInt32)") { w, e, _ in
             w.arrayCount(e.process.ancestorCount)
-            e.process.forEachAncestor { w.uint32($0.pid) }
+            e.forEachAncestor { w.uint32($0.pid) }
         },
         ColumnSpec("ancestors_comm", "Array(String)") { w, e, _ in
             w.arrayCount(e.process.ancestorCount)
-            e.process.forEachAncestor { w.string($0.comm) }
+            e.forEachAncestor { w.string($0.comm) }
         },
         // Container and Kubernetes context (schema v2).
         ColumnSpec("container_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.container.name) },
