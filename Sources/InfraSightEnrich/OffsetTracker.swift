@@ -9,6 +9,9 @@ struct OffsetTracker {
         var head = 0
         var acked: Set<Int64> = []
         var next: Int64 = -1           // offset after the highest consumed
+        /// False once the partition was forgotten (revoked) and until it is consumed again: a late
+        /// acknowledgement must not mark an offset of a later assignment as done.
+        var live = true
 
         /// Records an acknowledgement; returns how many offsets left the in-flight prefix.
         mutating func acknowledge(_ offset: Int64) -> Int {
@@ -31,29 +34,50 @@ struct OffsetTracker {
         }
     }
 
-    private var partitions: [TopicPartition: PartitionState] = [:]
+    /// Each partition's state, at the slot `slots` gives it. Records and acknowledgements come in runs
+    /// from one partition, so the last slot used is checked first: no hashing of the topic name then.
+    private var states: [PartitionState] = []
+    private var slots: [TopicPartition: Int] = [:]
+    private var lastSlot: (tp: TopicPartition, slot: Int)?
     private var committed: [TopicPartition: Int64] = [:]
     /// Messages consumed but not yet acknowledged, over all partitions.
     private(set) var inFlight = 0
 
+    /// The slot of `tp`'s state, created when `create` (nil for an unknown partition otherwise).
+    @inline(__always)
+    private mutating func slot(of tp: TopicPartition, create: Bool) -> Int? {
+        if let last = lastSlot, last.tp.partition == tp.partition, last.tp.topic == tp.topic { return last.slot }
+        var found = slots[tp]
+        if found == nil, create {
+            found = states.count
+            states.append(PartitionState())
+            slots[tp] = found
+        }
+        if let found { lastSlot = (tp, found) }
+        return found
+    }
+
     /// Records a consumed offset (offsets per partition arrive in increasing order).
     mutating func consumed(_ tp: TopicPartition, offset: Int64) {
-        // In place (through the dictionary's modify accessor): no copy of the partition's state.
-        partitions[tp, default: PartitionState()].pending.append(offset)
-        partitions[tp]!.next = offset + 1
+        let i = slot(of: tp, create: true)!
+        states[i].live = true
+        // In place (through the array's element accessor): no copy of the partition's state.
+        states[i].pending.append(offset)
+        states[i].next = offset + 1
         inFlight += 1
     }
 
     mutating func acknowledged(_ tp: TopicPartition, offset: Int64) {
         // Mutated in place: copying the state out would copy its whole pending list per message.
-        guard let advanced = partitions[tp]?.acknowledge(offset) else { return }
-        inFlight -= advanced
+        guard let i = slot(of: tp, create: false), states[i].live else { return }
+        inFlight -= states[i].acknowledge(offset)
     }
 
     /// Offsets that may be committed now and differ from what was last committed.
     func committable() -> [TopicPartition: Int64] {
         var out: [TopicPartition: Int64] = [:]
-        for (tp, state) in partitions {
+        for (tp, i) in slots {
+            let state = states[i]
             let offset = state.head < state.pending.count ? state.pending[state.head] : state.next
             if offset >= 0, committed[tp] != offset { out[tp] = offset }
         }
@@ -65,14 +89,18 @@ struct OffsetTracker {
     }
 
     func inFlight(in tps: [TopicPartition]) -> Int {
-        tps.reduce(0) { sum, tp in sum + (partitions[tp].map { $0.pending.count - $0.head } ?? 0) }
+        tps.reduce(0) { sum, tp in sum + (slots[tp].map { states[$0].pending.count - states[$0].head } ?? 0) }
     }
 
     mutating func forget(_ tps: [TopicPartition]) {
         for tp in tps {
-            if let state = partitions[tp] { inFlight -= state.pending.count - state.head }
-            partitions[tp] = nil
+            if let i = slots[tp] {
+                inFlight -= states[i].pending.count - states[i].head
+                states[i] = PartitionState()   // the slot stays, empty; a later assignment reuses it
+                states[i].live = false
+            }
             committed[tp] = nil
         }
+        lastSlot = nil
     }
 }

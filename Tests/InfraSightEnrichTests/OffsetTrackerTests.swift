@@ -43,6 +43,24 @@ final class OffsetTrackerTests: XCTestCase {
         XCTAssertEqual(t.committable(), [other: 8])
     }
 
+    /// An acknowledgement that arrives after its partition was revoked is ignored: when the partition is
+    /// assigned again and the same offset re-read, it is not done until its new output is acknowledged.
+    func testLateAcknowledgementAfterForgetIsIgnored() {
+        var t = OffsetTracker()
+        t.consumed(tp, offset: 5)
+        t.forget([tp])
+        t.acknowledged(tp, offset: 5)
+        XCTAssertEqual(t.inFlight, 0)
+        t.consumed(tp, offset: 5)
+        t.consumed(tp, offset: 6)
+        t.acknowledged(tp, offset: 6)
+        XCTAssertEqual(t.committable(), [tp: 5])
+        XCTAssertEqual(t.inFlight, 2)
+        t.acknowledged(tp, offset: 5)
+        XCTAssertEqual(t.committable(), [tp: 7])
+        XCTAssertEqual(t.inFlight, 0)
+    }
+
     func testLongRunsCompactWithoutLosingPosition() {
         var t = OffsetTracker()
         for o in 0..<20_000 { t.consumed(tp, offset: Int64(o)); t.acknowledged(tp, offset: Int64(o)) }
