@@ -51,16 +51,14 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
             self?.delivered(report)
         }
         // Workers poll continuously, so a short max.poll.interval is safe and keeps group joins fast
-        // (a join waits up to this long for members that went away); --kafka-option overrides it.
-        var kafka = config.kafka
-        if kafka.options["max.poll.interval.ms"] == nil { kafka.options["max.poll.interval.ms"] = "10000" }
+        // (a join waits up to this long for members that went away).
         // A 1 MiB prefetch queue instead of the consumers' 4 MiB. Co-located with the agent, a sink and
         // ClickHouse (bench row 6), the hot worker's RSS peaked at 170-195 MB in 3 of 7 runs with 4 MiB:
         // dozens of librdkafka's ~1.5 MB lz4 decompression buffers, each held by the few of its records
         // still queued. 2 MiB: 72-127 MB; 1 MiB: 67-91 MB, and the storm itself ran faster. Draining a
-        // backlog alone costs ~15 % (issue 11, rows 4 and 8). A --kafka-option still overrides it.
-        if kafka.options["queued.max.messages.kbytes"] == nil { kafka.options["queued.max.messages.kbytes"] = "1024" }
-        consumer = try KafkaConsumer(config: kafka, groupId: config.group, topics: [TopicNames.rawPattern])
+        // backlog alone costs ~15 % (issue 11, rows 4 and 8). --kafka-option overrides both.
+        consumer = try KafkaConsumer(config: config.kafka, groupId: config.group, topics: [TopicNames.rawPattern],
+                                     stageDefaults: ["max.poll.interval.ms": "10000", "queued.max.messages.kbytes": "1024"])
         consumer.onRevoke = { [weak self] partitions in
             guard let self else { return }
             self.logger.info("partitions revoked: \(partitions.map { "\($0.topic)[\($0.partition)]" }.joined(separator: " ")); draining and committing first")

@@ -34,8 +34,10 @@ public final class KafkaConsumer {
         set { context.onAssign = newValue }
     }
 
+    /// `stageDefaults` replace these defaults for one stage and still yield to `config.options` (the
+    /// user's `--kafka-option`); `extraOptions` override both.
     public init(config: KafkaClientConfig, groupId: String, topics: [String],
-                extraOptions: [String: String] = [:]) throws {
+                stageDefaults: [String: String] = [:], extraOptions: [String: String] = [:]) throws {
         guard !topics.isEmpty else {
             throw KafkaError.wrapper("Kafka consumer group \(groupId) on \(config.brokers): no topics to subscribe to")
         }
@@ -72,6 +74,7 @@ public final class KafkaConsumer {
         if topics.contains(where: { $0.hasPrefix("^") }) {
             defaults["topic.metadata.refresh.interval.ms"] = "30000"
         }
+        defaults.merge(stageDefaults) { $1 }
         let conf = try RdKafkaHandle.makeConf(config, role: "consumer group \(groupId)", defaults: defaults,
                                               extra: extraOptions, context: context)
         rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in

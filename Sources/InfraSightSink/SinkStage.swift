@@ -82,14 +82,13 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
             if report.token == Self.deadLetterToken { self.counters.add(.retried, reason: "dlq-delivery") } else { self.counters.add(.dropped, reason: "stats-delivery") }
             self.logger.error("could not publish to \(report.topic): \(error)")
         }
-        var kafka = config.kafka
         // The sink keeps no record once its row is written, so a fetch answer is freed at once: 1 MiB
         // answers (librdkafka's default) cost ~25 MB more than the consumers' 128 KiB and cut the broker's
         // work per row by two thirds (tansu 0.24 -> 0.07 cores at ~220k rows/s; issue 11, row 5).
         // A --kafka-option still overrides it.
-        if kafka.options["max.partition.fetch.bytes"] == nil { kafka.options["max.partition.fetch.bytes"] = "1048576" }
-        consumer = try KafkaConsumer(config: kafka, groupId: config.group,
+        consumer = try KafkaConsumer(config: config.kafka, groupId: config.group,
                                      topics: [TopicNames.enrichedPattern, TopicNames.stats],
+                                     stageDefaults: ["max.partition.fetch.bytes": "1048576"],
                                      extraOptions: ["max.poll.interval.ms": "600000"])
         consumer.onRevoke = { [weak self] partitions in
             guard let self else { return }

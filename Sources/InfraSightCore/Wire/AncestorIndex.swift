@@ -29,21 +29,21 @@ struct AncestorIndex: Sendable {
         let i = count
         count &+= 1
         guard i < Self.capacity else { return }
-        let slot = (i & 3) &* 4
-        if i < 4 {
-            storage.0[slot] = fields.0; storage.0[slot &+ 1] = fields.1
-            storage.0[slot &+ 2] = fields.2; storage.0[slot &+ 3] = fields.3
-        } else {
-            storage.1[slot] = fields.0; storage.1[slot &+ 1] = fields.1
-            storage.1[slot &+ 2] = fields.2; storage.1[slot &+ 3] = fields.3
-        }
+        let k = i &* 4
+        self[k] = fields.0; self[k &+ 1] = fields.1; self[k &+ 2] = fields.2; self[k &+ 3] = fields.3
     }
 
     /// Element `i`'s fields (`i < min(count, capacity)`).
     @inlinable @inline(__always)
     func fields(_ i: Int) -> (UInt64, UInt64, UInt64, UInt64) {
-        let slot = (i & 3) &* 4
-        let s = i < 4 ? storage.0 : storage.1
-        return (s[slot], s[slot &+ 1], s[slot &+ 2], s[slot &+ 3])
+        let k = i &* 4
+        return (self[k], self[k &+ 1], self[k &+ 2], self[k &+ 3])
+    }
+
+    /// Slot `k` of the 32: elements 0-3 in `storage.0`, 4-7 in `storage.1`.
+    @inlinable @inline(__always)
+    subscript(k: Int) -> UInt64 {
+        get { k < 16 ? storage.0[k] : storage.1[k &- 16] }
+        set { if k < 16 { storage.0[k] = newValue } else { storage.1[k &- 16] = newValue } }
     }
 }
