@@ -10,11 +10,25 @@ import Glibc
 /// thread and freed on another. glibc gives every contending thread its own arena (up to 8 per core)
 /// and keeps each arena's freed pages, so the resident size grows with the thread count rather than
 /// with what is live. `limitArenas` caps that; `trim` hands freed pages back after a one-off peak
-/// (the agent's BTF parsing at load). `mapLargeAllocations` keeps big buffers out of the heap: glibc
-/// raises its mmap threshold to the size of every large block freed (up to 32 MiB), after which
-/// librdkafka's batch and lz4 buffers (up to 1 MB each, allocated per request) come from the heap,
-/// which fragments and does not shrink: an enrich worker starved of CPU grew from 78 to 188 MB.
+/// (the agent's BTF parsing at load). `mapLargeAllocations` fixes where big blocks come from, per
+/// stage (`LargeBlocks`), instead of glibc's adaptive threshold.
 public enum MallocControl {
+    /// Where a stage's large blocks (librdkafka's produce batches, fetch answers and lz4 buffers,
+    /// ~1-4 MB each, allocated per request) come from.
+    public enum LargeBlocks: Int32, Sendable {
+        /// Blocks of 256 KiB and more are mapped on their own and unmapped when freed: the resident
+        /// size follows what is live. Every block costs fresh zeroed pages. For the agent, whose
+        /// memory has a hard budget (64 MB on a node) and whose large blocks are few.
+        case mapped = 262_144
+        /// Blocks under 32 MiB come from the heap and are reused. For enrich and the sink: with
+        /// `.mapped`, page faults zeroing fresh pages were ~40 % of a worker's librdkafka thread and
+        /// ~4 % of all CPU in the co-located end-to-end row; pooled, the row's CPU per event fell from
+        /// ~23 to ~20 us, and the workers' peaks stayed under 128 MB (issue 11, rows 6 and 8). (glibc's
+        /// adaptive threshold, the old default, let a CPU-starved worker with a 4 MiB prefetch queue
+        /// fragment its heap to 188 MB; the prefetch queue is 1 MiB now.)
+        case pooled = 33_554_432
+    }
+
     private typealias Trim = @convention(c) (Int) -> Int32
     private typealias Option = @convention(c) (Int32, Int32) -> Int32
     /// `M_ARENA_MAX` in glibc's malloc.h.
@@ -37,11 +51,11 @@ public enum MallocControl {
     /// At most `count` malloc arenas from now on (call before the stage's threads start).
     public static func limitArenas(_ count: Int32) { _ = optionFunction?(arenaMaxParameter, count) }
 
-    /// Blocks of at least `bytes` are mapped on their own and unmapped when freed, from now on.
-    /// The heap's top is then given back only beyond 8 MiB free (setting the threshold turned glibc's
-    /// adaptive trim off too; at its 128 KiB default the heap shrank and regrew on every burst).
-    public static func mapLargeAllocations(atLeast bytes: Int32) {
-        _ = optionFunction?(mmapThresholdParameter, bytes)
+    /// Large blocks come from where `policy` says, from now on. The heap's top is then given back only
+    /// beyond 8 MiB free (setting the threshold turned glibc's adaptive trim off too; at its 128 KiB
+    /// default the heap shrank and regrew on every burst).
+    public static func placeLargeBlocks(_ policy: LargeBlocks) {
+        _ = optionFunction?(mmapThresholdParameter, policy.rawValue)
         _ = optionFunction?(trimThresholdParameter, 8 << 20)
     }
 }

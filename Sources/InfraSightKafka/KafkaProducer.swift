@@ -7,7 +7,8 @@ import Logging
 ///
 /// Not thread-safe: use one instance from one thread (librdkafka's own threads do the I/O).
 ///
-/// Defaults (overridable through `config.options` / `extraOptions`):
+/// Defaults (a stage's `stageDefaults` replace them; `config.options`, the user's `--kafka-option`, override
+/// both; `extraOptions` override everything):
 /// - `idempotent == true`: `enable.idempotence=true` (implies `acks=all`, unlimited retries, ordering kept with
 ///   up to 5 in-flight requests). Verified to work against tansu 0.6.0 (it answers InitProducerId).
 /// - `idempotent == false`: `acks=all`, `enable.idempotence=false`, `max.in.flight.requests.per.connection=1`
@@ -22,9 +23,12 @@ public final class KafkaProducer {
     private let context: ProducerContext
     /// The bootstrap brokers, for messages.
     public let brokers: String
+    /// How long `send` has waited in all for room in librdkafka's full local queue: the broker's
+    /// back-pressure, as the sender felt it.
+    public private(set) var blockedDuration: Duration = .zero
 
-    public init(config: KafkaClientConfig, idempotent: Bool = true, extraOptions: [String: String] = [:],
-                onDelivery: @escaping (DeliveryReport) -> Void) throws {
+    public init(config: KafkaClientConfig, idempotent: Bool = true, stageDefaults: [String: String] = [:],
+                extraOptions: [String: String] = [:], onDelivery: @escaping (DeliveryReport) -> Void) throws {
         brokers = config.brokers
         context = ProducerContext(brokers: config.brokers, role: "producer", onDelivery: onDelivery)
         // lz4 batches: the broker stores and serves a fraction of the bytes (tansu spent ~10x the CPU per
@@ -39,6 +43,7 @@ public final class KafkaProducer {
             defaults["max.in.flight.requests.per.connection"] = "1"
             defaults["retries"] = "2147483647"
         }
+        defaults.merge(stageDefaults) { $1 }
         let conf = try RdKafkaHandle.makeConf(config, role: "producer", defaults: defaults,
                                               extra: extraOptions, context: context)
         rd_kafka_conf_set_dr_msg_cb(conf) { _, msg, opaque in
@@ -70,6 +75,7 @@ public final class KafkaProducer {
             throw KafkaError.wrapper("send to \(topic) after the producer for \(brokers) was closed")
         }
         var blockedSince: ContinuousClock.Instant?
+        var warnedAt: ContinuousClock.Instant?
         try topic.withCString { topicC in
             try withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 5) { vus in
                 var n = 0
@@ -95,18 +101,18 @@ public final class KafkaProducer {
                 add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: UInt(token)) }
                 defer { vus.baseAddress!.deinitialize(count: n) }
                 while true {
-                    guard let error = rd_kafka_produceva(rk, vus.baseAddress, n) else { return }
+                    guard let error = rd_kafka_produceva(rk, vus.baseAddress, n) else {
+                        if let since = blockedSince { blockedDuration += since.duration(to: .now) }
+                        return
+                    }
                     let code = rd_kafka_error_code(error)
                     if code == RD_KAFKA_RESP_ERR__QUEUE_FULL {
                         rd_kafka_error_destroy(error)
                         let now = ContinuousClock.now
-                        if let since = blockedSince {
-                            if since.duration(to: now) > .seconds(10) {
-                                kafkaLogger.warning("Kafka producer queue full for >10 s: broker(s) \(brokers) not keeping up or unreachable; send() is blocking", metadata: ["outstanding": "\(outstanding)"])
-                                blockedSince = now
-                            }
-                        } else {
-                            blockedSince = now
+                        if blockedSince == nil { blockedSince = now; warnedAt = now }
+                        if let last = warnedAt, last.duration(to: now) > .seconds(10) {
+                            kafkaLogger.warning("Kafka producer queue full for >10 s: broker(s) \(brokers) not keeping up or unreachable; send() is blocking", metadata: ["outstanding": "\(outstanding)"])
+                            warnedAt = now
                         }
                         rd_kafka_poll(rk, 100)
                         continue

@@ -145,7 +145,7 @@ struct AgentCommand: AsyncParsableCommand {
         let originalArguments = Array(CommandLine.arguments.dropFirst())
         config.reloadFilter = { try AgentFilterReload.filter(arguments: originalArguments) }
         let stage = AgentStage(config: config, logger: logger)
-        try await StageRunner.run(stage, counters: stage.counters, common: common, logger: logger)
+        try await StageRunner.run(stage, counters: stage.counters, common: common, largeBlocks: .mapped, logger: logger)
     }
 }
 

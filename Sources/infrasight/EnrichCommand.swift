@@ -44,6 +44,6 @@ struct EnrichCommand: AsyncParsableCommand {
         config.maxInFlight = maxInFlight
         config.statsIntervalSeconds = common.statsInterval
         let stage = EnrichStage(config: config, logger: logger)
-        try await StageRunner.run(stage, counters: stage.counters, common: common, logger: logger)
+        try await StageRunner.run(stage, counters: stage.counters, common: common, largeBlocks: .pooled, logger: logger)
     }
 }

@@ -38,6 +38,6 @@ struct SinkCommand: AsyncParsableCommand {
         config.asyncInsert = asyncInsert
         config.statsIntervalSeconds = common.statsInterval
         let stage = SinkStage(config: config, logger: logger)
-        try await StageRunner.run(stage, counters: stage.counters, common: common, logger: logger)
+        try await StageRunner.run(stage, counters: stage.counters, common: common, largeBlocks: .pooled, logger: logger)
     }
 }

@@ -12,13 +12,10 @@ import ServiceLifecycle
 /// starts, so a taken port fails the command at once; it is shut down after the stage has drained.
 enum StageRunner {
     static func run(_ stage: BlockingStage, counters: StageCounters, common: CommonOptions,
-                    logger: Logger) async throws {
+                    largeBlocks: MallocControl.LargeBlocks, logger: Logger) async throws {
         // Two arenas: one for the stage's loop, one for librdkafka's and the runtime's threads.
         MallocControl.limitArenas(2)
-        // Buffers of 256 KiB and more (librdkafka's batches and lz4 copies) are mapped on their own, so
-        // a CPU-starved worker's never pile up in a fragmented heap (enrich: 188 -> 73 MB; agent: 64.2
-        // -> 61 MB at the same CPU per event).
-        MallocControl.mapLargeAllocations(atLeast: 256 << 10)
+        MallocControl.placeLargeBlocks(largeBlocks)
         let address = try common.resolvedMetricsAddress(stage: stage.name)
         let tracked = HealthTrackingService(BlockingStageService(stage: stage, logger: logger),
                                             detail: { stage.health })
