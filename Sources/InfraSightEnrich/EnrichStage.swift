@@ -13,21 +13,29 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
     public let counters = StageCounters(stage: "enrich")
     let logger: Logger
 
-    /// A produced message not yet acknowledged, kept so a failed delivery can be retried. For an
-    /// enriched message `value` is the consumed input (its storage shared, not copied), enriched again
-    /// on a retry; for a dead letter it is the letter itself.
+    /// A produced message not yet acknowledged: where its input came from. Nothing of the message
+    /// itself is kept: a failed delivery's report carries it, and it is sent again as it was.
     private struct Pending {
         let source: TopicPartition
         let offset: Int64
-        let topic: String
-        let key: [UInt8]?
-        let value: [UInt8]
         let isDeadLetter: Bool
     }
 
-    private var pending: [UInt64: Pending] = [:]
-    private var retryQueue: [UInt64] = []
-    private var nextToken: UInt64 = 1
+    /// A message whose delivery failed, copied from its report, waiting to be sent again.
+    private struct Retry {
+        let slot: Int
+        let topic: String
+        let key: [UInt8]?
+        let value: [UInt8]
+    }
+
+    /// Pending messages by slot. A message's producer token is its slot + 1 (token 0 marks stats
+    /// records); a slot is reused once its message is acknowledged, so no hashing per message.
+    private var pending: [Pending?] = []
+    private var freeSlots: [Int] = []
+    private var retryQueue: [Retry] = []
+    /// Messages handled between two rounds of the loop's clock-driven work (commit, counters, stats).
+    private static let housekeepingEvery = 64
     private var tracker = OffsetTracker()
     private var producer: KafkaProducer!
     private var consumer: KafkaConsumer!
@@ -77,18 +85,26 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
         }
         logger.info("enrich worker consuming \(TopicNames.rawPattern) as group \(config.group) from \(config.kafka.brokers); steps: \(pipeline.steps.map(\.name).joined(separator: ", "))")
 
+        // Records are read in place (nothing copied per record). Delivery reports, the clock and the
+        // counters are served once per `housekeepingEvery` records, or whenever no record came.
+        var handledSinceHousekeeping = 0
         while !stop.isSet {
-            resendFailed()
+            if !retryQueue.isEmpty { resendFailed() }
+            var idle = false
             if tracker.inFlight < config.maxInFlight {
-                if let message = try consumer.poll(timeoutMs: 50) { try handle(message) } else { reportCounts() }
+                idle = try !consumer.poll(timeoutMs: 50) { try handle($0) }
             } else {
                 producer.poll(timeoutMs: 50)
+                idle = true
             }
+            handledSinceHousekeeping += 1
+            guard idle || handledSinceHousekeeping >= Self.housekeepingEvery else { continue }
+            handledSinceHousekeeping = 0
             producer.poll(timeoutMs: 0)
+            if idle || unreported.received &+ unreported.produced >= 1024 { reportCounts() }
             if WallClock.monotonicNanos() &- lastCommitNanos >= UInt64(config.commitIntervalMs) * 1_000_000 {
                 commit()
             }
-            if unreported.received &+ unreported.produced >= 1024 { reportCounts() }
             if stats.dueSoon {
                 reportCounts()
                 updateLag()
@@ -113,52 +129,48 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
         unreported = (0, 0)
     }
 
-    func handle(_ message: KafkaMessage) throws {
+    func handle(_ record: KafkaRecordView) throws {
         unreported.received &+= 1
-        let source = TopicPartition(topic: message.topic, partition: message.partition)
-        tracker.consumed(source, offset: message.offset)
-        // Read in place and validated as EventCodec.decode would; poison goes to the dead-letter queue.
-        let pendingInput = Pending(source: source, offset: message.offset, topic: "", key: message.key,
-                                   value: message.value, isDeadLetter: false)
-        let rejection: String? = try message.value.withUnsafeBytes { raw in
-            let event: EventView
-            do throws(EventCodec.DecodeError) {
-                event = try EventView(validating: raw)
-            } catch {
-                return error.description
-            }
-            try produce(event, pendingInput)
-            return nil
+        let source = TopicPartition(topic: record.topic, partition: record.partition)
+        tracker.consumed(source, offset: record.offset)
+        // Validated as EventCodec.decode would; poison goes to the dead-letter queue.
+        let event: EventView
+        do throws(EventCodec.DecodeError) {
+            event = try EventView(validating: record.value)
+        } catch {
+            try deadLetter(record, source: source, reason: error.description)
+            return
         }
-        if let rejection {
-            logger.warning("dead-lettering \(message.topic)[\(message.partition)]@\(message.offset): \(rejection)")
-            let letter = DeadLetter(stage: name, reason: rejection, sourceTopic: message.topic,
-                                    sourcePartition: message.partition, sourceOffset: message.offset, payload: message.value)
-            try send(Pending(source: source, offset: message.offset, topic: TopicNames.deadLetter,
-                             key: Array(message.topic.utf8), value: letter.encoded(), isDeadLetter: true))
-        }
+        try produce(event, key: record.key, source: source, offset: record.offset)
     }
 
-    /// Runs the steps over `event` (the input of `p`, read in place) and produces the enriched message
-    /// (the input plus one appended `enriched`) from the reused output buffer.
-    private func produce(_ event: EventView, _ p: Pending) throws {
-        let token = nextToken
-        nextToken += 1
+    /// Runs the steps over `event` (the input, read in place) and produces the enriched message (the
+    /// input plus one appended `enriched`) from the reused output buffer.
+    private func produce(_ event: EventView, key: UnsafeRawBufferPointer?, source: TopicPartition, offset: Int64) throws {
         let topic = Self.enrichedTopics[event.probeKind!]!   // validated
-        pending[token] = Pending(source: p.source, offset: p.offset, topic: topic, key: p.key, value: p.value,
-                                 isDeadLetter: false)
+        let slot = hold(Pending(source: source, offset: offset, isDeadLetter: false))
         enrichment.reset()
         pipeline.apply(event, to: &enrichment)
         do {
             try output.withMessage(for: event, enrichment: enrichment) { value in
-                if let key = p.key {
-                    try key.withUnsafeBytes { try producer.send(topic: topic, key: $0, value: value, token: token) }
-                } else {
-                    try producer.send(topic: topic, key: nil, value: value, token: token)
-                }
+                try producer.send(topic: topic, key: key, value: value, token: Self.token(slot))
             }
         } catch {
-            pending[token] = nil   // never handed to the producer: no report will come for this token
+            release(slot)   // never handed to the producer: no report will come for this token
+            throw error
+        }
+    }
+
+    private func deadLetter(_ record: KafkaRecordView, source: TopicPartition, reason: String) throws {
+        logger.warning("dead-lettering \(record.topic)[\(record.partition)]@\(record.offset): \(reason)")
+        let letter = DeadLetter(stage: name, reason: reason, sourceTopic: record.topic, sourcePartition: record.partition,
+                                sourceOffset: record.offset, payload: Array(record.value))
+        let slot = hold(Pending(source: source, offset: record.offset, isDeadLetter: true))
+        do {
+            try producer.send(topic: TopicNames.deadLetter, key: Array(record.topic.utf8), value: letter.encoded(),
+                              token: Self.token(slot))
+        } catch {
+            release(slot)
             throw error
         }
     }
@@ -166,49 +178,48 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
     /// Enriched topic names, made once (not per event).
     private static let enrichedTopics: [Probe: String] = Dictionary(uniqueKeysWithValues: Probe.allCases.map { ($0, $0.enrichedTopic) })
 
-    /// (Re)sends a dead letter as it is, or an input by enriching it again.
-    private func send(_ p: Pending) throws {
-        guard p.isDeadLetter else {
-            try p.value.withUnsafeBytes { raw in try produce(try EventView(validating: raw), p) }
-            return
+    private static func token(_ slot: Int) -> UInt64 { UInt64(slot) + 1 }
+
+    /// A free slot holding `p`.
+    private func hold(_ p: Pending) -> Int {
+        if let slot = freeSlots.popLast() {
+            pending[slot] = p
+            return slot
         }
-        let token = nextToken
-        nextToken += 1
-        pending[token] = p
-        do {
-            try producer.send(topic: p.topic, key: p.key, value: p.value, token: token)
-        } catch {
-            pending[token] = nil
-            throw error
-        }
+        pending.append(p)
+        return pending.count - 1
+    }
+
+    private func release(_ slot: Int) {
+        pending[slot] = nil
+        freeSlots.append(slot)
     }
 
     private func delivered(_ report: DeliveryReport) {
-        guard report.token != 0, let p = pending[report.token] else {
+        let slot = Int(truncatingIfNeeded: report.token &- 1)
+        guard report.token != 0, slot < pending.count, let p = pending[slot] else {
             if let error = report.error { counters.add(.dropped, reason: "stats-delivery"); logger.warning("stats not delivered: \(error)") }
             return
         }
         if let error = report.error {
             counters.add(.retried, reason: "delivery")
-            logger.warning("delivery to \(p.topic) failed (\(error)); will retry")
-            retryQueue.append(report.token)
+            logger.warning("delivery to \(report.topic) failed (\(error)); will retry")
+            retryQueue.append(Retry(slot: slot, topic: report.topic, key: report.failedKey, value: report.failedValue ?? []))
             return
         }
-        pending.removeValue(forKey: report.token)
+        release(slot)
         tracker.acknowledged(p.source, offset: p.offset)
         if p.isDeadLetter { counters.add(.deadLettered, reason: "malformed") } else { unreported.produced &+= 1 }
     }
 
+    /// Sends failed messages again, as they were, under their own tokens.
     private func resendFailed() {
-        guard !retryQueue.isEmpty else { return }
-        let tokens = retryQueue
+        let retries = retryQueue
         retryQueue.removeAll()
-        for old in tokens {
-            guard let p = pending.removeValue(forKey: old) else { continue }
-            do { try send(p) } catch {
-                logger.error("re-send to \(p.topic) failed: \(error)")
-                pending[old] = p
-                retryQueue.append(old)
+        for r in retries {
+            do { try producer.send(topic: r.topic, key: r.key, value: r.value, token: Self.token(r.slot)) } catch {
+                logger.error("re-send to \(r.topic) failed: \(error)")
+                retryQueue.append(r)
             }
         }
     }
@@ -218,7 +229,7 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         func remaining() -> Int { partitions.map { tracker.inFlight(in: $0) } ?? tracker.inFlight }
         while remaining() > 0, Date() < deadline {
-            resendFailed()
+            if !retryQueue.isEmpty { resendFailed() }
             producer.poll(timeoutMs: 50)
         }
         if remaining() > 0 {

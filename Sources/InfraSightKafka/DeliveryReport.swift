@@ -9,13 +9,20 @@ public struct DeliveryReport: Sendable {
     public var error: KafkaError?
     /// The caller's opaque id passed to `send()`.
     public var token: UInt64
+    /// The message's key and value as sent, copied only when it failed (nil otherwise), so a caller can
+    /// send it again without keeping every message until its report comes.
+    public var failedKey: [UInt8]?
+    public var failedValue: [UInt8]?
 
-    public init(topic: String, partition: Int32, offset: Int64, error: KafkaError?, token: UInt64) {
+    public init(topic: String, partition: Int32, offset: Int64, error: KafkaError?, token: UInt64,
+                failedKey: [UInt8]? = nil, failedValue: [UInt8]? = nil) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
         self.error = error
         self.token = token
+        self.failedKey = failedKey
+        self.failedValue = failedValue
     }
 
     /// True when the broker acknowledged the message.

@@ -114,7 +114,8 @@ public final class KafkaConsumer {
         defer { rd_kafka_message_destroy(msgPtr) }
         let msg = msgPtr.pointee
         try body(KafkaRecordView(topic: topic, partition: msg.partition, offset: msg.offset,
-                                 value: UnsafeRawBufferPointer(start: msg.payload, count: msg.payload == nil ? 0 : msg.len)))
+                                 value: UnsafeRawBufferPointer(start: msg.payload, count: msg.payload == nil ? 0 : msg.len),
+                                 key: msg.key.map { UnsafeRawBufferPointer(start: $0, count: msg.key_len) }))
         return true
     }
 

@@ -195,7 +195,14 @@ final class ProducerContext: RdKafkaContext {
             }
             error = KafkaError(msg.err, context: "delivery to \(topic) via \(brokers) failed\(advice)", detail: detail)
         }
+        var failedKey: [UInt8]?
+        var failedValue: [UInt8]?
+        if error != nil {
+            failedKey = msg.key.map { Array(UnsafeRawBufferPointer(start: $0, count: msg.key_len)) }
+            failedValue = msg.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: msg.len)) } ?? []
+        }
         onDelivery(DeliveryReport(topic: topic, partition: msg.partition, offset: msg.offset, error: error,
-                                  token: UInt64(UInt(bitPattern: msg._private))))
+                                  token: UInt64(UInt(bitPattern: msg._private)),
+                                  failedKey: failedKey, failedValue: failedValue))
     }
 }
