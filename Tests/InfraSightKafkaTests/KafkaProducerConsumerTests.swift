@@ -80,10 +80,36 @@ final class KafkaProducerConsumerTests: KafkaBrokerTestCase {
             try producer.send(topic: "backpressure", key: nil, value: Array("m\(i)".utf8), token: UInt64(i))
         }
         XCTAssertGreaterThan(Date().timeIntervalSince(start), 1.5, "send blocked while the broker was frozen")
+        XCTAssertGreaterThan(producer.blockedDuration, .seconds(1), "the wait is accounted (agent stat producer_blocked_ms)")
         XCTAssertTrue(producer.flush(timeoutMs: 30_000))
         XCTAssertEqual(reports.count, 101)
         XCTAssertTrue(reports.allSatisfy { $0.succeeded })
         XCTAssertEqual(reports.map(\.token), (0...100).map { UInt64($0) }, "in order, none lost")
+        producer.close()
+    }
+
+    /// A failed delivery's report carries the message's key and value as sent (so a stage can send it
+    /// again without keeping a copy of every message); a successful one carries neither.
+    func testFailedDeliveryReportCarriesTheMessage() throws {
+        try broker.createTopic("failing", partitions: 1)
+        var reports: [DeliveryReport] = []
+        let producer = try KafkaProducer(config: clientConfig, extraOptions: ["message.timeout.ms": "1500"]) {
+            reports.append($0)
+        }
+        try producer.send(topic: "failing", key: Array("k0".utf8), value: [0], token: 0)
+        XCTAssertTrue(producer.flush(timeoutMs: 10_000))
+        broker.freeze()
+        defer { broker.thaw() }
+        let value = (0..<300).map { UInt8(truncatingIfNeeded: $0) }
+        try producer.send(topic: "failing", key: Array("k1".utf8), value: value, token: 1)
+        _ = producer.flush(timeoutMs: 10_000)
+        XCTAssertEqual(reports.map(\.token), [0, 1])
+        XCTAssertTrue(reports[0].succeeded)
+        XCTAssertNil(reports[0].failedKey)
+        XCTAssertNil(reports[0].failedValue)
+        XCTAssertNotNil(reports[1].error, "not acknowledged within message.timeout.ms")
+        XCTAssertEqual(reports[1].failedKey, Array("k1".utf8))
+        XCTAssertEqual(reports[1].failedValue, value)
         producer.close()
     }
 
