@@ -175,7 +175,11 @@ public final class KafkaConsumer {
             throw KafkaError(perr, context: "commit for \(tp) (and \(failed.count - 1) more) in group \(groupId) on \(brokers) failed; "
                              + "uncommitted messages will be re-delivered")
         }
+        for (tp, offset) in offsets { committedHere[tp] = offset }
     }
+
+    /// Offsets this member committed, so `lag()` needs no round trip for them.
+    private var committedHere: [TopicPartition: Int64] = [:]
 
     /// The partitions currently assigned to this member.
     public func assignment() -> [TopicPartition] {
@@ -189,18 +193,28 @@ public final class KafkaConsumer {
     /// Per-partition lag for the current assignment: high watermark − committed offset (falling back to the
     /// consumer's position, then to the low watermark when neither exists yet). The high watermark is the one
     /// cached from the latest Fetch response (fresh within ~`fetch.wait.max.ms` while assigned), queried from
-    /// the broker only if none is cached. Blocks for the committed-offsets round trip (at most `timeoutMs`);
-    /// partitions whose watermarks cannot be read are left out.
+    /// the broker only if none is cached. The committed offset is the one this member last committed; only
+    /// for partitions it has not committed yet is the broker asked (a round trip of at most `timeoutMs`, which
+    /// stalled a busy worker's loop on every stats tick); partitions whose watermarks cannot be read are left out.
     public func lag(timeoutMs: Int32 = 5_000) -> [TopicPartition: Int64] {
         guard let rk else { return [:] }
         let assigned = assignment()
         if assigned.isEmpty { return [:] }
-        let committedList = PartitionList.make(assigned)
-        defer { rd_kafka_topic_partition_list_destroy(committedList) }
+        // Partitions no longer assigned are forgotten (another member may commit them from now on).
+        let assignedSet = Set(assigned)
+        committedHere = committedHere.filter { assignedSet.contains($0.key) }
         var committed: [TopicPartition: Int64] = [:]
-        if rd_kafka_committed(rk, committedList, timeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR {
-            for (tp, off, err) in PartitionList.entries(committedList) where err == RD_KAFKA_RESP_ERR_NO_ERROR && off >= 0 {
-                committed[tp] = off
+        var unknown: [TopicPartition] = []
+        for tp in assigned {
+            if let offset = committedHere[tp] { committed[tp] = offset } else { unknown.append(tp) }
+        }
+        if !unknown.isEmpty {
+            let committedList = PartitionList.make(unknown)
+            defer { rd_kafka_topic_partition_list_destroy(committedList) }
+            if rd_kafka_committed(rk, committedList, timeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                for (tp, off, err) in PartitionList.entries(committedList) where err == RD_KAFKA_RESP_ERR_NO_ERROR && off >= 0 {
+                    committed[tp] = off
+                }
             }
         }
         let positionList = PartitionList.make(assigned)
