@@ -16,7 +16,7 @@
  * Built a second time with -DWITH_KAFKA as chain_loader (the C chain of the end-to-end row): it also
  * takes --kafka BROKERS TOPIC and publishes every raw record unchanged with librdkafka, keyed
  * "<hostname>/<pid>" like the agent, with the agent's producer settings (idempotent, acks=all,
- * linger.ms=5, lz4, message.timeout.ms=300000) and a deep local queue (2M messages / 1 GiB, so a burst
+ * linger.ms=50, batches up to 4 MB, lz4, message.timeout.ms=300000) and a deep local queue (2M messages / 1 GiB, so a burst
  * never blocks the ring-buffer drain). On exit it also prints "acked=A failed=F".
  */
 #include <errno.h>
@@ -156,7 +156,9 @@ int main(int argc, char **argv)
 		set(c, "bootstrap.servers", brokers);
 		set(c, "enable.idempotence", "true");
 		set(c, "acks", "all");
-		set(c, "linger.ms", "5");
+		set(c, "linger.ms", "50");
+		set(c, "batch.size", "4000000");
+		set(c, "message.max.bytes", "4200000");
 		set(c, "message.timeout.ms", "300000");
 		set(c, "compression.codec", "lz4");
 		/* A deep local queue (2M messages, 1 GiB) so a burst waits in librdkafka instead of blocking the

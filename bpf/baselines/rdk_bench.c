@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * rdk_bench.c — benchmark baselines (make bench): raw librdkafka with the agent's producer settings
- * (idempotent, acks=all, linger.ms=5, lz4), nothing else.
+ * (idempotent, acks=all, linger.ms=50, batches up to 4 MB, lz4), nothing else.
  *
  *   rdk_bench produce BROKERS TOPIC PAYLOADS COUNT [KEYS]
  *       sends COUNT messages, cycling through the payloads in the file PAYLOADS (records of a
@@ -84,7 +84,9 @@ static rd_kafka_t *producer(const char *brokers)
 	set(c, "bootstrap.servers", brokers);
 	set(c, "enable.idempotence", "true");
 	set(c, "acks", "all");
-	set(c, "linger.ms", "5");
+	set(c, "linger.ms", "50");
+	set(c, "batch.size", "4000000");
+	set(c, "message.max.bytes", "4200000");
 	set(c, "compression.codec", "lz4");
 	extra_conf(c, getenv("RDK_PRODUCER_CONF"));
 	rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
