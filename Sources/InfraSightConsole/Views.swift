@@ -77,3 +77,20 @@ enum HealthView {
                                    columns: PipelineHealthQuery.counterColumns))
     }
 }
+
+/// `/api/overview`: the landing page's charts (per-probe event rates and pipeline loss over time).
+enum OverviewView {
+    struct Answer: Encodable {
+        var rates: ConsoleTable
+        var pipeline: ConsoleTable
+    }
+
+    static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> Answer {
+        let q = try OverviewQuery(query)
+        return Answer(
+            rates: ConsoleTable(tabSeparatedWithNames: try database.select(q.ratesSQL(database: db)),
+                                columns: OverviewQuery.rateColumns),
+            pipeline: ConsoleTable(tabSeparatedWithNames: try database.select(q.pipelineSQL(database: db)),
+                                   columns: OverviewQuery.pipelineColumns))
+    }
+}

@@ -35,6 +35,11 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
         let health = try PipelineHealthQuery([("since", "60")])
         queries.append(("health counters", health.countersSQL(database: "infrasight"), 1))
         queries.append(("health summary", health.summarySQL(database: "infrasight"), 1))
+        // One minute (or two, across a minute boundary) of each: the exec and the file event, one stats row.
+        let overview = try OverviewQuery([("host", "h1")])
+        queries.append(("overview rates", overview.ratesSQL(database: "infrasight"), nil))
+        queries.append(("overview pipeline", overview.pipelineSQL(database: "infrasight"), 1))
+        queries.append(("overview payload", try OverviewQuery([("host", payload)]).ratesSQL(database: "infrasight"), 0))
         for (name, sql, expected) in queries {
             let out: String
             do {
