@@ -61,9 +61,10 @@ enum TopView {
     }
 }
 
-/// `/api/health`: pipeline_stats per stage and per counter.
+/// `/api/health`: pipeline_stats per stage instance (with a stale mark), per stage, and per non-zero counter.
 enum HealthView {
     struct Answer: Encodable {
+        var instances: ConsoleTable
         var stages: ConsoleTable
         var counters: ConsoleTable
     }
@@ -71,6 +72,8 @@ enum HealthView {
     static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> Answer {
         let q = try PipelineHealthQuery(query)
         return Answer(
+            instances: ConsoleTable(tabSeparatedWithNames: try database.select(q.instancesSQL(database: db)),
+                                    columns: PipelineHealthQuery.instanceColumns),
             stages: ConsoleTable(tabSeparatedWithNames: try database.select(q.summarySQL(database: db)),
                                  columns: PipelineHealthQuery.summaryColumns),
             counters: ConsoleTable(tabSeparatedWithNames: try database.select(q.countersSQL(database: db)),

@@ -80,6 +80,7 @@ final class ConsoleQueryTests: XCTestCase {
             try assertSingleLiteral(payload) { v in try PipelineHealthQuery([("host", v)]).countersSQL(database: "infrasight") }
             try assertSingleLiteral(payload) { v in try PipelineHealthQuery([("host", v)]).summarySQL(database: "infrasight") }
             try assertSingleLiteral(payload) { v in try OverviewQuery([("host", v)]).ratesSQL(database: "infrasight") }
+            try assertSingleLiteral(payload) { v in try PipelineHealthQuery([("host", v)]).instancesSQL(database: "infrasight") }
             try assertSingleLiteral(payload) { v in try OverviewQuery([("host", v)]).pipelineSQL(database: "infrasight") }
         }
     }

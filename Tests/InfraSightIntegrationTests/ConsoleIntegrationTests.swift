@@ -422,7 +422,6 @@ final class ConsoleIntegrationTests: XCTestCase {
         let health = try dumpDOM("/?view=health")
         XCTAssertTrue(health.contains("<h3>stages</h3>") && health.contains("<h3>counters</h3>"), health.prefix(4000).description)
         XCTAssertTrue(health.contains("<td>sink</td>") && health.contains("<td>inserted</td>"), health.prefix(4000).description)
-        try screenshot("/?view=health", name: "health")
         try screenshot("/?view=top", name: "top")
         try screenshot("/?view=events", name: "events")
     }
@@ -473,6 +472,57 @@ final class ConsoleIntegrationTests: XCTestCase {
             XCTAssertTrue(dom.contains("data-series=\"\(series)\""), "pipeline series \(series) not drawn")
         }
         try screenshot("/?view=overview", name: "overview")
+    }
+
+    /// The health summary as a person reads it: one row per running stage instance (agent, both
+    /// enrich, sink), none stale; then an extra enrich instance is started, shows up, is stopped, and
+    /// its row turns STALE once its newest record is older than twice its stats interval (2 s here).
+    func testChromiumHealthSummaryShowsEveryStageAndAStoppedOneTurnsStale() throws {
+        let h = try pipeline()
+        func instances() throws -> [[String]] {
+            let o = try api("/api/health").json as? [String: Any]
+            return ((o?["instances"] as? [String: Any])?["rows"] as? [[String]]) ?? []
+        }
+        let columns = ["stage", "instance", "host", "in_per_s", "out_per_s", "lag", "lost", "dead_lettered",
+                       "dropped", "age_s", "interval_s", "stale"]  // PipelineHealthQuery.instanceColumns
+        let stale = columns.firstIndex(of: "stale")!
+        let allRunning = { (rows: [[String]]) -> Bool in
+            let running = rows.filter { $0[stale] == "0" }.map { $0[0] }
+            return Set(running).isSuperset(of: ["agent", "sink"]) && running.filter { $0 == "enrich" }.count >= 2
+        }
+        var before = try instances()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !allRunning(before) {
+            usleep(1_000_000)
+            before = try instances()
+        }
+        XCTAssertTrue(allRunning(before), "agent, two enrich and sink instances, none stale: \(before)\n\(h.dumpLogs())")
+        let dom = try dumpDOM("/?view=health")
+        XCTAssertTrue(dom.contains("<h3>instances</h3>") && dom.contains("<summary>Raw counters ("), dom.prefix(4000).description)
+        for row in before where row[stale] == "0" {
+            let tr = dom.components(separatedBy: "<tr").first { $0.contains("<td>\(row[0])</td><td>\(row[1])</td>") }
+            XCTAssertTrue(tr?.contains("<td>ok</td>") ?? false, "\(row[0]) \(row[1]) not shown as ok: \(tr ?? dom.prefix(4000).description)")
+        }
+
+        try h.start("enrich-3", ["enrich"])
+        try h.waitForLog("enrich-3", containing: "partitions assigned", timeout: 60)
+        let known = Set(before.map { $0[1] })
+        var added: [String]?
+        let seen = Date().addingTimeInterval(60)
+        while Date() < seen, added == nil {
+            added = try instances().first { $0[0] == "enrich" && !known.contains($0[1]) }
+            if added == nil { usleep(500_000) }
+        }
+        let instance = try XCTUnwrap(added, "the third enrich instance never reported:\n\(h.log("enrich-3"))")[1]
+        _ = h.stages["enrich-3"]?.stop(grace: 40)
+        h.stages["enrich-3"] = nil
+        let wait = Date().addingTimeInterval(60)
+        while Date() < wait, try instances().first(where: { $0[1] == instance })?[stale] != "1" { usleep(1_000_000) }
+        let after = try dumpDOM("/?view=health")
+        let tr = after.components(separatedBy: "<tr").first { $0.contains("<td>enrich</td><td>\(instance)</td>") }
+        XCTAssertTrue(tr?.hasPrefix(" class=\"stale\">") ?? false, "stopped instance not marked: \(tr ?? after.prefix(4000).description)")
+        XCTAssertTrue(tr?.contains("<td>STALE</td>") ?? false, tr ?? "")
+        try screenshot("/?view=health", name: "health")
     }
 
     /// A 1280x800 PNG of a view in `.build/console-screenshots/` (kept by CI).

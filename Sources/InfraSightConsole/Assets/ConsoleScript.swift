@@ -183,8 +183,28 @@ extension ConsoleAssets {
             parent.appendChild(t);
           }
 
+          // Health: the per-instance summary first (a stale instance's row is marked), the per-stage
+          // sums, then the raw non-zero counters behind a toggle.
+          function renderHealth(parent, data) {
+            renderTable(parent, 'instances', data.instances);
+            const staleAt = data.instances.columns.indexOf('stale');
+            const rows = parent.lastChild.tBodies ? parent.lastChild.tBodies[0].rows : [];
+            for (let i = 0; i < rows.length; i++) {
+              const cell = rows[i].cells[staleAt];
+              const isStale = data.instances.rows[i][staleAt] === '1';
+              cell.textContent = isStale ? 'STALE' : 'ok';
+              if (isStale) { rows[i].className = 'stale'; }
+            }
+            renderTable(parent, 'stages', data.stages);
+            const details = el('details');
+            details.appendChild(el('summary', 'Raw counters (' + data.counters.rows.length + ' non-zero)'));
+            renderTable(details, 'counters', data.counters);
+            parent.appendChild(details);
+          }
+
           function render(container, title, data) {
             if (data.rates && data.pipeline) { renderOverview(container, data); return; }
+            if (data.instances && data.counters) { renderHealth(container, data); return; }
             if (Array.isArray(data.columns)) { renderTable(container, title, data); return; }
             for (const key of Object.keys(data)) {
               const v = data[key];
