@@ -61,9 +61,10 @@ enum TopView {
     }
 }
 
-/// `/api/health`: pipeline_stats per stage and per counter.
+/// `/api/health`: pipeline_stats per stage instance (with a stale mark), per stage, and per non-zero counter.
 enum HealthView {
     struct Answer: Encodable {
+        var instances: ConsoleTable
         var stages: ConsoleTable
         var counters: ConsoleTable
     }
@@ -71,9 +72,28 @@ enum HealthView {
     static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> Answer {
         let q = try PipelineHealthQuery(query)
         return Answer(
+            instances: ConsoleTable(tabSeparatedWithNames: try database.select(q.instancesSQL(database: db)),
+                                    columns: PipelineHealthQuery.instanceColumns),
             stages: ConsoleTable(tabSeparatedWithNames: try database.select(q.summarySQL(database: db)),
                                  columns: PipelineHealthQuery.summaryColumns),
             counters: ConsoleTable(tabSeparatedWithNames: try database.select(q.countersSQL(database: db)),
                                    columns: PipelineHealthQuery.counterColumns))
+    }
+}
+
+/// `/api/overview`: the landing page's charts (per-probe event rates and pipeline loss over time).
+enum OverviewView {
+    struct Answer: Encodable {
+        var rates: ConsoleTable
+        var pipeline: ConsoleTable
+    }
+
+    static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> Answer {
+        let q = try OverviewQuery(query)
+        return Answer(
+            rates: ConsoleTable(tabSeparatedWithNames: try database.select(q.ratesSQL(database: db)),
+                                columns: OverviewQuery.rateColumns),
+            pipeline: ConsoleTable(tabSeparatedWithNames: try database.select(q.pipelineSQL(database: db)),
+                                   columns: OverviewQuery.pipelineColumns))
     }
 }

@@ -79,6 +79,9 @@ final class ConsoleQueryTests: XCTestCase {
             }
             try assertSingleLiteral(payload) { v in try PipelineHealthQuery([("host", v)]).countersSQL(database: "infrasight") }
             try assertSingleLiteral(payload) { v in try PipelineHealthQuery([("host", v)]).summarySQL(database: "infrasight") }
+            try assertSingleLiteral(payload) { v in try OverviewQuery([("host", v)]).ratesSQL(database: "infrasight") }
+            try assertSingleLiteral(payload) { v in try PipelineHealthQuery([("host", v)]).instancesSQL(database: "infrasight") }
+            try assertSingleLiteral(payload) { v in try OverviewQuery([("host", v)]).pipelineSQL(database: "infrasight") }
         }
     }
 
@@ -124,6 +127,12 @@ final class ConsoleQueryTests: XCTestCase {
         XCTAssertThrowsError(try ProcessQuery([("host", "a"), ("pid", "0")]))
         XCTAssertThrowsError(try ProcessQuery([("host", "a"), ("pid", "1 OR 1=1")]))
         XCTAssertThrowsError(try PipelineHealthQuery([("stage", "sink")]))
+        for pairs: [(String, String)] in [[("since", "0")], [("since", "1441")], [("since", "15 OR 1=1")], [("probe", "execve")],
+                                          [("limit", "5")], [("host", "a"), ("host", "b")]] {
+            XCTAssertThrowsError(try OverviewQuery(pairs), "\(pairs)") { XCTAssertTrue($0 is ConsoleBadRequest) }
+        }
+        XCTAssertEqual(try OverviewQuery([]).sinceMinutes, 15, "the overview's window is the last 15 minutes")
+        XCTAssertTrue(try OverviewQuery([("since", "30")]).ratesSQL(database: "db").contains("INTERVAL 30 MINUTE"))
         for probe in Probe.allCases { XCTAssertEqual(try EventFilter([("probe", probe.rawValue)]).probe, probe) }
         XCTAssertEqual(try EventFilter([("limit", "1000")]).limit, 1000)
         XCTAssertNil(try EventFilter([("host", "")]).host, "an empty field is no filter")

@@ -51,7 +51,7 @@ final class ConsoleRouterTests: XCTestCase {
         let locked = try router(token: token)
         for r in [open, locked] {
             for uri in ["/", "/console.js", "/console.css", "/login", "/api/events", "/api/events?probe=bad", "/api/nope", "/nope",
-                        "/api/process?exec_id=abc", "/api/top/latency", "/api/top/files", "/api/top/talkers", "/api/health"] {
+                        "/api/process?exec_id=abc", "/api/top/latency", "/api/top/files", "/api/top/talkers", "/api/health", "/api/overview"] {
                 assertSecurityHeaders(get(r, uri))
             }
             assertSecurityHeaders(r.respond(ConsoleRequest(method: "POST", uri: "/login", body: Array("token=wrong".utf8))))
@@ -127,7 +127,8 @@ final class ConsoleRouterTests: XCTestCase {
         for uri in ["/api/events?probe=nope", "/api/events?probe=execve%27%20OR%201%3D1", "/api/events?limit=0",
                     "/api/events?limit=100000", "/api/events?limit=abc", "/api/events?bogus=1", "/api/events?host=a&host=b",
                     "/api/top/files?probe=open", "/api/top/latency?limit=-5", "/api/health?counter=x", "/api/process",
-                    "/api/process?exec_id=%27%3B", "/api/process?host=a&pid=x"] {
+                    "/api/process?exec_id=%27%3B", "/api/process?host=a&pid=x", "/api/overview?since=0", "/api/overview?since=x",
+                    "/api/overview?probe=execve", "/api/overview?limit=5"] {
             let response = get(r, uri)
             XCTAssertEqual(response.status, 400, uri)
             let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: String]
@@ -162,6 +163,23 @@ final class ConsoleRouterTests: XCTestCase {
         let table = try JSONDecoder().decode(ConsoleTable.self, from: Data(response.body))
         XCTAssertEqual(table.rows, [])
         XCTAssertEqual(table.columns, EventStreamQuery.columns)
+    }
+
+    func testOverviewAnswersRatesAndPipelineTables() throws {
+        let db = RecordingDatabase()
+        let response = get(try router(database: db), "/api/overview?host=h1")
+        XCTAssertEqual(response.status, 200)
+        let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: [String: Any]])
+        XCTAssertEqual(o["rates"]?["columns"] as? [String], OverviewQuery.rateColumns)
+        XCTAssertEqual(o["pipeline"]?["columns"] as? [String], OverviewQuery.pipelineColumns)
+        XCTAssertEqual(db.queries.count, 2)
+        XCTAssertTrue(db.queries.allSatisfy { $0.contains("host = 'h1'") && $0.contains("INTERVAL 15 MINUTE") }, "\(db.queries)")
+    }
+
+    func testOverviewIsTheLandingPage() throws {
+        let r = try router()
+        XCTAssertTrue(String(decoding: get(r, "/").body, as: UTF8.self).contains("<a href=\"/?view=overview\">Overview</a>"))
+        XCTAssertTrue(String(decoding: get(r, "/console.js").body, as: UTF8.self).contains(": 'overview';"))
     }
 
     func testReadOnlyIsSentWithEveryQuery() {

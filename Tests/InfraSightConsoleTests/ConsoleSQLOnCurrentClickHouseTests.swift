@@ -35,6 +35,18 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
         let health = try PipelineHealthQuery([("since", "60")])
         queries.append(("health counters", health.countersSQL(database: "infrasight"), 1))
         queries.append(("health summary", health.summarySQL(database: "infrasight"), 1))
+        queries.append(("health instances", health.instancesSQL(database: "infrasight"), 1))
+        // One minute (or two, across a minute boundary) of each: the exec and the file event, one stats row.
+        let overview = try OverviewQuery([("host", "h1")])
+        queries.append(("overview rates", overview.ratesSQL(database: "infrasight"), nil))
+        queries.append(("overview pipeline", overview.pipelineSQL(database: "infrasight"), 1))
+        queries.append(("overview payload", try OverviewQuery([("host", payload)]).ratesSQL(database: "infrasight"), 0))
+        // An instance whose newest record is 10 minutes old (its records 5 s apart) is stale; a fresh one is not.
+        let stale = try ChDB.run(statements: ddl + rows + [
+            "INSERT INTO infrasight.pipeline_stats (time, time_ns, stage, instance, host, counter, value) VALUES (now() - 605, 1, 'enrich', 'old', 'h1', 'received', 1), (now() - 600, 5000000001, 'enrich', 'old', 'h1', 'received', 3)",
+            "SELECT stage, instance, stale, interval_s FROM (\(health.instancesSQL(database: "infrasight"))) FORMAT TabSeparated",
+        ])
+        XCTAssertEqual(stale.split(separator: "\n"), ["enrich\told\t1\t5", "sink\ti1\t0\t10"], stale)
         for (name, sql, expected) in queries {
             let out: String
             do {

@@ -229,6 +229,7 @@ final class ConsoleIntegrationTests: XCTestCase {
             ("/api/top/files", ["host", "container", "user", "comm"]),
             ("/api/top/talkers", ["host", "container", "user", "comm"]),
             ("/api/health", ["host"]),
+            ("/api/overview", ["host"]),
         ]
         for (path, names) in fields {
             for name in names {
@@ -253,6 +254,8 @@ final class ConsoleIntegrationTests: XCTestCase {
                 XCTAssertEqual(r.status, 400, "\(name)=\(payload.prefix(40)): \(r.body.prefix(200))")
                 assertHeaders(r)
             }
+            let since = try api("/api/overview", [("since", payload)])
+            XCTAssertEqual(since.status, 400, "overview since=\(payload.prefix(40)): \(since.body.prefix(200))")
         }
         XCTAssertEqual(try api("/api/events", [("no_such_filter", "1")]).status, 400)
         XCTAssertEqual(try api("/api/events", [("limit", "100000")]).status, 400)
@@ -343,6 +346,12 @@ final class ConsoleIntegrationTests: XCTestCase {
     // MARK: - (b) headless Chromium
 
     func dumpDOM(_ pathAndQuery: String) throws -> String {
+        try chromium(["--dump-dom"], pathAndQuery)
+    }
+
+    /// Runs headless Chromium on a page of the token-less console with `mode` (`--dump-dom`,
+    /// `--screenshot=…`) and returns its standard output.
+    func chromium(_ mode: [String], _ pathAndQuery: String) throws -> String {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let chromium else {
             XCTFail("chromium is not installed (scripts/deps.sh installs it)")
@@ -352,7 +361,7 @@ final class ConsoleIntegrationTests: XCTestCase {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: chromium)
         p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
-                       "--virtual-time-budget=5000", "--dump-dom", "http://127.0.0.1:\(Self.openPort)\(pathAndQuery)"]
+                       "--virtual-time-budget=5000"] + mode + ["http://127.0.0.1:\(Self.openPort)\(pathAndQuery)"]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
@@ -413,6 +422,118 @@ final class ConsoleIntegrationTests: XCTestCase {
         let health = try dumpDOM("/?view=health")
         XCTAssertTrue(health.contains("<h3>stages</h3>") && health.contains("<h3>counters</h3>"), health.prefix(4000).description)
         XCTAssertTrue(health.contains("<td>sink</td>") && health.contains("<td>inserted</td>"), health.prefix(4000).description)
+        try screenshot("/?view=top", name: "top")
+        try screenshot("/?view=events", name: "events")
+    }
+
+    /// The overview's chart, as drawn: every point of the per-probe chart (a circle carrying its
+    /// series, minute and count) equals ClickHouse's count of distinct events for that probe and
+    /// minute. The newest minute is still filling, so only minutes closed for over a minute are
+    /// compared for every probe; execve (only this test's commands and Chromium's own) for all
+    /// minutes, re-read until the page and ClickHouse saw the same events.
+    func testChromiumOverviewChartPointsEqualClickHouseCounts() throws {
+        let h = try pipeline()
+        let union = ["exec_events", "file_events", "network_events", "process_events"].map {
+            "SELECT event_id, probe, time FROM infrasight.\($0) WHERE time >= now() - INTERVAL 15 MINUTE"
+        }.joined(separator: " UNION ALL ")
+        let sql = """
+            SELECT probe, toString(toStartOfMinute(time)) AS m, uniqExact(event_id),
+                   toStartOfMinute(time) <= now() - INTERVAL 2 MINUTE AS closed
+            FROM (\(union)) GROUP BY probe, m, closed ORDER BY probe, m FORMAT TabSeparated
+            """
+        var drawn: [String: String] = [:], counted: [String: String] = [:], closed: Set<String> = []
+        var dom = ""
+        for _ in 0..<5 {
+            dom = try dumpDOM("/?view=overview")
+            drawn = [:]
+            let circle = try NSRegularExpression(pattern: #"<circle [^>]*data-series="([^"]*)" data-minute="([^"]*)" data-value="([0-9]+)""#)
+            for m in circle.matches(in: dom, range: NSRange(dom.startIndex..., in: dom)) {
+                let g = { (i: Int) in String(dom[Range(m.range(at: i), in: dom)!]) }
+                if ["lost", "dropped", "dead_lettered", "lag"].contains(g(1)) { continue }
+                if g(3) != "0" { drawn[g(1) + " " + g(2)] = g(3) }
+            }
+            counted = [:]
+            closed = []
+            for line in try h.clickhouse.query(sql).split(separator: "\n") {
+                let f = line.split(separator: "\t").map(String.init)
+                counted[f[0] + " " + f[1]] = f[2]
+                if f[3] == "1" { closed.insert(f[0] + " " + f[1]) }
+            }
+            let execve = { (d: [String: String]) in d.filter { $0.key.hasPrefix("execve ") } }
+            if execve(drawn) == execve(counted) { break }
+        }
+        XCTAssertTrue(dom.contains("<h3>Events per second per probe</h3>"), dom.prefix(4000).description)
+        XCTAssertTrue(dom.contains("<h3>Loss, drops, dead letters (totals) and consumer lag</h3>"), dom.prefix(4000).description)
+        XCTAssertFalse(drawn.filter { $0.key.hasPrefix("execve ") }.isEmpty, "no execve point drawn:\n\(dom.prefix(6000))")
+        XCTAssertEqual(drawn.filter { $0.key.hasPrefix("execve ") }, counted.filter { $0.key.hasPrefix("execve ") })
+        for key in closed { XCTAssertEqual(drawn[key], counted[key], "closed minute \(key)") }
+        print("console overview: \(drawn.count) points drawn, \(closed.count) closed minutes compared")
+        for series in ["lost", "dropped", "dead_lettered", "lag"] {
+            XCTAssertTrue(dom.contains("data-series=\"\(series)\""), "pipeline series \(series) not drawn")
+        }
+        try screenshot("/?view=overview", name: "overview")
+    }
+
+    /// The health summary as a person reads it: one row per running stage instance (agent, both
+    /// enrich, sink), none stale; then an extra enrich instance is started, shows up, is stopped, and
+    /// its row turns STALE once its newest record is older than twice its stats interval (2 s here).
+    func testChromiumHealthSummaryShowsEveryStageAndAStoppedOneTurnsStale() throws {
+        let h = try pipeline()
+        func instances() throws -> [[String]] {
+            let o = try api("/api/health").json as? [String: Any]
+            return ((o?["instances"] as? [String: Any])?["rows"] as? [[String]]) ?? []
+        }
+        let columns = ["stage", "instance", "host", "in_per_s", "out_per_s", "lag", "lost", "dead_lettered",
+                       "dropped", "age_s", "interval_s", "stale"]  // PipelineHealthQuery.instanceColumns
+        let stale = columns.firstIndex(of: "stale")!
+        let allRunning = { (rows: [[String]]) -> Bool in
+            let running = rows.filter { $0[stale] == "0" }.map { $0[0] }
+            return Set(running).isSuperset(of: ["agent", "sink"]) && running.filter { $0 == "enrich" }.count >= 2
+        }
+        var before = try instances()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !allRunning(before) {
+            usleep(1_000_000)
+            before = try instances()
+        }
+        XCTAssertTrue(allRunning(before), "agent, two enrich and sink instances, none stale: \(before)\n\(h.dumpLogs())")
+        let dom = try dumpDOM("/?view=health")
+        XCTAssertTrue(dom.contains("<h3>instances</h3>") && dom.contains("<summary>Raw counters ("), dom.prefix(4000).description)
+        for row in before where row[stale] == "0" {
+            let tr = dom.components(separatedBy: "<tr").first { $0.contains("<td>\(row[0])</td><td>\(row[1])</td>") }
+            XCTAssertTrue(tr?.contains("<td>ok</td>") ?? false, "\(row[0]) \(row[1]) not shown as ok: \(tr ?? dom.prefix(4000).description)")
+        }
+
+        try h.start("enrich-3", ["enrich"])
+        try h.waitForLog("enrich-3", containing: "partitions assigned", timeout: 60)
+        let known = Set(before.map { $0[1] })
+        var added: [String]?
+        let seen = Date().addingTimeInterval(60)
+        while Date() < seen, added == nil {
+            added = try instances().first { $0[0] == "enrich" && !known.contains($0[1]) }
+            if added == nil { usleep(500_000) }
+        }
+        let instance = try XCTUnwrap(added, "the third enrich instance never reported:\n\(h.log("enrich-3"))")[1]
+        _ = h.stages["enrich-3"]?.stop(grace: 40)
+        h.stages["enrich-3"] = nil
+        let wait = Date().addingTimeInterval(60)
+        while Date() < wait, try instances().first(where: { $0[1] == instance })?[stale] != "1" { usleep(1_000_000) }
+        let after = try dumpDOM("/?view=health")
+        let tr = after.components(separatedBy: "<tr").first { $0.contains("<td>enrich</td><td>\(instance)</td>") }
+        XCTAssertTrue(tr?.hasPrefix(" class=\"stale\">") ?? false, "stopped instance not marked: \(tr ?? after.prefix(4000).description)")
+        XCTAssertTrue(tr?.contains("<td>STALE</td>") ?? false, tr ?? "")
+        try screenshot("/?view=health", name: "health")
+    }
+
+    /// A 1280x800 PNG of a view in `.build/console-screenshots/` (kept by CI).
+    func screenshot(_ pathAndQuery: String, name: String) throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/console-screenshots")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent(name + ".png")
+        try? FileManager.default.removeItem(at: file)
+        _ = try chromium(["--window-size=1280,800", "--screenshot=\(file.path)"], pathAndQuery)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: file.path), "no screenshot \(file.path)")
     }
 
     func testChromiumShowsFilterPayloadsAsText() throws {

@@ -29,6 +29,7 @@ public enum ConsoleAssets {
         <header>
         <h1>InfraSight</h1>
         <nav>
+        <a href="/?view=overview">Overview</a>
         <a href="/?view=events">Live events</a>
         <a href="/?view=process">Process</a>
         <a href="/?view=top">Top</a>
@@ -36,7 +37,7 @@ public enum ConsoleAssets {
         </nav>
         </header>
         <main>
-        <h2 id="title">Live events</h2>
+        <h2 id="title">Overview</h2>
         <form id="filters" method="get" action="/"></form>
         <p id="active-filters"></p>
         <p id="status" role="status"></p>
@@ -84,6 +85,9 @@ public enum ConsoleAssets {
         td { font-family: ui-monospace, monospace; white-space: pre-wrap; word-break: break-all; max-width: 40em; }
         .error { color: #b42318; }
         .empty { color: #57606a; font-style: italic; }
+        tr.stale td { background: #ffebe9; color: #b42318; font-weight: bold; }
+        svg.chart { background: #fff; border: 1px solid #d0d7de; max-width: 100%; height: auto; }
+        .legend .key { border-left: 12px solid; padding-left: 4px; margin-right: 1em; font-size: 0.85em; }
 
         """
 }

@@ -6,6 +6,9 @@ extension ConsoleAssets {
         'use strict';
         (function () {
           const VIEWS = {
+            overview: { title: 'Overview', poll: 10000, filters: ['host', 'since'], defaults: { since: '15' },
+              sections: [['Overview', '/api/overview'], ['Top talkers by container', '/api/top/talkers', { limit: '10' }],
+                         ['Top files', '/api/top/files', { limit: '10' }]] },
             events: { title: 'Live events', poll: 2000,
               filters: ['host', 'container', 'probe', 'user', 'comm', 'path', 'address', 'since', 'limit'],
               sections: [['Events', '/api/events']] },
@@ -22,7 +25,7 @@ extension ConsoleAssets {
           };
 
           const params = new URLSearchParams(window.location.search);
-          const viewName = Object.prototype.hasOwnProperty.call(VIEWS, params.get('view')) ? params.get('view') : 'events';
+          const viewName = Object.prototype.hasOwnProperty.call(VIEWS, params.get('view')) ? params.get('view') : 'overview';
           const view = VIEWS[viewName];
 
           function el(tag, text) {
@@ -31,13 +34,94 @@ extension ConsoleAssets {
             return e;
           }
 
-          function apiQuery() {
+          function apiQuery(extra) {
             const q = new URLSearchParams();
             for (const name of view.filters) {
-              const v = params.get(name);
-              if (v !== null && v !== '') { q.set(name, v); }
+              const v = params.get(name) || (view.defaults || {})[name];
+              if (v) { q.set(name, v); }
             }
+            for (const name of Object.keys(extra || {})) { q.set(name, extra[name]); }
             return q.toString();
+          }
+
+          const SVG = 'http://www.w3.org/2000/svg';
+          const COLORS = ['#0969da', '#cf222e', '#1a7f37', '#9a6700', '#8250df', '#bc4c00', '#1b7c83', '#57606a'];
+
+          function svg(tag, attrs) {
+            const e = document.createElementNS(SVG, tag);
+            for (const k of Object.keys(attrs)) { e.setAttribute(k, String(attrs[k])); }
+            return e;
+          }
+
+          // A line chart: one polyline per series over the minutes; every point is a circle carrying
+          // its series, minute and raw value (data-*), with a <title> tooltip. `scale` turns a value
+          // into the plotted figure (per minute -> per second).
+          function renderChart(parent, title, unit, minutes, series, scale) {
+            parent.appendChild(el('h3', title));
+            if (!minutes.length) {
+              const p = el('p', 'no data in this window');
+              p.className = 'empty';
+              parent.appendChild(p);
+              return;
+            }
+            const W = 720, H = 200, L = 56, B = 24, T = 8, R = 8;
+            let max = 0;
+            for (const s of series) { for (const m of minutes) { max = Math.max(max, scale(s.values[m] || 0)); } }
+            if (max <= 0) { max = 1; }
+            const x = function (i) { return L + (minutes.length > 1 ? i * (W - L - R) / (minutes.length - 1) : (W - L - R) / 2); };
+            const y = function (v) { return T + (H - T - B) * (1 - v / max); };
+            const chart = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img', 'class': 'chart' });
+            chart.appendChild(svg('title', {})).textContent = title;
+            chart.appendChild(svg('line', { x1: L, y1: y(0), x2: W - R, y2: y(0), stroke: '#8c959f' }));
+            for (const v of [0, max / 2, max]) {
+              const t = chart.appendChild(svg('text', { x: L - 4, y: y(v) + 4, 'text-anchor': 'end', 'font-size': 11 }));
+              t.textContent = (Math.round(v * 100) / 100) + '';
+            }
+            [0, minutes.length - 1].forEach(function (i) {
+              const t = chart.appendChild(svg('text', { x: x(i), y: H - 6, 'text-anchor': i ? 'end' : 'start', 'font-size': 11 }));
+              t.textContent = minutes[i].slice(11, 16) + ' UTC';
+            });
+            const legend = el('p');
+            legend.className = 'legend';
+            series.forEach(function (s, k) {
+              const color = COLORS[k % COLORS.length];
+              const points = minutes.map(function (m, i) { return x(i) + ',' + y(scale(s.values[m] || 0)); });
+              chart.appendChild(svg('polyline', { points: points.join(' '), fill: 'none', stroke: color, 'stroke-width': 2 }));
+              minutes.forEach(function (m, i) {
+                const raw = s.values[m] || 0;
+                const c = chart.appendChild(svg('circle', { cx: x(i), cy: y(scale(raw)), r: 3, fill: color,
+                  'data-series': s.name, 'data-minute': m, 'data-value': raw }));
+                c.appendChild(svg('title', {})).textContent = s.name + ' ' + m + ': ' + (Math.round(scale(raw) * 100) / 100) + ' ' + unit;
+              });
+              const key = el('span', s.name);
+              key.className = 'key';
+              key.style.borderColor = color;
+              legend.appendChild(key);
+            });
+            parent.appendChild(chart);
+            parent.appendChild(legend);
+          }
+
+          // Series from a table of (series column, minute, value) rows or of (minute, value columns...) rows.
+          function renderOverview(parent, data) {
+            const rates = data.rates, pipe = data.pipeline;
+            const minutes = Array.from(new Set(rates.rows.map(function (r) { return r[1]; }).concat(
+              pipe.rows.map(function (r) { return r[0]; })))).sort();
+            const byProbe = {};
+            for (const r of rates.rows) { (byProbe[r[0]] = byProbe[r[0]] || {})[r[1]] = Number(r[2]); }
+            renderChart(parent, 'Events per second per probe', 'events/s', minutes,
+              Object.keys(byProbe).sort().map(function (p) { return { name: p, values: byProbe[p] }; }),
+              function (v) { return v / 60; });
+            const pipeSeries = pipe.columns.slice(1).map(function (name, k) {
+              const values = {};
+              for (const r of pipe.rows) { values[r[0]] = Number(r[k + 1]); }
+              return { name: name, values: values };
+            });
+            renderChart(parent, 'Loss, drops, dead letters (totals) and consumer lag', '', minutes, pipeSeries,
+              function (v) { return v; });
+            const note = el('p', 'Alerts will show here once detection exists.');
+            note.className = 'empty';
+            parent.appendChild(note);
           }
 
           function buildForm() {
@@ -99,7 +183,28 @@ extension ConsoleAssets {
             parent.appendChild(t);
           }
 
+          // Health: the per-instance summary first (a stale instance's row is marked), the per-stage
+          // sums, then the raw non-zero counters behind a toggle.
+          function renderHealth(parent, data) {
+            renderTable(parent, 'instances', data.instances);
+            const staleAt = data.instances.columns.indexOf('stale');
+            const rows = parent.lastChild.tBodies ? parent.lastChild.tBodies[0].rows : [];
+            for (let i = 0; i < rows.length; i++) {
+              const cell = rows[i].cells[staleAt];
+              const isStale = data.instances.rows[i][staleAt] === '1';
+              cell.textContent = isStale ? 'STALE' : 'ok';
+              if (isStale) { rows[i].className = 'stale'; }
+            }
+            renderTable(parent, 'stages', data.stages);
+            const details = el('details');
+            details.appendChild(el('summary', 'Raw counters (' + data.counters.rows.length + ' non-zero)'));
+            renderTable(details, 'counters', data.counters);
+            parent.appendChild(details);
+          }
+
           function render(container, title, data) {
+            if (data.rates && data.pipeline) { renderOverview(container, data); return; }
+            if (data.instances && data.counters) { renderHealth(container, data); return; }
             if (Array.isArray(data.columns)) { renderTable(container, title, data); return; }
             for (const key of Object.keys(data)) {
               const v = data[key];
@@ -111,9 +216,9 @@ extension ConsoleAssets {
             const status = document.getElementById('status');
             const results = document.getElementById('results');
             const parts = [];
-            const q = apiQuery();
             try {
-              for (const [title, path] of view.sections) {
+              for (const [title, path, extra] of view.sections) {
+                const q = apiQuery(extra);
                 const response = await fetch(path + (q ? '?' + q : ''), { credentials: 'same-origin', headers: { 'Accept': 'application/json' } });
                 const data = await response.json();
                 if (response.status === 401) {
