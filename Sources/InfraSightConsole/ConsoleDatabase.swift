@@ -8,6 +8,13 @@ public protocol ConsoleDatabase: Sendable {
     func select(_ sql: String) throws -> String
 }
 
+extension ConsoleDatabase {
+    /// `select`, parsed into a table; `columns` stand in when the answer has no header (no rows).
+    func table(_ sql: String, columns: [String]) throws -> ConsoleTable {
+        ConsoleTable(tabSeparatedWithNames: try select(sql), columns: columns)
+    }
+}
+
 /// ClickHouse over HTTP: every query is sent with `readonly=1` and `FORMAT TabSeparatedWithNames`,
 /// on a small pool of keep-alive clients (a `ClickHouseClient` is not thread-safe).
 public final class ClickHouseConsoleDatabase: ConsoleDatabase, @unchecked Sendable {

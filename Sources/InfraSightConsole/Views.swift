@@ -3,7 +3,7 @@ enum EventsView {
     static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> ConsoleTable {
         let filter = try EventFilter(query)
         guard let sql = EventStreamQuery.sql(database: db, filter: filter) else { return .empty(EventStreamQuery.columns) }
-        return ConsoleTable(tabSeparatedWithNames: try database.select(sql), columns: EventStreamQuery.columns)
+        return try database.table(sql, columns: EventStreamQuery.columns)
     }
 }
 
@@ -21,9 +21,8 @@ enum ProcessView {
     static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> Answer {
         let q = try ProcessQuery(query)
         let columns = ProcessQuery.processColumns
-        let process = ConsoleTable(tabSeparatedWithNames: try database.select(q.processSQL(database: db)), columns: columns)
-        let events = ConsoleTable(tabSeparatedWithNames: try database.select(q.eventsSQL(database: db)),
-                                  columns: ProcessQuery.eventColumns)
+        let process = try database.table(q.processSQL(database: db), columns: columns)
+        let events = try database.table(q.eventsSQL(database: db), columns: ProcessQuery.eventColumns)
         var ancestry = ConsoleTable.empty(columns)
         // Walk the parent chain via ppid: the newest event of the parent pid at or before the child's time.
         if let row = process.rows.first, let host = process.column("host").first {
@@ -32,8 +31,7 @@ enum ProcessView {
             var seen: Set<Int> = [Int(row[columns.firstIndex(of: "pid")!]) ?? 0]
             while ppid > 0, !seen.contains(ppid), ancestry.rows.count < ProcessQuery.maxDepth {
                 seen.insert(ppid)
-                let parent = ConsoleTable(tabSeparatedWithNames: try database.select(
-                    q.parentSQL(database: db, host: host, pid: ppid, beforeNs: before)), columns: columns)
+                let parent = try database.table(q.parentSQL(database: db, host: host, pid: ppid, beforeNs: before), columns: columns)
                 guard let p = parent.rows.first, p.count == columns.count else {
                     // Not captured (started before the agent, or outside the window): show the pid alone.
                     ancestry.rows.append(columns.map { $0 == "pid" ? String(ppid) : $0 == "host" ? host : "" })
@@ -57,7 +55,7 @@ enum ProcessView {
 enum TopView {
     static func run(_ top: TopQuery, _ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> ConsoleTable {
         let filter = try EventFilter(query, allowed: TopQuery.names)
-        return ConsoleTable(tabSeparatedWithNames: try database.select(top.sql(database: db, filter: filter)), columns: top.columns)
+        return try database.table(top.sql(database: db, filter: filter), columns: top.columns)
     }
 }
 
@@ -72,12 +70,9 @@ enum HealthView {
     static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> Answer {
         let q = try PipelineHealthQuery(query)
         return Answer(
-            instances: ConsoleTable(tabSeparatedWithNames: try database.select(q.instancesSQL(database: db)),
-                                    columns: PipelineHealthQuery.instanceColumns),
-            stages: ConsoleTable(tabSeparatedWithNames: try database.select(q.summarySQL(database: db)),
-                                 columns: PipelineHealthQuery.summaryColumns),
-            counters: ConsoleTable(tabSeparatedWithNames: try database.select(q.countersSQL(database: db)),
-                                   columns: PipelineHealthQuery.counterColumns))
+            instances: try database.table(q.instancesSQL(database: db), columns: PipelineHealthQuery.instanceColumns),
+            stages: try database.table(q.summarySQL(database: db), columns: PipelineHealthQuery.summaryColumns),
+            counters: try database.table(q.countersSQL(database: db), columns: PipelineHealthQuery.counterColumns))
     }
 }
 
@@ -91,9 +86,7 @@ enum OverviewView {
     static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> Answer {
         let q = try OverviewQuery(query)
         return Answer(
-            rates: ConsoleTable(tabSeparatedWithNames: try database.select(q.ratesSQL(database: db)),
-                                columns: OverviewQuery.rateColumns),
-            pipeline: ConsoleTable(tabSeparatedWithNames: try database.select(q.pipelineSQL(database: db)),
-                                   columns: OverviewQuery.pipelineColumns))
+            rates: try database.table(q.ratesSQL(database: db), columns: OverviewQuery.rateColumns),
+            pipeline: try database.table(q.pipelineSQL(database: db), columns: OverviewQuery.pipelineColumns))
     }
 }

@@ -10,7 +10,7 @@ import Glibc
 /// thread and freed on another. glibc gives every contending thread its own arena (up to 8 per core)
 /// and keeps each arena's freed pages, so the resident size grows with the thread count rather than
 /// with what is live. `limitArenas` caps that; `trim` hands freed pages back after a one-off peak
-/// (the agent's BTF parsing at load). `mapLargeAllocations` fixes where big blocks come from, per
+/// (the agent's BTF parsing at load). `placeLargeBlocks` fixes where big blocks come from, per
 /// stage (`LargeBlocks`), instead of glibc's adaptive threshold.
 public enum MallocControl {
     /// Where a stage's large blocks (librdkafka's produce batches, fetch answers and lz4 buffers,

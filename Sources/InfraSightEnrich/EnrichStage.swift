@@ -89,7 +89,7 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
         // counters are served once per `housekeepingEvery` records, or whenever no record came.
         var handledSinceHousekeeping = 0
         while !stop.isSet {
-            if !retryQueue.isEmpty { resendFailed() }
+            resendFailed()
             var idle = false
             if tracker.inFlight < config.maxInFlight {
                 idle = try !consumer.poll(timeoutMs: 50) { try handle($0) }
@@ -214,6 +214,7 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
 
     /// Sends failed messages again, as they were, under their own tokens.
     private func resendFailed() {
+        guard !retryQueue.isEmpty else { return }
         let retries = retryQueue
         retryQueue.removeAll()
         for r in retries {
@@ -229,7 +230,7 @@ public final class EnrichStage: BlockingStage, @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         func remaining() -> Int { partitions.map { tracker.inFlight(in: $0) } ?? tracker.inFlight }
         while remaining() > 0, Date() < deadline {
-            if !retryQueue.isEmpty { resendFailed() }
+            resendFailed()
             producer.poll(timeoutMs: 50)
         }
         if remaining() > 0 {

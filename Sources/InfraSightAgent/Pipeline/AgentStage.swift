@@ -87,7 +87,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         // Batches of up to 4 MB, filled for up to 50 ms: the broker's cost is mostly per request, and
         // with 1 MB / 5 ms batches a co-located broker acknowledged too slowly for a 150k/s storm: the
         // event thread waited on a full queue for 7-16 s of a 20-25 s storm while the ring buffer
-        // filled (losses of 12k-110k). With these it waits 1-3 s, tansu's CPU per event falls by
+        // filled (losses of 12k-110k). With these it waits 1-6 s, tansu's CPU per event falls by
         // about a third, and the agent stays under 64 MB (issue 11, rows 6 and 8). message.max.bytes
         // must admit a whole batch.
         let producer = try KafkaProducer(config: config.kafka, idempotent: true,
