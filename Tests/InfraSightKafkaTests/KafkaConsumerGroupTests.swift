@@ -77,6 +77,88 @@ final class KafkaConsumerGroupTests: KafkaBrokerTestCase {
         c1.close()
     }
 
+    /// Messages are taken in batches, and a revocation runs only between them: once `onRevoke` has run for
+    /// a partition, the member hands out none of its messages (a batch taken before it would otherwise be
+    /// handled after its offsets were committed). With each member committing what it handled in
+    /// `onRevoke`, a member joining mid-stream leaves every message handled exactly once by the two.
+    func testNoMessageOfARevokedPartitionIsHandedOutAfterItsRevoke() throws {
+        try broker.createTopic("handover", partitions: 4)
+        // Produced while the members consume, so the first member is busy when the second joins.
+        let total = 20_000
+        let producer = try KafkaProducer(config: clientConfig, extraOptions: ["linger.ms": "1"]) { _ in }
+        let failed = LockedCounter()
+        let produced = DispatchSemaphore(value: 0)
+        let producing = Thread {
+            for i in 0..<total {
+                do {
+                    try producer.send(topic: "handover", key: Array("k\(i)".utf8), value: Array("m\(i)".utf8), token: UInt64(i))
+                } catch { failed.add() }
+                if i % 20 == 19 { producer.poll(timeoutMs: 0); usleep(10_000) }
+            }
+            if !producer.flush(timeoutMs: 30_000) { failed.add() }
+            produced.signal()
+        }
+        producing.start()
+
+        final class Member {
+            var handled: [TopicPartition: Int64] = [:]
+            var revoked: Set<TopicPartition> = []
+            var seen: [String] = []
+            var afterRevoke: [String] = []
+            var closing = false
+        }
+        func join(_ member: Member) throws -> KafkaConsumer {
+            // The eager protocol revokes every partition on a join, so whatever a member holds in its current
+            // batch at that moment belongs to a revoked partition.
+            let consumer = try KafkaConsumer(config: clientConfig, groupId: "handover-group", topics: ["handover"],
+                                             extraOptions: ["partition.assignment.strategy": "range"])
+            consumer.onRevoke = { [unowned consumer] partitions in
+                member.revoked.formUnion(partitions)
+                let mine = member.handled.filter { partitions.contains($0.key) }
+                // Leaving at the end may race the other member's leave on the eager protocol (unknown
+                // member); by then everything was handled, and the counts below still check the handover.
+                do { try consumer.commit(mine) } catch { if !member.closing { XCTFail("commit in onRevoke: \(error)") } }
+            }
+            consumer.onAssign = { member.revoked.subtract($0) }
+            return consumer
+        }
+        func step(_ consumer: KafkaConsumer, _ member: Member) throws {
+            _ = try consumer.poll(timeoutMs: 10) { record in
+                let tp = TopicPartition(topic: record.topic, partition: record.partition)
+                let value = String(decoding: record.value, as: UTF8.self)
+                if member.revoked.contains(tp) { member.afterRevoke.append(value) }
+                member.seen.append(value)
+                member.handled[tp] = record.offset + 1
+                usleep(200)
+            }
+        }
+
+        let first = Member(), second = Member()
+        let c1 = try join(first)
+        let warm = Date().addingTimeInterval(30)
+        while first.seen.count < 500 && Date() < warm { try step(c1, first) }
+        XCTAssertGreaterThanOrEqual(first.seen.count, 500, "the first member consumed")
+        let c2 = try join(second)
+        let deadline = Date().addingTimeInterval(90)
+        while first.seen.count + second.seen.count < total && Date() < deadline {
+            try step(c1, first)
+            try step(c2, second)
+        }
+        first.closing = true
+        second.closing = true
+        c1.close()
+        c2.close()
+        XCTAssertEqual(produced.wait(timeout: .now() + 60), .success, "the producing thread finished")
+        producer.close()
+        XCTAssertEqual(failed.value, 0, "failed sends")
+        XCTAssertTrue(first.afterRevoke.isEmpty, "handed out after their partition's revoke: \(first.afterRevoke.count), e.g. \(first.afterRevoke.prefix(5))")
+        XCTAssertFalse(first.revoked.isEmpty, "the join took partitions from the first member")
+        XCTAssertFalse(second.seen.isEmpty, "the second member consumed")
+        let all = first.seen + second.seen
+        XCTAssertEqual(all.count, total, "handled once each (duplicates: \(all.count - Set(all).count))")
+        XCTAssertEqual(Set(all), Set((0..<total).map { "m\($0)" }))
+    }
+
     /// A "^regex" subscription gets messages of every matching topic and none of the others.
     func testRegexSubscriptionSeesAllMatchingTopics() throws {
         try broker.createTopic("infrasight.raw.exec", partitions: 2)
@@ -96,4 +178,12 @@ final class KafkaConsumerGroupTests: KafkaBrokerTestCase {
         XCTAssertEqual(Set(consumer.assignment().map(\.topic)), ["infrasight.raw.exec", "infrasight.raw.net"])
         consumer.close()
     }
+}
+
+/// A counter bumped from the producing thread and read at the end of a test.
+private final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }
