@@ -19,13 +19,11 @@ import Logging
 /// assigned partition's fetch queue is forwarded to a queue of this consumer's own (before the partition
 /// is assigned, so librdkafka keeps that forward), while rebalances stay on the consumer queue. A
 /// revocation therefore never runs while messages already taken out of librdkafka are still unhandled,
-/// and `onRevoke` commits what was handled. (A batch per message read saves two clock reads and several
-/// lock round trips per record: ~10 % of a worker's main thread, issue 11.)
+/// and `onRevoke` commits what was handled. (One read per batch instead of one per message saves two clock
+/// reads and several lock round trips per record: ~10 % of a worker's main thread, issue 11.)
 public final class KafkaConsumer {
     private var rk: OpaquePointer?
-    /// Where the assigned partitions' messages go (see the type's comment).
-    private var messageQueue: OpaquePointer?
-    /// Messages taken from `messageQueue` and not yet handed out: `batch[batchIndex..<batchCount]`.
+    /// Messages taken from the message queue (`context.messageQueue`) and not yet handed out: `batch[batchIndex..<batchCount]`.
     private let batch = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: KafkaConsumer.batchCapacity)
     private var batchIndex = 0
     private var batchCount = 0
@@ -100,14 +98,12 @@ public final class KafkaConsumer {
         rd_kafka_poll_set_consumer(handle)
         let queue = rd_kafka_queue_new(handle)!
         context.messageQueue = queue
-        messageQueue = queue
         let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for t in topics { rd_kafka_topic_partition_list_add(list, t, -1) }
         let err = rd_kafka_subscribe(handle, list)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             context.messageQueue = nil
-            messageQueue = nil
             rd_kafka_queue_destroy(queue)
             rd_kafka_destroy(handle)
             throw KafkaError(err, context: "consumer group \(groupId) on \(brokers) cannot subscribe to \(topics)")
@@ -146,28 +142,29 @@ public final class KafkaConsumer {
     /// of the current batch; when the batch is used up, group events first (rebalance callbacks run here
     /// and only here), then what is queued now, or else the first message to come within `timeoutMs`.
     private func next(timeoutMs: Int32) throws -> (UnsafeMutablePointer<rd_kafka_message_t>, String)? {
-        guard let rk, let messageQueue else {
+        guard let rk, let messageQueue = context.messageQueue else {
             throw KafkaError.wrapper("poll on closed consumer (group \(groupId), brokers \(brokers))")
         }
         if let fatal = context.fatalError { throw fatal }
-        if batchIndex < batchCount, let msgPtr = batch[batchIndex] {
-            batchIndex += 1
-            return try accept(msgPtr)
-        }
+        if let msgPtr = takeFromBatch() { return try accept(msgPtr) }
         if let warning = context.joinWatch.warning(group: groupId, brokers: brokers) { kafkaLogger.warning("\(warning)") }
         // Group events, errors, and the messages of any partition whose queue could not be forwarded.
         if let msgPtr = rd_kafka_consumer_poll(rk, 0) { return try accept(msgPtr) }
         batchIndex = 0
         batchCount = max(0, rd_kafka_consume_batch_queue(messageQueue, 0, batch, Self.batchCapacity))
-        if batchCount > 0, let msgPtr = batch[0] {
-            batchIndex = 1
-            return try accept(msgPtr)
-        }
+        if let msgPtr = takeFromBatch() { return try accept(msgPtr) }
         guard timeoutMs > 0, let msgPtr = rd_kafka_consume_queue(messageQueue, timeoutMs) else {
             if let fatal = context.fatalError { throw fatal }
             return nil
         }
         return try accept(msgPtr)
+    }
+
+    /// The next message of the current batch, if one is left.
+    private func takeFromBatch() -> UnsafeMutablePointer<rd_kafka_message_t>? {
+        guard batchIndex < batchCount else { return nil }
+        defer { batchIndex += 1 }
+        return batch[batchIndex]
     }
 
     /// A consumed message if it carries one (the caller destroys it); an event (partition EOF, an error) is
@@ -297,16 +294,14 @@ public final class KafkaConsumer {
         guard let handle = rk else { return }
         // Taken but never handled: not committed, so re-delivered (and librdkafka must get them back first).
         while batchIndex < batchCount {
-            if let msgPtr = batch[batchIndex] { rd_kafka_message_destroy(msgPtr) }
-            batchIndex += 1
+            if let msgPtr = takeFromBatch() { rd_kafka_message_destroy(msgPtr) }
         }
         let err = rd_kafka_consumer_close(handle)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             kafkaLogger.warning("closing consumer group \(groupId) on \(brokers): \(String(cString: rd_kafka_err2str(err)))")
         }
+        if let queue = context.messageQueue { rd_kafka_queue_destroy(queue) }
         context.messageQueue = nil
-        if let queue = messageQueue { rd_kafka_queue_destroy(queue) }
-        messageQueue = nil
         rk = nil
         rd_kafka_destroy(handle)
     }
@@ -317,7 +312,8 @@ final class ConsumerContext: RdKafkaContext {
     var joinWatch = GroupJoinWatch()
     var onAssign: (([TopicPartition]) -> Void)?
     var onRevoke: (([TopicPartition]) -> Void)?
-    /// The consumer's own message queue: partitions are forwarded to it before they are assigned.
+    /// The consumer's own message queue (nil once closed): partitions are forwarded to it before they are
+    /// assigned, and `KafkaConsumer.next` reads it.
     var messageQueue: OpaquePointer?
 
     func rebalance(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t,

@@ -1,6 +1,7 @@
 import Foundation
 import InfraSightCore
 @testable import InfraSightEnrich
+import InfraSightTestSupport
 import XCTest
 
 /// `ReverseDNSResolver`, its LRU cache, and the `reverse-dns` step.
@@ -51,7 +52,7 @@ final class ReverseDNSTests: XCTestCase {
     }
 
     func testNegativeCachingAndSingleLookupPerAddress() {
-        let calls = Counter()
+        let calls = LockedCounter()
         let resolver = ReverseDNSResolver(lookup: { _ in calls.increment(); return nil })
         defer { resolver.stop() }
         for _ in 0..<100 { XCTAssertEqual(resolver.name(for: "192.0.2.1"), "") }
@@ -132,12 +133,4 @@ final class ReverseDNSTests: XCTestCase {
         step.apply(to: &open)
         XCTAssertEqual(resolver.counts, ReverseDNSResolver.Counts())
     }
-}
-
-/// A thread-safe call counter for lookups.
-private final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var n = 0
-    func increment() { lock.lock(); n += 1; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return n }
 }

@@ -92,10 +92,10 @@ final class KafkaConsumerGroupTests: KafkaBrokerTestCase {
             for i in 0..<total {
                 do {
                     try producer.send(topic: "handover", key: Array("k\(i)".utf8), value: Array("m\(i)".utf8), token: UInt64(i))
-                } catch { failed.add() }
+                } catch { failed.increment() }
                 if i % 20 == 19 { producer.poll(timeoutMs: 0); usleep(10_000) }
             }
-            if !producer.flush(timeoutMs: 30_000) { failed.add() }
+            if !producer.flush(timeoutMs: 30_000) { failed.increment() }
             produced.signal()
         }
         producing.start()
@@ -180,10 +180,3 @@ final class KafkaConsumerGroupTests: KafkaBrokerTestCase {
     }
 }
 
-/// A counter bumped from the producing thread and read at the end of a test.
-private final class LockedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func add() { lock.lock(); count += 1; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
-}
