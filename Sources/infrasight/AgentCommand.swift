@@ -86,6 +86,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Container runtime socket for container name/image/labels/pod, RUNTIME=PATH (docker, podman, cri-o), repeatable; `off` asks none. Default: the runtimes' usual sockets.")
     var runtimeSocket: [String] = []
 
+    @Option(name: .long, help: "Ancestors on every event: parent (the parent with exe and exec_id, the others with pid and comm) or all (every ancestor with exe and exec_id).")
+    var ancestry: String = AncestryDetail.parent.rawValue
+
     func run() async throws {
         LogSetup.bootstrap(level: common.logLevel)
         let logger = LogSetup.logger("agent")
@@ -136,6 +139,10 @@ struct AgentCommand: AsyncParsableCommand {
         config.passwdPath = passwd
         config.nodeName = nodeName
         config.runtimeSockets = try RuntimeSocket.configured(runtimeSocket)
+        guard let detail = AncestryDetail(rawValue: ancestry) else {
+            throw ValidationError("--ancestry must be one of: \(AncestryDetail.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        config.ancestryDetail = detail
         config.statsIntervalSeconds = common.statsInterval
         do {
             config.filter = try eventFilter()

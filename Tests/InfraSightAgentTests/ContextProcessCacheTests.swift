@@ -34,6 +34,40 @@ final class ContextProcessCacheTests: XCTestCase {
         XCTAssertEqual(ProcessCache(identity: identity).context(pid: me).execID, ctx.execID, "derived, not random")
     }
 
+    /// The parent is identified in full; further ancestors carry pid and comm only, unless `.all`.
+    func testAncestryDetailIdentifiesTheParentOrEveryAncestor() throws {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        child.arguments = ["5"]
+        try child.run()
+        defer { child.terminate(); child.waitUntilExit() }
+        usleep(200_000)
+        let pid = UInt32(child.processIdentifier)
+        let me = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+
+        let parentOnly = ProcessCache(identity: identity).context(pid: pid)
+        XCTAssertGreaterThanOrEqual(parentOnly.ancestors.count, 2, "the test process and its parent")
+        XCTAssertEqual(parentOnly.ancestors[0].pid, UInt32(getpid()))
+        XCTAssertEqual(parentOnly.ancestors[0].exe, me)
+        XCTAssertEqual(parentOnly.ancestors[0].execID, parentOnly.parentExecID)
+        XCTAssertFalse(parentOnly.ancestors[0].execID.isEmpty)
+        for a in parentOnly.ancestors.dropFirst() {
+            XCTAssertNotEqual(a.pid, 0)
+            XCTAssertFalse(a.comm.isEmpty, "names stay for every ancestor")
+            XCTAssertEqual(a.exe, "", "ancestor \(a.pid): no exe beyond the parent")
+            XCTAssertEqual(a.execID, "", "ancestor \(a.pid): no exec_id beyond the parent")
+        }
+
+        let all = ProcessCache(identity: identity, ancestryDetail: .all).context(pid: pid)
+        XCTAssertEqual(all.ancestors.map(\.pid), parentOnly.ancestors.map(\.pid))
+        XCTAssertEqual(all.ancestors.map(\.comm), parentOnly.ancestors.map(\.comm))
+        XCTAssertEqual(all.ancestors[1].pid, UInt32(getppid()))
+        XCTAssertEqual(all.ancestors[1].execID, ProcessCache(identity: identity).context(pid: UInt32(getpid())).parentExecID)
+        XCTAssertTrue(all.ancestors.allSatisfy { !$0.execID.isEmpty }, "every ancestor identified")
+        // The encoded bodies say the same as the contexts.
+        XCTAssertEqual(try ProcessContext(serializedBytes: ProcessCache(identity: identity).encodedContext(pid: pid, ppid: UInt32(getpid()))), parentOnly)
+    }
+
     func testChildLinksToParentExecution() throws {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/bin/sleep")

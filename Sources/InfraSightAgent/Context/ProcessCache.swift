@@ -5,8 +5,9 @@ import Glibc
 #endif
 
 /// Process context for every event: a stable `exec_id` per process execution, exe path, cwd and the
-/// parent chain. Kept current by exec and exit events; processes that started before the agent (or
-/// whose exec was missed) are read from /proc on first sight.
+/// parent chain (as detailed as `ancestryDetail` says). Kept current by exec and exit events;
+/// processes that started before the agent (or whose exec was missed) are read from /proc on first
+/// sight.
 ///
 /// `exec_id` is an `EventIdentity` id (probe code 0) of the pid and the execution's start time
 /// (CLOCK_BOOTTIME ns): the exec event's timestamp when the agent saw the exec, otherwise the
@@ -33,6 +34,7 @@ public final class ProcessCache: @unchecked Sendable {
 
     public let procRoot: String
     public let maxAncestors: Int
+    public let ancestryDetail: AncestryDetail
     public let capacity: Int
     let identity: EventIdentity
     private let lock = NSLock()
@@ -47,10 +49,12 @@ public final class ProcessCache: @unchecked Sendable {
     private static let encodedCapacity = 4096
     private static let ticksPerSecond = UInt64(max(sysconf(Int32(_SC_CLK_TCK)), 1))
 
-    public init(identity: EventIdentity, procRoot: String = "/proc", maxAncestors: Int = 8, capacity: Int = 65_536) {
+    public init(identity: EventIdentity, procRoot: String = "/proc", maxAncestors: Int = 8,
+                ancestryDetail: AncestryDetail = .parent, capacity: Int = 65_536) {
         self.identity = identity
         self.procRoot = procRoot
         self.maxAncestors = maxAncestors
+        self.ancestryDetail = ancestryDetail
         self.capacity = capacity
     }
 
@@ -111,8 +115,10 @@ public final class ProcessCache: @unchecked Sendable {
             var a = Ancestor()
             a.pid = parent.pid
             a.comm = parent.comm
-            a.exe = parent.exe
-            a.execID = parent.execID
+            if ancestryDetail.identifies(depth: context.ancestors.count) {
+                a.exe = parent.exe
+                a.execID = parent.execID
+            }
             context.ancestors.append(a)
             seen.insert(next)
             next = parent.ppid

@@ -29,6 +29,8 @@ public struct AgentConfig: Sendable {
     public var passwdPath: String = "/etc/passwd"
     /// Where the host's /proc is (a containerised agent with hostPID still sees it at /proc).
     public var procRoot: String = "/proc"
+    /// How much each event says about the process's ancestors (`AncestryDetail`).
+    public var ancestryDetail: AncestryDetail = .parent
     public var nodeName: String? = nil
     /// Container runtime sockets asked for container name, image, labels and pod (empty: none).
     public var runtimeSockets: [RuntimeSocket] = RuntimeSocket.defaults

@@ -67,7 +67,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         let encoder = EventEncoder(
             host: host, identity: identity, users: UserNameCache(passwdPath: config.passwdPath),
             containers: containers, clock: BootClock(),
-            processes: ProcessCache(identity: identity, procRoot: config.procRoot), metadata: metadata)
+            processes: ProcessCache(identity: identity, procRoot: config.procRoot, ancestryDetail: config.ancestryDetail), metadata: metadata)
 
         let counters = self.counters
         let logger = self.logger

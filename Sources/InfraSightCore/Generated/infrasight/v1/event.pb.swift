@@ -272,7 +272,9 @@ public nonisolated struct Infrasight_V1_ProcessContext: Sendable {
 
   public var cwd: String = String()
 
-  /// Ancestors, nearest first (parent, grandparent, ...), bounded.
+  /// Ancestors, nearest first (parent, grandparent, ...), at most 8. The parent carries exe and
+  /// exec_id; the others only pid and comm unless the agent runs with `--ancestry all` (an ancestor's
+  /// exe is in its own events, reached through parent_exec_id).
   public var ancestors: [Infrasight_V1_Ancestor] = []
 
   /// Process start time (CLOCK_BOOTTIME ns), part of the exec_id.
@@ -283,7 +285,7 @@ public nonisolated struct Infrasight_V1_ProcessContext: Sendable {
   public init() {}
 }
 
-/// One ancestor of the process.
+/// One ancestor of the process. exe and exec_id are empty beyond the parent by default (see ancestors).
 public nonisolated struct Infrasight_V1_Ancestor: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
