@@ -84,11 +84,13 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         }
         // The sink keeps no record once its row is written, so a fetch answer is freed at once: 1 MiB
         // answers (librdkafka's default) cost ~25 MB more than the consumers' 128 KiB and cut the broker's
-        // work per row by two thirds (tansu 0.24 -> 0.07 cores at ~220k rows/s; issue 11, row 5).
-        // A --kafka-option still overrides it.
+        // work per row by two thirds (tansu 0.24 -> 0.07 cores at ~220k rows/s; issue 11, row 5). 512 KiB
+        // keeps most of that (tansu's CPU in the co-located row within noise of 1 MiB's) and held the
+        // sink's peak at ~116 MB where 1 MiB reached ~129 MB (issue 11, row 8). A --kafka-option still
+        // overrides it.
         consumer = try KafkaConsumer(config: config.kafka, groupId: config.group,
                                      topics: [TopicNames.enrichedPattern, TopicNames.stats],
-                                     stageDefaults: ["max.partition.fetch.bytes": "1048576"],
+                                     stageDefaults: ["max.partition.fetch.bytes": "524288"],
                                      extraOptions: ["max.poll.interval.ms": "600000"])
         consumer.onRevoke = { [weak self] partitions in
             guard let self else { return }
