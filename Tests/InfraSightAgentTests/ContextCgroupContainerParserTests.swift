@@ -16,6 +16,18 @@ final class ContextCgroupContainerParserTests: XCTestCase {
 
     // MARK: docker
 
+    /// Read from inside a private cgroup namespace (a containerised agent), another process's
+    /// `/proc/<pid>/cgroup` paths start with `/..` steps up to the common ancestor.
+    func testPathsSeenFromAPrivateCgroupNamespace() {
+        assertContainer("0::/../../system.slice/docker-\(id).scope", "docker")
+        assertContainer("0::/../../kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod\(podUIDUnderscored).slice/cri-containerd-\(id).scope",
+                        "containerd", pod: podUID)
+        assertContainer("12:pids:/../../libpod_parent/libpod-\(id)", "podman")
+        assertContainer("0::/../kubepods/burstable/pod\(podUID)/crio-\(id)", "cri-o", pod: podUID)
+        XCTAssertNil(CgroupContainerParser.parse("0::/../.."), "the host root, seen from below")
+        XCTAssertNil(CgroupContainerParser.parse("0::/../../system.slice/libpod-conmon-\(id).scope"))
+    }
+
     func testDockerCgroupfs() {
         assertContainer("/docker/\(id)", "docker")
     }

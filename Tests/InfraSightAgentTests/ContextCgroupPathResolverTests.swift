@@ -42,20 +42,54 @@ final class ContextCgroupPathResolverTests: XCTestCase {
     }
 
     func testMountTableParsing() {
+        func mount(_ text: String, roots: Set<String>? = nil) -> String? {
+            CgroupMountTable.cgroup2MountPoint(mountinfo: text, isHierarchyRoot: { roots?.contains($0) ?? true })
+        }
         let mountinfo = """
             31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
             32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
             41 31 0:38 / /sys/fs/cgroup/unified rw,relatime shared:9 - cgroup2 cgroup2 rw
             """
-        XCTAssertEqual(CgroupMountTable.cgroup2MountPoint(mountinfo: mountinfo), "/sys/fs/cgroup/unified")
+        XCTAssertEqual(mount(mountinfo), "/sys/fs/cgroup/unified")
         let pureV2 = """
             99 1 0:40 /kubepods /host/cgroup rw - cgroup2 cgroup2 rw
             35 24 0:30 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate
             """
-        XCTAssertEqual(CgroupMountTable.cgroup2MountPoint(mountinfo: pureV2), "/sys/fs/cgroup")
-        XCTAssertEqual(CgroupMountTable.cgroup2MountPoint(mountinfo: "1 0 0:1 / /my\\040cg rw - cgroup2 none rw"), "/my cg")
-        XCTAssertNil(CgroupMountTable.cgroup2MountPoint(mountinfo: "99 1 0:40 /sub /host/cgroup rw - cgroup2 cgroup2 rw"))
-        XCTAssertNil(CgroupMountTable.cgroup2MountPoint(mountinfo: "garbage\n\n- cgroup2\n1 2 3 4 5 6 - cgroup2"))
+        XCTAssertEqual(mount(pureV2), "/sys/fs/cgroup")
+        XCTAssertEqual(mount("1 0 0:1 / /my\\040cg rw - cgroup2 none rw"), "/my cg")
+        XCTAssertNil(mount("99 1 0:40 /sub /host/cgroup rw - cgroup2 cgroup2 rw"))
+        XCTAssertNil(mount("garbage\n\n- cgroup2\n1 2 3 4 5 6 - cgroup2"))
+    }
+
+    /// An agent in a private cgroup namespace (a container's) that is handed the host's cgroup tree
+    /// sees that mount's root as `/..` steps; its own namespace's mount says `/` but is a subtree.
+    func testMountTableInAPrivateCgroupNamespace() {
+        func mount(_ text: String, roots: Set<String>) -> String? {
+            CgroupMountTable.cgroup2MountPoint(mountinfo: text, isHierarchyRoot: { roots.contains($0) })
+        }
+        let container = """
+            610 600 0:30 / /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw,nsdelegate
+            620 600 0:30 /../.. /host/sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw,nsdelegate
+            """
+        XCTAssertEqual(mount(container, roots: ["/host/sys/fs/cgroup"]), "/host/sys/fs/cgroup",
+                       "the namespace's own /sys/fs/cgroup is only its subtree")
+        XCTAssertEqual(mount("41 31 0:38 /../.. /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw", roots: ["/sys/fs/cgroup/unified"]),
+                       "/sys/fs/cgroup/unified")
+        XCTAssertEqual(mount("41 31 0:38 /.. /sys/fs/cgroup rw - cgroup2 cgroup2 rw", roots: ["/sys/fs/cgroup"]), "/sys/fs/cgroup")
+        XCTAssertNil(mount("41 31 0:38 /../.. /sys/fs/cgroup rw - cgroup2 cgroup2 rw", roots: []),
+                     "an ancestor of the namespace root that is not the hierarchy root")
+        for root in ["/../sub", "/..x", "/../..sub", "/./..", ""] {
+            XCTAssertNil(mount("41 31 0:38 \(root) /sys/fs/cgroup rw - cgroup2 cgroup2 rw", roots: ["/sys/fs/cgroup"]), root)
+        }
+    }
+
+    /// Only asked of cgroup2 mounts (other file systems number their roots 1 too, /proc for one).
+    func testTheHierarchyRootIsInodeOne() throws {
+        XCTAssertTrue(CgroupMountTable.isRootCgroup(mountPoint), "\(mountPoint) is this machine's cgroup2 root")
+        try makeCgroup(parent + "/child")
+        XCTAssertFalse(CgroupMountTable.isRootCgroup(mountPoint + parent))
+        XCTAssertFalse(CgroupMountTable.isRootCgroup(mountPoint + parent + "/child"))
+        XCTAssertFalse(CgroupMountTable.isRootCgroup("/nonexistent-\(getpid())"))
     }
 
     func testAutodetectsTheMount() {

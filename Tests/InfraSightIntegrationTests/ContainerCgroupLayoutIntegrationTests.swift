@@ -16,7 +16,8 @@ import Glibc
 /// `ContainerCgroupLayoutIntegrationTests` runs the agent as it is on this hybrid host (v1 controllers
 /// plus a v2 `unified` mount). `ContainerCgroupV1HostIntegrationTests` runs it in a mount namespace
 /// without any cgroup2 mount: what an agent on a cgroup v1 host sees (the BPF cgroup id is then useless
-/// to it and container ids must come from `/proc/<pid>/cgroup`).
+/// to it and container ids must come from `/proc/<pid>/cgroup`). `ContainerCgroupNamespaceIntegrationTests`
+/// runs it in a private cgroup namespace, as a container runtime does.
 final class ContainerCgroupLayoutIntegrationTests: CgroupLayoutAgentTestCase {
     func testEveryV2LayoutGivesTheContainerIdOnTheProcessEvents() throws {
         try runLayouts(CgroupLayout.all(in: [.v2]))
@@ -47,6 +48,131 @@ final class ContainerCgroupV1HostIntegrationTests: CgroupLayoutAgentTestCase {
     }
 }
 
+/// Every layout with the agent in a private cgroup namespace, as Docker, containerd and cri-o start a
+/// containerised agent on cgroup v2: the launcher moves the agent two levels down in the v2 and the
+/// v1 `pids` hierarchies and runs it under `unshare --cgroup`. The host's cgroup2 mount then shows
+/// its root as `/../..` to the agent, and other processes' `/proc/<pid>/cgroup` paths start with
+/// `/../..`; container ids, runtimes and pod uids must come out as on the host.
+final class ContainerCgroupNamespaceIntegrationTests: CgroupLayoutAgentTestCase {
+    override class var streamName: String { "cgroup-namespace-it" }
+    override class var launcher: [String] { PrivateCgroupNamespace.launcher(name: streamName) }
+
+    override class func tearDown() {
+        super.tearDown()   // stops the agent first
+        PrivateCgroupNamespace.removeCgroups(name: streamName)
+    }
+
+    func testTheAgentUsesTheHostCgroup2Mount() throws {
+        let s = try stream()
+        XCTAssertFalse(s.agent.output().contains("no cgroup v2 hierarchy"), s.diagnostics)
+    }
+
+    /// The namespace really is private: from inside it, the host's cgroup2 mount has root `/../..`.
+    func testTheAgentSeesTheHostCgroupTreeFromBelowItsNamespaceRoot() throws {
+        let s = try stream()
+        guard let v2 = CgroupTree.mounts().cgroup2.first else { throw TestSupportError("no cgroup2 mount on this machine") }
+        let nsenter = Process()
+        nsenter.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        let agentPid = s.agent.process.processIdentifier
+        nsenter.arguments = ["--target", String(agentPid), "--cgroup", "cat", "/proc/self/mountinfo", "/proc/\(agentPid)/cgroup"]
+        let out = Pipe()
+        nsenter.standardOutput = out
+        try nsenter.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        nsenter.waitUntilExit()
+        XCTAssertEqual(nsenter.terminationStatus, 0, text)
+        let line = text.split(separator: "\n").first { $0.contains(" - cgroup2 ") && $0.split(separator: " ")[4] == v2 }
+        XCTAssertEqual(line?.split(separator: " ")[3], "/../..", "the agent's view of \(v2):\n\(text)")
+        XCTAssertTrue(text.contains("\n0::/\n"), "inside its namespace the agent is at the root:\n\(text)")
+        XCTAssertTrue(s.agent.isRunning, s.diagnostics)
+    }
+
+    func testEveryV2LayoutGivesTheContainerIdOnTheProcessEvents() throws {
+        try runLayouts(CgroupLayout.all(in: [.v2]))
+    }
+
+    func testEveryV1LayoutGivesTheContainerIdOnTheProcessEvents() throws {
+        try runLayouts(CgroupLayout.all(in: [.v1Named, .v1Pids]))
+    }
+}
+
+/// Starts the agent in a private cgroup namespace, as a container runtime would: the launcher moves it
+/// two levels down (`/infrasight-it-<name>-<pid>/agent`) in the v2 and the v1 `pids` hierarchies, then
+/// runs it under `unshare --cgroup`, so the host's cgroup2 mount shows root `/../..` to it.
+enum PrivateCgroupNamespace {
+    static func agentCgroup(name: String) -> String { "/infrasight-it-\(name)-\(getpid())/agent" }
+
+    static var hierarchies: [String] {
+        let mounts = CgroupTree.mounts()
+        return Array(mounts.cgroup2.prefix(1)) + [mounts.v1["pids"]].compactMap { $0 }
+    }
+
+    static func launcher(name: String) -> [String] {
+        let cg = agentCgroup(name: name)
+        let moves = hierarchies.map { "mkdir -p '\($0 + cg)' && echo $$ > '\($0 + cg)/cgroup.procs'" }
+        return ["/bin/sh", "-c", (moves + ["exec /usr/bin/unshare --cgroup -- \"$@\""]).joined(separator: " && "),
+                "agent-in-a-cgroup-namespace"]
+    }
+
+    /// Removes the agent's cgroups (after it stopped).
+    static func removeCgroups(name: String) {
+        let cg = agentCgroup(name: name)
+        for root in hierarchies {
+            for dir in [root + cg, root + (cg as NSString).deletingLastPathComponent] {
+                for _ in 0..<50 where rmdir(dir) != 0 && errno == EBUSY { usleep(20_000) }
+            }
+        }
+    }
+}
+
+/// A container filter resolved from inside a private cgroup namespace: the agent finds the container's
+/// cgroup by walking the host's tree through the `/../..` mount. Only the allowed container's process
+/// is traced; another container's is not.
+final class ContainerFilterInACgroupNamespaceIntegrationTests: CgroupLayoutAgentTestCase {
+    override class var streamName: String { "cgroup-namespace-filter-it" }
+    override class var launcher: [String] { PrivateCgroupNamespace.launcher(name: streamName) }
+    static let allowedID = CgroupLayout.randomID()
+    static let otherID = CgroupLayout.randomID()
+    override class var extraArguments: [String] { ["--allow-container", allowedID] }
+    nonisolated(unsafe) static var tree = CgroupTree()
+    static var v2: String? { CgroupTree.mounts().cgroup2.first }
+
+    override class func setUp() {
+        // The allowed container's cgroup exists before the agent starts, so its first resolution finds it.
+        if let v2 { _ = try? tree.make(root: v2, relative: "/system.slice/docker-\(allowedID).scope") }
+        super.setUp()
+    }
+
+    override class func tearDown() {
+        super.tearDown()
+        PrivateCgroupNamespace.removeCgroups(name: streamName)
+        tree.removeAll()
+    }
+
+    func testOnlyTheAllowedContainerIsTraced() throws {
+        let s = try stream()
+        guard let v2 = Self.v2 else { throw TestSupportError("no cgroup2 mount on this machine") }
+        let others = CgroupTree()
+        try others.make(root: v2, relative: "/system.slice/docker-\(Self.otherID).scope")
+        let marker = NSTemporaryDirectory() + "is-cgroup-ns-filter-\(UInt32.random(in: 0...UInt32.max))"
+        let allowed = try ProcessInCgroup(cgroupDirectories: [v2 + "/system.slice/docker-\(Self.allowedID).scope"], marker: marker + "-a")
+        let other = try ProcessInCgroup(cgroupDirectories: [v2 + "/system.slice/docker-\(Self.otherID).scope"], marker: marker + "-o")
+        defer {
+            allowed.finish(); other.finish()
+            XCTAssertEqual(others.removeAll(), [], "cgroups left behind")
+        }
+        s.watch(pid: allowed.pid)
+        s.watch(pid: other.pid)
+        other.go()
+        allowed.go()
+        let seen = s.events(where: { $0.pid == allowed.pid && $0.probe == "open" && $0.open.path == allowed.marker })
+        XCTAssertEqual(seen.first?.containerID, Self.allowedID, "the allowed container's open\n\(s.diagnostics)")
+        XCTAssertEqual(seen.first?.containerRuntime, "docker")
+        // The other container was told to go first; its events would have arrived by now.
+        XCTAssertEqual(s.events(count: 1, timeout: 2) { $0.pid == other.pid }.count, 0, "the other container is filtered out")
+    }
+}
+
 /// The shared harness: one agent per test class (started in `setUp`), cgroups made per test.
 class CgroupLayoutAgentTestCase: XCTestCase {
     nonisolated(unsafe) static var streams: [String: AgentEventStream] = [:]
@@ -56,10 +182,13 @@ class CgroupLayoutAgentTestCase: XCTestCase {
     /// Arguments put in front of the agent binary (none: the agent sees this host as it is).
     class var launcher: [String] { [] }
     class var streamName: String { "cgroup-layout-it" }
+    /// Extra agent arguments (filters).
+    class var extraArguments: [String] { [] }
 
     override class func setUp() {
         super.setUp()
-        do { streams[streamName] = try AgentEventStream(name: streamName, probes: [.execve, .open], launcher: launcher) } catch {
+        do { streams[streamName] = try AgentEventStream(name: streamName, probes: [.execve, .open],
+                                                                  extraArguments: extraArguments, launcher: launcher) } catch {
             startupErrors[streamName] = error
         }
     }

@@ -1,20 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Finds the cgroup v2 (unified) hierarchy's mount point in `/proc/self/mountinfo`.
 ///
 /// On a pure v2 host that is `/sys/fs/cgroup`; on hybrid hosts (v1 controllers plus a v2 tree
-/// for systemd) it is usually `/sys/fs/cgroup/unified`. Only mounts of the hierarchy's root
-/// (mountinfo field 4 = `/`) are taken, because the cgroup ids the kernel reports are
-/// resolved relative to that root; a namespaced or bind-mounted subtree would give wrong paths.
+/// for systemd) it is usually `/sys/fs/cgroup/unified`. The cgroup ids the kernel reports are
+/// resolved relative to the hierarchy's root, so only a mount that shows that root is taken:
+/// - its root (mountinfo field 4) is `/`, or a chain of `/..` steps such as `/../..`. The field is
+///   relative to the reader's cgroup namespace: an agent in a container with a private cgroup
+///   namespace (Docker, containerd and cri-o give one on cgroup v2) that is handed the host's cgroup
+///   tree sees its root as `/../..`, two steps above its own namespace's root;
+/// - and its directory is the hierarchy's root cgroup (kernfs numbers it inode 1). A namespace's own
+///   cgroup2 mount also says `/` but shows only the namespace's subtree, and any other root is a
+///   bind-mounted subtree; cgroup ids would resolve to wrong paths through either.
 public enum CgroupMountTable {
     /// The mount point of the cgroup2 root in the mountinfo text `mountinfo`, preferring
-    /// `/sys/fs/cgroup`, then `/sys/fs/cgroup/unified`, then the first other one.
-    public static func cgroup2MountPoint(mountinfo: String) -> String? {
+    /// `/sys/fs/cgroup`, then `/sys/fs/cgroup/unified`, then the first other one. `isHierarchyRoot`
+    /// tells whether a mount point's directory is the hierarchy's root cgroup.
+    public static func cgroup2MountPoint(mountinfo: String,
+                                         isHierarchyRoot: (String) -> Bool = isRootCgroup) -> String? {
         var candidates: [String] = []
         for line in mountinfo.split(separator: "\n") {
             // id parent major:minor root mountpoint options [optional…] - fstype source superoptions
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count >= 7, let dash = fields.firstIndex(of: "-"), dash >= 6,
-                  dash + 1 < fields.count, fields[dash + 1] == "cgroup2", fields[3] == "/" else { continue }
-            candidates.append(unescape(fields[4]))
+                  dash + 1 < fields.count, fields[dash + 1] == "cgroup2", showsAncestorOfNamespaceRoot(fields[3]) else { continue }
+            let mountPoint = unescape(fields[4])
+            if isHierarchyRoot(mountPoint) { candidates.append(mountPoint) }
         }
         for preferred in ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"] where candidates.contains(preferred) {
             return preferred
@@ -31,6 +44,26 @@ public enum CgroupMountTable {
             if let dash = fields.firstIndex(of: "-"), dash >= 6, dash + 1 < fields.count, fields[dash + 1] == "cgroup" { return true }
         }
         return false
+    }
+
+    /// Whether a mountinfo root field is `/` or only `/..` steps: the mount shows the reader's cgroup
+    /// namespace root or one of its ancestors, not some other subtree.
+    static func showsAncestorOfNamespaceRoot(_ root: Substring) -> Bool {
+        if root == "/" { return true }
+        var rest = root[...]
+        while rest.hasPrefix("/..") {
+            rest = rest.dropFirst(3)
+            if rest.isEmpty { return true }
+        }
+        return false
+    }
+
+    /// Whether `directory` is a cgroup2 hierarchy's root cgroup: kernfs gives the root inode 1 (the
+    /// root cgroup's id) and every other cgroup a larger one. Only asked of cgroup2 mounts: other file
+    /// systems number their roots 1 too.
+    public static func isRootCgroup(_ directory: String) -> Bool {
+        var st = stat()
+        return stat(directory, &st) == 0 && st.st_ino == 1
     }
 
     /// The cgroup2 mount point of the calling process's mount namespace, if any.
