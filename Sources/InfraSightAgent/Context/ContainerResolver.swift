@@ -1,4 +1,5 @@
 import Foundation
+import InfraSightCore
 
 /// Resolves a cgroup v2 id straight to the container it belongs to: id → path
 /// (`CgroupPathResolver`) → `ContainerIdentity` (`CgroupContainerParser`), caching the answer.
@@ -6,9 +7,7 @@ import Foundation
 /// Answers for ids whose path is known are cached, including "not in a container" (a cgroup
 /// path never changes, and ids are not reused). Ids whose path is unknown are not cached, so
 /// they resolve once the path resolver's next walk finds them. The cache keeps about
-/// `capacity` ids in two generations: when the young one fills up it becomes the old one and
-/// the previous old one is dropped; a hit in the old generation moves the entry back to the
-/// young one (an approximate LRU with O(1) work per lookup).
+/// `capacity` ids (`TwoGenerationCache`: an approximate LRU with O(1) work per lookup).
 ///
 /// cgroup v1: the BPF programs record the cgroup v2 id only. When that id names no container and
 /// the host has v1 hierarchies (a v1 host, where every task reports the v2 root, or a hybrid host
@@ -27,14 +26,14 @@ public final class ContainerResolver: @unchecked Sendable {
     }
 
     private let lock = NSLock()
-    private var young: [UInt64: Entry] = [:]
-    private var old: [UInt64: Entry] = [:]
+    private var entries: TwoGenerationCache<UInt64, Entry>
 
     /// A resolver over `paths` caching about `capacity` ids, falling back to `processes` (v1) when set.
     public init(paths: CgroupPathResolver?, processes: ProcCgroupContainerLookup? = nil, capacity: Int = 8192) {
         self.paths = paths
         self.processes = processes
         self.capacity = max(2, capacity)
+        entries = TwoGenerationCache(capacity: capacity)
     }
 
     /// The resolver for this host: the v2 hierarchy from `/proc/self/mountinfo` when mounted, and the
@@ -73,24 +72,12 @@ public final class ContainerResolver: @unchecked Sendable {
     private func cached(_ id: UInt64) -> Entry? {
         lock.lock()
         defer { lock.unlock() }
-        if let entry = young[id] { return entry }
-        guard let entry = old.removeValue(forKey: id) else { return nil }
-        insertLocked(id, entry)
-        return entry
+        return entries.value(for: id)
     }
 
     private func store(_ id: UInt64, _ entry: Entry) {
         lock.lock()
         defer { lock.unlock() }
-        insertLocked(id, entry)
-    }
-
-    private func insertLocked(_ id: UInt64, _ entry: Entry) {
-        if young.count >= capacity / 2 {
-            old = young
-            young = [:]
-            young.reserveCapacity(capacity / 2)
-        }
-        young[id] = entry
+        entries.set(entry, for: id)
     }
 }

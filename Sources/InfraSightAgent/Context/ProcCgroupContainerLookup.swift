@@ -1,4 +1,5 @@
 import Foundation
+import InfraSightCore
 
 /// Finds a process's container from `/proc/<pid>/cgroup`, for hosts where the cgroup v2 id the BPF
 /// programs record cannot name it: cgroup v1 hosts (no v2 hierarchy at all: every task reports the
@@ -30,14 +31,14 @@ public final class ProcCgroupContainerLookup: @unchecked Sendable {
         let identity: ContainerIdentity?
     }
 
-    private var young: [UInt32: Entry] = [:]
-    private var old: [UInt32: Entry] = [:]
+    private var entries: TwoGenerationCache<UInt32, Entry>
     private var reads = 0
 
     /// A lookup reading `<procRoot>/<pid>/cgroup`, caching about `capacity` pids.
     public init(procRoot: String = "/proc", capacity: Int = 16384) {
         self.procRoot = procRoot
         self.capacity = max(2, capacity)
+        entries = TwoGenerationCache(capacity: capacity)
     }
 
     /// The container of process `pid`, whose event has comm `comm` (falling back to `ppid` when `pid`
@@ -57,8 +58,7 @@ public final class ProcCgroupContainerLookup: @unchecked Sendable {
     public func forget(pid: UInt32) {
         lock.lock()
         defer { lock.unlock() }
-        young.removeValue(forKey: pid)
-        old.removeValue(forKey: pid)
+        entries.remove(pid)
     }
 
     /// How many files were read (for tests and diagnostics).
@@ -90,24 +90,12 @@ public final class ProcCgroupContainerLookup: @unchecked Sendable {
     private func cached(_ pid: UInt32) -> Entry? {
         lock.lock()
         defer { lock.unlock() }
-        if let entry = young[pid] { return entry }
-        guard let entry = old.removeValue(forKey: pid) else { return nil }
-        insertLocked(pid, entry)
-        return entry
+        return entries.value(for: pid)
     }
 
     private func store(_ pid: UInt32, _ entry: Entry) {
         lock.lock()
         defer { lock.unlock() }
-        old.removeValue(forKey: pid)
-        insertLocked(pid, entry)
-    }
-
-    private func insertLocked(_ pid: UInt32, _ entry: Entry) {
-        if young.count >= capacity / 2, young[pid] == nil {
-            old = young
-            young = [:]
-        }
-        young[pid] = entry
+        entries.set(entry, for: pid)
     }
 }

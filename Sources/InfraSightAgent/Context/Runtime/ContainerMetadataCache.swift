@@ -1,4 +1,5 @@
 import Foundation
+import InfraSightCore
 import Logging
 import NIOCore
 
@@ -14,7 +15,7 @@ import NIOCore
 /// "no such container" and runtimes without a socket for `negativeTTL`, then asked again (a socket
 /// may appear later); a failed request (no answer in time, connection refused: a runtime still
 /// starting or briefly busy) only for `failureRetry`, so one slow answer does not cost 30 s of metadata.
-/// The cache holds about `capacity` ids (two generations, approximate LRU).
+/// The cache holds about `capacity` ids (`TwoGenerationCache`, an approximate LRU).
 /// A runtime whose socket does not exist is logged once ("no socket is normal"); so is the first
 /// failure per runtime, and containerd (gRPC only) once, as unsupported.
 public final class ContainerMetadataCache: @unchecked Sendable {
@@ -33,8 +34,7 @@ public final class ContainerMetadataCache: @unchecked Sendable {
     private let clock: @Sendable () -> UInt64
     private let clients: [String: (RuntimeSocket, UnixSocketHTTPClient)]
     private let lock = NSLock()
-    private var young: [String: Entry] = [:]
-    private var old: [String: Entry] = [:]
+    private var entries: TwoGenerationCache<String, Entry>
     private var pending: Set<String> = []
     private var loggedKeys: Set<String> = []
     private var requests = 0
@@ -46,6 +46,7 @@ public final class ContainerMetadataCache: @unchecked Sendable {
         self.sockets = sockets
         self.logger = logger
         self.capacity = max(2, capacity)
+        entries = TwoGenerationCache(capacity: capacity)
         self.negativeTTLNanos = MonotonicTime.nanos(of: negativeTTL)
         self.failureRetryNanos = min(self.negativeTTLNanos, MonotonicTime.nanos(of: failureRetry))
         self.maxInFlight = max(1, maxInFlight)
@@ -134,8 +135,7 @@ public final class ContainerMetadataCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         pending.remove(id)
-        old.removeValue(forKey: id)
-        insertLocked(id, entry)
+        entries.set(entry, for: id)
     }
 
     /// Logs `message` at info the first time `key` (runtime/kind) comes up, at debug afterwards.
@@ -147,17 +147,6 @@ public final class ContainerMetadataCache: @unchecked Sendable {
     }
 
     private func lookupLocked(_ id: String) -> Entry? {
-        if let entry = young[id] { return entry }
-        guard let entry = old.removeValue(forKey: id) else { return nil }
-        insertLocked(id, entry)
-        return entry
-    }
-
-    private func insertLocked(_ id: String, _ entry: Entry) {
-        if young.count >= capacity / 2, young[id] == nil {
-            old = young
-            young = [:]
-        }
-        young[id] = entry
+        entries.value(for: id)
     }
 }
