@@ -34,14 +34,20 @@ final class ContextProcessCacheTests: XCTestCase {
         XCTAssertEqual(ProcessCache(identity: identity).context(pid: me).execID, ctx.execID, "derived, not random")
     }
 
-    /// The parent is identified in full; further ancestors carry pid and comm only, unless `.all`.
-    func testAncestryDetailIdentifiesTheParentOrEveryAncestor() throws {
+    /// A `/bin/sleep 5` child of this test process, given time to exec.
+    private func sleepingChild() throws -> Process {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/bin/sleep")
         child.arguments = ["5"]
         try child.run()
-        defer { child.terminate(); child.waitUntilExit() }
         usleep(200_000)
+        return child
+    }
+
+    /// The parent is identified in full; further ancestors carry pid and comm only, unless `.all`.
+    func testAncestryDetailIdentifiesTheParentOrEveryAncestor() throws {
+        let child = try sleepingChild()
+        defer { child.terminate(); child.waitUntilExit() }
         let pid = UInt32(child.processIdentifier)
         let me = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
 
@@ -69,12 +75,8 @@ final class ContextProcessCacheTests: XCTestCase {
     }
 
     func testChildLinksToParentExecution() throws {
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/bin/sleep")
-        child.arguments = ["5"]
-        try child.run()
+        let child = try sleepingChild()
         defer { child.terminate(); child.waitUntilExit() }
-        usleep(200_000)
         let cache = ProcessCache(identity: identity)
         let childCtx = cache.context(pid: UInt32(child.processIdentifier))
         XCTAssertEqual(childCtx.exe, "/usr/bin/sleep")
