@@ -7,16 +7,18 @@
  * after a successful exec from the new image (mm->arg_start..arg_end, filename at mm->env_end),
  * after a failed exec from the original pointers. Nothing is read at sys_enter, so pages the
  * kernel had to fault in during exec are resident. Events go to a ring buffer with batched
- * wake-ups. Layout and limits: include/infrasight_event.h.
+ * wake-ups. Layout and limits: include/infrasight_event.h. The maps every probe has come from
+ * include/infrasight_maps.h; the per-tid stash is its own (user pointers, not raw arguments).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "infrasight_event.h"
+#include "infrasight_maps.h"      /* events, excluded_tgids, counters, lost_tgids, count() */
+#include "infrasight_throttle.h"
+#include "infrasight_filter.h"
 #include "infrasight_wakeup.h"
-
-char LICENSE[] SEC("license") = "GPL";
 
 struct exec_stash {
 	__u64 boot_ns;
@@ -36,30 +38,11 @@ struct exec_scratch {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20); /* user space overrides with bpf_map__set_max_entries */
-} events SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64); /* tid, or ALIAS_KEY(tgid) for an exec from a non-leader thread */
 	__type(value, struct exec_stash);
 } exec_start SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);   /* tgid */
-	__type(value, __u8);
-} excluded_tgids SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, INFRASIGHT_CTR_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -68,28 +51,9 @@ struct {
 	__type(value, struct exec_scratch);
 } scratch SEC(".maps");
 
-/* tgid -> records of that process lost to a full ring buffer: the same map (name, type, size) as
- * in include/infrasight_bpf.h, so the agent's per-process loss report covers execve too. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);   /* tgid */
-	__type(value, __u64); /* records lost (ring buffer full) */
-} lost_tgids SEC(".maps");
-
 /* A successful exec from a non-leader thread returns in the leader's pid (de_thread), so the
  * stash is also stored under this key when tid != tgid. */
 #define ALIAS_KEY(tgid) ((1ULL << 32) | (__u64)(tgid))
-
-static __always_inline void count(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
-	if (v)
-		*v += 1; /* per-CPU, no nesting for tracepoint programs: no atomics needed */
-}
-
-#include "infrasight_throttle.h"
-#include "infrasight_filter.h"
 
 /* Filters judged at sys_enter; comm waits for sys_exit, where it is the new program's. */
 #define EXEC_ENTER_FILTER_KINDS (INFRASIGHT_FILTER_PID | INFRASIGHT_FILTER_UID | INFRASIGHT_FILTER_CGROUP)

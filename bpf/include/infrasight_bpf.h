@@ -1,27 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * infrasight_bpf.h — BPF-side helpers shared by the probe objects (bpf/<probe>.bpf.c; execve.bpf.c
- * predates it and keeps its own copy). Include once per object, after vmlinux.h: it DEFINES the
- * maps every object has, with the names user space (BPFProbe) looks up:
- *   events          ring buffer (size set by user space), batched wake-ups
- *   excluded_tgids  tgids skipped at sys_enter (the agent itself, --exclude-pid)
- *   counters        per-CPU __u64[INFRASIGHT_CTR_MAX] (enum infrasight_counter)
+ * infrasight_bpf.h — the sys_enter/sys_exit stash shared by the probe objects whose two halves
+ * carry raw syscall arguments (bpf/<probe>.bpf.c; execve.bpf.c stashes its own user pointers).
+ * Include once per object. Besides the maps of infrasight_maps.h (events, excluded_tgids,
+ * counters, lost_tgids), infrasight_throttle.h (rate_limit, rate_state, throttled_tgids) and
+ * infrasight_filter.h (filter_*), it DEFINES:
  *   starts          per-tid LRU hash: sys_enter data awaiting sys_exit
- *   lost_tgids      tgid -> records of that process lost to a full ring buffer (exact per-process
- *                   loss accounting; user space reads and prunes it)
- *   rate_limit, rate_state, throttled_tgids: the per-process rate limit (infrasight_throttle.h)
- *   filter_*        the allow/deny filters (infrasight_filter.h)
  */
 #ifndef INFRASIGHT_BPF_H
 #define INFRASIGHT_BPF_H
 
+#include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "infrasight_event.h"
+#include "infrasight_maps.h"
+#include "infrasight_throttle.h"
+#include "infrasight_filter.h"
 #include "infrasight_wakeup.h"
-
-char LICENSE[] SEC("license") = "GPL";
 
 /* sys_enter data: the raw syscall arguments (user pointers are read at sys_exit) */
 struct sys_stash {
@@ -37,52 +34,11 @@ struct sys_stash {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20); /* user space overrides with bpf_map__set_max_entries */
-} events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);   /* tgid */
-	__type(value, __u8);
-} excluded_tgids SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, INFRASIGHT_CTR_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);   /* tid */
 	__type(value, struct sys_stash);
 } starts SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);   /* tgid */
-	__type(value, __u64); /* records lost (ring buffer full) */
-} lost_tgids SEC(".maps");
-
-static __always_inline void count(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
-	if (v)
-		__sync_fetch_and_add(v, 1); /* per-CPU; atomic because fentry/tp programs may nest */
-}
-
-#include "infrasight_throttle.h"
-#include "infrasight_filter.h"
-
-static __always_inline int excluded_tgid(__u32 tgid)
-{
-	return bpf_map_lookup_elem(&excluded_tgids, &tgid) != NULL;
-}
 
 /* sys_enter: skip excluded processes, stash time, ppid and the first `nargs` arguments per tid.
  * nargs must be a constant <= the syscall's argument count: the kernel refuses to attach a

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * infrasight_filter.h — the allow/deny filters every probe object applies (layout and kinds in
- * infrasight_event.h). Include after the object's `counters` map and count().
+ * infrasight_event.h). Self-contained (counters and count() come from infrasight_maps.h).
  *
  * Semantics (user space validates and writes the maps; README "Filters"):
  *   - a record is dropped when any of its values is on a deny list (deny wins over allow);
@@ -25,6 +25,11 @@
  */
 #ifndef INFRASIGHT_FILTER_H
 #define INFRASIGHT_FILTER_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "infrasight_event.h"
+#include "infrasight_maps.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -2,11 +2,15 @@
 /* infrasight_sock.h — BPF-side socket helpers for connect.bpf.c and accept.bpf.c: find the kernel
  * `struct socket` behind an fd through the current task's fd table (CO-RE reads:
  * task->files->fdt->fd[fd] → file (S_IFSOCK inode) → private_data) and copy family, type,
- * protocol and the addresses from `struct sock`. Include after infrasight_bpf.h. */
+ * protocol and the addresses from `struct sock`. Self-contained. */
 #ifndef INFRASIGHT_SOCK_H
 #define INFRASIGHT_SOCK_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
+#include "infrasight_event.h"
 
 #define IS_AF_UNIX  1
 #define IS_AF_INET  2

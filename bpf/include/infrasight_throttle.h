@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * infrasight_throttle.h — the per-process rate limit every probe object applies before it writes a
- * record (like Tetragon's throttling). Include after the object's `counters` map and count().
+ * record (like Tetragon's throttling). Self-contained (counters and count() come from infrasight_maps.h).
  * Maps (names user space looks up):
  *   rate_limit       ARRAY[1] struct infrasight_rate_limit (max_events 0 = off; the default)
  *   rate_state       LRU hash tgid -> struct infrasight_rate_state (fixed windows)
@@ -11,6 +11,11 @@
  */
 #ifndef INFRASIGHT_THROTTLE_H
 #define INFRASIGHT_THROTTLE_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "infrasight_event.h"
+#include "infrasight_maps.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

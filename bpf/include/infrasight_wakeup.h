@@ -19,6 +19,7 @@
 #ifndef INFRASIGHT_WAKEUP_H
 #define INFRASIGHT_WAKEUP_H
 
+#include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "infrasight_event.h"
 
