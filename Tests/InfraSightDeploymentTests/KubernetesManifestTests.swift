@@ -82,9 +82,10 @@ final class KubernetesManifestTests: XCTestCase {
         }
         for (file, kind, name) in [("agent-daemonset.yaml", "DaemonSet", "infrasight-agent"),
                                    ("enrich-deployment.yaml", "Deployment", "infrasight-enrich"),
-                                   ("sink-deployment.yaml", "Deployment", "infrasight-sink")] {
+                                   ("sink-deployment.yaml", "Deployment", "infrasight-sink"),
+                                   ("setup-job.yaml", "Job", "infrasight-setup")] {
             let spec = try podSpec(try object(file, kind: kind, name: name))
-            for case let c as [String: Any] in spec.array("containers") ?? [] {
+            for case let c as [String: Any] in (spec.array("initContainers") ?? []) + (spec.array("containers") ?? []) {
                 XCTAssertTrue(c.string("image")?.hasPrefix("ghcr.io/infrasight/infrasight:") == true, "\(file)")
             }
         }
@@ -183,6 +184,83 @@ final class KubernetesManifestTests: XCTestCase {
                        "infrasight-clickhouse-sink")
     }
 
+    /// The setup Job: topics first (init container), then the schema, each an unprivileged `infrasight`
+    /// step; only this Job mounts the DDL-capable ClickHouse user.
+    func testSetupJobRunsTopicsThenSchemaUnprivileged() throws {
+        let job = try object("setup-job.yaml", kind: "Job", name: "infrasight-setup")
+        let spec = try podSpec(job)
+        XCTAssertEqual(spec.string("restartPolicy"), "OnFailure")
+        XCTAssertGreaterThan((job.at("spec.backoffLimit") as? NSNumber)?.intValue ?? 0, 0, "retries while Kafka or ClickHouse come up")
+        XCTAssertEqual(spec.at("securityContext.runAsNonRoot") as? Bool, true)
+        XCTAssertEqual(spec.at("securityContext.seccompProfile.type") as? String, "RuntimeDefault")
+        XCTAssertEqual(spec["automountServiceAccountToken"] as? Bool, false)
+        XCTAssertEqual(spec.string("serviceAccountName"), "infrasight-setup")
+        _ = try object("serviceaccounts.yaml", kind: "ServiceAccount", name: "infrasight-setup")
+        let steps = try Self.setupSteps(spec)
+        XCTAssertEqual(steps.map { Array($0.args.prefix(2)) }, [["topics", "create"], ["schema", "apply"]])
+        for c in steps.map(\.container) {
+            let sc = try XCTUnwrap(c.dict("securityContext"))
+            XCTAssertEqual(sc["allowPrivilegeEscalation"] as? Bool, false)
+            XCTAssertEqual(sc["readOnlyRootFilesystem"] as? Bool, true)
+            XCTAssertEqual(stringList(sc.at("capabilities.drop")), ["ALL"])
+            try assertResources(c, c.string("name") ?? "?")
+        }
+        for file in try manifestFiles() where file != "setup-job.yaml" && file != "secrets.yaml" {
+            let text = try String(contentsOfFile: (Self.dir as NSString).appendingPathComponent(file), encoding: .utf8)
+            XCTAssertFalse(text.contains("infrasight-clickhouse-admin"), "\(file) uses the admin user")
+        }
+    }
+
+    /// The Job's exact steps (args, and environment with the cluster's endpoints and secrets swapped for
+    /// a real tansu broker and a real ClickHouse) create every topic and the schema, twice (idempotent).
+    func testSetupJobStepsRunAgainstARealBrokerAndClickHouse() throws {
+        let spec = try podSpec(try object("setup-job.yaml", kind: "Job", name: "infrasight-setup"))
+        let configMap = try object("configmap.yaml", kind: "ConfigMap", name: "infrasight-config").dict("data") as? [String: String] ?? [:]
+        let broker = try TansuBroker.start()
+        defer { broker.stop() }
+        let clickhouse = try ClickHouseServer.start()
+        defer { clickhouse.stop() }
+        let work = NSTemporaryDirectory() + "is-setup-job-\(getpid())"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let secretFile = work + "/password"
+        try "".write(toFile: secretFile, atomically: true, encoding: .utf8)   // the test ClickHouse's default user
+        for round in 1...2 {
+            for step in try Self.setupSteps(spec) {
+                var env: [String: String] = [:]
+                for (k, v) in configMap { env[k] = v }
+                for case let e as [String: Any] in step.container.array("env") ?? [] {
+                    guard let name = e.string("name") else { continue }
+                    if let value = e.string("value") { env[name] = value.hasPrefix("/var/run/secrets/") ? secretFile : value }
+                    if e.at("valueFrom.secretKeyRef") != nil { env[name] = "default" }
+                }
+                XCTAssertNotNil(env["INFRASIGHT_BROKERS"]); XCTAssertNotNil(env["INFRASIGHT_CLICKHOUSE_URL"])
+                env["INFRASIGHT_BROKERS"] = broker.bootstrap
+                env["INFRASIGHT_CLICKHOUSE_URL"] = clickhouse.url
+                let p = try ChildProcess(name: "setup \(step.args.joined(separator: " ")) #\(round)", executable: ProjectPaths.infrasightBinary,
+                                         arguments: step.args, environment: env, logPath: work + "/step-\(round)-\(step.args[0]).log")
+                p.process.waitUntilExit()
+                XCTAssertEqual(p.process.terminationStatus, 0, "round \(round): infrasight \(step.args.joined(separator: " ")):\n\(p.output())")
+            }
+        }
+        let topics = try ChildProcess(name: "topics list", executable: ProjectPaths.infrasightBinary,
+                                      arguments: ["topics", "list", "--brokers", broker.bootstrap], logPath: work + "/list.log")
+        topics.process.waitUntilExit()
+        for name in ["infrasight.raw.execve", "infrasight.events.open", "infrasight.dlq", "infrasight.stats"] {
+            XCTAssertTrue(topics.output().contains(name), "topic \(name) missing:\n\(topics.output())")
+        }
+        let tables = try clickhouse.query("SELECT name FROM system.tables WHERE database = 'infrasight' FORMAT TSV")
+        for table in ["file_events", "exec_events", "schema_migrations"] {
+            XCTAssertTrue(tables.split(separator: "\n").contains(Substring(table)), "table \(table) missing:\n\(tables)")
+        }
+    }
+
+    /// The Job's steps in order: its init containers, then its containers, with their args.
+    private static func setupSteps(_ spec: [String: Any]) throws -> [(container: [String: Any], args: [String])] {
+        let all = ((spec.array("initContainers") ?? []) + (spec.array("containers") ?? [])).compactMap { $0 as? [String: Any] }
+        return all.map { ($0, (($0["args"] as? [Any]) ?? []).compactMap { $0 as? String }) }
+    }
+
     func testConfigMapAndSecretTemplates() throws {
         let cm = try object("configmap.yaml", kind: "ConfigMap", name: "infrasight-config")
         for key in ["INFRASIGHT_BROKERS", "INFRASIGHT_CLICKHOUSE_URL", "INFRASIGHT_KAFKA_OPTIONS"] {
@@ -191,7 +269,7 @@ final class KubernetesManifestTests: XCTestCase {
         XCTAssertFalse((cm.dict("data") ?? [:]).keys.contains { $0.contains("PASSWORD") }, "secret material in the ConfigMap")
         let secrets = try docs("secrets.yaml")
         XCTAssertEqual(Set(secrets.compactMap { $0.at("metadata.name") as? String }),
-                       ["infrasight-clickhouse-sink", "infrasight-clickhouse-reader", "infrasight-kafka-sasl"])
+                       ["infrasight-clickhouse-sink", "infrasight-clickhouse-admin", "infrasight-clickhouse-reader", "infrasight-kafka-sasl"])
         for s in secrets {
             XCTAssertEqual(s.string("kind"), "Secret")
             let password = try XCTUnwrap(s.at("stringData.password") as? String)
@@ -269,8 +347,11 @@ final class KubernetesManifestTests: XCTestCase {
                 XCTAssertNotNil(rule["to"], "egress rule without destination restriction")
                 if ports.contains(8123) {
                     clickhousePolicies += 1
-                    XCTAssertEqual((p.at("spec.podSelector.matchLabels") as? [String: Any])?["app.kubernetes.io/component"] as? String,
-                                   "sink", "only the sink may reach ClickHouse")
+                    let selector = (p.at("spec.podSelector.matchExpressions") as? [Any])?.first as? [String: Any]
+                    XCTAssertEqual(selector?.string("key"), "app.kubernetes.io/component")
+                    XCTAssertEqual(selector?.string("operator"), "In")
+                    XCTAssertEqual(Set(stringList(selector?["values"])), ["sink", "setup"],
+                                   "only the sink and the setup Job may reach ClickHouse")
                 }
             }
             for case let rule as [String: Any] in (p.at("spec.ingress") as? [Any]) ?? [] {
