@@ -69,8 +69,11 @@ public enum KafkaAdmin {
                 throw KafkaError(err, context: "creating topic \(name) on \(config.brokers) failed", detail: detail)
             }
         }
+        let created = outcome.filter { $0.value == .created }.keys.sorted()
+        let existing = outcome.filter { $0.value == .alreadyExists }.keys.sorted()
         kafkaLogger.info("Kafka topics ensured", metadata: ["brokers": "\(config.brokers)",
-                                                            "outcome": "\(outcome.sorted { $0.key < $1.key })"])
+                                                            "created": "\(created.joined(separator: ","))",
+                                                            "existing": "\(existing.joined(separator: ","))"])
         return outcome
     }
 
