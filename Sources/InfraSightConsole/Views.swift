@@ -7,12 +7,14 @@ enum EventsView {
     }
 }
 
-/// `/api/process`: one execution, its ancestry and its events.
+/// `/api/process`: one execution, its ancestry, its children and its events.
 enum ProcessView {
-    /// The answer: the process (one row, or none), its ancestors nearest first, its events oldest first.
+    /// The answer: the process (one row, or none), its ancestors nearest first, its children oldest
+    /// first, its events oldest first.
     struct Answer: Encodable {
         var process: ConsoleTable
         var ancestry: ConsoleTable
+        var children: ConsoleTable
         var events: ConsoleTable
         /// "exec_id" or "host+pid": how the process was looked up.
         var key: String
@@ -42,12 +44,20 @@ enum ProcessView {
                 before = UInt64(p[columns.firstIndex(of: "time_ns")!]) ?? before
             }
         }
+        // Children: processes whose ppid is this pid, from the process's exec on (the same pid before
+        // that exec was another program, with children of its own); the whole window without one.
+        var children = ConsoleTable.empty(columns)
+        if let row = process.rows.first, let host = process.column("host").first, let pid = Int(row[columns.firstIndex(of: "pid")!]) {
+            let exec = row[columns.firstIndex(of: "probe")!] == "execve"
+            let since = exec ? UInt64(row[columns.firstIndex(of: "time_ns")!]) ?? 0 : 0
+            children = try database.table(q.childrenSQL(database: db, host: host, pid: pid, sinceNs: since), columns: columns)
+        }
         let key: String
         switch q.key {
         case .execID: key = "exec_id"
         case .hostPID: key = "host+pid"
         }
-        return Answer(process: process, ancestry: ancestry, events: events, key: key)
+        return Answer(process: process, ancestry: ancestry, children: children, events: events, key: key)
     }
 }
 

@@ -77,6 +77,9 @@ final class ConsoleQueryTests: XCTestCase {
             try assertSingleLiteral(payload) { v in
                 try ProcessQuery([("exec_id", "abc-1")]).parentSQL(database: "infrasight", host: v, pid: 7, beforeNs: 9)
             }
+            try assertSingleLiteral(payload) { v in
+                try ProcessQuery([("exec_id", "abc-1")]).childrenSQL(database: "infrasight", host: v, pid: 7, sinceNs: 9)
+            }
             try assertSingleLiteral(payload) { v in try PipelineHealthQuery([("host", v)]).countersSQL(database: "infrasight") }
             try assertSingleLiteral(payload) { v in try PipelineHealthQuery([("host", v)]).summarySQL(database: "infrasight") }
             try assertSingleLiteral(payload) { v in try OverviewQuery([("host", v)]).ratesSQL(database: "infrasight") }

@@ -31,6 +31,9 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
             queries.append(("process", key.processSQL(database: "infrasight"), 1))
             queries.append(("process events", key.eventsSQL(database: "infrasight"), events))
             queries.append(("parent", key.parentSQL(database: "infrasight", host: "h1", pid: 42, beforeNs: UInt64.max), 1))
+            // pid 42's two events both have ppid 1: one child, by its exec event.
+            queries.append(("children", key.childrenSQL(database: "infrasight", host: "h1", pid: 1, sinceNs: 0), 1))
+            queries.append(("no children", key.childrenSQL(database: "infrasight", host: "h1", pid: 42, sinceNs: 0), 0))
         }
         let health = try PipelineHealthQuery([("since", "60")])
         queries.append(("health counters", health.countersSQL(database: "infrasight"), 1))

@@ -393,6 +393,55 @@ final class ConsoleIntegrationTests: XCTestCase {
         XCTAssertFalse(process.contains("<img"))
     }
 
+    /// The process tree of a `bash -c 'sh -c "sleep 1; true"; true'` chain (the `; true`s keep each
+    /// shell from exec'ing its last command in place): the view of `sh` shows bash above it and sleep
+    /// below it, each a link to its own view, in a real browser.
+    func testChromiumProcessTreeShowsParentAndChildren() throws {
+        let h = try pipeline()
+        let run = CommandSpawner.run(["/bin/bash", "-c", "sh -c 'sleep 1; true'; true"])
+        guard let bashPID = run.pid else { throw TestSupportError("spawn failed: \(run.error)") }
+        let bash = Int(bashPID)
+        func pid(_ sql: String) -> Int? {
+            let deadline = Date().addingTimeInterval(90)
+            while Date() < deadline {
+                if let v = (try? h.clickhouse.query(sql))?.trimmingCharacters(in: .whitespacesAndNewlines), let n = Int(v), n > 0 { return n }
+                Thread.sleep(forTimeInterval: 0.3)
+            }
+            return nil
+        }
+        let sh = try XCTUnwrap(pid("SELECT any(pid) FROM infrasight.exec_events WHERE ppid = \(bash) AND comm = 'sh' AND ret = 0"),
+                               "no exec of sh under bash \(bash)\n\(h.dumpLogs())")
+        let sleep = try XCTUnwrap(pid("SELECT any(pid) FROM infrasight.exec_events WHERE ppid = \(sh) AND comm = 'sleep' AND ret = 0"),
+                                  "no exec of sleep under sh \(sh)")
+        let host = try XCTUnwrap(try api("/api/events", [("probe", "execve"), ("comm", "sh")]).column("host").first)
+
+        let r = try api("/api/process", [("host", host), ("pid", String(sh))])
+        XCTAssertEqual(r.status, 200, r.body)
+        let o = try XCTUnwrap(r.json as? [String: Any])
+        func pids(_ key: String) -> [String] {
+            guard let t = o[key] as? [String: Any], let c = t["columns"] as? [String], let rows = t["rows"] as? [[String]],
+                  let i = c.firstIndex(of: "pid") else { return [] }
+            return rows.map { $0[i] }
+        }
+        XCTAssertEqual(pids("ancestry").first, String(bash), r.body)
+        XCTAssertEqual(pids("children"), [String(sleep)], r.body)
+
+        let dom = try dumpDOM("/?" + Self.query([("view", "process"), ("host", host), ("pid", String(sh))]))
+        let tree = try XCTUnwrap(dom.range(of: "<ul class=\"tree\">"), "no tree:\n\(dom.prefix(4000))")
+        let treeText = String(dom[tree.lowerBound...])
+        let positions = [bash, sh, sleep].map { treeText.range(of: ">\($0) ")?.lowerBound }
+        XCTAssertTrue(positions.allSatisfy { $0 != nil }, "bash \(bash), sh \(sh), sleep \(sleep) in the tree:\n\(treeText.prefix(3000))")
+        if let a = positions[0], let b = positions[1], let c = positions[2] {
+            XCTAssertTrue(a < b && b < c, "tree order bash, sh, sleep:\n\(treeText.prefix(3000))")
+        }
+        for (child, label) in [(bash, "bash"), (sleep, "sleep")] {
+            let link = "href=\"/?view=process&amp;" + Self.query([("host", host), ("pid", String(child))]).replacingOccurrences(of: "&", with: "&amp;") + "\""
+            XCTAssertTrue(treeText.contains(link), "\(label) is not a link in the tree:\n\(treeText.prefix(3000))")
+        }
+        XCTAssertTrue(treeText.contains("<strong>\(sh) sh"), "sh itself in bold:\n\(treeText.prefix(3000))")
+        try screenshot("/?" + Self.query([("view", "process"), ("host", host), ("pid", String(sh))]), name: "process")
+    }
+
     /// The acceptance, as a user would check it: a `cat /etc/shadow` just run shows in the
     /// console's event stream, filtered by path, in a real browser.
     func testChromiumShowsACatOfEtcShadowJustRun() throws {

@@ -202,9 +202,48 @@ extension ConsoleAssets {
             parent.appendChild(details);
           }
 
+          // The process tree: the ancestors (oldest first), this process in bold, then its children,
+          // each a link to its own process view; the tables follow.
+          function renderProcess(parent, data) {
+            const cols = data.process.columns;
+            const at = function (row, c) { return row[cols.indexOf(c)] || ''; };
+            const label = function (row) {
+              const detail = at(row, 'detail');
+              return at(row, 'pid') + ' ' + (at(row, 'comm') || '?') + (detail ? ' \u2014 ' + detail : '');
+            };
+            const link = function (row) {
+              return processLink(label(row), new URLSearchParams({ host: at(row, 'host'), pid: at(row, 'pid') }));
+            };
+            parent.appendChild(el('h3', 'tree'));
+            const chain = data.ancestry.rows.slice().reverse();
+            let list = el('ul');
+            list.className = 'tree';
+            parent.appendChild(list);
+            for (const row of chain) {
+              const li = el('li');
+              li.appendChild(at(row, 'pid') ? link(row) : el('span', '?'));
+              list.appendChild(li);
+              const below = el('ul');
+              li.appendChild(below);
+              list = below;
+            }
+            const self = el('li');
+            self.appendChild(el('strong', data.process.rows.length ? label(data.process.rows[0]) : 'not found'));
+            list.appendChild(self);
+            const kids = el('ul');
+            self.appendChild(kids);
+            for (const row of data.children.rows) {
+              const li = el('li');
+              li.appendChild(link(row));
+              kids.appendChild(li);
+            }
+            for (const key of ['process', 'ancestry', 'children', 'events']) { renderTable(parent, key, data[key]); }
+          }
+
           function render(container, title, data) {
             if (data.rates && data.pipeline) { renderOverview(container, data); return; }
             if (data.instances && data.counters) { renderHealth(container, data); return; }
+            if (data.process && data.ancestry && data.children) { renderProcess(container, data); return; }
             if (Array.isArray(data.columns)) { renderTable(container, title, data); return; }
             for (const key of Object.keys(data)) {
               const v = data[key];

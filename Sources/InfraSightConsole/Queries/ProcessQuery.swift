@@ -1,5 +1,6 @@
 /// The process view: one process execution, by `exec_id`, or by `host` + `pid` (for events whose
-/// `exec_id` is empty), its events in time order and its ancestry (the parent chain via `ppid`).
+/// `exec_id` is empty), its events in time order, its ancestry (the parent chain via `ppid`) and its
+/// children (the processes whose `ppid` it is).
 public struct ProcessQuery: Sendable, Equatable {
     /// Which process: an execution id, or a host and a pid.
     public enum Key: Sendable, Equatable {
@@ -13,6 +14,7 @@ public struct ProcessQuery: Sendable, Equatable {
 
     public static let names: Set<String> = ["exec_id", "host", "pid", "since", "limit"]
     public static let maxDepth = 16
+    public static let maxChildren = 100
     public static let eventColumns = EventStreamQuery.columns
     public static let processColumns = ["host", "pid", "ppid", "exec_id", "time_ns", "time_utc", "probe", "comm",
                                         "user", "detail", "container"]
@@ -71,6 +73,30 @@ public struct ProcessQuery: Sendable, Equatable {
             Condition.window(minutes: sinceMinutes), Condition.equals("host", host),
             "pid = \(SQLText.int(pid))", "time_ns <= \(beforeNs)",
         ])
+    }
+
+    /// The children of `pid` on `host` seen from `sinceNs` on (the process's first event): one row per
+    /// child pid (its exec event when there is one), oldest first.
+    public func childrenSQL(database: String, host: String, pid: Int, sinceNs: UInt64) -> String {
+        let branches = EventSource.all.map {
+            $0.select(database: "%DB%", conditions: [
+                Condition.window(minutes: sinceMinutes), Condition.equals("host", host),
+                "ppid = \(SQLText.int(pid))", "pid != \(SQLText.int(pid))", "time_ns >= \(sinceNs)",
+            ])
+        }.joined(separator: "\nUNION ALL\n")
+        return """
+            SELECT \(Self.processColumns.joined(separator: ", "))
+            FROM (
+                SELECT \(Self.processColumns.joined(separator: ", "))
+                FROM (
+                \(branches)
+                )
+                ORDER BY probe = 'execve' DESC, time_ns DESC
+                LIMIT 1 BY pid
+            )
+            ORDER BY time_ns
+            LIMIT \(Self.maxChildren)
+            """.replacingOccurrences(of: "%DB%", with: database)
     }
 
     /// Prefers the exec event (it names the binary and argv), else the newest event of any kind.
