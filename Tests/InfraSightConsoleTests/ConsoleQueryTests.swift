@@ -113,6 +113,15 @@ final class ConsoleQueryTests: XCTestCase {
         XCTAssertTrue(none.contains("LIMIT 100"))
     }
 
+    /// Incremental polling: `after_ns` becomes one numeric condition on every table's branch.
+    func testAfterNsKeepsLaterEventsOnly() throws {
+        let sql = try XCTUnwrap(EventStreamQuery.sql(database: "db", filter: try EventFilter([("after_ns", "1796488718925407335")])))
+        XCTAssertEqual(sql.components(separatedBy: "time_ns > 1796488718925407335").count - 1, 4, sql)
+        XCTAssertEqual(try EventFilter([("after_ns", "18446744073709551615")]).afterNs, UInt64.max)
+        XCTAssertNil(try EventFilter([]).afterNs)
+        XCTAssertEqual(Array(EventStreamQuery.columns.suffix(2)), ["time_ns", "event_id"], "what the console merges polls by")
+    }
+
     func testBadParametersAreRefused() {
         let bad: [[(String, String)]] = [
             [("probe", "execve' OR 1=1 --")], [("probe", "EXECVE")], [("probe", "kprobe")],
@@ -120,11 +129,14 @@ final class ConsoleQueryTests: XCTestCase {
             [("limit", "99999999999999999999999")], [("since", "0")], [("since", "abc")],
             [("hostname", "a")], [("1=1", "")], [("host", "a"), ("host", "b")],
             [("host", String(repeating: "a", count: ConsoleParameters.maxStringLength + 1))],
+            [("after_ns", "-1")], [("after_ns", "1 OR 1=1")], [("after_ns", "1e18")],
+            [("after_ns", "18446744073709551616")], [("after_ns", "0x10")],
         ]
         for pairs in bad {
             XCTAssertThrowsError(try EventFilter(pairs), "\(pairs)") { XCTAssertTrue($0 is ConsoleBadRequest) }
         }
         XCTAssertThrowsError(try EventFilter([("probe", "execve")], allowed: TopQuery.names), "top views take no probe")
+        XCTAssertThrowsError(try EventFilter([("after_ns", "1")], allowed: TopQuery.names), "only the live stream polls incrementally")
         XCTAssertThrowsError(try ProcessQuery([("exec_id", "x' OR 1=1 --")]))
         XCTAssertThrowsError(try ProcessQuery([("host", "a")]), "pid missing")
         XCTAssertThrowsError(try ProcessQuery([("host", "a"), ("pid", "0")]))

@@ -16,7 +16,7 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
         ]
         let payload = "' OR 1=1 --\\ <img src=x onerror=alert(1)>"
         let filters: [[(String, String)]] = [[], [("host", "h1"), ("probe", "execve"), ("comm", "echo"), ("path", "/bin")],
-                                             EventFilter.names.subtracting(["probe", "since", "limit"]).map { ($0, payload) }]
+                                             EventFilter.names.subtracting(["probe", "since", "limit", "after_ns"]).map { ($0, payload) }]
         var queries: [(String, String, Int?)] = []  // name, SQL, expected row count
         for (i, f) in filters.enumerated() {
             queries.append(("events \(i)", try XCTUnwrap(EventStreamQuery.sql(database: "infrasight", filter: try EventFilter(f))),
@@ -26,6 +26,9 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
                                                              filter: try EventFilter(f.filter { TopQuery.names.contains($0.0) }, allowed: TopQuery.names)), nil))
             }
         }
+        queries.append(("events after 0", try XCTUnwrap(EventStreamQuery.sql(database: "infrasight", filter: try EventFilter([("after_ns", "0")]))), 2))
+        queries.append(("events after the future", try XCTUnwrap(EventStreamQuery.sql(
+            database: "infrasight", filter: try EventFilter([("after_ns", "18000000000000000000")]))), 0))
         // The file row has no exec_id: by exec_id one event, by host + pid both.
         for (key, events) in [(ProcessQuery(key: .execID("ab-12")), 1), (ProcessQuery(key: .hostPID(host: "h1", pid: 42)), 2)] {
             queries.append(("process", key.processSQL(database: "infrasight"), 1))

@@ -40,7 +40,7 @@ public enum ConsoleAssets {
         <h2 id="title">Overview</h2>
         <form id="filters" method="get" action="/"></form>
         <p id="active-filters"></p>
-        <p id="status" role="status"></p>
+        <p><button id="pause" type="button" hidden>Pause</button> <span id="status" role="status"></span></p>
         <div id="results"></div>
         <noscript>The console needs JavaScript (served from this host only).</noscript>
         </main>

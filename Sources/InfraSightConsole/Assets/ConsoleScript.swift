@@ -9,7 +9,7 @@ extension ConsoleAssets {
             overview: { title: 'Overview', poll: 10000, filters: ['host', 'since'], defaults: { since: '15' },
               sections: [['Overview', '/api/overview'], ['Top talkers by container', '/api/top/talkers', { limit: '10' }],
                          ['Top files', '/api/top/files', { limit: '10' }]] },
-            events: { title: 'Live events', poll: 2000,
+            events: { title: 'Live events', poll: 2000, incremental: true,
               filters: ['host', 'container', 'probe', 'user', 'comm', 'path', 'address', 'since', 'limit'],
               sections: [['Events', '/api/events']] },
             process: { title: 'Process', poll: 0,
@@ -152,7 +152,26 @@ extension ConsoleAssets {
             return a;
           }
 
+          // Live events: these columns only merge polls; a click on one of FILTERABLE's values narrows
+          // the view to it (a same-site link built with URLSearchParams).
+          const HIDDEN = ['time_ns', 'event_id'];
+          const FILTERABLE = ['host', 'probe', 'user', 'comm', 'container'];
+
+          function filterLink(column, value) {
+            const q = new URLSearchParams(window.location.search);
+            q.set('view', viewName);
+            q.set(column, value);
+            const a = el('a', value);
+            a.href = '/?' + q.toString();
+            a.className = 'filter';
+            a.title = 'Only ' + column + ' = ' + value;
+            return a;
+          }
+
           function renderTable(parent, title, table) {
+            const liveView = view.incremental === true;
+            const shown = table.columns.map(function (c, i) { return i; })
+              .filter(function (i) { return !(liveView && HIDDEN.indexOf(table.columns[i]) >= 0); });
             parent.appendChild(el('h3', title));
             if (!table.rows.length) {
               const p = el('p', 'no rows');
@@ -162,16 +181,19 @@ extension ConsoleAssets {
             }
             const t = el('table');
             const head = t.createTHead().insertRow();
-            for (const c of table.columns) { head.appendChild(el('th', c)); }
+            for (const i of shown) { head.appendChild(el('th', table.columns[i])); }
             const body = t.createTBody();
             const hostAt = table.columns.indexOf('host');
             for (const row of table.rows) {
               const tr = body.insertRow();
-              row.forEach(function (cell, i) {
+              shown.forEach(function (i) {
+                const cell = row[i];
                 const td = tr.insertCell();
                 const column = table.columns[i];
                 // exec_id links to its process; the pid too (by host + pid), since exec_id may be empty.
-                if (column === 'exec_id' && cell) {
+                if (liveView && cell && FILTERABLE.indexOf(column) >= 0 && params.get(column) !== cell) {
+                  td.appendChild(filterLink(column, cell));
+                } else if (column === 'exec_id' && cell) {
                   td.appendChild(processLink(cell, new URLSearchParams({ exec_id: cell })));
                 } else if (column === 'pid' && hostAt >= 0 && cell && cell !== '0') {
                   td.appendChild(processLink(cell, new URLSearchParams({ host: row[hostAt], pid: cell })));
@@ -251,13 +273,40 @@ extension ConsoleAssets {
             }
           }
 
+          // Incremental polling (live events): after the first answer, ask only for events later than
+          // the newest seen minus LATENESS_NS (events land out of order across probes and batches),
+          // merge by event_id, keep the newest `limit`.
+          const LATENESS_NS = 30000000000n;
+          const live = { rows: [], seen: new Set(), newest: 0n, columns: null };
+          let paused = false;
+
+          function mergeLive(table) {
+            const t = table.columns.indexOf('time_ns'), id = table.columns.indexOf('event_id');
+            live.columns = table.columns;
+            for (const row of table.rows) {
+              if (live.seen.has(row[id])) { continue; }
+              live.seen.add(row[id]);
+              live.rows.push(row);
+              const ns = BigInt(row[t] || '0');
+              if (ns > live.newest) { live.newest = ns; }
+            }
+            live.rows.sort(function (a, b) { const x = BigInt(a[t] || '0'), y = BigInt(b[t] || '0'); return x < y ? 1 : x > y ? -1 : 0; });
+            const limit = parseInt(params.get('limit') || '100', 10);
+            for (const dropped of live.rows.splice(limit)) { live.seen.delete(dropped[id]); }
+            return { columns: live.columns, rows: live.rows };
+          }
+
           async function refresh() {
+            if (paused) { return; }
             const status = document.getElementById('status');
             const results = document.getElementById('results');
             const parts = [];
             try {
               for (const [title, path, extra] of view.sections) {
-                const q = apiQuery(extra);
+                let q = apiQuery(extra);
+                if (view.incremental && live.newest > LATENESS_NS) {
+                  q += (q ? '&' : '') + 'after_ns=' + (live.newest - LATENESS_NS).toString();
+                }
                 const response = await fetch(path + (q ? '?' + q : ''), { credentials: 'same-origin', headers: { 'Accept': 'application/json' } });
                 const data = await response.json();
                 if (response.status === 401) {
@@ -271,7 +320,7 @@ extension ConsoleAssets {
                   status.className = 'error';
                   return;
                 }
-                parts.push([title, data]);
+                parts.push([title, view.incremental && Array.isArray(data.columns) ? mergeLive(data) : data]);
               }
             } catch (e) {
               status.textContent = 'Request failed: ' + e;
@@ -283,11 +332,28 @@ extension ConsoleAssets {
             results.replaceChildren(fresh);
             status.className = '';
             status.textContent = 'Updated ' + new Date().toISOString();
-            if (view.poll) { window.setTimeout(refresh, view.poll); }
+            if (view.poll && !paused) { window.setTimeout(refresh, view.poll); }
+          }
+
+          // Pause stops the polling, so a row stays put to be read; Resume polls again at once.
+          function setUpPause() {
+            const button = document.getElementById('pause');
+            if (!view.poll || !button) { return; }
+            button.hidden = false;
+            button.addEventListener('click', function () {
+              paused = !paused;
+              button.textContent = paused ? 'Resume' : 'Pause';
+              if (paused) {
+                document.getElementById('status').textContent = 'Paused';
+              } else {
+                refresh();
+              }
+            });
           }
 
           document.getElementById('title').textContent = view.title;
           buildForm();
+          setUpPause();
           if (viewName === 'process' && !params.get('exec_id') && !(params.get('host') && params.get('pid'))) {
             document.getElementById('status').textContent = 'Give exec_id, or host and pid (click an exec_id in the live events).';
             return;

@@ -4,7 +4,8 @@ import InfraSightCore
 ///
 /// Strings are matched as literals (`host`, `user`, `comm` exactly; `container` by name, id or id
 /// prefix; `path` and `address` as substrings); `probe` must be a known probe; `since` (minutes,
-/// 1…10080) and `limit` (1…`maxLimit`) are bounded integers.
+/// 1…10080) and `limit` (1…`maxLimit`) are bounded integers. `after_ns` (live stream only) keeps the
+/// events whose `time_ns` is later: the console's incremental polling.
 public struct EventFilter: Sendable, Equatable {
     public var host: String?
     public var container: String?
@@ -15,11 +16,14 @@ public struct EventFilter: Sendable, Equatable {
     public var address: String?
     public var sinceMinutes: Int = 60
     public var limit: Int = 100
+    /// Only events with a later `time_ns` (nanoseconds since the epoch).
+    public var afterNs: UInt64?
 
     public static let maxLimit = 1000
     public static let maxSinceMinutes = 7 * 24 * 60
     /// Every parameter name the event stream accepts.
-    public static let names: Set<String> = ["host", "container", "probe", "user", "comm", "path", "address", "since", "limit"]
+    public static let names: Set<String> = ["host", "container", "probe", "user", "comm", "path", "address", "since", "limit",
+                                            "after_ns"]
 
     public init() {}
 
@@ -35,6 +39,13 @@ public struct EventFilter: Sendable, Equatable {
         address = p.string("address")
         sinceMinutes = try p.int("since", in: 1...Self.maxSinceMinutes) ?? 60
         limit = try p.int("limit", in: 1...Self.maxLimit) ?? 100
+        if let text = p.string("after_ns") {
+            guard text.count <= 20, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                  let value = UInt64(text) else {
+                throw ConsoleBadRequest("parameter 'after_ns' must be nanoseconds since the epoch (digits)")
+            }
+            afterNs = value
+        }
     }
 
     /// The WHERE conditions for `source`, or nil when the filters exclude that table entirely.
@@ -44,6 +55,7 @@ public struct EventFilter: Sendable, Equatable {
             guard source.probes.contains(probe) else { return nil }
             c.append(Condition.equals("probe", probe.rawValue))
         }
+        if let afterNs { c.append("time_ns > \(afterNs)") }
         if let host { c.append(Condition.equals("host", host)) }
         if let container { c.append(Condition.container(container)) }
         if let user { c.append(Condition.equals("user", user)) }

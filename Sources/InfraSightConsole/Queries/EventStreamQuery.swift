@@ -1,8 +1,10 @@
 /// The live event stream: the newest events of every table that the filters allow, newest first,
 /// one row per `event_id` (re-delivered copies collapse).
 public enum EventStreamQuery {
+    /// `time_ns` and `event_id` come last: the console merges incremental polls by them and does not
+    /// show them.
     public static let columns = ["time_utc", "host", "probe", "pid", "ppid", "user", "comm", "detail", "ret",
-                                 "errno_name", "latency_ms", "container", "exec_id"]
+                                 "errno_name", "latency_ms", "container", "exec_id", "time_ns", "event_id"]
 
     /// The SQL, or nil when the filters exclude every table (the answer is then empty).
     public static func sql(database: String, filter: EventFilter) -> String? {
