@@ -425,6 +425,15 @@ final class ConsoleIntegrationTests: XCTestCase {
         let narrower = "href=\"/?" + Self.query([("view", "events"), ("probe", "execve"), ("limit", "1000"), ("comm", "echo")])
             .replacingOccurrences(of: "&", with: "&amp;") + "\""
         XCTAssertTrue(dom.contains(narrower), "comm echo links to the narrower view \(narrower):\n\(dom.prefix(4000))")
+
+        // Host and time range are kept across views by the navigation links.
+        let host = all.column("host")[i]
+        let scoped = try dumpDOM("/?" + Self.query([("view", "events"), ("host", host), ("since", "30")]))
+        for view in ["overview", "events", "process", "top", "health"] {
+            let link = "href=\"/?" + Self.query([("view", view), ("host", host), ("since", "30")]).replacingOccurrences(of: "&", with: "&amp;") + "\""
+            XCTAssertTrue(scoped.contains(link), "\(view) link keeps host and since (\(link)):\n\(scoped.prefix(1500))")
+        }
+        XCTAssertTrue(scoped.contains("aria-current=\"page\">Live events</a>"), scoped.prefix(1500).description)
         XCTAssertFalse(dom.contains("<img"))
     }
 

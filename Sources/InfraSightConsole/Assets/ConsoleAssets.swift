@@ -85,6 +85,7 @@ public enum ConsoleAssets {
         td { font-family: ui-monospace, monospace; white-space: pre-wrap; word-break: break-all; max-width: 40em; }
         .error { color: #b42318; }
         .empty { color: #57606a; font-style: italic; }
+        nav a[aria-current="page"] { font-weight: bold; }
         ul.tree, ul.tree ul { list-style: none; margin: 0.2em 0; padding-left: 1.2em; }
         ul.tree li::before { content: "\\2514\\2500 "; color: #8c959f; }
         tr.stale td { background: #ffebe9; color: #b42318; font-weight: bold; }

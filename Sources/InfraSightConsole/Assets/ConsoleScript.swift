@@ -146,6 +146,23 @@ extension ConsoleAssets {
             document.getElementById('active-filters').textContent = active.length ? 'Filters: ' + active.join(', ') : 'No filters';
           }
 
+          // The host and time range (`since`) follow the user from view to view: each navigation link
+          // keeps the ones its view takes; the current view's link is marked for assistive technology.
+          function shareScope() {
+            for (const a of document.querySelectorAll('header nav a')) {
+              const target = new URL(a.getAttribute('href'), window.location.origin);
+              const name = target.searchParams.get('view');
+              const other = Object.prototype.hasOwnProperty.call(VIEWS, name) ? VIEWS[name] : null;
+              if (!other) { continue; }
+              for (const key of ['host', 'since']) {
+                const v = params.get(key);
+                if (v && other.filters.indexOf(key) >= 0) { target.searchParams.set(key, v); }
+              }
+              a.setAttribute('href', target.pathname + target.search);
+              if (name === viewName) { a.setAttribute('aria-current', 'page'); }
+            }
+          }
+
           function processLink(text, query) {
             const a = el('a', text);
             a.href = '/?view=process&' + query.toString();
@@ -353,6 +370,7 @@ extension ConsoleAssets {
 
           document.getElementById('title').textContent = view.title;
           buildForm();
+          shareScope();
           setUpPause();
           if (viewName === 'process' && !params.get('exec_id') && !(params.get('host') && params.get('pid'))) {
             document.getElementById('status').textContent = 'Give exec_id, or host and pid (click an exec_id in the live events).';
