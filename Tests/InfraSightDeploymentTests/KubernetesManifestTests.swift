@@ -16,6 +16,8 @@ final class KubernetesManifestTests: XCTestCase {
     static let dir = Deploy.path("deploy/kubernetes")
     static let crdFiles: Set<String> = ["servicemonitor.yaml", "keda-scaledobject.yaml"]
     static let notAnObject: Set<String> = ["kustomization.yaml"]
+    /// Shipped but not in kustomization.yaml: the HPA alternative to KEDA, and the Prometheus Operator's object.
+    static let notDeployedByDefault: Set<String> = ["hpa.yaml", "servicemonitor.yaml"]
     static let agentCaps: Set<String> = ["BPF", "PERFMON", "DAC_READ_SEARCH", "SYS_RESOURCE"]
 
     private func manifestFiles() throws -> [String] {
@@ -65,10 +67,11 @@ final class KubernetesManifestTests: XCTestCase {
         XCTAssertEqual(k.string("kind"), "Kustomization")
         XCTAssertEqual(k.string("namespace"), "infrasight")
         let resources = stringList(k["resources"])
-        let core = try manifestFiles().filter { !Self.crdFiles.contains($0) && !Self.notAnObject.contains($0) }
-        XCTAssertEqual(Set(resources), Set(core), "kustomization resources vs core files")
+        let deployed = try manifestFiles().filter { !Self.notAnObject.contains($0) && !Self.notDeployedByDefault.contains($0) }
+        XCTAssertEqual(Set(resources), Set(deployed), "kustomization resources vs the deployed files")
         XCTAssertEqual(resources.count, Set(resources).count, "duplicate resources")
-        for file in Self.crdFiles { XCTAssertFalse(resources.contains(file), "\(file) needs a CRD; keep it optional") }
+        XCTAssertTrue(resources.contains("keda-scaledobject.yaml"), "KEDA is the default scaler")
+        XCTAssertFalse(resources.contains("hpa.yaml"), "the HPA is the alternative: never both (KEDA makes its own HPA)")
     }
 
     func testEveryObjectIsNamespacedAndImagesArePlaceholders() throws {
