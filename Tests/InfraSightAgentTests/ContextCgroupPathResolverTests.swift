@@ -1,4 +1,5 @@
 import Foundation
+import InfraSightTestSupport
 import XCTest
 @testable import InfraSightAgent
 
@@ -11,8 +12,8 @@ final class ContextCgroupPathResolverTests: XCTestCase {
     private var created: [String] = []
 
     override func setUpWithError() throws {
-        guard let mount = CgroupMountTable.currentCgroup2MountPoint() else { throw XCTSkip("no cgroup2 mount") }
-        guard getuid() == 0 else { throw XCTSkip("creating cgroups needs root") }
+        guard let mount = CgroupMountTable.currentCgroup2MountPoint() else { throw TestSupportError("no cgroup2 mount") }
+        guard getuid() == 0 else { throw TestSupportError("creating cgroups needs root") }
         mountPoint = mount
         parent = "/infrasight-ctx-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         created = []
@@ -33,7 +34,7 @@ final class ContextCgroupPathResolverTests: XCTestCase {
             if mkdir(mountPoint + path, 0o755) == 0 {
                 created.append(path)
             } else if errno != EEXIST {
-                throw XCTSkip("mkdir \(mountPoint + path) failed: errno \(errno)")
+                throw TestSupportError("mkdir \(mountPoint + path) failed: errno \(errno)")
             }
         }
         var st = stat()

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import InfraSightCore
 @testable import InfraSightEnrich
+import InfraSightTestSupport
 import XCTest
 
 /// `ModeText` and the `mode-text` step.
@@ -22,7 +23,7 @@ final class ModeTextTests: XCTestCase {
 
     /// Every one of the 4096 modes against coreutils' `stat -c '%a %A'` on real files.
     func testAllModesMatchCoreutilsStat() throws {
-        guard geteuid() == 0 else { throw XCTSkip("setting setgid on a file needs root") }
+        guard geteuid() == 0 else { throw TestSupportError("setting setgid on a file needs root") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("modetext-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

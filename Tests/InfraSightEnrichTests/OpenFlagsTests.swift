@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import InfraSightCore
 @testable import InfraSightEnrich
+import InfraSightTestSupport
 import XCTest
 
 /// `OpenFlags` text and its numeric values, checked against the system headers.
@@ -114,7 +115,7 @@ final class OpenFlagsTests: XCTestCase {
     /// `#define NAME value` lines of a header, values parsed as C integer literals (octal/hex/decimal)
     /// or `(A|B)` of earlier names.
     private func defines(_ path: String) throws -> [String: UInt64] {
-        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("\(path) not installed") }
+        guard FileManager.default.fileExists(atPath: path) else { throw TestSupportError("\(path) not installed") }
         var result: [String: UInt64] = [:]
         for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") {
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })

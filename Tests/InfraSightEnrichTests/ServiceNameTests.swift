@@ -1,6 +1,7 @@
 import Foundation
 import InfraSightCore
 @testable import InfraSightEnrich
+import InfraSightTestSupport
 import XCTest
 
 /// `ServiceNames` and the `service` step.
@@ -63,7 +64,7 @@ final class ServiceNameTests: XCTestCase {
     }
 
     func testSystemServicesFile() throws {
-        guard FileManager.default.fileExists(atPath: "/etc/services") else { throw XCTSkip("no /etc/services") }
+        guard FileManager.default.fileExists(atPath: "/etc/services") else { throw TestSupportError("no /etc/services") }
         let s = ServiceNames().merging(servicesFile: "/etc/services")
         XCTAssertEqual(s.name(port: 22, transport: .tcp), "ssh")
         XCTAssertEqual(s.name(port: 21, transport: .udp), "fsp", "Debian's /etc/services lists fsp 21/udp")
