@@ -5,7 +5,7 @@ import Foundation
 //   storm SECONDS RATE PATH [MARKER_DIR EVERY]   the openat generator, time mode
 //   storm-count COUNT PATH                        the openat generator, count mode (one forked process)
 // and `infrasight-bench record [ROOT]` (make bench-records) re-records bench/records/.
-// Environment: BENCH_WINDOW_SECONDS (10), BENCH_ROWS (e.g. "1-5,9"; rows 1-5, 6-8 and 9 run as groups),
+// Environment: BENCH_WINDOW_SECONDS (10), BENCH_ROWS (e.g. "1-5,9"; rows 1-5, 6-8 (with 10) and 9 run as groups),
 // BENCH_STORM_COUNT (2000000), BENCH_E2E_LIMIT_SECONDS (150), BENCH_DRAIN_LIMIT_SECONDS (90),
 // BENCH_UPDATE_INSTRUCTIONS=1, BENCH_CALLGRIND_REPEATS ("1,3"), BENCH_KEEP=1.
 setvbuf(stdout, nil, _IOLBF, 0)
@@ -45,7 +45,8 @@ if recordMode {
     exit(0)
 }
 
-/// Which row groups run (BENCH_ROWS): 1-5 share their measurements, 6-8 are one end-to-end run, 9 is alone.
+/// Which row groups run (BENCH_ROWS): 1-5 share their measurements, 6-8 are one end-to-end run (row 10,
+/// the console on its tables, follows it), 9 is alone.
 let selected: Set<Int> = {
     guard let spec = environment["BENCH_ROWS"], !spec.isEmpty else { return Set(1...9) }
     var s = Set<Int>()
@@ -102,6 +103,8 @@ if runPipelineRows || runEndToEnd {
                 say("fresh broker \(stack.brokers)")
                 rows += try EndToEndRow(env: env, stack: stack, stages: stages, tag: tag, window: window, stormCount: stormCount, limit: e2eLimit).run()
             } catch { rows.append(failed("6", "end to end", error)) }
+            say("row 10: console views on the end-to-end row's tables")
+            do { rows.append(try ConsoleRow(env: env, stack: stack).run()) } catch { rows.append(failed("10", "console views", error)) }
         }
     } catch {
         say("setup failed: \(error)")
