@@ -66,7 +66,7 @@ struct ConsoleRow {
             loss: failures.isEmpty ? "every call 200" : "failed: " + failures.joined(separator: "; "),
             met: failures.isEmpty && slow.isEmpty)
         if !slow.isEmpty { row.notes.append("over the interval: " + slow.joined(separator: "; ")) }
-        row.notes.append("row 10: the console reads ClickHouse 18.16 with the queries `Sources/InfraSightConsole/Queries` builds; the process view is the process with the most file events (\(top[1]), the storm's)")
+        row.notes.append("the console reads ClickHouse 18.16 with the queries `Sources/InfraSightConsole/Queries` builds; the process view is the process with the most file events (\(top[1]), the storm's)")
         return row
     }
 }
