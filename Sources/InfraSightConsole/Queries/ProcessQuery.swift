@@ -45,7 +45,8 @@ public struct ProcessQuery: Sendable, Equatable {
         }
     }
 
-    private func union(_ conditions: [String]) -> String {
+    /// Every table's rows matching `conditions`, in one `UNION ALL` (database left as `%DB%`).
+    private static func union(_ conditions: [String]) -> String {
         EventSource.all.map { $0.select(database: "%DB%", conditions: conditions) }.joined(separator: "\nUNION ALL\n")
     }
 
@@ -54,7 +55,7 @@ public struct ProcessQuery: Sendable, Equatable {
         """
         SELECT \(Self.eventColumns.joined(separator: ", "))
         FROM (
-        \(union([Condition.window(minutes: sinceMinutes), keyCondition]))
+        \(Self.union([Condition.window(minutes: sinceMinutes), keyCondition]))
         )
         ORDER BY time_ns
         LIMIT 1 BY event_id
@@ -75,15 +76,13 @@ public struct ProcessQuery: Sendable, Equatable {
         ])
     }
 
-    /// The children of `pid` on `host` seen from `sinceNs` on (the process's first event): one row per
+    /// The children of `pid` on `host` seen from `sinceNs` on (the process's exec): one row per
     /// child pid (its exec event when there is one), oldest first.
     public func childrenSQL(database: String, host: String, pid: Int, sinceNs: UInt64) -> String {
-        let branches = EventSource.all.map {
-            $0.select(database: "%DB%", conditions: [
-                Condition.window(minutes: sinceMinutes), Condition.equals("host", host),
-                "ppid = \(SQLText.int(pid))", "pid != \(SQLText.int(pid))", "time_ns >= \(sinceNs)",
-            ])
-        }.joined(separator: "\nUNION ALL\n")
+        let branches = Self.union([
+            Condition.window(minutes: sinceMinutes), Condition.equals("host", host),
+            "ppid = \(SQLText.int(pid))", "pid != \(SQLText.int(pid))", "time_ns >= \(sinceNs)",
+        ])
         return """
             SELECT \(Self.processColumns.joined(separator: ", "))
             FROM (
@@ -101,8 +100,7 @@ public struct ProcessQuery: Sendable, Equatable {
 
     /// Prefers the exec event (it names the binary and argv), else the newest event of any kind.
     static func latest(database: String, conditions: [String]) -> String {
-        let branches = EventSource.all.map { $0.select(database: "%DB%", conditions: conditions) }
-            .joined(separator: "\nUNION ALL\n")
+        let branches = union(conditions)
         return """
             SELECT \(processColumns.joined(separator: ", "))
             FROM (
