@@ -6,7 +6,7 @@ export PKG_CONFIG_PATH := $(ROOT)/.deps/librdkafka/lib/pkgconfig
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps bpf build release test fuzz demo stack-down catalog bench bench-tools bench-records clean
+.PHONY: all deps bpf build release image test fuzz demo stack-down catalog bench bench-tools bench-records clean
 
 all: build
 
@@ -25,6 +25,11 @@ build: bpf
 ## release: optimised build used by the demo stack
 release: bpf
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --product infrasight
+
+## image: the container image localhost/infrasight:dev from the Dockerfile (podman, or docker), with local
+## base images and the host's Swift toolchain unless BUILDER_IMAGE / RUNTIME_IMAGE name registry images
+image: deps bpf
+	@bash scripts/image.sh
 
 ## test: every unit and integration test (needs root for BPF; starts its own broker and ClickHouse)
 test: deps bpf
