@@ -71,6 +71,19 @@ else
   log "librdkafka $(PKG_CONFIG_PATH="$RDK_PREFIX/lib/pkgconfig" pkg-config --modversion rdkafka) installed in $RDK_PREFIX"
 fi
 
+# kubectl for `kubectl kustomize` (KubernetesManifestTests render deploy/kubernetes): Debian's
+# kubernetes-client unpacked into .deps/kubectl, so it never clashes with a kubectl already installed.
+KUBECTL="$DEPS/kubectl/usr/bin/kubectl"
+if [ -x "$KUBECTL" ]; then
+  log "kubectl $("$KUBECTL" version --client --short 2>/dev/null | head -1) present in $DEPS/kubectl"
+else
+  log "unpacking Debian's kubernetes-client into $DEPS/kubectl"
+  rm -rf "$DEPS/src/kubectl"; mkdir -p "$DEPS/src/kubectl"
+  ( cd "$DEPS/src/kubectl" && apt-get download -qq kubernetes-client 2>/dev/null || { apt-get update -qq && apt-get download -qq kubernetes-client; } )
+  dpkg-deb -x "$(ls "$DEPS"/src/kubectl/kubernetes-client_*.deb | head -1)" "$DEPS/kubectl"
+  "$KUBECTL" version --client >/dev/null
+fi
+
 # Python venv with the broker wheel and the test tooling.
 VENV="$DEPS/venv"
 if [ ! -x "$VENV/bin/python" ]; then

@@ -5,7 +5,25 @@ import XCTest
 /// compose/docker-compose.yml, checked with docker-compose 1.29.2 itself (`config` validates the file
 /// against the Compose schema and normalizes it; no Docker daemon is needed), then the normalized model
 /// is inspected. Grafana provisioning and the ClickHouse users file are parsed from disk.
+///
+/// The agent's `cgroup: private` is a Compose v2 key that docker-compose 1.29.2 rejects: it validates a
+/// copy without exactly that one line, and the raw file is checked for the key.
 final class ComposeTests: XCTestCase {
+    static let composeV2OnlyLine = "    cgroup: private"
+
+    /// Runs docker-compose on a copy of the file without the Compose-v2-only line, next to the original
+    /// (relative paths resolve the same), from the repository root (the seccomp profile path does too).
+    private func dockerCompose(_ arguments: [String], environment: [String: String] = [:]) throws -> Deploy.Result {
+        let compose = try Deploy.requireTool(Deploy.dockerCompose, "docker-compose 1.29.2 (.deps/venv-deploy)")
+        let lines = try String(contentsOfFile: Deploy.composeFile, encoding: .utf8).components(separatedBy: "\n")
+        let kept = lines.filter { $0 != Self.composeV2OnlyLine }
+        XCTAssertEqual(lines.count - kept.count, 1, "exactly one Compose-v2-only line (the agent's cgroup namespace)")
+        let copy = Deploy.path("compose/.docker-compose-v1-check-\(UUID().uuidString).yml")
+        try kept.joined(separator: "\n").write(toFile: copy, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        return try Deploy.run(compose, ["-f", copy] + arguments, environment: environment, currentDirectory: Deploy.root.path)
+    }
+
     static let stages = ["init", "agent", "enrich", "sink"]
     static let expectedServices: Set<String> = ["kafka", "clickhouse", "grafana", "init", "agent", "enrich", "sink"]
 
@@ -15,10 +33,8 @@ final class ComposeTests: XCTestCase {
     /// `docker-compose config` output as JSON (via PyYAML).
     private func normalizedConfig() throws -> [String: Any] {
         if let cached = Self.cachedConfig { return cached }
-        let compose = try Deploy.requireTool(Deploy.dockerCompose, "docker-compose 1.29.2 (.deps/venv-deploy)")
         // Unset variables the file interpolates, so the test sees the file's defaults.
-        let r = try Deploy.run(compose, ["-f", Deploy.composeFile, "config"],
-                               environment: ["INFRASIGHT_NODE_NAME": "", "INFRASIGHT_VERSION": "",
+        let r = try dockerCompose(["config"], environment: ["INFRASIGHT_NODE_NAME": "", "INFRASIGHT_VERSION": "",
                                              "INFRASIGHT_LOG_LEVEL": "", "COMPOSE_PROJECT_NAME": "infrasight"])
         XCTAssertEqual(r.status, 0, "docker-compose config failed:\n\(r.combined)")
         guard r.status == 0 else { throw TestSupportError("docker-compose config exited \(r.status)") }
@@ -38,11 +54,10 @@ final class ComposeTests: XCTestCase {
     }
 
     func testConfigValidatesAndQuietModeSucceeds() throws {
-        let compose = try Deploy.requireTool(Deploy.dockerCompose, "docker-compose 1.29.2 (.deps/venv-deploy)")
-        let r = try Deploy.run(compose, ["-f", Deploy.composeFile, "config", "--quiet"])
+        let r = try dockerCompose(["config", "--quiet"])
         XCTAssertEqual(r.status, 0, r.combined)
         XCTAssertFalse(r.stderr.contains("WARNING"), "docker-compose warned:\n\(r.stderr)")
-        let names = try Deploy.run(compose, ["-f", Deploy.composeFile, "config", "--services"])
+        let names = try dockerCompose(["config", "--services"])
         XCTAssertEqual(Set(names.stdout.split(separator: "\n").map(String.init)), Self.expectedServices)
     }
 
@@ -107,13 +122,17 @@ final class ComposeTests: XCTestCase {
 
     func testAgentHasOnlyTheCapabilitiesAndHostAccessItNeeds() throws {
         let agent = try XCTUnwrap(try services()["agent"])
-        XCTAssertEqual(Set(stringList(agent["cap_add"])), ["BPF", "PERFMON", "DAC_READ_SEARCH", "SYS_RESOURCE"])
+        XCTAssertEqual(Set(stringList(agent["cap_add"])), ["BPF", "PERFMON", "DAC_READ_SEARCH"],
+                       "CAP_SYS_RESOURCE only on kernels < 5.11 (documented, not a default)")
         XCTAssertEqual(stringList(agent["cap_drop"]), ["ALL"])
         XCTAssertNotEqual(agent["privileged"] as? Bool, true, "agent must not be privileged by default")
         XCTAssertEqual(agent.string("pid"), "host")
         XCTAssertEqual(agent.string("user"), "0:0", "the agent runs as root inside (capabilities are dropped)")
         XCTAssertEqual(agent["read_only"] as? Bool, true)
-        XCTAssertTrue(Set(stringList(agent["security_opt"])).isSuperset(of: ["apparmor:unconfined", "seccomp:unconfined"]))
+        let securityOptions = Set(stringList(agent["security_opt"]))
+        XCTAssertTrue(securityOptions.isSuperset(of: ["seccomp:deploy/kubernetes/agent-seccomp.json", "no-new-privileges:true"]),
+                      "\(securityOptions)")
+        XCTAssertFalse(securityOptions.contains("seccomp:unconfined"))
         let volumes = stringList(agent["volumes"])
         for required in ["/sys/kernel/btf:/sys/kernel/btf:ro", "/sys/fs/cgroup:/sys/fs/cgroup:ro",
                          "/etc/passwd:/host/etc/passwd:ro"] {
@@ -126,7 +145,7 @@ final class ComposeTests: XCTestCase {
         XCTAssertEqual(command.first, "agent")
         XCTAssertEqual(command.firstIndex(of: "--passwd").map { command[$0 + 1] }, "/host/etc/passwd")
         XCTAssertEqual(agent.dict("environment")?.string("INFRASIGHT_NODE_NAME"), "compose-node")
-        XCTAssertNotNil(agent.at("ulimits.memlock"), "memlock ulimit (kernels < 5.11)")
+        XCTAssertNil(agent.at("ulimits.memlock"), "no memlock ulimit by default (kernels >= 5.11 do not need it)")
     }
 
     func testEnrichIsScalableAndStagesAreUnprivileged() throws {

@@ -80,31 +80,10 @@ enum Deploy {
                       stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
 
-    /// Parses YAML (all documents) with PyYAML from the test venv and returns the documents as JSON objects.
-    static func yamlDocuments(_ text: String) throws -> [Any] {
-        let python = try requireTool(ProjectPaths.python, "Python of the test venv (with PyYAML)")
-        let script = """
-        import json, sys, yaml
-        docs = [d for d in yaml.safe_load_all(sys.stdin.read()) if d is not None]
-        json.dump(docs, sys.stdout)
-        """
-        let r = try run(python, ["-c", script], stdin: text)
-        guard r.status == 0 else {
-            throw TestSupportError("YAML did not parse (PyYAML from \(ProjectPaths.python); `make deps` installs it): \(r.stderr)")
-        }
-        guard let docs = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [Any] else {
-            throw TestSupportError("unexpected YAML→JSON output: \(r.stdout.prefix(200))")
-        }
-        return docs
-    }
+    /// Parses YAML (all documents) with PyYAML from the test venv (`YAMLDocuments`).
+    static func yamlDocuments(_ text: String) throws -> [Any] { try YAMLDocuments.parse(text) }
 
-    static func yamlDocuments(file: String) throws -> [[String: Any]] {
-        let text = try String(contentsOfFile: file, encoding: .utf8)
-        return try yamlDocuments(text).map {
-            guard let d = $0 as? [String: Any] else { throw TestSupportError("\(file): a document is not a mapping") }
-            return d
-        }
-    }
+    static func yamlDocuments(file: String) throws -> [[String: Any]] { try YAMLDocuments.mappings(file: file) }
 
     static func jsonObject(file: String) throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: file))
