@@ -32,7 +32,7 @@ image: deps bpf
 	@bash scripts/image.sh
 
 ## test: every unit and integration test (needs root for BPF; starts its own broker and ClickHouse)
-test: deps bpf
+test: deps bpf image
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --build-tests
 	INFRASIGHT_BPF_DIR=$(ROOT)/bpf/build $(SWIFT) test $(SWIFT_BUILD_FLAGS) --skip-build 2>&1 | tee $(ROOT)/.build/test-output.txt; exit $${PIPESTATUS[0]}
 

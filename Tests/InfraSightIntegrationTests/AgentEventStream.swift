@@ -11,7 +11,10 @@ import Glibc
 /// (`watch(pid:)`). For tests that run processes and look at the events the agent made of them.
 final class AgentEventStream: @unchecked Sendable {
     let broker: TansuBroker
+    /// The agent process, or for a containerised agent `podman logs --follow` of its container.
     let agent: ChildProcess
+    /// The agent's container (deploy/podman/run-agent.sh), when it runs in one.
+    let containerID: String?
     let host: String
     let logDirectory: URL
     private let lock = NSLock()
@@ -24,7 +27,8 @@ final class AgentEventStream: @unchecked Sendable {
 
     /// Starts a broker, creates the topics and starts the agent with `probes` and `extraArguments`;
     /// `launcher` (e.g. `["unshare", "--mount", …]`) runs in front of the agent binary when given.
-    init(name: String, probes: [Probe], extraArguments: [String] = [], launcher: [String] = []) throws {
+    /// `inContainer` starts it instead with deploy/podman/run-agent.sh, from the image `make image` built.
+    init(name: String, probes: [Probe], extraArguments: [String] = [], launcher: [String] = [], inContainer: Bool = false) throws {
         guard getuid() == 0 else { throw TestSupportError("\(name) needs root (BPF, cgroups)") }
         broker = try TansuBroker.start()
         host = name
@@ -39,10 +43,20 @@ final class AgentEventStream: @unchecked Sendable {
         guard topics.process.terminationStatus == 0 else { throw TestSupportError("topics create failed:\n\(topics.output())") }
         let agentArguments = ["agent", "--probes", probes.map(\.rawValue).joined(separator: ","), "--node-name", name,
                               "--stats-interval", "2", "--metrics-address", "off"] + extraArguments
-        let executable = launcher.first ?? ProjectPaths.infrasightBinary
-        let arguments = launcher.isEmpty ? agentArguments : Array(launcher.dropFirst()) + [ProjectPaths.infrasightBinary] + agentArguments
-        agent = try ChildProcess(name: "agent", executable: executable, arguments: arguments, environment: env,
-                                 logPath: logDirectory.appendingPathComponent("agent.log").path)
+        if inContainer {
+            let id = try Self.runAgentContainer(name: name, brokers: broker.bootstrap, agentArguments: Array(agentArguments.dropFirst()),
+                                                log: logDirectory.appendingPathComponent("run-agent.log").path)
+            containerID = id
+            agent = try ChildProcess(name: "agent container logs", executable: try Podman.which("podman"),
+                                     arguments: Podman.global + ["logs", "--follow", id],
+                                     logPath: logDirectory.appendingPathComponent("agent.log").path)
+        } else {
+            let executable = launcher.first ?? ProjectPaths.infrasightBinary
+            let arguments = launcher.isEmpty ? agentArguments : Array(launcher.dropFirst()) + [ProjectPaths.infrasightBinary] + agentArguments
+            containerID = nil
+            agent = try ChildProcess(name: "agent", executable: executable, arguments: arguments, environment: env,
+                                     logPath: logDirectory.appendingPathComponent("agent.log").path)
+        }
         let deadline = Date().addingTimeInterval(60)
         while !probes.allSatisfy({ agent.output().contains("\($0.rawValue) probe attached via") }) {
             guard agent.isRunning else { throw TestSupportError("agent exited:\n\(agent.output())") }
@@ -53,6 +67,21 @@ final class AgentEventStream: @unchecked Sendable {
         let t = Thread { [self] in consume(brokers: brokers, topics: probes.map(\.rawTopic)) }
         consumer = t
         t.start()
+    }
+
+    /// deploy/podman/run-agent.sh BROKERS ARGS as a user would run it; the container id is its last line.
+    private static func runAgentContainer(name: String, brokers: String, agentArguments: [String], log: String) throws -> String {
+        let script = ProjectPaths.root.appendingPathComponent("deploy/podman/run-agent.sh").path
+        let run = try ChildProcess(name: "run-agent.sh", executable: "/bin/bash", arguments: [script, brokers] + agentArguments,
+                                   environment: ["INFRASIGHT_AGENT_NAME": "infrasight-it-agent-\(name)",
+                                                 "INFRASIGHT_IMAGE": Podman.infrasightImage],
+                                   logPath: log)
+        run.process.waitUntilExit()
+        let output = run.output()
+        guard run.process.terminationStatus == 0 else { throw TestSupportError("run-agent.sh exited \(run.process.terminationStatus):\n\(output)") }
+        let id = output.split(separator: "\n").last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+        guard id.count == 64, id.allSatisfy(\.isHexDigit) else { throw TestSupportError("run-agent.sh did not end with a container id:\n\(output)") }
+        return id
     }
 
     /// Keep the events of process `pid`.
@@ -86,6 +115,10 @@ final class AgentEventStream: @unchecked Sendable {
     func stop() {
         lock.lock(); stopping = true; lock.unlock()
         while consumer?.isFinished == false { usleep(50_000) }
+        if let containerID {
+            _ = try? Podman.run(["stop", "--time", "20", containerID])
+            _ = try? Podman.run(["rm", "--force", "--ignore", containerID])
+        }
         _ = agent.stop(grace: 20)
         broker.stop()
     }

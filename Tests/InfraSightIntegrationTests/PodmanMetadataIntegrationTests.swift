@@ -13,64 +13,24 @@ import Glibc
 /// its name, image, labels and the pod name, namespace and uid from the CRI labels. Needs root,
 /// podman, runc and busybox (`make deps` installs them); FAILS without them.
 final class PodmanMetadataIntegrationTests: XCTestCase {
-    static let image = "localhost/infrasight-it-busybox:latest"
-    /// runc and the cgroupfs manager: crun refuses hybrid cgroup hosts such as this one; the ulimits are
-    /// the ones this sandbox allows (no CAP_SYS_RESOURCE to raise them).
-    static let podmanGlobal = ["--runtime", "runc", "--cgroup-manager", "cgroupfs"]
+    static let image = Podman.busyboxImage
 
     var work = ""
     var service: ChildProcess?
     var stream: AgentEventStream?
 
-    func which(_ tool: String) throws -> String {
-        for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
-            return "\(dir)/\(tool)"
-        }
-        throw TestSupportError("\(tool) not installed (apt-get install podman runc busybox-static; `make deps` does)")
-    }
-
     @discardableResult
-    func podman(_ args: [String], stdin: Pipe? = nil) throws -> String {
-        let p = Process(), out = Pipe()
-        p.executableURL = URL(fileURLWithPath: try which("podman"))
-        p.arguments = Self.podmanGlobal + args
-        p.standardOutput = out
-        p.standardError = out
-        if let stdin { p.standardInput = stdin } else { p.standardInput = FileHandle.nullDevice }
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard p.terminationStatus == 0 else { throw TestSupportError("podman \(args.joined(separator: " ")) failed:\n\(text)") }
-        return text
-    }
-
-    /// A one-binary image: busybox-static and its applet links, imported with `podman import`.
-    func importBusyboxImage() throws {
-        let busybox = try which("busybox")
-        if (try? podman(["image", "exists", Self.image])) != nil { return }
-        let rootfs = work + "/rootfs"
-        try FileManager.default.createDirectory(atPath: rootfs + "/bin", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: rootfs + "/etc", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: busybox, toPath: rootfs + "/bin/busybox")
-        for applet in ["sh", "cat", "sleep"] { try FileManager.default.createSymbolicLink(atPath: rootfs + "/bin/\(applet)", withDestinationPath: "busybox") }
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-        tar.arguments = ["-C", rootfs, "-cf", work + "/rootfs.tar", "."]
-        try tar.run(); tar.waitUntilExit()
-        guard tar.terminationStatus == 0 else { throw TestSupportError("tar of the busybox rootfs failed") }
-        try podman(["import", work + "/rootfs.tar", Self.image])
-    }
+    func podman(_ args: [String]) throws -> String { try Podman.run(args) }
 
     override func setUpWithError() throws {
         guard getuid() == 0 else { throw TestSupportError("the podman metadata test needs root") }
         work = NSTemporaryDirectory() + "is-podman-it-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        _ = try which("runc")
-        try importBusyboxImage()
+        _ = try Podman.which("runc")
+        try Podman.importBusyboxImage(work: work)
         let socket = work + "/podman.sock"
-        service = try ChildProcess(name: "podman system service", executable: try which("podman"),
-                                   arguments: Self.podmanGlobal + ["system", "service", "--time", "0", "unix://" + socket],
+        service = try ChildProcess(name: "podman system service", executable: try Podman.which("podman"),
+                                   arguments: Podman.global + ["system", "service", "--time", "0", "unix://" + socket],
                                    logPath: work + "/podman-service.log")
         let deadline = Date().addingTimeInterval(30)
         while !FileManager.default.fileExists(atPath: socket) {
@@ -98,9 +58,8 @@ final class PodmanMetadataIntegrationTests: XCTestCase {
         // The container runs `cat /etc/hostname` for every line on its stdin.
         let input = Pipe()
         let run = Process()
-        run.executableURL = URL(fileURLWithPath: try which("podman"))
-        run.arguments = Self.podmanGlobal + ["run", "--rm", "-i", "--name", name, "--cidfile", cidFile, "--network", "none",
-                                             "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000"]
+        run.executableURL = URL(fileURLWithPath: try Podman.which("podman"))
+        run.arguments = Podman.global + ["run", "--rm", "-i", "--name", name, "--cidfile", cidFile, "--network", "none"] + Podman.limits
             + labels.sorted(by: { $0.key < $1.key }).flatMap { ["--label", "\($0.key)=\($0.value)"] }
             + [Self.image, "/bin/sh", "-c", "while read line; do cat /etc/hostname; done"]
         run.standardInput = input

@@ -147,6 +147,34 @@ public struct AgentContainerSettings: Equatable, CustomStringConvertible {
         seccompProfile = seccomp.map { $0 == "unconfined" ? "unconfined" : ($0 as NSString).lastPathComponent } ?? "runtime default"
     }
 
+    /// The compose file's agent service as written (`<<` merges resolved by PyYAML).
+    public static func composeAgent(file: String = ProjectPaths.root.appendingPathComponent("compose/docker-compose.yml").path) throws -> AgentContainerSettings {
+        guard let doc = try YAMLDocuments.mappings(file: file).first,
+              let agent = (doc["services"] as? [String: Any])?["agent"] as? [String: Any] else {
+            throw TestSupportError("\(file) has no agent service")
+        }
+        return try AgentContainerSettings(composeService: agent)
+    }
+
+    /// The DaemonSet's agent container, its seccomp ConfigMap traced to the file kustomize generates it from.
+    public static func daemonSetAgent(directory: String = ProjectPaths.root.appendingPathComponent("deploy/kubernetes").path) throws -> AgentContainerSettings {
+        guard let ds = try YAMLDocuments.mappings(file: directory + "/agent-daemonset.yaml").first(where: { $0["kind"] as? String == "DaemonSet" }),
+              let spec = ((ds["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any],
+              let agent = (spec["containers"] as? [Any])?.compactMap({ $0 as? [String: Any] }).first(where: { $0["name"] as? String == "agent" }) else {
+            throw TestSupportError("\(directory)/agent-daemonset.yaml has no DaemonSet with an agent container")
+        }
+        var files: [String: String] = [:]   // ConfigMap key → source file
+        let kustomization = try YAMLDocuments.mappings(file: directory + "/kustomization.yaml").first ?? [:]
+        for case let generator as [String: Any] in kustomization["configMapGenerator"] as? [Any] ?? []
+        where generator["name"] as? String == "infrasight-agent-seccomp" {
+            for entry in strings(generator["files"]) {
+                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                files[parts[0]] = parts.count == 2 ? parts[1] : parts[0]
+            }
+        }
+        return try AgentContainerSettings(podSpec: spec, container: agent, seccompConfigMapFiles: files)
+    }
+
     /// The settings that must be equal everywhere (runtime sockets differ by platform and are checked
     /// against `runtimeSocketPaths` instead).
     public func differences(from other: AgentContainerSettings) -> [String] {

@@ -49,6 +49,12 @@ for path in /var/run/docker.sock /run/podman/podman.sock /run/containerd /var/ru
   [ -e "$path" ] && mounts+=(--volume "$path:$path:ro")
 done
 
+# `podman run --detach` leaves conmon holding every descriptor it inherited: close all but stdio, so that
+# a caller waiting for one of them to close (a pipe, a process monitor) is not kept waiting forever.
+for fd in $(ls /proc/$$/fd); do
+  [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+done
+
 podman "${PODMAN_GLOBAL[@]}" rm --force --ignore "$name" >/dev/null
 podman "${PODMAN_GLOBAL[@]}" run --detach --name "$name" \
   --user 0:0 \

@@ -1,0 +1,79 @@
+import Foundation
+import InfraSightTestSupport
+
+/// podman as the container tests drive it, with the host settings deploy/podman/host.sh derives (runtime,
+/// cgroup manager, ulimits): one place for both the tests and run-agent.sh. Missing podman, runc or
+/// busybox fail the test with what to install.
+enum Podman {
+    /// A one-binary image: busybox-static and its applet links, imported with `podman import`.
+    static let busyboxImage = "localhost/infrasight-it-busybox:latest"
+    /// The image `make image` builds.
+    static let infrasightImage = "localhost/infrasight:dev"
+
+    static func which(_ tool: String) throws -> String {
+        for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
+            return "\(dir)/\(tool)"
+        }
+        throw TestSupportError("\(tool) not installed (apt-get install podman runc busybox-static; `make deps` does)")
+    }
+
+    /// `PODMAN_GLOBAL` and `PODMAN_LIMITS` of deploy/podman/host.sh, read once.
+    static let hostSettings: (global: [String], limits: [String]) = {
+        let script = ProjectPaths.root.appendingPathComponent("deploy/podman/host.sh").path
+        let p = Process(), out = Pipe()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", ". \"$1\"; printf '%s\\n' \"${PODMAN_GLOBAL[*]}\" \"${PODMAN_LIMITS[*]}\"", "host", script]
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return ([], []) }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.split(separator: " ").map(String.init) }
+        return (lines.first ?? [], lines.count > 1 ? lines[1] : [])
+    }()
+    static var global: [String] { hostSettings.global }
+    static var limits: [String] { hostSettings.limits }
+
+    /// Runs `podman <global> args` to completion; throws with the output when it fails.
+    @discardableResult
+    static func run(_ args: [String], stdin: Pipe? = nil) throws -> String {
+        let p = Process(), out = Pipe()
+        p.executableURL = URL(fileURLWithPath: try which("podman"))
+        p.arguments = global + args
+        p.standardOutput = out
+        p.standardError = out
+        p.standardInput = stdin ?? FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard p.terminationStatus == 0 else { throw TestSupportError("podman \(args.joined(separator: " ")) failed:\n\(text)") }
+        return text
+    }
+
+    /// Imports `busyboxImage` from the host's static busybox (once), building its rootfs under `work`.
+    static func importBusyboxImage(work: String) throws {
+        let busybox = try which("busybox")
+        if (try? run(["image", "exists", busyboxImage])) != nil { return }
+        let rootfs = work + "/rootfs"
+        try FileManager.default.createDirectory(atPath: rootfs + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: rootfs + "/etc", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: busybox, toPath: rootfs + "/bin/busybox")
+        for applet in ["sh", "cat", "sleep"] { try FileManager.default.createSymbolicLink(atPath: rootfs + "/bin/\(applet)", withDestinationPath: "busybox") }
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
+        tar.arguments = ["-C", rootfs, "-cf", work + "/rootfs.tar", "."]
+        try tar.run(); tar.waitUntilExit()
+        guard tar.terminationStatus == 0 else { throw TestSupportError("tar of the busybox rootfs failed") }
+        try run(["import", work + "/rootfs.tar", busyboxImage])
+    }
+
+    /// `podman inspect` of one container or image, as a JSON object.
+    static func inspect(_ name: String) throws -> [String: Any] {
+        let text = try run(["inspect", name])
+        guard let list = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any], let first = list.first as? [String: Any] else {
+            throw TestSupportError("podman inspect \(name): no object in\n\(text.prefix(500))")
+        }
+        return first
+    }
+}
