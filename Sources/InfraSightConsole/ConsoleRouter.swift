@@ -1,4 +1,5 @@
 import Foundation
+import InfraSightCore
 import Logging
 
 /// Maps requests to responses: static page and assets, the login form, and the JSON API.
@@ -23,13 +24,21 @@ public struct ConsoleRouter: Sendable {
     /// The names a loopback listener answers to.
     public static let loopbackHosts: Set<String> = ["127.0.0.1", "localhost", "::1"]
 
+    /// The node name the agent on this machine stamps on its events, and the browser trees the live
+    /// events leave out (`EventsView`).
+    public let nodeName: String
+    let browsers: BrowserProcessTree
+
     public init(database: ConsoleDatabase, databaseName: String = "infrasight", auth: ConsoleAuth, logger: Logger,
-                allowedHosts: Set<String>? = nil) {
+                allowedHosts: Set<String>? = nil, nodeName: String = NodeName.current(),
+                browsers: BrowserProcessTree = BrowserProcessTree()) {
         self.database = database
         self.databaseName = databaseName
         self.auth = auth
         self.logger = logger
         self.allowedHosts = allowedHosts
+        self.nodeName = nodeName
+        self.browsers = browsers
     }
 
     /// The host part of a `Host` header, lower-cased, without port or IPv6 brackets.
@@ -75,7 +84,9 @@ public struct ConsoleRouter: Sendable {
             switch path {
             case "/", "/index.html": return ConsoleAssets.index
             case "/console.js": return ConsoleAssets.js
-            case "/api/events": return try json(EventsView.run(request.query, database: database, db: databaseName))
+            case "/api/events":
+                return try json(EventsView.run(request.query, database: database, db: databaseName,
+                                               excluding: EventsView.ownBrowser(request, nodeName: nodeName, browsers: browsers)))
             case "/api/process": return try json(ProcessView.run(request.query, database: database, db: databaseName))
             case "/api/top/latency": return try json(TopView.run(.latency, request.query, database: database, db: databaseName))
             case "/api/top/files": return try json(TopView.run(.files, request.query, database: database, db: databaseName))

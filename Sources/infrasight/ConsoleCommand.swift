@@ -31,6 +31,10 @@ struct ConsoleCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Allow a non-loopback --listen address without a token (not recommended).")
     var allowRemoteWithoutToken = false
 
+    @Option(name: .long, help: ArgumentHelp("This machine's node name as its agent stamps it, to leave the console's own browser out of the live events (default: as the agent: INFRASIGHT_NODE_NAME, NODE_NAME, uname -n).",
+                                            valueName: "name"))
+    var nodeName: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (env INFRASIGHT_LOG_LEVEL).")
     var logLevel: String?
 
@@ -55,7 +59,8 @@ struct ConsoleCommand: AsyncParsableCommand {
         // A loopback console without a token answers only to loopback host names (DNS-rebinding guard).
         let router = ConsoleRouter(database: ClickHouseConsoleDatabase(endpoint: endpoint),
                                    databaseName: clickhouse.database, auth: auth, logger: logger,
-                                   allowedHosts: loopback && !auth.isEnabled ? ConsoleRouter.loopbackHosts : nil)
+                                   allowedHosts: loopback && !auth.isEnabled ? ConsoleRouter.loopbackHosts : nil,
+                                   nodeName: nodeName ?? NodeName.current())
         let server = ConsoleServer(host: address.host, port: address.port, router: router, logger: logger)
         let bound = try await server.start()
         let shown = MetricsAddress(host: address.host, port: bound.port ?? address.port)

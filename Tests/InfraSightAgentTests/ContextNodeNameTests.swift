@@ -1,3 +1,4 @@
+import InfraSightCore
 import XCTest
 @testable import InfraSightAgent
 

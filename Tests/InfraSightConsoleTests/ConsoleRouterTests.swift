@@ -162,7 +162,7 @@ final class ConsoleRouterTests: XCTestCase {
         let response = get(try router(), "/api/events?probe=execve&address=1.2.3.4")
         let table = try JSONDecoder().decode(ConsoleTable.self, from: Data(response.body))
         XCTAssertEqual(table.rows, [])
-        XCTAssertEqual(table.columns, EventStreamQuery.columns)
+        XCTAssertEqual(table.columns, EventStreamQuery.columns(probe: .execve), "the probe's own columns, even with no rows")
     }
 
     func testOverviewAnswersRatesAndPipelineTables() throws {

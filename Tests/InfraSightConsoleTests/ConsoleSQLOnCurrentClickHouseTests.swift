@@ -1,3 +1,4 @@
+import InfraSightCore
 import InfraSightConsole
 import InfraSightSink
 import InfraSightTestSupport
@@ -16,7 +17,7 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
         ]
         let payload = "' OR 1=1 --\\ <img src=x onerror=alert(1)>"
         let filters: [[(String, String)]] = [[], [("host", "h1"), ("probe", "execve"), ("comm", "echo"), ("path", "/bin")],
-                                             EventFilter.names.subtracting(["probe", "since", "limit", "after_ns"]).map { ($0, payload) }]
+                                             EventFilter.names.subtracting(["probe", "since", "limit", "after_ns", "own"]).map { ($0, payload) }]
         var queries: [(String, String, Int?)] = []  // name, SQL, expected row count
         for (i, f) in filters.enumerated() {
             queries.append(("events \(i)", try XCTUnwrap(EventStreamQuery.sql(database: "infrasight", filter: try EventFilter(f))),
@@ -25,6 +26,18 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
                 queries.append(("top \(top) \(i)", top.sql(database: "infrasight",
                                                              filter: try EventFilter(f.filter { TopQuery.names.contains($0.0) }, allowed: TopQuery.names)), nil))
             }
+        }
+        // Filtered to one probe, the stream selects that probe's own columns instead of `detail`.
+        for probe in Probe.allCases {
+            queries.append(("events of \(probe.rawValue)", try XCTUnwrap(EventStreamQuery.sql(database: "infrasight", filter: try EventFilter([("probe", probe.rawValue)]))),
+                            [.execve, .open].contains(probe) ? 1 : 0))
+        }
+        // The asking browser's tree (pid 42 on h1: both events) is left out, unless own=1; another pid or host keeps them.
+        for (name, host, pid, own, expected) in [("browser tree", "h1", UInt32(42), false, 0), ("browser tree, own=1", "h1", 42, true, 2),
+                                                 ("other pid", "h1", 43, false, 2), ("other host", "h2", 42, false, 2)] {
+            var filter = try EventFilter(own ? [("own", "1")] : [])
+            filter.excludedTree = EventFilter.ProcessTree(host: host, pid: pid)
+            queries.append(("events without the \(name)", try XCTUnwrap(EventStreamQuery.sql(database: "infrasight", filter: filter)), expected))
         }
         queries.append(("events after 0", try XCTUnwrap(EventStreamQuery.sql(database: "infrasight", filter: try EventFilter([("after_ns", "0")]))), 2))
         queries.append(("events after the future", try XCTUnwrap(EventStreamQuery.sql(

@@ -152,7 +152,9 @@ final class ConsoleIntegrationTests: XCTestCase {
         XCTAssertEqual(all.status, 200, all.body)
         assertHeaders(all)
         XCTAssertEqual(all.headers["content-type"], "application/json; charset=utf-8")
-        let details = all.column("detail")
+        // Filtered to one probe, the stream has that probe's columns instead of the one-line detail.
+        XCTAssertFalse(all.table?.columns.contains("detail") ?? true, "\(all.table?.columns ?? [])")
+        let details = all.column("command_line")
         let mine = try XCTUnwrap(details.firstIndex { $0.contains(Self.marker) }, "\(Self.marker) not in \(all.body.prefix(3000))\n\(h.dumpLogs())")
         let row = try XCTUnwrap(all.table?.rows[mine])
         let col = { (name: String) in row[all.table!.columns.firstIndex(of: name)!] }
@@ -160,7 +162,8 @@ final class ConsoleIntegrationTests: XCTestCase {
         XCTAssertEqual(col("comm"), "echo")
         XCTAssertEqual(col("user"), "root")
         XCTAssertEqual(col("probe"), "execve")
-        XCTAssertEqual(col("detail"), "/bin/echo \(Self.marker) \(Self.xss)", "argv comes back as plain data")
+        XCTAssertEqual(col("command_line"), "/bin/echo \(Self.marker) \(Self.xss)", "argv comes back as plain data")
+        XCTAssertEqual(col("filename"), "/bin/echo")
         let host = col("host")
         let execID = col("exec_id")
         // The agent does not fill exec_id yet (ProcessCache is not wired into AgentStage): the process view
@@ -176,7 +179,7 @@ final class ConsoleIntegrationTests: XCTestCase {
         for pairs in keep {
             let r = try api("/api/events", pairs + [("limit", "1000")])
             XCTAssertEqual(r.status, 200, "\(pairs) \(r.body)")
-            XCTAssertTrue(r.column("detail").contains { $0.contains(Self.marker) }, "\(pairs) lost the command")
+            XCTAssertTrue((r.column("detail") + r.column("command_line")).contains { $0.contains(Self.marker) }, "\(pairs) lost the command")
         }
         // The sink inserts each table's batch on its own: wait until the echo's opens (the dynamic loader's)
         // are in file_events too, so "everything" has more than the exec row.
@@ -196,12 +199,14 @@ final class ConsoleIntegrationTests: XCTestCase {
         XCTAssertTrue(Set(narrowed.column("comm")) == ["echo"], "comm filter: \(Set(narrowed.column("comm")))")
         let opens = try api("/api/events", [("probe", "open"), ("limit", "50")])
         XCTAssertEqual(Set(opens.column("probe")).subtracting(["open"]), [], "probe filter")
-        XCTAssertFalse(opens.column("detail").contains { $0.contains(Self.marker) })
+        XCTAssertFalse(opens.column("path").contains { $0.contains(Self.marker) })
+        XCTAssertEqual(opens.table?.columns.filter { ["syscall", "path", "flags_text", "fd", "sensitive"].contains($0) },
+                       ["syscall", "path", "flags_text", "fd", "sensitive"], "the open probe's own columns")
         for pairs: [(String, String)] in [[("host", host + "-other")], [("user", "nobody-here")], [("container", "no-such-container")],
                                           [("path", "/no/such/path")], [("address", "203.0.113.77")], [("comm", "echo"), ("since", "1"), ("path", "/bin/true")]] {
             let r = try api("/api/events", pairs)
             XCTAssertEqual(r.status, 200, "\(pairs) \(r.body)")
-            XCTAssertFalse(r.column("detail").contains { $0.contains(Self.marker) }, "\(pairs) should exclude the command")
+            XCTAssertFalse((r.column("detail") + r.column("command_line")).contains { $0.contains(Self.marker) }, "\(pairs) should exclude the command")
         }
         let limited = try api("/api/events", [("limit", "1")])
         XCTAssertEqual(limited.table?.rows.count, 1)
@@ -407,7 +412,7 @@ final class ConsoleIntegrationTests: XCTestCase {
     func testLiveEventsPollIncrementallyPauseAndFilterByClick() throws {
         _ = try pipeline()
         let all = try api("/api/events", [("probe", "execve"), ("comm", "echo"), ("limit", "1000")])
-        let i = try XCTUnwrap(all.column("detail").firstIndex { $0.contains(Self.marker) }, all.body.prefix(2000).description)
+        let i = try XCTUnwrap(all.column("command_line").firstIndex { $0.contains(Self.marker) }, all.body.prefix(2000).description)
         let markerNs = try XCTUnwrap(UInt64(all.column("time_ns")[i]))
         let markerID = all.column("event_id")[i]
         XCTAssertFalse(markerID.isEmpty)
@@ -435,6 +440,50 @@ final class ConsoleIntegrationTests: XCTestCase {
         }
         XCTAssertTrue(scoped.contains("aria-current=\"page\">Live events</a>"), scoped.prefix(1500).description)
         XCTAssertFalse(dom.contains("<img"))
+    }
+
+    /// The live events leave out the asking browser's own activity: a two-process tree of one executable,
+    /// as a browser is (here Python), opens a marker file; once that open is in ClickHouse, the child asks
+    /// the console for it over loopback. With a browser's User-Agent the parent's open is left out, with
+    /// `own=1` it is shown, and a tool's User-Agent (curl) sees it too.
+    func testLiveEventsLeaveOutTheAskingBrowsersOwnActivity() throws {
+        let h = try pipeline()
+        let marker = NSTemporaryDirectory() + "infrasight-own-browser-\(UInt32.random(in: 0...UInt32.max))"
+        let url = "http://127.0.0.1:\(Self.lockedPort)/api/events?" + Self.query([("probe", "open"), ("path", marker), ("since", "30")])
+        let child = """
+            import json, sys, urllib.request
+            for agent, own in (('Mozilla/5.0 (X11; Linux x86_64) Chrome/120', ''), ('Mozilla/5.0 (X11; Linux x86_64) Chrome/120', '&own=1'), ('curl/7.88.1', '')):
+                req = urllib.request.Request(sys.argv[1] + own, headers={'User-Agent': agent, 'Authorization': 'Bearer ' + sys.argv[2]})
+                print(len(json.load(urllib.request.urlopen(req, timeout=30))['rows']), flush=True)
+            """
+        let script = """
+            import subprocess, sys
+            open(sys.argv[1], 'w').close()
+            print('opened', flush=True)
+            sys.stdin.readline()
+            subprocess.run([sys.executable, '-c', sys.argv[4], sys.argv[2], sys.argv[3]], check=True)
+            """
+        let parent = Process(), input = Pipe(), output = Pipe()
+        parent.executableURL = URL(fileURLWithPath: ProjectPaths.python)
+        parent.arguments = ["-c", script, marker, url, Self.token, child]
+        parent.standardInput = input
+        parent.standardOutput = output
+        parent.standardError = output
+        try parent.run()
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        let sql = "SELECT count() FROM infrasight.file_events WHERE path = '\(marker)'"
+        guard h.waitForQuery(sql, equals: "1", timeout: 90) == "1" else {
+            parent.terminate()
+            throw TestSupportError("the marker open never reached ClickHouse:\n\(h.dumpLogs())")
+        }
+        input.fileHandleForWriting.write(Data("go\n".utf8))
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        parent.waitUntilExit()
+        XCTAssertEqual(parent.terminationStatus, 0, text)
+        let counts = text.split(separator: "\n").dropFirst().map(String.init)
+        XCTAssertEqual(counts, ["0", "1", "1"], "browser: hidden; browser with own=1: shown; curl: shown\n\(text)")
+        let dom = try dumpDOM("/?view=events")
+        XCTAssertTrue(dom.contains("name=\"own\""), "the events view offers the own-activity checkbox:\n\(dom.prefix(2000))")
     }
 
     /// The process tree of a `bash -c 'sh -c "sleep 1; true"; true'` chain (the `; true`s keep each

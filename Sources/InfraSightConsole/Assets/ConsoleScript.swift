@@ -10,7 +10,7 @@ extension ConsoleAssets {
               sections: [['Overview', '/api/overview'], ['Top talkers by container', '/api/top/talkers', { limit: '10' }],
                          ['Top files', '/api/top/files', { limit: '10' }]] },
             events: { title: 'Live events', poll: 2000, incremental: true,
-              filters: ['host', 'container', 'probe', 'user', 'comm', 'path', 'address', 'since', 'limit'],
+              filters: ['host', 'container', 'probe', 'user', 'comm', 'path', 'address', 'since', 'limit', 'own'],
               sections: [['Events', '/api/events']] },
             process: { title: 'Process', poll: 0,
               filters: ['exec_id', 'host', 'pid', 'since', 'limit'],
@@ -130,11 +130,23 @@ extension ConsoleAssets {
             hidden.type = 'hidden'; hidden.name = 'view'; hidden.value = viewName;
             form.appendChild(hidden);
             for (const name of view.filters) {
-              const label = el('label', name + ' ');
               const input = el('input');
               input.name = name;
-              input.value = params.get(name) || '';
-              label.appendChild(input);
+              let label;
+              if (name === 'own') {
+                // The browser showing the console makes file and network events of its own on every
+                // poll; the server leaves its process tree out unless this is ticked.
+                label = el('label');
+                input.type = 'checkbox';
+                input.value = '1';
+                input.checked = params.get(name) === '1';
+                label.appendChild(input);
+                label.appendChild(document.createTextNode(' show this browser\u2019s own activity'));
+              } else {
+                label = el('label', name + ' ');
+                input.value = params.get(name) || '';
+                label.appendChild(input);
+              }
               form.appendChild(label);
             }
             form.appendChild(el('button', 'Apply'));

@@ -46,7 +46,12 @@ final class ConsoleHTTPHandler: ChannelInboundHandler {
             }
             var headers: [String: String] = [:]
             for (name, value) in head.headers { headers[name.lowercased()] = value }
-            let request = ConsoleRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body)
+            var peer: ConsolePeer?
+            if let remote = context.channel.remoteAddress, let ip = remote.ipAddress, let port = remote.port,
+               let serverPort = context.channel.localAddress?.port {
+                peer = ConsolePeer(ip: ip, port: port, serverPort: serverPort)
+            }
+            let request = ConsoleRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body, peer: peer)
             body = []
             let router = self.router
             let future = pool.runIfActive(eventLoop: context.eventLoop) { router.respond(request) }

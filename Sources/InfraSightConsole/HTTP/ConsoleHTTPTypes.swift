@@ -6,12 +6,15 @@ public struct ConsoleRequest: Sendable {
     /// Header names lower-cased.
     public var headers: [String: String]
     public var body: [UInt8]
+    /// The TCP peer (nil where there is none, as in router unit tests).
+    public var peer: ConsolePeer?
 
-    public init(method: String, uri: String, headers: [String: String] = [:], body: [UInt8] = []) {
+    public init(method: String, uri: String, headers: [String: String] = [:], body: [UInt8] = [], peer: ConsolePeer? = nil) {
         self.method = method
         self.uri = uri
         self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
         self.body = body
+        self.peer = peer
     }
 
     public var path: String { String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "") }

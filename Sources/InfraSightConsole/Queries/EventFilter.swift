@@ -18,12 +18,23 @@ public struct EventFilter: Sendable, Equatable {
     public var limit: Int = 100
     /// Only events with a later `time_ns` (nanoseconds since the epoch).
     public var afterNs: UInt64?
+    /// `own=1`: keep the asking browser's own activity (otherwise `excludedTree` leaves it out).
+    public var own = false
+    /// A process tree on one host whose events are left out: set by the server, never from a parameter.
+    public var excludedTree: ProcessTree?
+
+    /// A process and its descendants (by `ancestors_pid`) on `host`.
+    public struct ProcessTree: Sendable, Equatable {
+        public var host: String
+        public var pid: UInt32
+        public init(host: String, pid: UInt32) { self.host = host; self.pid = pid }
+    }
 
     public static let maxLimit = 1000
     public static let maxSinceMinutes = 7 * 24 * 60
     /// Every parameter name the event stream accepts.
     public static let names: Set<String> = ["host", "container", "probe", "user", "comm", "path", "address", "since", "limit",
-                                            "after_ns"]
+                                            "after_ns", "own"]
 
     public init() {}
 
@@ -39,6 +50,7 @@ public struct EventFilter: Sendable, Equatable {
         address = p.string("address")
         sinceMinutes = try p.int("since", in: 1...Self.maxSinceMinutes) ?? 60
         limit = try p.int("limit", in: 1...Self.maxLimit) ?? 100
+        own = try p.int("own", in: 0...1) == 1
         if let text = p.string("after_ns") {
             guard text.count <= 20, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
                   let value = UInt64(text) else {
@@ -56,6 +68,9 @@ public struct EventFilter: Sendable, Equatable {
             c.append(Condition.equals("probe", probe.rawValue))
         }
         if let afterNs { c.append("time_ns > \(afterNs)") }
+        if let tree = excludedTree, !own {
+            c.append("NOT (host = \(SQLText.string(tree.host)) AND (pid = \(tree.pid) OR has(ancestors_pid, toUInt32(\(tree.pid)))))")
+        }
         if let host { c.append(Condition.equals("host", host)) }
         if let container { c.append(Condition.container(container)) }
         if let user { c.append(Condition.equals("user", user)) }

@@ -34,6 +34,34 @@ struct EventSource: Sendable {
 
     static let all = [exec, file, network, process]
 
+    /// The columns that fit one probe, shown in place of `detail` when the stream is filtered to that
+    /// probe: (result name, SQL expression; fixed text). A name never repeats a different column's name.
+    static func columns(for probe: Probe) -> [(name: String, sql: String)] {
+        switch probe {
+        case .execve:
+            return [("filename", "filename"), ("command_line", "arrayStringConcat(argv, ' ')"),
+                    ("argv_truncated", "argv_truncated")]
+        case .open:
+            return [("syscall", "toString(syscall)"), ("path", "path"), ("flags_text", "toString(flags_text)"),
+                    ("fd", "fd"), ("sensitive", "sensitive")]
+        case .chmod:
+            return [("syscall", "toString(syscall)"), ("path", "path"), ("mode_text", "toString(mode_text)"),
+                    ("sensitive", "sensitive")]
+        case .connect, .accept:
+            return [("syscall", "toString(syscall)"), ("family_name", "toString(family_name)"),
+                    ("remote_ip", "remote_ip"), ("remote_port", "remote_port"), ("remote_hostname", "remote_hostname"),
+                    ("service", "toString(service)"), ("local_ip", "local_ip"), ("local_port", "local_port"),
+                    ("unix_path", "unix_path")]
+        case .exit:
+            return [("exit_code", "exit_code"), ("signal", "signal"), ("core_dumped", "core_dumped")]
+        case .ptrace:
+            return [("ptrace_request", "ptrace_request"), ("target_pid", "target_pid")]
+        case .mount:
+            return [("mount_syscall", "toString(mount_syscall)"), ("mount_source", "mount_source"),
+                    ("mount_target", "mount_target"), ("fs_type", "toString(fs_type)"), ("mount_flags", "mount_flags")]
+        }
+    }
+
     /// The columns every branch of the union selects, in order (names of the result).
     /// The columns every branch of the union selects, in order. No alias repeats a column name
     /// (ClickHouse 18.16 reports such aliases as cyclic).
@@ -42,8 +70,12 @@ struct EventSource: Sendable {
         ret, errno_name, latency_ms, if(container_name = '', container_id, container_name) AS container, exec_id
         """
 
-    func select(database: String, conditions: [String]) -> String {
-        let cols = Self.unionColumns.replacingOccurrences(of: "%DETAIL%", with: detail)
+    /// One branch: the common columns with `detail`, or with `probe`'s own columns in its place.
+    func select(database: String, conditions: [String], probeColumns probe: Probe? = nil) -> String {
+        var cols = Self.unionColumns.replacingOccurrences(of: "%DETAIL% AS detail", with: probe.map { p in
+            Self.columns(for: p).map { $0.sql == $0.name ? $0.name : "\($0.sql) AS \($0.name)" }.joined(separator: ", ")
+        } ?? "\(detail) AS detail")
+        cols = cols.replacingOccurrences(of: "%DETAIL%", with: detail)
         return "SELECT \(cols) FROM \(database).\(table) WHERE \(conditions.joined(separator: " AND "))"
     }
 }
