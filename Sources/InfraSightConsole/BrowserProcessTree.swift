@@ -11,10 +11,11 @@ import NIOConcurrencyHelpers
 /// Chromium's and Firefox's network, GPU and renderer processes are children of the main browser
 /// process and share its executable. Only a root found this way is excluded; a client on another machine,
 /// a process the console may not inspect, or a tool that is not a browser (see `EventsView`) excludes
-/// nothing. Answers are cached per connection for a minute.
+/// nothing. The socket is looked up on every request (two small files); its owner's tree is cached by
+/// the socket's inode for a minute, so a reused port never inherits another connection's answer.
 public final class BrowserProcessTree: Sendable {
     private let proc: String
-    private let cache = NIOLockedValueBox<[ConsolePeer: (root: UInt32?, at: ContinuousClock.Instant)]>([:])
+    private let cache = NIOLockedValueBox<[UInt64: (root: UInt32?, at: ContinuousClock.Instant)]>([:])
     static let cacheLifetime = Duration.seconds(60)
 
     public init(procRoot: String = "/proc") {
@@ -23,13 +24,13 @@ public final class BrowserProcessTree: Sendable {
 
     /// The root pid of the process tree on the other end of `peer`'s connection, or nil.
     public func root(of peer: ConsolePeer) -> UInt32? {
-        guard peer.isLoopback else { return nil }
+        guard peer.isLoopback, let inode = socketInode(clientPort: peer.port, serverPort: peer.serverPort) else { return nil }
         let now = ContinuousClock.now
-        if let hit = cache.withLockedValue({ $0[peer] }), now - hit.at < Self.cacheLifetime { return hit.root }
-        let root = socketInode(clientPort: peer.port, serverPort: peer.serverPort).flatMap(owner(ofSocket:)).map(treeRoot(of:))
+        if let hit = cache.withLockedValue({ $0[inode] }), now - hit.at < Self.cacheLifetime { return hit.root }
+        let root = owner(ofSocket: inode).map(treeRoot(of:))
         cache.withLockedValue { entries in
             if entries.count > 4096 { entries.removeAll() }
-            entries[peer] = (root, now)
+            entries[inode] = (root, now)
         }
         return root
     }

@@ -85,8 +85,9 @@ public struct ConsoleRouter: Sendable {
             case "/", "/index.html": return ConsoleAssets.index
             case "/console.js": return ConsoleAssets.js
             case "/api/events":
-                return try json(EventsView.run(request.query, database: database, db: databaseName,
-                                               excluding: EventsView.ownBrowser(request, nodeName: nodeName, browsers: browsers)))
+                let own = EventsView.ownBrowser(request, nodeName: nodeName, browsers: browsers)
+                if let own { logger.debug("live events: leaving out the asking browser's process tree", metadata: ["pid": "\(own.pid)", "host": "\(own.host)"]) }
+                return try json(EventsView.run(request.query, database: database, db: databaseName, excluding: own))
             case "/api/process": return try json(ProcessView.run(request.query, database: database, db: databaseName))
             case "/api/top/latency": return try json(TopView.run(.latency, request.query, database: database, db: databaseName))
             case "/api/top/files": return try json(TopView.run(.files, request.query, database: database, db: databaseName))

@@ -26,6 +26,7 @@ public enum ConsoleAssets {
         <script src="/console.js" defer></script>
         </head>
         <body>
+        <a class="skip" href="#results">Skip to results</a>
         <header>
         <h1>InfraSight</h1>
         <nav>
@@ -41,7 +42,8 @@ public enum ConsoleAssets {
         <form id="filters" method="get" action="/"></form>
         <p id="active-filters"></p>
         <p><button id="pause" type="button" hidden>Pause</button> <span id="status" role="status"></span></p>
-        <div id="results"></div>
+        <div id="results" tabindex="-1"></div>
+        <p class="keys">Keys: <kbd>1</kbd>\u{2013}<kbd>5</kbd> views, <kbd>/</kbd> filters, <kbd>p</kbd> pause or resume, <kbd>Tab</kbd> links and fields.</p>
         <noscript>The console needs JavaScript (served from this host only).</noscript>
         </main>
         </body>
@@ -91,6 +93,11 @@ public enum ConsoleAssets {
         tr.stale td { background: #ffebe9; color: #b42318; font-weight: bold; }
         svg.chart { background: #fff; border: 1px solid #d0d7de; max-width: 100%; height: auto; }
         .legend .key { border-left: 12px solid; padding-left: 4px; margin-right: 1em; font-size: 0.85em; }
+        a:focus-visible, button:focus-visible, input:focus-visible, summary:focus-visible { outline: 3px solid #0969da; outline-offset: 2px; }
+        .skip { position: absolute; left: -999px; top: 0; background: #fff; padding: 0.4em; }
+        .skip:focus { left: 0.5em; z-index: 1; }
+        .keys { color: #57606a; font-size: 0.85em; }
+        kbd { border: 1px solid #8c959f; border-radius: 3px; padding: 0 3px; font-size: 0.9em; }
 
         """
 }

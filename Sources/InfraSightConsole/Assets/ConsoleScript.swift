@@ -288,7 +288,59 @@ extension ConsoleAssets {
               li.appendChild(link(row));
               kids.appendChild(li);
             }
+            // Where it ran: the container and pod, when it ran in one.
+            if (data.process.rows.length) {
+              const row = data.process.rows[0];
+              const where = [];
+              if (at(row, 'container')) { where.push('container ' + at(row, 'container')); }
+              if (at(row, 'pod')) { where.push('pod ' + at(row, 'pod')); }
+              const p = el('p', where.length ? where.join(', ') : 'not in a container (host)');
+              p.id = 'where';
+              parent.appendChild(p);
+            }
+            renderTimeline(parent, data.events);
             for (const key of ['process', 'ancestry', 'children', 'events']) { renderTable(parent, key, data[key]); }
+          }
+
+          // The process's events on a time line: one lane per probe, one point per event at its time
+          // (data-* carry the probe and time_ns; the <title> is the tooltip).
+          function renderTimeline(parent, events) {
+            parent.appendChild(el('h3', 'time line'));
+            const cols = events.columns;
+            const t = cols.indexOf('time_ns'), p = cols.indexOf('probe'), d = cols.indexOf('detail'), u = cols.indexOf('time_utc');
+            if (!events.rows.length || t < 0 || p < 0) {
+              const e = el('p', 'no events in this window');
+              e.className = 'empty';
+              parent.appendChild(e);
+              return;
+            }
+            const times = events.rows.map(function (r) { return BigInt(r[t] || '0'); });
+            let min = times[0], max = times[0];
+            for (const v of times) { if (v < min) { min = v; } if (v > max) { max = v; } }
+            const span = Number(max - min) || 1;
+            const probes = Array.from(new Set(events.rows.map(function (r) { return r[p]; }))).sort();
+            const W = 720, LANE = 22, L = 70, R = 10, T = 6;
+            const H = T + probes.length * LANE + 22;
+            const chart = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img', 'class': 'chart timeline' });
+            chart.appendChild(svg('title', {})).textContent = 'Events of this process over time';
+            probes.forEach(function (name, k) {
+              const y = T + k * LANE + 11;
+              chart.appendChild(svg('line', { x1: L, y1: y, x2: W - R, y2: y, stroke: '#d0d7de' }));
+              const label = chart.appendChild(svg('text', { x: L - 6, y: y + 4, 'text-anchor': 'end', 'font-size': 11 }));
+              label.textContent = name;
+            });
+            events.rows.forEach(function (r, i) {
+              const k = probes.indexOf(r[p]);
+              const x = L + (Number(times[i] - min) / span) * (W - L - R);
+              const c = chart.appendChild(svg('circle', { cx: x, cy: T + k * LANE + 11, r: 4, fill: COLORS[k % COLORS.length],
+                'data-probe': r[p], 'data-time-ns': r[t] }));
+              c.appendChild(svg('title', {})).textContent = (u >= 0 ? r[u] + ' ' : '') + r[p] + (d >= 0 && r[d] ? ': ' + r[d] : '');
+            });
+            const first = chart.appendChild(svg('text', { x: L, y: H - 4, 'font-size': 11 }));
+            first.textContent = u >= 0 ? events.rows[times.indexOf(min)][u] + ' UTC' : '';
+            const last = chart.appendChild(svg('text', { x: W - R, y: H - 4, 'text-anchor': 'end', 'font-size': 11 }));
+            last.textContent = '+' + (span / 1e9).toFixed(3) + ' s';
+            parent.appendChild(chart);
           }
 
           function render(container, title, data) {
@@ -380,7 +432,31 @@ extension ConsoleAssets {
             });
           }
 
+          // Keyboard: 1-5 open the views (the navigation links, so host and time range stay), '/' goes to
+          // the first filter, 'p' pauses or resumes; never while typing in a field or with a modifier.
+          function setUpKeys() {
+            const links = Array.from(document.querySelectorAll('header nav a'));
+            links.forEach(function (a, i) { a.setAttribute('aria-keyshortcuts', String(i + 1)); });
+            document.addEventListener('keydown', function (e) {
+              if (e.ctrlKey || e.metaKey || e.altKey) { return; }
+              const tag = (e.target && e.target.tagName) || '';
+              if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') { return; }
+              const n = parseInt(e.key, 10);
+              if (n >= 1 && n <= links.length) { e.preventDefault(); window.location.href = links[n - 1].href; return; }
+              if (e.key === '/') {
+                const first = document.querySelector('#filters input:not([type=hidden])');
+                if (first) { e.preventDefault(); first.focus(); }
+                return;
+              }
+              if (e.key === 'p') {
+                const button = document.getElementById('pause');
+                if (button && !button.hidden) { e.preventDefault(); button.click(); }
+              }
+            });
+          }
+
           document.getElementById('title').textContent = view.title;
+          setUpKeys();
           buildForm();
           shareScope();
           setUpPause();

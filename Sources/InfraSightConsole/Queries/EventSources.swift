@@ -67,7 +67,8 @@ struct EventSource: Sendable {
     /// (ClickHouse 18.16 reports such aliases as cyclic).
     static let unionColumns = """
         event_id, time_ns, toString(time) AS time_utc, host, probe, pid, ppid, user, comm, %DETAIL% AS detail, \
-        ret, errno_name, latency_ms, if(container_name = '', container_id, container_name) AS container, exec_id
+        ret, errno_name, latency_ms, if(container_name = '', container_id, container_name) AS container, \
+        if(pod_name = '', '', concat(toString(pod_namespace), '/', toString(pod_name))) AS pod, exec_id
         """
 
     /// One branch: the common columns with `detail`, or with `probe`'s own columns in its place.

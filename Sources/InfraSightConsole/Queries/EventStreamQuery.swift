@@ -6,7 +6,7 @@ public enum EventStreamQuery {
     /// `time_ns` and `event_id` come last: the console merges incremental polls by them and does not
     /// show them.
     public static let columns = ["time_utc", "host", "probe", "pid", "ppid", "user", "comm", "detail", "ret",
-                                 "errno_name", "latency_ms", "container", "exec_id", "time_ns", "event_id"]
+                                 "errno_name", "latency_ms", "container", "pod", "exec_id", "time_ns", "event_id"]
 
     /// The columns of the answer: with a `probe` filter, that probe's own columns (`EventSource`)
     /// replace the one-line `detail`, so every column fits the rows.

@@ -17,7 +17,7 @@ public struct ProcessQuery: Sendable, Equatable {
     public static let maxChildren = 100
     public static let eventColumns = EventStreamQuery.columns
     public static let processColumns = ["host", "pid", "ppid", "exec_id", "time_ns", "time_utc", "probe", "comm",
-                                        "user", "detail", "container"]
+                                        "user", "detail", "container", "pod"]
 
     public init(key: Key) { self.key = key }
 
