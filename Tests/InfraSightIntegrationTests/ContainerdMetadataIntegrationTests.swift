@@ -40,13 +40,17 @@ final class ContainerdMetadataIntegrationTests: XCTestCase {
                       "io.kubernetes.pod.uid": podUID, "io.kubernetes.container.name": "nginx", "app": "web"]
         try daemon.runContainer(id: id, image: Self.image, labels: labels, namespace: "k8s.io", command: ["/bin/sleep", "600"])
         stream.watch(containerID: id)
-        let argv = ["/bin/cat", "/proc/version"]
+        // `cat` under a shell that outlives it by a second: the agent reads a process's cgroup when it handles
+        // the event, and for a `cat` that has already exited it reads its parent's (the shell, still in the
+        // container); a `cat` exec'd straight by `ctr task exec` has the shim as parent, outside the container.
+        let exec = ["/bin/sh", "-c", "cat /proc/version; sleep 1"]
+        let argv = ["cat", "/proc/version"]
         func cats() -> [Event] { stream.events(count: 0, timeout: 0) { $0.probe == "execve" && $0.containerID == id && $0.exec.argv == argv } }
 
         // One exec per round until an event carries containerd's answer (fetched asynchronously).
         var first: Event?
         for round in 1...40 where first == nil {
-            try daemon.exec(id: id, namespace: "k8s.io", argv)
+            try daemon.exec(id: id, namespace: "k8s.io", exec)
             let seen = stream.events(count: round) { $0.probe == "execve" && $0.containerID == id && $0.exec.argv == argv }
             XCTAssertGreaterThanOrEqual(seen.count, round, "exec #\(round) in the container has no event\n\(stream.diagnostics)")
             first = seen.first { !$0.container.name.isEmpty }
@@ -56,7 +60,7 @@ final class ContainerdMetadataIntegrationTests: XCTestCase {
         }
         // Once known, every later event carries it (cached per container id).
         let known = cats().count
-        for _ in 0..<2 { try daemon.exec(id: id, namespace: "k8s.io", argv) }
+        for _ in 0..<2 { try daemon.exec(id: id, namespace: "k8s.io", exec) }
         _ = stream.events(count: known + 2) { $0.probe == "execve" && $0.containerID == id && $0.exec.argv == argv }
         XCTAssertGreaterThanOrEqual(cats().count, known + 2)
         for e in cats() {
