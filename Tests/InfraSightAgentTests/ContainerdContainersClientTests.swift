@@ -86,6 +86,26 @@ final class ContainerdContainersClientTests: XCTestCase {
         XCTAssertEqual(cache.requestCount, 2)
     }
 
+    /// The reverted hand-written client (78dad33) lost about 2 % of its connections: it added the HTTP/2
+    /// handler in the connect callback, after the channel was active, so containerd's SETTINGS (sent at
+    /// accept) were sometimes read into a bare pipeline and dropped; the call then waited for its
+    /// deadline. Every new connection here must get its answer.
+    func testEveryNewConnectionGetsItsAnswer() async throws {
+        let daemon = try ContainerdDaemon.start()
+        defer { daemon.stop() }
+        try daemon.importBusyboxImage(Self.image, namespace: "k8s.io")
+        let id = LayoutIDs.random()
+        try daemon.createContainer(id: id, image: Self.image, labels: ["io.kubernetes.pod.name": "web-0"], namespace: "k8s.io")
+        var outcomes: [String: Int] = [:]
+        for _ in 0..<200 {
+            let client = ContainerdContainersClient(socketPath: daemon.socket, timeout: .seconds(2))
+            let result = await client.get(id, namespace: "k8s.io")
+            client.close()
+            if case .found(let m, _) = result, m.podName == "web-0" { outcomes["found", default: 0] += 1 } else { outcomes["\(result)", default: 0] += 1 }
+        }
+        XCTAssertEqual(outcomes, ["found": 200], "each of 200 fresh connections answered")
+    }
+
     func testContainerdDownIsUnavailableAtOnceAndTheSameClientReconnectsWhenItIsBack() async throws {
         let daemon = try ContainerdDaemon.start()
         defer { daemon.stop() }
