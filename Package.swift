@@ -29,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // containerd (container metadata): gRPC over HTTP/2 on its unix socket
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.0"),
     ],
     targets: [
         // MARK: C shims (module maps only; C code lives in bpf/)
@@ -76,7 +80,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // containerd (container metadata): unary Containers/Get with grpc-swift 2 over its unix socket
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
+            // containerd's message definitions and their generator script (the generated Swift is committed)
+            exclude: ["Context/Runtime/Containerd/Proto"],
             swiftSettings: hotPathSettings),
         .target(
             name: "InfraSightEnrich",

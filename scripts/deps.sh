@@ -28,6 +28,7 @@ APT_PACKAGES=(
   valgrind    # make bench row 9: instructions per event counted with callgrind
   debootstrap  # make image: the Debian base image when no registry is reachable (scripts/image.sh)
   podman runc busybox-static  # PodmanMetadataIntegrationTests: a real container and podman's API socket (runc: crun refuses hybrid cgroup hosts)
+  containerd  # ContainerdMetadataIntegrationTests, ContainerdContainersClientTests: a private real containerd 1.6 on its own socket (ctr runs the container)
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -42,8 +43,8 @@ else
   log "Debian packages present"
 fi
 # The Debian clickhouse-server package starts a system service on port 9000/8123; the project runs its own.
-# Same for the prometheus package (installed for promtool).
-for svc in clickhouse-server prometheus prometheus-node-exporter; do
+# Same for the prometheus package (installed for promtool) and containerd (the tests start their own, on a private socket).
+for svc in clickhouse-server prometheus prometheus-node-exporter containerd; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
     systemctl stop "$svc" || true
   fi

@@ -83,7 +83,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Node name to stamp on events (env INFRASIGHT_NODE_NAME, NODE_NAME; default: hostname).")
     var nodeName: String?
 
-    @Option(name: .long, help: "Container runtime socket for container name/image/labels/pod, RUNTIME=PATH (docker, podman, cri-o), repeatable; `off` asks none. Default: the runtimes' usual sockets.")
+    @Option(name: .long, help: "Container runtime socket for container name/image/labels/pod, RUNTIME=PATH (docker, podman, cri-o, containerd), repeatable; `off` asks none. Default: the runtimes' usual sockets.")
     var runtimeSocket: [String] = []
 
     @Option(name: .long, help: "Ancestors on every event: parent (the parent with exe and exec_id, the others with pid and comm) or all (every ancestor with exe and exec_id).")

@@ -58,7 +58,10 @@ final class ContextRuntimeMetadataTests: XCTestCase {
         XCTAssertEqual(s.first { $0.runtime == "podman" }?.path, "/tmp/p.sock")
         XCTAssertEqual(s.first { $0.runtime == "cri-o" }?.path, "/x/crio.sock")
         XCTAssertEqual(s.first { $0.runtime == "docker" }?.path, "/var/run/docker.sock")
-        for bad in ["podman", "podman=", "containerd=/run/containerd/containerd.sock", "rkt=/x"] {
+        XCTAssertEqual(s.first { $0.runtime == "containerd" }?.path, "/run/containerd/containerd.sock")
+        XCTAssertEqual(s.first { $0.runtime == "containerd" }?.api, .containerdGRPC)
+        XCTAssertEqual(try RuntimeSocket.configured(["containerd=/x/c.sock"]).first { $0.runtime == "containerd" }?.path, "/x/c.sock")
+        for bad in ["podman", "podman=", "containerd", "rkt=/x"] {
             XCTAssertThrowsError(try RuntimeSocket.configured([bad]), bad)
         }
         XCTAssertEqual(RuntimeSocket.defaults[0].inspectPath(containerID: "ab"), "/containers/ab/json")
@@ -192,7 +195,7 @@ final class ContextRuntimeMetadataTests: XCTestCase {
         XCTAssertEqual(cache.requestCount, 2)
     }
 
-    func testNoSocketAndContainerdAreLoggedOnceAndNeverAsked() throws {
+    func testNoSocketAndUnconfiguredRuntimeAreLoggedOnceAndNeverAsked() throws {
         let sink = LogSink()
         let cache = ContainerMetadataCache(sockets: [RuntimeSocket(runtime: "docker", path: dir + "/no-docker.sock", api: .dockerEngine)],
                                            logger: Logger(label: "t", factory: { _ in sink }))
@@ -203,8 +206,10 @@ final class ContextRuntimeMetadataTests: XCTestCase {
         XCTAssertEqual(cache.requestCount, 0)
         let info = sink.all().filter { $0.hasPrefix("info") }
         XCTAssertEqual(info.filter { $0.contains("no docker socket at \(dir)/no-docker.sock") }.count, 1, "\(info)")
-        XCTAssertEqual(info.filter { $0.contains("containerd") && $0.contains("gRPC") }.count, 1, "\(info)")
+        XCTAssertEqual(info.filter { $0.contains("no runtime socket configured for containerd") }.count, 1, "\(info)")
         XCTAssertEqual(info.count, 2, "\(info)")
+        XCTAssertEqual(cache.misses.value("docker", .noSocket), 20, "each miss counted")
+        XCTAssertEqual(cache.misses.value("containerd", .noSocket), 20, "each miss counted")
     }
 
     func testCacheStaysBounded() throws {

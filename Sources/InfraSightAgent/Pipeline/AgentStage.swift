@@ -246,6 +246,8 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
             for (name, path) in names { counters.set(name, total[keyPath: path]) }
             counters.set("filter_reloads", UInt64(filters.reloads))
             counters.set("filter_reload_failures", UInt64(filters.reloadFailures))
+            // Runtime-metadata lookups that ended without metadata: runtime_metadata_miss{<runtime>,<reason>}.
+            if let metadata { for (key, value) in metadata.misses.snapshot() { counters.set(key, value) } }
         }
 
         while !stop.isSet {

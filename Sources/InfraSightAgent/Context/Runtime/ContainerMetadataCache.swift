@@ -17,7 +17,10 @@ import NIOCore
 /// starting or briefly busy) only for `failureRetry`, so one slow answer does not cost 30 s of metadata.
 /// The cache holds about `capacity` ids (`TwoGenerationCache`, an approximate LRU).
 /// A runtime whose socket does not exist is logged once ("no socket is normal"); so is the first
-/// failure per runtime, and containerd (gRPC only) once, as unsupported.
+/// failure per runtime, and every timeout is logged (the first at info, later ones at debug).
+/// Every lookup that ends without metadata is counted per runtime and reason (`misses`).
+/// docker, podman and cri-o are asked over HTTP (`UnixSocketHTTPClient`), containerd over gRPC
+/// (`ContainerdContainersClient`, one client per socket, in a task off the event thread).
 public final class ContainerMetadataCache: @unchecked Sendable {
     public let sockets: [RuntimeSocket]
     public let capacity: Int
@@ -32,7 +35,16 @@ public final class ContainerMetadataCache: @unchecked Sendable {
 
     private let logger: Logger
     private let clock: @Sendable () -> UInt64
-    private let clients: [String: (RuntimeSocket, UnixSocketHTTPClient)]
+    /// Lookups that ended without metadata, per runtime and reason.
+    public let misses = RuntimeMetadataMisses()
+
+    /// How one runtime's socket is asked.
+    private enum Client {
+        case http(UnixSocketHTTPClient)
+        case containerd(ContainerdContainersClient)
+    }
+
+    private let clients: [String: (RuntimeSocket, Client)]
     private let lock = NSLock()
     private var entries: TwoGenerationCache<String, Entry>
     private var pending: Set<String> = []
@@ -51,8 +63,12 @@ public final class ContainerMetadataCache: @unchecked Sendable {
         self.failureRetryNanos = min(self.negativeTTLNanos, MonotonicTime.nanos(of: failureRetry))
         self.maxInFlight = max(1, maxInFlight)
         self.clock = clock ?? { MonotonicTime.nanos() }
-        var clients: [String: (RuntimeSocket, UnixSocketHTTPClient)] = [:]
-        for s in sockets { clients[s.runtime] = (s, UnixSocketHTTPClient(socketPath: s.path, timeout: requestTimeout)) }
+        var clients: [String: (RuntimeSocket, Client)] = [:]
+        for s in sockets {
+            clients[s.runtime] = (s, s.api == .containerdGRPC
+                ? .containerd(ContainerdContainersClient(socketPath: s.path, timeout: .nanoseconds(requestTimeout.nanoseconds)))
+                : .http(UnixSocketHTTPClient(socketPath: s.path, timeout: requestTimeout)))
+        }
         self.clients = clients
     }
 
@@ -96,32 +112,73 @@ public final class ContainerMetadataCache: @unchecked Sendable {
 
     private func fetch(_ container: ContainerIdentity) {
         guard let (socket, client) = clients[container.runtime] else {
-            if container.runtime == ContainerIdentity.Runtime.containerd {
-                logOnce("containerd/unsupported", "containerd containers get no name, image, labels or pod: containerd's API is gRPC only, which this agent does not speak (container id and pod uid still come from the cgroup)")
-            } else {
-                logOnce("\(container.runtime)/unconfigured", "no runtime socket configured for \(container.runtime): its containers get no name, image, labels or pod")
-            }
+            logOnce("\(container.runtime)/unconfigured", "no runtime socket configured for \(container.runtime): its containers get no name, image, labels or pod")
+            misses.count(container.runtime, .noSocket)
             finish(container.id, nil)
             return
         }
         guard FileManager.default.fileExists(atPath: socket.path) else {
             logOnce("\(socket.runtime)/missing", "no \(socket.runtime) socket at \(socket.path): \(socket.runtime) containers get no name, image, labels or pod until it appears (set --runtime-socket \(socket.runtime)=PATH if it lives elsewhere)")
+            misses.count(socket.runtime, .noSocket)
             finish(container.id, nil)
             return
         }
         lock.lock(); requests += 1; lock.unlock()
+        switch client {
+        case .http(let http): fetchOverHTTP(container, socket, http)
+        case .containerd(let containerd): fetchFromContainerd(container, socket, containerd)
+        }
+    }
+
+    /// Stops the clients' connections (containerd's gRPC client); lookups after it find nothing.
+    public func close() {
+        for (_, client) in clients.values { if case .containerd(let c) = client { c.close() } }
+    }
+
+    /// containerd: one lookup in a task of its own (never on the event thread), bounded by the client's deadline.
+    private func fetchFromContainerd(_ container: ContainerIdentity, _ socket: RuntimeSocket, _ client: ContainerdContainersClient) {
+        Task { [self] in
+            switch await client.lookup(container.id) {
+            case .found(let metadata, _):
+                finish(container.id, metadata)
+            case .notFound:
+                misses.count(socket.runtime, .notFound)
+                finish(container.id, nil)
+            case .timedOut:
+                misses.count(socket.runtime, .timeout)
+                logOnce("\(socket.runtime)/timeout", "\(socket.runtime) socket \(socket.path) did not answer for container \(container.shortID) within \(client.timeout) (counted as runtime_metadata_miss{\(socket.runtime),timeout})")
+                finish(container.id, nil, failed: true)
+            case .unavailable(let why):
+                misses.count(socket.runtime, .unavailable)
+                logOnce("\(socket.runtime)/error", "\(socket.runtime) socket \(socket.path) unreachable for container \(container.shortID): \(why) (first failure; later ones are not logged)")
+                finish(container.id, nil, failed: true)
+            case .failed(let why):
+                misses.count(socket.runtime, .error)
+                logOnce("\(socket.runtime)/error", "\(socket.runtime) socket \(socket.path) failed for container \(container.shortID): \(why) (first failure; later ones are not logged)")
+                finish(container.id, nil, failed: true)
+            }
+        }
+    }
+
+    private func fetchOverHTTP(_ container: ContainerIdentity, _ socket: RuntimeSocket, _ client: UnixSocketHTTPClient) {
         client.get(socket.inspectPath(containerID: container.id)) { [self] result in
             switch result {
             case .success(let response) where response.status == 200:
                 let decoded = socket.api == .crio ? RuntimeInspectDecoder.crio(response.body) : RuntimeInspectDecoder.dockerAPI(response.body)
-                if decoded == nil { logOnce("\(socket.runtime)/undecodable", "\(socket.runtime) socket \(socket.path) answered with a document that is not a container (first such answer; later ones are not logged)") }
+                if decoded == nil {
+                    misses.count(socket.runtime, .error)
+                    logOnce("\(socket.runtime)/undecodable", "\(socket.runtime) socket \(socket.path) answered with a document that is not a container (first such answer; later ones are not logged)")
+                }
                 finish(container.id, decoded)
             case .success(let response):
+                misses.count(socket.runtime, response.status == 404 ? .notFound : .error)
                 if response.status != 404 {
                     logOnce("\(socket.runtime)/status", "\(socket.runtime) socket \(socket.path) answered HTTP \(response.status) for container \(container.shortID) (first failure; later ones are not logged)")
                 }
                 finish(container.id, nil)
             case .failure(let error):
+                let timedOut = (error as? UnixSocketHTTPClient.Failure).map { if case .timedOut = $0 { return true } else { return false } } ?? false
+                misses.count(socket.runtime, timedOut ? .timeout : .unavailable)
                 logOnce("\(socket.runtime)/error", "\(socket.runtime) socket \(socket.path) did not answer for container \(container.shortID): \(error) (first failure; later ones are not logged)")
                 finish(container.id, nil, failed: true)
             }

@@ -8,6 +8,11 @@ import Foundation
 /// - CRI-O's inspect endpoint, `GET /containers/<id>`:
 ///   `{"name": "k8s_…", "image": "…", "image_ref": "…", "labels": {…}, "annotations": {…}, …}`.
 ///
+/// - containerd's `Containers/Get` (`ContainerdContainersClient`), a protobuf `Container`: `id`, `labels`
+///   and `image` (a reference such as `docker.io/library/nginx:1.27`). The record has no name: it comes
+///   from the labels, `io.kubernetes.container.name` (Kubernetes, see `ContainerMetadata`), `nerdctl/name`
+///   (nerdctl), or `<project>-<service>-<number>` from the `com.docker.compose.*` labels.
+///
 /// Unknown fields are ignored; missing fields become empty strings. Not a JSON object → nil.
 public enum RuntimeInspectDecoder {
     /// The metadata in a Docker-API container inspect document.
@@ -27,6 +32,16 @@ public enum RuntimeInspectDecoder {
         if image.isEmpty { image = object["image_ref"] as? String ?? "" }
         return ContainerMetadata(name: object["name"] as? String ?? "", image: image,
                                  labels: stringMap(object["labels"]))
+    }
+
+    /// The metadata in a containerd container record.
+    static func containerd(_ container: Containerd_Services_Containers_V1_Container) -> ContainerMetadata {
+        let labels = container.labels
+        var name = labels["nerdctl/name"] ?? ""
+        if name.isEmpty, let project = labels["com.docker.compose.project"], let service = labels["com.docker.compose.service"] {
+            name = "\(project)-\(service)-\(labels["com.docker.compose.container-number"] ?? "1")"
+        }
+        return ContainerMetadata(name: name, image: container.image, labels: labels)
     }
 
     private static func jsonObject(_ body: [UInt8]) -> [String: Any]? {
