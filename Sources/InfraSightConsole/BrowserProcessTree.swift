@@ -38,7 +38,7 @@ public final class BrowserProcessTree: Sendable {
     /// The inode of the ESTABLISHED TCP socket whose local port is `clientPort` and remote port `serverPort`.
     func socketInode(clientPort: Int, serverPort: Int) -> UInt64? {
         for table in ["net/tcp", "net/tcp6"] {
-            guard let text = try? String(contentsOfFile: "\(proc)/\(table)", encoding: .utf8) else { continue }
+            guard let text = Self.readProcFile("\(proc)/\(table)") else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let f = line.split(separator: " ", omittingEmptySubsequences: true)
                 guard f.count > 9, f[3] == "01", Self.port(f[1]) == clientPort, Self.port(f[2]) == serverPort,
@@ -82,13 +82,22 @@ public final class BrowserProcessTree: Sendable {
         return current
     }
 
+    /// A whole /proc file. procfs reports size 0 and hands out a page per read, so read until EOF
+    /// (a single-read helper sees only the first ~30 sockets of a busy host's /proc/net/tcp).
+    static func readProcFile(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.readToEnd() else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     func executable(of pid: UInt32) -> String? {
         try? FileManager.default.destinationOfSymbolicLink(atPath: "\(proc)/\(pid)/exe")
     }
 
     /// The ppid from `/proc/<pid>/stat` (the fourth field, after the parenthesised comm).
     func parent(of pid: UInt32) -> UInt32? {
-        guard let stat = try? String(contentsOfFile: "\(proc)/\(pid)/stat", encoding: .utf8),
+        guard let stat = Self.readProcFile("\(proc)/\(pid)/stat"),
               let close = stat.lastIndex(of: ")") else { return nil }
         let rest = stat[stat.index(after: close)...].split(separator: " ")
         return rest.count > 1 ? UInt32(rest[1]) : nil

@@ -86,7 +86,11 @@ public struct ConsoleRouter: Sendable {
             case "/console.js": return ConsoleAssets.js
             case "/api/events":
                 let own = EventsView.ownBrowser(request, nodeName: nodeName, browsers: browsers)
-                if let own { logger.debug("live events: leaving out the asking browser's process tree", metadata: ["pid": "\(own.pid)", "host": "\(own.host)"]) }
+                if let own {
+                    logger.debug("live events: leaving out the asking browser's process tree", metadata: ["pid": "\(own.pid)", "host": "\(own.host)"])
+                } else if request.headers["user-agent"]?.hasPrefix("Mozilla/") == true {
+                    logger.debug("live events: no process tree found for a browser", metadata: ["peer": "\(request.peer.map { "\($0.ip):\($0.port)->\($0.serverPort)" } ?? "none")"])
+                }
                 return try json(EventsView.run(request.query, database: database, db: databaseName, excluding: own))
             case "/api/process": return try json(ProcessView.run(request.query, database: database, db: databaseName))
             case "/api/top/latency": return try json(TopView.run(.latency, request.query, database: database, db: databaseName))

@@ -28,6 +28,21 @@ final class BrowserProcessTreeTests: XCTestCase {
         }
         let serverPort = Int(UInt16(bigEndian: address.sin_port))
 
+        // 150 other connections first, so that /proc/net/tcp is many pages long (procfs hands out a page
+        // per read: a reader that stops after one sees only the first ~30 sockets).
+        var others: [Int32] = []
+        defer { others.forEach { close($0) } }
+        for _ in 0..<150 {
+            let c = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var to = address
+            let connected = withUnsafePointer(to: &to) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(c, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            XCTAssertEqual(connected, 0)
+            others.append(c)
+            others.append(accept(listener, nil, nil))
+        }
+
         // The inner bash holds the socket (fd 3; its sleep does not inherit it); the `; true`s keep each
         // bash from exec-ing its last command.
         let outer = Process()

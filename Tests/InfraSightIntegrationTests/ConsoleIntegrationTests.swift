@@ -52,6 +52,7 @@ final class ConsoleIntegrationTests: XCTestCase {
     static func startConsole(_ h: PipelineHarness, port: Int, token: String?) throws -> ChildProcess {
         var env = h.environment
         env["INFRASIGHT_CONSOLE_TOKEN"] = token ?? ""
+        env["INFRASIGHT_LOG_LEVEL"] = "debug"  // which browser trees the live events leave out
         let p = try ChildProcess(name: "console-\(port)", executable: h.binary,
                                  arguments: ["console", "--clickhouse", h.clickhouse.url, "--listen", "127.0.0.1:\(port)"],
                                  environment: env, logPath: h.workDir.appendingPathComponent("console-\(port).log").path)
@@ -481,7 +482,14 @@ final class ConsoleIntegrationTests: XCTestCase {
         parent.waitUntilExit()
         XCTAssertEqual(parent.terminationStatus, 0, text)
         let counts = text.split(separator: "\n").dropFirst().map(String.init)
-        XCTAssertEqual(counts, ["0", "1", "1"], "browser: hidden; browser with own=1: shown; curl: shown\n\(text)")
+        let stored = (try? h.clickhouse.query("SELECT host, pid, ancestors_pid FROM infrasight.file_events WHERE path = '\(marker)' FORMAT TabSeparated")) ?? "?"
+        let excluded = (Self.locked?.output() ?? "").split(separator: "\n").filter { $0.contains("leaving out") }.suffix(5).joined(separator: "\n")
+        XCTAssertEqual(counts, ["0", "1", "1"], """
+            browser: hidden; browser with own=1: shown; curl: shown
+            \(text)
+            parent pid \(parent.processIdentifier); stored: \(stored)
+            console: \(excluded)
+            """)
         let dom = try dumpDOM("/?view=events")
         XCTAssertTrue(dom.contains("name=\"own\""), "the events view offers the own-activity checkbox:\n\(dom.prefix(2000))")
     }
@@ -532,6 +540,16 @@ final class ConsoleIntegrationTests: XCTestCase {
             XCTAssertTrue(treeText.contains(link), "\(label) is not a link in the tree:\n\(treeText.prefix(3000))")
         }
         XCTAssertTrue(treeText.contains("<strong>\(sh) sh"), "sh itself in bold:\n\(treeText.prefix(3000))")
+        // Where it ran (here: the host), and its events on a time line: one point per event of the answer.
+        XCTAssertTrue(dom.contains("<p id=\"where\">not in a container (host)</p>"), dom.prefix(4000).description)
+        let eventRows = ((o["events"] as? [String: Any])?["rows"] as? [Any])?.count ?? -1
+        XCTAssertGreaterThan(eventRows, 0, r.body)
+        XCTAssertTrue(dom.contains("class=\"chart timeline\""), "no time line:\n\(dom.prefix(4000))")
+        XCTAssertEqual(dom.components(separatedBy: "data-time-ns=").count - 1, eventRows, "one point per event")
+        // Keyboard: a skip link, shortcuts announced on the navigation links.
+        XCTAssertTrue(dom.contains("<a class=\"skip\" href=\"#results\">"), dom.prefix(1500).description)
+        XCTAssertTrue(dom.contains("aria-keyshortcuts=\"1\">Overview</a>") && dom.contains("aria-keyshortcuts=\"5\">Pipeline health</a>"),
+                      dom.prefix(1500).description)
         try screenshot("/?" + Self.query([("view", "process"), ("host", host), ("pid", String(sh))]), name: "process")
     }
 
