@@ -182,6 +182,8 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         // Loading the objects parsed the kernel's BTF (megabytes, freed again); hand the freed pages
         // back, or they stay in this thread's malloc arena and count against the agent's RSS.
         MallocControl.trim()
+        // Start-up touched code of every command and of the runtime; unmap it (StartupCodePages).
+        StartupCodePages.release()
         logger.info("publishing to \(probes.map(\.probe.rawTopic).joined(separator: ",")) on \(config.kafka.brokers) as host \(host)")
 
         let stats = StatsReporter(counters: counters, intervalSeconds: config.statsIntervalSeconds, logger: logger) { key, value in
