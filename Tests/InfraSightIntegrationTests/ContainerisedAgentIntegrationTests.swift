@@ -88,34 +88,10 @@ final class ContainerisedAgentIntegrationTests: XCTestCase {
             XCTAssertTrue(root.hasPrefix("/.."), "cgroup2 mount root seen from the agent container: \(line)")
         }
 
-        // The workload: one `cat /etc/hostname` per line on its stdin.
-        let name = "infrasight-workload-\(UInt32.random(in: 0...UInt32.max))"
-        let podUID = UUID().uuidString.lowercased()
-        let labels = ["team": "infra", "io.kubernetes.pod.name": "web-0", "io.kubernetes.pod.namespace": "shop",
-                      "io.kubernetes.pod.uid": podUID]
-        let cidFile = work + "/cid"
-        let input = Pipe()
-        let run = Process()
-        run.executableURL = URL(fileURLWithPath: try Podman.which("podman"))
-        run.arguments = Podman.global + ["run", "--rm", "-i", "--name", name, "--cidfile", cidFile, "--network", "none"] + Podman.limits
-            + labels.sorted(by: { $0.key < $1.key }).flatMap { ["--label", "\($0.key)=\($0.value)"] }
-            + [Podman.busyboxImage, "/bin/sh", "-c", "while read line; do cat /etc/hostname; done"]
-        run.standardInput = input
-        run.standardOutput = FileHandle.nullDevice
-        run.standardError = FileHandle.nullDevice
-        try run.run()
-        defer {
-            try? input.fileHandleForWriting.close()
-            run.waitUntilExit()
-            _ = try? Podman.run(["rm", "-f", "--ignore", name])
-        }
-        var cid = ""
-        let deadline = Date().addingTimeInterval(60)
-        while cid.count != 64 {
-            cid = ((try? String(contentsOfFile: cidFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard run.isRunning, Date() < deadline else { throw TestSupportError("podman run did not start the workload container") }
-            usleep(100_000)
-        }
+        // The workload: one `cat /etc/hostname` per round.
+        let workload = try PodmanWorkload(work: work)
+        defer { workload.stop() }
+        let cid = workload.id, name = workload.name, labels = workload.labels, podUID = workload.podUID
         stream.watch(containerID: cid)
 
         // The workload's processes, as the agent's container sees them: cgroup paths above its own root.
@@ -128,7 +104,7 @@ final class ContainerisedAgentIntegrationTests: XCTestCase {
         func cats() -> [Event] { stream.events(count: 0, timeout: 0) { $0.probe == "execve" && $0.exec.argv == ["cat", "/etc/hostname"] } }
         var withMetadata: Event?
         for round in 1...40 where withMetadata == nil {
-            input.fileHandleForWriting.write(Data("go\n".utf8))
+            workload.runCat()
             let seen = stream.events(count: round) { $0.probe == "execve" && $0.exec.argv == ["cat", "/etc/hostname"] }
             XCTAssertGreaterThanOrEqual(seen.count, round, "cat #\(round) in the workload has no exec event with its container id\n\(stream.diagnostics)")
             withMetadata = seen.first { !$0.container.name.isEmpty }

@@ -77,3 +77,47 @@ enum Podman {
         return first
     }
 }
+
+/// A busybox workload container that runs `cat /etc/hostname` once per `runCat()`, with the pod labels
+/// the runtime-metadata tests look for (its id is known once podman wrote its cidfile).
+final class PodmanWorkload {
+    let name = "infrasight-workload-\(UInt32.random(in: 0...UInt32.max))"
+    let podUID = UUID().uuidString.lowercased()
+    var labels: [String: String] {
+        ["team": "infra", "io.kubernetes.pod.name": "web-0", "io.kubernetes.pod.namespace": "shop", "io.kubernetes.pod.uid": podUID]
+    }
+    /// The full 64-hex container id.
+    private(set) var id = ""
+    private let input = Pipe()
+    private let process = Process()
+
+    init(work: String) throws {
+        let cidFile = work + "/cid-\(name)"
+        process.executableURL = URL(fileURLWithPath: try Podman.which("podman"))
+        process.arguments = Podman.global + ["run", "--rm", "-i", "--name", name, "--cidfile", cidFile, "--network", "none"] + Podman.limits
+            + labels.sorted(by: { $0.key < $1.key }).flatMap { ["--label", "\($0.key)=\($0.value)"] }
+            + [Podman.busyboxImage, "/bin/sh", "-c", "while read line; do cat /etc/hostname; done"]
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while id.count != 64 {
+            id = ((try? String(contentsOfFile: cidFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard process.isRunning, Date() < deadline else {
+                stop()
+                throw TestSupportError("podman run did not start the workload container")
+            }
+            usleep(100_000)
+        }
+    }
+
+    /// One more `cat /etc/hostname` in the container.
+    func runCat() { input.fileHandleForWriting.write(Data("go\n".utf8)) }
+
+    func stop() {
+        try? input.fileHandleForWriting.close()
+        if process.isRunning { process.waitUntilExit() }
+        _ = try? Podman.run(["rm", "-f", "--ignore", name])
+    }
+}

@@ -50,41 +50,16 @@ final class PodmanMetadataIntegrationTests: XCTestCase {
 
     func testEventsOfAPodmanContainerCarryItsNameImageLabelsAndPod() throws {
         guard let stream else { throw TestSupportError("agent did not start") }
-        let name = "infrasight-it-\(UInt32.random(in: 0...UInt32.max))"
-        let podUID = UUID().uuidString.lowercased()
-        let labels = ["team": "infra", "io.kubernetes.pod.name": "web-0", "io.kubernetes.pod.namespace": "shop",
-                      "io.kubernetes.pod.uid": podUID]
-        let cidFile = work + "/cid"
-        // The container runs `cat /etc/hostname` for every line on its stdin.
-        let input = Pipe()
-        let run = Process()
-        run.executableURL = URL(fileURLWithPath: try Podman.which("podman"))
-        run.arguments = Podman.global + ["run", "--rm", "-i", "--name", name, "--cidfile", cidFile, "--network", "none"] + Podman.limits
-            + labels.sorted(by: { $0.key < $1.key }).flatMap { ["--label", "\($0.key)=\($0.value)"] }
-            + [Self.image, "/bin/sh", "-c", "while read line; do cat /etc/hostname; done"]
-        run.standardInput = input
-        run.standardOutput = FileHandle.nullDevice
-        run.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try run.run()
-        defer {
-            try? input.fileHandleForWriting.close()
-            run.waitUntilExit()
-            _ = try? podman(["rm", "-f", "--ignore", name])
-        }
-        var cid = ""
-        let deadline = Date().addingTimeInterval(60)
-        while cid.count != 64 {
-            cid = ((try? String(contentsOfFile: cidFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard run.isRunning, Date() < deadline else { throw TestSupportError("podman run did not start the container") }
-            usleep(100_000)
-        }
+        let workload = try PodmanWorkload(work: work)
+        defer { workload.stop() }
+        let cid = workload.id, name = workload.name, labels = workload.labels, podUID = workload.podUID
         stream.watch(containerID: cid)
 
         // One `cat` per line, until an event carries podman's answer (it is fetched asynchronously).
         func cats() -> [Event] { stream.events(count: 0, timeout: 0) { $0.probe == "execve" && $0.exec.argv == ["cat", "/etc/hostname"] } }
         var withMetadata: Event?
         for round in 1...40 where withMetadata == nil {
-            input.fileHandleForWriting.write(Data("go\n".utf8))
+            workload.runCat()
             let seen = stream.events(count: round) { $0.probe == "execve" && $0.exec.argv == ["cat", "/etc/hostname"] }
             XCTAssertGreaterThanOrEqual(seen.count, round, "cat #\(round) in the container has no exec event\n\(stream.diagnostics)")
             withMetadata = seen.first { !$0.container.name.isEmpty }
@@ -95,7 +70,7 @@ final class PodmanMetadataIntegrationTests: XCTestCase {
         }
         // Two more rounds: once known, the metadata is on every event (cached per container id).
         let known = cats().count
-        for _ in 0..<2 { input.fileHandleForWriting.write(Data("go\n".utf8)) }
+        for _ in 0..<2 { workload.runCat() }
         _ = stream.events(count: known + 2) { $0.probe == "execve" && $0.exec.argv == ["cat", "/etc/hostname"] }
 
         let all = stream.events(count: 0, timeout: 0) { _ in true }
