@@ -85,13 +85,8 @@ public struct ConsoleRouter: Sendable {
             case "/", "/index.html": return ConsoleAssets.index
             case "/console.js": return ConsoleAssets.js
             case "/api/events":
-                let own = EventsView.ownBrowser(request, nodeName: nodeName, browsers: browsers)
-                if let own {
-                    logger.debug("live events: leaving out the asking browser's process tree", metadata: ["pid": "\(own.pid)", "host": "\(own.host)"])
-                } else if request.headers["user-agent"]?.hasPrefix("Mozilla/") == true {
-                    logger.debug("live events: no process tree found for a browser", metadata: ["peer": "\(request.peer.map { "\($0.ip):\($0.port)->\($0.serverPort)" } ?? "none")"])
-                }
-                return try json(EventsView.run(request.query, database: database, db: databaseName, excluding: own))
+                return try json(EventsView.run(request, database: database, db: databaseName,
+                                               nodeName: nodeName, browsers: browsers, logger: logger))
             case "/api/process": return try json(ProcessView.run(request.query, database: database, db: databaseName))
             case "/api/top/latency": return try json(TopView.run(.latency, request.query, database: database, db: databaseName))
             case "/api/top/files": return try json(TopView.run(.files, request.query, database: database, db: databaseName))

@@ -1,20 +1,21 @@
+import Logging
+
 /// `/api/events`: the live stream (newest first) with the `EventFilter` filters.
 enum EventsView {
-    /// The process tree of the browser asking, when the request comes from a browser (a `Mozilla/`
-    /// User-Agent, which every browser sends) on this machine's loopback and `own=1` is not set: its own
-    /// activity is left out of the live events by default. Tools (curl, the CLI) and remote browsers
-    /// exclude nothing.
-    static func ownBrowser(_ request: ConsoleRequest, nodeName: String, browsers: BrowserProcessTree) -> EventFilter.ProcessTree? {
-        guard request.headers["user-agent"]?.hasPrefix("Mozilla/") == true,
-              !request.query.contains(where: { $0.0 == "own" && $0.1 == "1" }),
-              let peer = request.peer, let root = browsers.root(of: peer) else { return nil }
-        return EventFilter.ProcessTree(host: nodeName, pid: root)
-    }
-
-    static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String,
-                    excluding tree: EventFilter.ProcessTree? = nil) throws -> ConsoleTable {
-        var filter = try EventFilter(query)
-        filter.excludedTree = tree
+    /// The live stream. For a request from a browser (a `Mozilla/` User-Agent, which every browser
+    /// sends) on this machine's loopback, that browser's own process tree on `nodeName` is left out
+    /// unless `own=1`; tools (curl, the CLI) and remote browsers exclude nothing.
+    static func run(_ request: ConsoleRequest, database: ConsoleDatabase, db: String,
+                    nodeName: String, browsers: BrowserProcessTree, logger: Logger) throws -> ConsoleTable {
+        var filter = try EventFilter(request.query)
+        if !filter.own, request.headers["user-agent"]?.hasPrefix("Mozilla/") == true, let peer = request.peer {
+            if let root = browsers.root(of: peer) {
+                filter.excludedTree = EventFilter.ProcessTree(host: nodeName, pid: root)
+                logger.debug("live events: leaving out the asking browser's process tree", metadata: ["pid": "\(root)", "host": "\(nodeName)"])
+            } else {
+                logger.debug("live events: no process tree found for a browser", metadata: ["peer": "\(peer.ip):\(peer.port)->\(peer.serverPort)"])
+            }
+        }
         let columns = EventStreamQuery.columns(probe: filter.probe)
         guard let sql = EventStreamQuery.sql(database: db, filter: filter) else { return .empty(columns) }
         return try database.table(sql, columns: columns)

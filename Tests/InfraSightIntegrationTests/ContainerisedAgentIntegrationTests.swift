@@ -101,15 +101,8 @@ final class ContainerisedAgentIntegrationTests: XCTestCase {
         XCTAssertTrue(unified.hasPrefix("0::/.."), "the workload's cgroup seen from the agent's namespace: \(unified)")
         XCTAssertTrue(unified.hasSuffix(cid), "\(unified)")
 
-        func cats() -> [Event] { stream.events(count: 0, timeout: 0) { $0.probe == "execve" && $0.exec.argv == ["cat", "/etc/hostname"] } }
-        var withMetadata: Event?
-        for round in 1...40 where withMetadata == nil {
-            workload.runCat()
-            let seen = stream.events(count: round) { $0.probe == "execve" && $0.exec.argv == ["cat", "/etc/hostname"] }
-            XCTAssertGreaterThanOrEqual(seen.count, round, "cat #\(round) in the workload has no exec event with its container id\n\(stream.diagnostics)")
-            withMetadata = seen.first { !$0.container.name.isEmpty }
-        }
-        guard let first = withMetadata else {
+        func cats() -> [Event] { stream.events(count: 0, timeout: 0, where: PodmanWorkload.isCat) }
+        guard let first = workload.catUntilMetadata(stream) else {
             XCTFail("no event of the workload ever carried podman's metadata\n\(stream.diagnostics)")
             return
         }

@@ -1,5 +1,7 @@
 import Foundation
+import InfraSightCore
 import InfraSightTestSupport
+import XCTest
 
 /// podman as the container tests drive it, with the host settings deploy/podman/host.sh derives (runtime,
 /// cgroup manager, ulimits): one place for both the tests and run-agent.sh. Missing podman, runc or
@@ -114,6 +116,22 @@ final class PodmanWorkload {
 
     /// One more `cat /etc/hostname` in the container.
     func runCat() { input.fileHandleForWriting.write(Data("go\n".utf8)) }
+
+    /// An exec event of one of those cats.
+    static func isCat(_ e: Event) -> Bool { e.probe == "execve" && e.exec.argv == ["cat", "/etc/hostname"] }
+
+    /// One cat per round (up to 40), each required to have its exec event in `stream`, until one carries
+    /// the runtime's answer (fetched asynchronously); returns that event.
+    func catUntilMetadata(_ stream: AgentEventStream, file: StaticString = #filePath, line: UInt = #line) -> Event? {
+        for round in 1...40 {
+            runCat()
+            let seen = stream.events(count: round, where: Self.isCat)
+            XCTAssertGreaterThanOrEqual(seen.count, round, "cat #\(round) in the workload has no exec event with its container id\n\(stream.diagnostics)",
+                                        file: file, line: line)
+            if let first = seen.first(where: { !$0.container.name.isEmpty }) { return first }
+        }
+        return nil
+    }
 
     func stop() {
         try? input.fileHandleForWriting.close()

@@ -55,23 +55,15 @@ final class PodmanMetadataIntegrationTests: XCTestCase {
         let cid = workload.id, name = workload.name, labels = workload.labels, podUID = workload.podUID
         stream.watch(containerID: cid)
 
-        // One `cat` per line, until an event carries podman's answer (it is fetched asynchronously).
-        func cats() -> [Event] { stream.events(count: 0, timeout: 0) { $0.probe == "execve" && $0.exec.argv == ["cat", "/etc/hostname"] } }
-        var withMetadata: Event?
-        for round in 1...40 where withMetadata == nil {
-            workload.runCat()
-            let seen = stream.events(count: round) { $0.probe == "execve" && $0.exec.argv == ["cat", "/etc/hostname"] }
-            XCTAssertGreaterThanOrEqual(seen.count, round, "cat #\(round) in the container has no exec event\n\(stream.diagnostics)")
-            withMetadata = seen.first { !$0.container.name.isEmpty }
-        }
-        guard let first = withMetadata else {
+        func cats() -> [Event] { stream.events(count: 0, timeout: 0, where: PodmanWorkload.isCat) }
+        guard let first = workload.catUntilMetadata(stream) else {
             XCTFail("no event of the container ever carried podman's metadata\n\(stream.diagnostics)\npodman service log:\n\(service?.output().suffix(2000) ?? "")")
             return
         }
         // Two more rounds: once known, the metadata is on every event (cached per container id).
         let known = cats().count
         for _ in 0..<2 { workload.runCat() }
-        _ = stream.events(count: known + 2) { $0.probe == "execve" && $0.exec.argv == ["cat", "/etc/hostname"] }
+        _ = stream.events(count: known + 2, where: PodmanWorkload.isCat)
 
         let all = stream.events(count: 0, timeout: 0) { _ in true }
         XCTAssertFalse(all.isEmpty)

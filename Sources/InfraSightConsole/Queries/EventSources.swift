@@ -73,10 +73,9 @@ struct EventSource: Sendable {
 
     /// One branch: the common columns with `detail`, or with `probe`'s own columns in its place.
     func select(database: String, conditions: [String], probeColumns probe: Probe? = nil) -> String {
-        var cols = Self.unionColumns.replacingOccurrences(of: "%DETAIL% AS detail", with: probe.map { p in
+        let cols = Self.unionColumns.replacingOccurrences(of: "%DETAIL% AS detail", with: probe.map { p in
             Self.columns(for: p).map { $0.sql == $0.name ? $0.name : "\($0.sql) AS \($0.name)" }.joined(separator: ", ")
         } ?? "\(detail) AS detail")
-        cols = cols.replacingOccurrences(of: "%DETAIL%", with: detail)
         return "SELECT \(cols) FROM \(database).\(table) WHERE \(conditions.joined(separator: " AND "))"
     }
 }
