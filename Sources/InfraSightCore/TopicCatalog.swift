@@ -55,6 +55,12 @@ public enum TopicCatalog {
             key: "\"<stage>/<instance>\"",
             schema: "JSON StatsRecord: stage, instance, host, time_ns, counters",
             config: [:]))
+        topics.append(TopicDescriptor(
+            name: TopicNames.alerts, partitions: 3, replicationFactor: replicationFactor,
+            retentionMs: 30 * day,
+            key: "\"<host>/<pid>\" (UTF-8), as the events that raised it",
+            schema: "protobuf infrasight.v1.Alert (topics/proto/infrasight/v1/alert.proto)",
+            config: ["compression.type": "producer"]))
         return topics
     }
 }

@@ -8,6 +8,8 @@ public enum TopicNames {
     public static let deadLetter = "infrasight.dlq"
     /// Per-stage counters, published periodically by every stage.
     public static let stats = "infrasight.stats"
+    /// Alerts raised by `infrasight detect` (protobuf infrasight.v1.Alert, key "<host>/<pid>").
+    public static let alerts = "infrasight.alerts"
     /// librdkafka regex subscription for every raw topic.
     public static let rawPattern = "^infrasight\\.raw\\..*"
     /// librdkafka regex subscription for every enriched topic.

@@ -1,21 +1,21 @@
-/// SHA-1 (FIPS 180-4) in plain Swift, incremental, for deriving name-based (version 5) UUIDs.
+/// SHA-1 (FIPS 180-4) in plain Swift, incremental, for name-based (version 5) UUIDs and alert ids.
 ///
 /// Not used for security: only as the standard hash UUIDv5 is defined with, so ids can be
 /// recomputed by any other tool (e.g. Python's `uuid.uuid5`). Being a value type without heap
 /// storage, a hasher that has consumed a common prefix can be copied cheaply and continued for
 /// each suffix.
-struct SHA1: Sendable {
-    private var h: (UInt32, UInt32, UInt32, UInt32, UInt32) =
+@frozen public struct SHA1: Sendable {
+    @usableFromInline var h: (UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
     /// Bytes of the current, incomplete 64-byte block.
-    private var block: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-    private var blockFill = 0
-    private var totalBytes: UInt64 = 0
+    @usableFromInline var block: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    @usableFromInline var blockFill = 0
+    @usableFromInline var totalBytes: UInt64 = 0
 
-    init() {}
+    @inlinable public init() {}
 
     /// Feeds `bytes` into the hash.
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    @inlinable public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard var source = bytes.baseAddress else { return }
         var remaining = bytes.count
         totalBytes &+= UInt64(remaining)
@@ -36,7 +36,7 @@ struct SHA1: Sendable {
     }
 
     /// Feeds an array or other contiguous bytes.
-    mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+    @inlinable public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         if let done: Void = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) {
             return done
         }
@@ -45,13 +45,13 @@ struct SHA1: Sendable {
     }
 
     /// Feeds the UTF-8 bytes of `string`.
-    mutating func update(_ string: String) {
+    @inlinable public mutating func update(_ string: String) {
         var string = string
         string.withUTF8 { update(UnsafeRawBufferPointer($0)) }
     }
 
     /// The 20-byte digest of everything fed so far (the hasher itself is left unchanged).
-    func finalize() -> [UInt8] {
+    @inlinable public func finalize() -> [UInt8] {
         var copy = self
         var tail: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
         let bitLength = totalBytes &* 8
@@ -76,7 +76,7 @@ struct SHA1: Sendable {
     }
 
     /// One-shot digest of `bytes`.
-    static func hash(_ bytes: [UInt8]) -> [UInt8] {
+    @inlinable public static func hash(_ bytes: [UInt8]) -> [UInt8] {
         var hasher = SHA1()
         hasher.update(bytes)
         return hasher.finalize()
@@ -84,7 +84,7 @@ struct SHA1: Sendable {
 
     /// Processes the full 64-byte `block`. Written with raw pointers and without helper calls:
     /// it also runs in unoptimised (debug/test) builds, where every call and bounds check counts.
-    private mutating func compressBlock() {
+    @inlinable mutating func compressBlock() {
         var (a, b, c, d, e) = h
         let blockCopy = block
         withUnsafeBytes(of: blockCopy) { bytes in
