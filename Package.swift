@@ -33,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.0"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.0"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.0"),
+        // detect's alert webhook
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // MARK: C shims (module maps only; C code lives in bpf/)
@@ -100,6 +102,15 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: hotPathSettings),
         .target(
+            name: "InfraSightDetect",
+            dependencies: ["InfraSightCore", "InfraSightKafka",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Yams", package: "Yams"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: hotPathSettings),
+        .target(
             name: "InfraSightObservability",
             dependencies: [
                 "InfraSightCore",
@@ -127,7 +138,7 @@ let package = Package(
             dependencies: [
                 "InfraSightCore", "InfraSightKafka", "InfraSightClickHouse",
                 "InfraSightAgent", "InfraSightEnrich", "InfraSightSink", "InfraSightObservability",
-                "InfraSightConsole",
+                "InfraSightConsole", "InfraSightDetect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -154,6 +165,7 @@ let package = Package(
                     dependencies: ["InfraSightClickHouse", "InfraSightTestSupport"]),
         .testTarget(name: "InfraSightAgentTests", dependencies: ["InfraSightAgent", "InfraSightTestSupport"]),
         .testTarget(name: "InfraSightEnrichTests", dependencies: ["InfraSightEnrich", "InfraSightTestSupport"]),
+        .testTarget(name: "InfraSightDetectTests", dependencies: ["InfraSightDetect", "InfraSightTestSupport"]),
         .testTarget(name: "InfraSightSinkTests",
                     dependencies: ["InfraSightSink", "InfraSightTestSupport"]),
         .testTarget(name: "InfraSightObservabilityTests",

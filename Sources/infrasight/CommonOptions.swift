@@ -18,7 +18,7 @@ struct CommonOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp(
         "HOST:PORT serving /metrics (Prometheus) and /healthz, or off (env INFRASIGHT_METRICS_ADDRESS).",
-        discussion: "Defaults: agent 127.0.0.1:9464, enrich 127.0.0.1:9465, sink 127.0.0.1:9466. Several workers of one stage on one host need distinct ports (or port 0 for any free port, logged at startup); :PORT listens on all interfaces.",
+        discussion: "Defaults: agent 127.0.0.1:9464, enrich 127.0.0.1:9465, sink 127.0.0.1:9466, detect 127.0.0.1:9467. Several workers of one stage on one host need distinct ports (or port 0 for any free port, logged at startup); :PORT listens on all interfaces.",
         valueName: "host:port|off"))
     var metricsAddress: String?
 
@@ -27,6 +27,7 @@ struct CommonOptions: ParsableArguments {
         "agent": "127.0.0.1:9464",
         "enrich": "127.0.0.1:9465",
         "sink": "127.0.0.1:9466",
+        "detect": "127.0.0.1:9467",
     ]
 
     /// Where `stage` serves metrics: the flag, else INFRASIGHT_METRICS_ADDRESS, else the stage's default;

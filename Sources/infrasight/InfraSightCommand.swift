@@ -6,7 +6,7 @@ struct InfraSightCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infrasight",
         abstract: "eBPF syscall telemetry: kernel → Kafka → enrichment → ClickHouse.",
-        subcommands: [AgentCommand.self, EnrichCommand.self, SinkCommand.self,
+        subcommands: [AgentCommand.self, EnrichCommand.self, DetectCommand.self, SinkCommand.self,
                       TopicsCommand.self, SchemaCommand.self, QueryCommand.self, StatusCommand.self, WatchCommand.self,
                       ConsoleCommand.self, TopCommand.self, StackCommand.self])
 

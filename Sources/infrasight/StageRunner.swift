@@ -12,7 +12,8 @@ import ServiceLifecycle
 /// starts, so a taken port fails the command at once; it is shut down after the stage has drained.
 enum StageRunner {
     static func run(_ stage: BlockingStage, counters: StageCounters, common: CommonOptions,
-                    largeBlocks: MallocControl.LargeBlocks, logger: Logger) async throws {
+                    largeBlocks: MallocControl.LargeBlocks, logger: Logger,
+                    companions: [any Service] = []) async throws {
         // Two arenas: one for the stage's loop, one for librdkafka's and the runtime's threads.
         MallocControl.limitArenas(2)
         MallocControl.placeLargeBlocks(largeBlocks)
@@ -31,6 +32,11 @@ enum StageRunner {
             let shown = MetricsAddress(host: address.host, port: bound.port ?? address.port)
             logger.info("metrics on http://\(shown)/metrics (health: http://\(shown)/healthz)")
             services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        // Companions (detect's webhook) stop after the stage, so what it handed them is still sent.
+        for companion in companions {
+            services.append(.init(service: companion, successTerminationBehavior: .gracefullyShutdownGroup,
                                   failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         services.append(.init(service: tracked))

@@ -1,9 +1,9 @@
-import InfraSightKafka
-
 /// Tracks, per input partition, which consumed offsets have been acknowledged downstream, and so which
 /// offset may be committed: the first one not yet acknowledged (everything before it is safe).
 /// Acknowledgements may arrive out of order; the committable offset only moves over a contiguous prefix.
-struct OffsetTracker {
+public struct OffsetTracker {
+    public init() {}
+
     private struct PartitionState {
         var pending: [Int64] = []      // consumed, in increasing order; prefix before `head` already popped
         var head = 0
@@ -41,7 +41,7 @@ struct OffsetTracker {
     private var lastSlot: (tp: TopicPartition, slot: Int)?
     private var committed: [TopicPartition: Int64] = [:]
     /// Messages consumed but not yet acknowledged, over all partitions.
-    private(set) var inFlight = 0
+    public private(set) var inFlight = 0
 
     /// The slot of `tp`'s state, created when `create` (nil for an unknown partition otherwise).
     @inline(__always)
@@ -58,7 +58,7 @@ struct OffsetTracker {
     }
 
     /// Records a consumed offset (offsets per partition arrive in increasing order).
-    mutating func consumed(_ tp: TopicPartition, offset: Int64) {
+    public mutating func consumed(_ tp: TopicPartition, offset: Int64) {
         let i = slot(of: tp, create: true)!
         states[i].live = true
         // In place (through the array's element accessor): no copy of the partition's state.
@@ -67,14 +67,14 @@ struct OffsetTracker {
         inFlight += 1
     }
 
-    mutating func acknowledged(_ tp: TopicPartition, offset: Int64) {
+    public mutating func acknowledged(_ tp: TopicPartition, offset: Int64) {
         // Mutated in place: copying the state out would copy its whole pending list per message.
         guard let i = slot(of: tp, create: false), states[i].live else { return }
         inFlight -= states[i].acknowledge(offset)
     }
 
     /// Offsets that may be committed now and differ from what was last committed.
-    func committable() -> [TopicPartition: Int64] {
+    public func committable() -> [TopicPartition: Int64] {
         var out: [TopicPartition: Int64] = [:]
         for (tp, i) in slots {
             let state = states[i]
@@ -84,15 +84,15 @@ struct OffsetTracker {
         return out
     }
 
-    mutating func markCommitted(_ offsets: [TopicPartition: Int64]) {
+    public mutating func markCommitted(_ offsets: [TopicPartition: Int64]) {
         for (tp, o) in offsets { committed[tp] = o }
     }
 
-    func inFlight(in tps: [TopicPartition]) -> Int {
+    public func inFlight(in tps: [TopicPartition]) -> Int {
         tps.reduce(0) { sum, tp in sum + (slots[tp].map { states[$0].pending.count - states[$0].head } ?? 0) }
     }
 
-    mutating func forget(_ tps: [TopicPartition]) {
+    public mutating func forget(_ tps: [TopicPartition]) {
         for tp in tps {
             if let i = slots[tp] {
                 inFlight -= states[i].pending.count - states[i].head

@@ -1,5 +1,4 @@
 import InfraSightKafka
-@testable import InfraSightEnrich
 import XCTest
 
 /// Commit only what every earlier message has been acknowledged for.

@@ -1,0 +1,77 @@
+import InfraSightCore
+
+/// One event as rules see it: the wire view, read in place, plus the few values that are worked out
+/// from it (the resolved path, the command line) once per event and only when a rule asks.
+///
+/// Why: most rules look at one or two fields of most events; building a dictionary of every field
+/// per event would cost more than all the rules together.
+public struct EventFacts {
+    public let event: EventView
+    public let probe: Probe
+    private var resolved: [UInt8]?
+    private var commandLine: [UInt8]?
+
+    public init(event: EventView, probe: Probe) {
+        self.event = event
+        self.probe = probe
+    }
+
+    /// The path the event names as the process passed it: open and chmod's path, execve's filename,
+    /// a unix socket's path, mount's target.
+    public var passedPath: UnsafeRawBufferPointer {
+        switch probe {
+        case .open: return event.open.path
+        case .chmod: return event.chmod.path
+        case .execve: return event.exec.filename
+        case .connect, .accept: return event.socket.unixPath
+        case .mount: return event.mount.target
+        case .exit, .ptrace: return UnsafeRawBufferPointer(start: nil, count: 0)
+        }
+    }
+
+    /// Whether the passed path is relative to the working directory (AT_FDCWD) or absolute, so that
+    /// joining it with the process's cwd names the file; a relative path against another dirfd cannot
+    /// be resolved here and is left as passed.
+    private var resolvesAgainstCwd: Bool {
+        switch probe {
+        case .open: return event.open.dirfd == PathResolution.atFDCWD || event.open.dirfd == 0
+        case .chmod:
+            let syscall = event.chmod.syscall
+            if ByteText.equals(syscall, "fchmod") { return false }
+            if ByteText.equals(syscall, "chmod") { return true }
+            return event.chmod.fd == PathResolution.atFDCWD
+        case .execve:
+            return !ByteText.equals(event.exec.syscall, "execveat") || event.exec.dirfd == PathResolution.atFDCWD
+        default: return true
+        }
+    }
+
+    /// The passed path made absolute against the process's cwd and normalised (`.`, `..`, `//`),
+    /// lexically: symlinks are not followed. Absolute paths are normalised too.
+    public mutating func withResolvedPath<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if resolved == nil {
+            let passed = passedPath
+            if passed.isEmpty || !resolvesAgainstCwd {
+                resolved = Array(passed)
+            } else {
+                resolved = PathResolution.lexical(passed, cwd: event.process.cwd)
+            }
+        }
+        return resolved!.withUnsafeBytes(body)
+    }
+
+    /// execve's argv joined with spaces (empty for other probes).
+    public mutating func withCommandLine<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if commandLine == nil {
+            var line: [UInt8] = []
+            if probe == .execve {
+                event.exec.forEachArg { arg in
+                    if !line.isEmpty { line.append(0x20) }
+                    line.append(contentsOf: arg)
+                }
+            }
+            commandLine = line
+        }
+        return commandLine!.withUnsafeBytes(body)
+    }
+}

@@ -1,0 +1,208 @@
+import InfraSightCore
+
+/// How a rule reads one field of an event. Text fields hand their bytes to a predicate (read in place,
+/// nothing copied); list fields (the ancestors) match when any element does.
+public enum FieldReader {
+    /// One text value; absent reads as empty.
+    case text((inout EventFacts, (UnsafeRawBufferPointer) -> Bool) -> Bool)
+    /// Several text values; a comparison holds when it holds for any of them.
+    case texts((inout EventFacts, (UnsafeRawBufferPointer) -> Bool) -> Bool)
+    /// A number; nil where the probe does not carry it (every comparison is then false).
+    case number((inout EventFacts) -> Int64?)
+    /// A truth value.
+    case flag((inout EventFacts) -> Bool)
+}
+
+/// One field rules can name, with Falco's name where Falco has the same field.
+public struct EventField: Sendable {
+    public let name: String
+    public let help: String
+    let reader: @Sendable () -> FieldReader
+
+    init(_ name: String, _ help: String, _ reader: @escaping @Sendable () -> FieldReader) {
+        self.name = name
+        self.help = help
+        self.reader = reader
+    }
+
+    /// The field's value as text, for a rule's output and for `same:` keys of sequences.
+    func render(_ facts: inout EventFacts) -> String {
+        var out = ""
+        switch reader() {
+        case .text(let read):
+            _ = read(&facts) { out = String(decoding: $0, as: UTF8.self); return true }
+        case .texts(let read):
+            var all: [String] = []
+            _ = read(&facts) { all.append(String(decoding: $0, as: UTF8.self)); return false }
+            out = all.joined(separator: ",")
+        case .number(let read):
+            out = read(&facts).map(String.init) ?? ""
+        case .flag(let read):
+            out = read(&facts) ? "true" : "false"
+        }
+        return out
+    }
+}
+
+/// Every field a rule condition or output can use.
+public enum EventFields {
+    static func text(_ name: String, _ help: String, _ get: @escaping (inout EventFacts) -> UnsafeRawBufferPointer) -> EventField {
+        EventField(name, help) { .text { facts, body in body(get(&facts)) } }
+    }
+    static func number(_ name: String, _ help: String, _ get: @escaping (inout EventFacts) -> Int64?) -> EventField {
+        EventField(name, help) { .number(get) }
+    }
+    static func flag(_ name: String, _ help: String, _ get: @escaping (inout EventFacts) -> Bool) -> EventField {
+        EventField(name, help) { .flag(get) }
+    }
+    static func of(_ probes: Probe..., in facts: EventFacts) -> Bool { probes.contains(facts.probe) }
+
+    /// O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND: the open may change the file.
+    static let writeFlags: UInt32 = 0o1 | 0o2 | 0o100 | 0o1000 | 0o2000
+
+    public static let all: [EventField] = [
+        // The event
+        text("evt.probe", "probe family: execve, open, chmod, connect, accept, exit, ptrace, mount") { $0.event.probe },
+        text("evt.type", "the syscall: execve, openat, fchmodat, connect, accept4, mount, ... (exit: exit, ptrace: ptrace)") { facts in
+            switch facts.probe {
+            case .execve: return facts.event.exec.syscall
+            case .open: return facts.event.open.syscall
+            case .chmod: return facts.event.chmod.syscall
+            case .connect, .accept: return facts.event.socket.syscall
+            case .mount: return facts.event.mount.syscall
+            case .exit: return StaticTexts.exit
+            case .ptrace: return StaticTexts.ptrace
+            }
+        },
+        number("evt.res", "syscall return value (negative errno on failure)") { $0.event.ret },
+        flag("evt.failed", "the syscall failed (return value < 0)") { $0.event.ret < 0 },
+        number("evt.time", "event time, Unix epoch ns") { Int64(bitPattern: $0.event.timeNs) },
+        text("evt.id", "the event's event_id") { $0.event.eventID },
+        text("host", "node name") { $0.event.host },
+        // The process
+        number("proc.pid", "process id (thread-group id)") { Int64($0.event.pid) },
+        number("proc.tid", "thread id") { Int64($0.event.tid) },
+        number("proc.ppid", "parent process id") { Int64($0.event.ppid) },
+        text("proc.name", "task comm (at most 15 bytes)") { $0.event.comm },
+        text("proc.exe", "executable path") { $0.event.process.exe },
+        text("proc.cwd", "working directory") { $0.event.process.cwd },
+        EventField("proc.cmdline", "execve's argv joined with spaces (execve events only)") {
+            .text { facts, body in facts.withCommandLine(body) }
+        },
+        text("proc.exec_id", "stable id of this process instance") { $0.event.process.execID },
+        EventField("proc.pname", "the parent's comm") {
+            .text { facts, body in
+                var result: Bool?
+                facts.event.process.forEachAncestor { a in if result == nil { result = body(a.comm) } }
+                return result ?? body(UnsafeRawBufferPointer(start: nil, count: 0))
+            }
+        },
+        EventField("proc.pexe", "the parent's executable") {
+            .text { facts, body in
+                var result: Bool?
+                facts.event.process.forEachAncestor { a in if result == nil { result = body(a.exe) } }
+                return result ?? body(UnsafeRawBufferPointer(start: nil, count: 0))
+            }
+        },
+        EventField("proc.aname", "any ancestor's comm (parent, grandparent, ... up to 8)") {
+            .texts { facts, body in
+                var hit = false
+                facts.event.process.forEachAncestor { a in if !hit { hit = body(a.comm) } }
+                return hit
+            }
+        },
+        EventField("proc.aexe", "any ancestor's executable, where the agent recorded it") {
+            .texts { facts, body in
+                var hit = false
+                facts.event.process.forEachAncestor { a in if !hit && !a.exe.isEmpty { hit = body(a.exe) } }
+                return hit
+            }
+        },
+        // Who
+        number("user.uid", "user id") { Int64($0.event.uid) },
+        number("user.gid", "group id") { Int64($0.event.gid) },
+        text("user.name", "user name (resolved on the node)") { $0.event.user },
+        // Where
+        text("container.id", "container id (empty on the host)") { $0.event.containerID },
+        text("container.runtime", "docker, containerd, cri-o, podman (empty on the host)") { $0.event.containerRuntime },
+        text("container.name", "container name from the runtime") { $0.event.container.name },
+        text("container.image", "container image from the runtime") { $0.event.container.image },
+        text("k8s.pod.name", "Kubernetes pod name") { $0.event.container.podName },
+        text("k8s.ns.name", "Kubernetes namespace") { $0.event.container.podNamespace },
+        // Files (open, chmod, execve; the unix socket path of connect/accept; mount's target)
+        EventField("fd.name", "the file: the passed path made absolute against the cwd and normalised") {
+            .text { facts, body in facts.withResolvedPath(body) }
+        },
+        EventField("fd.directory", "the directory of fd.name") {
+            .text { facts, body in
+                facts.withResolvedPath { path in
+                    let cut = path.lastIndex(of: UInt8(ascii: "/")) ?? 0
+                    return body(UnsafeRawBufferPointer(rebasing: path[0..<max(cut, path.first == UInt8(ascii: "/") ? 1 : 0)]))
+                }
+            }
+        },
+        EventField("fd.filename", "the last component of fd.name") {
+            .text { facts, body in
+                facts.withResolvedPath { path in
+                    let start = (path.lastIndex(of: UInt8(ascii: "/")) ?? -1) + 1
+                    return body(UnsafeRawBufferPointer(rebasing: path[start...]))
+                }
+            }
+        },
+        text("fd.passed_name", "the path exactly as the process passed it") { $0.passedPath },
+        number("open.flags", "open's O_* flags") { $0.probe == .open ? Int64($0.event.open.flags) : nil },
+        flag("open.write", "the open may change the file (O_WRONLY, O_RDWR, O_CREAT, O_TRUNC or O_APPEND)") {
+            $0.probe == .open && $0.event.open.flags & EventFields.writeFlags != 0
+        },
+        flag("open.truncate", "the open truncates the file (O_TRUNC)") { $0.probe == .open && $0.event.open.flags & 0o1000 != 0 },
+        flag("open.create", "the open may create the file (O_CREAT)") { $0.probe == .open && $0.event.open.flags & 0o100 != 0 },
+        flag("fd.sensitive", "enrich's sensitive-path list matched") { $0.event.enriched.sensitive },
+        number("chmod.mode", "the mode chmod set") { $0.probe == .chmod ? Int64($0.event.chmod.mode) : nil },
+        flag("chmod.setuid", "chmod set the set-user-id bit") { $0.probe == .chmod && $0.event.chmod.mode & 0o4000 != 0 },
+        flag("chmod.setgid", "chmod set the set-group-id bit") { $0.probe == .chmod && $0.event.chmod.mode & 0o2000 != 0 },
+        flag("chmod.exec", "chmod set an execute bit") { $0.probe == .chmod && $0.event.chmod.mode & 0o111 != 0 },
+        flag("chmod.world_writable", "chmod made the file writable by anyone") { $0.probe == .chmod && $0.event.chmod.mode & 0o002 != 0 },
+        // Exec
+        text("exec.filename", "execve's path as passed (fd.name is the resolved one)") { $0.probe == .execve ? $0.event.exec.filename : StaticTexts.empty },
+        number("exec.flags", "execveat's flags (AT_EMPTY_PATH 0x1000: the program is the dirfd itself)") {
+            $0.probe == .execve ? Int64($0.event.exec.flags) : nil
+        },
+        // Network (connect, accept)
+        text("net.rip", "remote IP address as text") { $0.event.enriched.remoteIp },
+        number("net.rport", "remote port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.remotePort) : nil },
+        text("net.lip", "local IP address as text") { $0.event.enriched.localIp },
+        number("net.lport", "local port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.localPort) : nil },
+        text("net.family", "AF_INET, AF_INET6, AF_UNIX") { $0.event.enriched.familyName },
+        text("net.proto", "TCP, UDP") { $0.event.enriched.protocolName },
+        text("net.service", "well-known service of the port") { $0.event.enriched.service },
+        text("net.unix_path", "unix socket path") { $0.probe == .connect || $0.probe == .accept ? $0.event.socket.unixPath : StaticTexts.empty },
+        // ptrace, mount, exit
+        number("ptrace.request", "ptrace request (PTRACE_ATTACH 16, PTRACE_SEIZE 0x4206, PTRACE_POKETEXT 4, ...)") {
+            $0.probe == .ptrace ? $0.event.ptrace.request : nil
+        },
+        number("ptrace.target", "the traced pid") { $0.probe == .ptrace ? Int64($0.event.ptrace.targetPid) : nil },
+        text("mount.source", "mount source") { $0.probe == .mount ? $0.event.mount.source : StaticTexts.empty },
+        text("mount.target", "mount target as passed") { $0.probe == .mount ? $0.event.mount.target : StaticTexts.empty },
+        text("mount.fstype", "file system type") { $0.probe == .mount ? $0.event.mount.fsType : StaticTexts.empty },
+        number("mount.flags", "mount flags") { $0.probe == .mount ? Int64(bitPattern: $0.event.mount.flags) : nil },
+        number("exit.code", "exit code") { $0.probe == .exit ? Int64($0.event.exit.exitCode) : nil },
+        number("exit.signal", "terminating signal") { $0.probe == .exit ? Int64($0.event.exit.signal) : nil },
+    ]
+
+    /// Fields by name.
+    public static let byName: [String: EventField] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+}
+
+/// Constant texts fields hand out, kept alive for the process's life.
+enum StaticTexts {
+    static let exit = bytes("exit")
+    static let ptrace = bytes("ptrace")
+    static let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+
+    private static func bytes(_ s: String) -> UnsafeRawBufferPointer {
+        let utf8 = Array(s.utf8)
+        let p = UnsafeMutableRawBufferPointer.allocate(byteCount: utf8.count, alignment: 1)
+        p.copyBytes(from: utf8)
+        return UnsafeRawBufferPointer(p)
+    }
+}

@@ -1,0 +1,37 @@
+import InfraSightCore
+
+/// A test of one event, built once from a condition: closures over the event's fields read in place.
+typealias Predicate = (inout EventFacts) -> Bool
+
+/// One rule ready to run: what it matches, how (one event, a sequence, a threshold) and what it says.
+public struct CompiledRule {
+    public let name: String
+    public let version: UInt32
+    public let priority: Priority
+    public let tags: [String]
+    public let description: String
+    let output: OutputTemplate
+
+    enum Kind {
+        /// Every matching event raises an alert.
+        case single(Predicate)
+        /// One process matches every step, in event-time order, within the window; `same` fields agree.
+        case sequence(steps: [Predicate], withinNs: UInt64, same: [EventField])
+        /// `count` matching events of one process within the window raise one alert.
+        case threshold(Predicate, count: Int, withinNs: UInt64)
+    }
+    let kind: Kind
+    /// The probes whose events can match (nil: any probe), so a rule runs only on those.
+    let probes: Set<Probe>?
+
+    /// How long this rule keeps one process's events (0 for single-event rules).
+    var windowNs: UInt64 {
+        switch kind {
+        case .single: return 0
+        case .sequence(_, let w, _): return w
+        case .threshold(_, _, let w): return w
+        }
+    }
+
+    public var isStateful: Bool { windowNs > 0 }
+}

@@ -1,0 +1,329 @@
+/// The built-in rules: Falco's stable rules that InfraSight's probes can see, and the attacker moves the
+/// detection issue lists, tagged with MITRE ATT&CK techniques. `infrasight detect --print-default-rules`
+/// prints them; a `--rules` file overrides or appends by name (`enabled: false` turns one off).
+///
+/// Why text in the binary: the rules are data, read by the same parser as a user's file, and the binary
+/// carries them wherever it runs (container image, DaemonSet, plain host) with no file to install.
+public enum DefaultRules {
+    public static let fileName = "<default rules>"
+
+    public static let yaml = #"""
+# ---------------------------------------------------------------------------------------------------
+# Lists
+- list: shell_binaries
+  items: [ash, bash, csh, ksh, sh, tcsh, zsh, dash, fish, mksh]
+
+- list: service_binaries
+  items: [nginx, httpd, apache2, lighttpd, caddy, php-fpm, php-fpm8.2, php-fpm7.4, uwsgi, gunicorn, puma, unicorn,
+          tomcat, catalina.sh, jetty, mysqld, mariadbd, postgres, redis-server, mongod, memcached, named, dnsmasq,
+          haproxy, traefik, envoy, squid, vsftpd, proftpd, smbd, elasticsearch, kibana, grafana, grafana-server]
+
+- list: sensitive_file_readers
+  items: [sshd, sudo, su, login, passwd, chpasswd, chage, chfn, chsh, unix_chkpwd, useradd, usermod, userdel,
+          groupadd, groupmod, groupdel, gpasswd, newusers, chgpasswd, vipw, vigr, pwck, grpck, pwconv, grpconv,
+          systemd, systemd-logind, systemd-userdbd, cron, crond, polkitd, accounts-daemon, shadowconfig,
+          dpkg, unattended-upgr]
+
+# Files whose contents give away credentials. Paths are matched after resolution (cwd joined, ../ applied).
+- list: sensitive_paths
+  items: [/etc/shadow, /etc/gshadow, /etc/shadow-, /etc/gshadow-, /etc/sudoers, /etc/sudoers.d,
+          /etc/security/opasswd, /var/run/secrets/kubernetes.io/serviceaccount,
+          /run/secrets/kubernetes.io/serviceaccount, /var/lib/kubelet/pki, /etc/kubernetes/pki]
+
+- list: world_writable_dirs
+  items: [/tmp, /var/tmp, /dev/shm, /run/shm, /dev/mqueue]
+
+- list: package_managers
+  items: [dpkg, apt, apt-get, aptitude, unattended-upgr, rpm, dnf, yum, zypper, apk, snapd, pip, pip3]
+
+- list: cron_paths
+  items: [/etc/crontab, /etc/cron.d, /etc/cron.hourly, /etc/cron.daily, /etc/cron.weekly, /etc/cron.monthly,
+          /var/spool/cron, /etc/anacrontab]
+
+- list: systemd_unit_dirs
+  items: [/etc/systemd/system, /etc/systemd/user, /lib/systemd/system, /usr/lib/systemd/system,
+          /run/systemd/system, /usr/local/lib/systemd/system]
+
+- list: log_dirs
+  items: [/var/log]
+
+- list: log_rotators
+  items: [logrotate, savelog, journald, systemd-journal, rsyslogd, syslog-ng]
+
+- list: netcat_binaries
+  items: [nc, ncat, netcat, nc.traditional, nc.openbsd, socat]
+
+- list: search_binaries
+  items: [find, grep, egrep, fgrep, rg, ag, locate, mlocate, plocate, ack]
+
+- list: ssh_clients
+  items: [ssh, scp, sftp]
+
+- list: k8s_api_server_ports
+  items: [6443]
+
+- list: bulk_removal_binaries
+  items: [shred, wipefs, wipe, srm, blkdiscard]
+
+- list: module_loaders
+  items: [insmod, modprobe]
+
+# ---------------------------------------------------------------------------------------------------
+# Macros
+- macro: spawned_process
+  condition: evt.probe = execve and not evt.failed
+
+- macro: open_read
+  condition: evt.probe = open and not open.write and not evt.failed
+
+- macro: open_write
+  condition: evt.probe = open and open.write and not evt.failed
+
+- macro: container
+  condition: container.id exists
+
+- macro: sensitive_files
+  condition: >
+    fd.name pmatch (sensitive_paths) or fd.name glob "/root/.ssh/id_*" or fd.name glob "/home/*/.ssh/id_*"
+    or fd.name glob "/etc/ssh/ssh_host_*_key" or fd.name glob "*/.aws/credentials"
+    or fd.name glob "*/.config/gcloud/*credentials*" or fd.name glob "*/.azure/*Token*"
+    or fd.name glob "*/.kube/config" or fd.name glob "*/.docker/config.json"
+
+- macro: shell_procs
+  condition: proc.name in (shell_binaries)
+
+- macro: exe_in_world_writable_dir
+  condition: proc.exe pmatch (world_writable_dirs)
+
+# ---------------------------------------------------------------------------------------------------
+# Credential access
+- rule: Read sensitive file untrusted
+  desc: A process outside the list of programs that need them read a credential file (shadow, sudoers, SSH keys, service-account tokens, cloud credentials).
+  condition: open_read and sensitive_files and not proc.name in (sensitive_file_readers)
+  output: "Sensitive file %fd.name opened for reading by %proc.name (pid=%proc.pid exe=%proc.exe parent=%proc.pname user=%user.name container=%container.id passed=%fd.passed_name)"
+  priority: warning
+  tags: [T1003.008, T1552.001, mitre_credential_access]
+
+- rule: Directory traversal monitored file read
+  desc: A file under /etc was read through a path climbing with ../ (a web application's path-traversal bug, or an evasion).
+  condition: open_read and fd.passed_name glob "*../*../*" and fd.name startswith /etc/
+  output: "File %fd.name read through traversal path %fd.passed_name by %proc.name (pid=%proc.pid cwd=%proc.cwd user=%user.name)"
+  priority: warning
+  tags: [T1555, mitre_credential_access]
+
+- rule: Repeated denied access to sensitive files
+  desc: One process was refused a credential file again and again (guessing where secrets are, or probing permissions).
+  condition: evt.probe = open and evt.failed and sensitive_files
+  threshold:
+    count: 5
+    within: 10s
+  output: "Process %proc.name (pid=%proc.pid user=%user.name) was refused sensitive files repeatedly, last %fd.name (res=%evt.res)"
+  priority: notice
+  tags: [T1083, mitre_discovery]
+
+- rule: Search private keys or passwords
+  desc: A search tool was run for private keys or password files.
+  condition: >
+    spawned_process and (proc.name in (search_binaries) or proc.exe glob "*/find" or proc.exe glob "*/grep")
+    and (proc.cmdline contains id_rsa or proc.cmdline contains id_dsa or proc.cmdline contains id_ecdsa
+         or proc.cmdline contains id_ed25519 or proc.cmdline contains "BEGIN RSA PRIVATE"
+         or proc.cmdline contains "BEGIN OPENSSH PRIVATE" or proc.cmdline contains "BEGIN PRIVATE KEY"
+         or proc.cmdline icontains "password" or proc.cmdline contains ".pem")
+  output: "Search for private keys or passwords (command=%proc.cmdline pid=%proc.pid user=%user.name parent=%proc.pname)"
+  priority: warning
+  tags: [T1552.001, T1552.004, mitre_credential_access]
+
+- rule: Find AWS credentials
+  desc: A search tool was run for AWS access keys or credential files.
+  condition: >
+    spawned_process and (proc.name in (search_binaries) or proc.exe glob "*/find" or proc.exe glob "*/grep")
+    and (proc.cmdline contains aws_access_key_id or proc.cmdline contains aws_secret_access_key
+         or proc.cmdline contains aws_session_token or proc.cmdline contains ".aws/credentials")
+  output: "Search for AWS credentials (command=%proc.cmdline pid=%proc.pid user=%user.name parent=%proc.pname)"
+  priority: warning
+  tags: [T1552.001, mitre_credential_access]
+
+# ---------------------------------------------------------------------------------------------------
+# Execution
+- rule: Run shell untrusted
+  desc: A web server, database or other service started a shell (a web shell, an injected command).
+  condition: spawned_process and shell_procs and proc.pname in (service_binaries)
+  output: "Shell %proc.name spawned by service %proc.pname (command=%proc.cmdline pid=%proc.pid parent_exe=%proc.pexe user=%user.name container=%container.id)"
+  priority: warning
+  tags: [T1059.004, T1505.003, mitre_execution]
+
+- rule: Execution from a world-writable directory
+  desc: A program was run from /tmp, /var/tmp or /dev/shm, where anyone can drop files.
+  condition: spawned_process and fd.name pmatch (world_writable_dirs)
+  output: "Program %fd.name executed from a world-writable directory (command=%proc.cmdline pid=%proc.pid parent=%proc.pname user=%user.name container=%container.id)"
+  priority: warning
+  tags: [T1059, T1204.002, mitre_execution]
+
+- rule: Execution from a hidden directory
+  desc: A program was run from a directory whose name starts with a dot, outside the usual tool folders.
+  condition: spawned_process and fd.directory contains "/."
+  exceptions:
+    - name: tool_folders
+      fields: [fd.name]
+      comps: [glob]
+      values: [["*/.local/bin/*"], ["*/.cargo/bin/*"], ["*/.rustup/*"], ["*/.pyenv/*"], ["*/.nvm/*"], ["*/.sdkman/*"],
+               ["*/.vscode-server/*"], ["*/.build/*"], ["*/.deps/*"], ["*/.git/hooks/*"], ["*/.venv/bin/*"]]
+  output: "Program %fd.name executed from a hidden directory (command=%proc.cmdline pid=%proc.pid parent=%proc.pname user=%user.name)"
+  priority: notice
+  tags: [T1564.001, mitre_defense_evasion]
+
+- rule: Fileless execution via memfd_create
+  desc: A program ran from memory (a memfd, or a file descriptor with no path), leaving no file on disk.
+  condition: >
+    spawned_process and (proc.exe startswith "/memfd:" or exec.filename startswith /proc/self/fd/
+    or exec.filename startswith /dev/fd/ or (evt.type = execveat and not exec.filename exists))
+  output: "Fileless execution (exe=%proc.exe filename=%exec.filename command=%proc.cmdline pid=%proc.pid parent=%proc.pname user=%user.name)"
+  priority: critical
+  tags: [T1620, mitre_defense_evasion]
+
+- rule: Drop and execute new binary
+  desc: One process wrote a file, made it executable and ran it (a dropper).
+  sequence:
+    by: process
+    within: 60s
+    same: [fd.name]
+    steps:
+      - evt.probe = open and open.create and not evt.failed
+      - evt.probe = chmod and chmod.exec and not evt.failed
+      - spawned_process
+  output: "Process wrote, made executable and ran %fd.name (pid=%proc.pid command=%proc.cmdline user=%user.name container=%container.id)"
+  priority: critical
+  tags: [T1105, T1059, mitre_command_and_control]
+
+- rule: Netcat remote code execution
+  desc: netcat or socat was started with a program to run for the remote end (a reverse or bind shell).
+  condition: >
+    spawned_process and (proc.name in (netcat_binaries))
+    and (proc.cmdline contains " -e" or proc.cmdline contains " -c" or proc.cmdline contains "--exec"
+         or proc.cmdline contains "--sh-exec" or proc.cmdline contains "--lua-exec" or proc.cmdline contains "EXEC:"
+         or proc.cmdline contains "SYSTEM:")
+  output: "Netcat runs a program for the network (command=%proc.cmdline pid=%proc.pid user=%user.name container=%container.id)"
+  priority: warning
+  tags: [T1059, T1071, mitre_execution]
+
+- rule: Remove bulk data from disk
+  desc: A tool that destroys data beyond recovery was run.
+  condition: spawned_process and (proc.name in (bulk_removal_binaries) or proc.exe in (/usr/bin/shred, /bin/shred, /usr/sbin/wipefs, /sbin/wipefs))
+  output: "Bulk data removal tool run (command=%proc.cmdline exe=%proc.exe pid=%proc.pid user=%user.name)"
+  priority: warning
+  tags: [T1485, mitre_impact]
+
+- rule: Kernel module load tool executed
+  desc: insmod or modprobe was run (a rootkit loads as a module).
+  condition: spawned_process and (proc.name in (module_loaders) or proc.exe in (/usr/sbin/insmod, /sbin/insmod, /usr/sbin/modprobe, /sbin/modprobe))
+  output: "Kernel module tool run (command=%proc.cmdline pid=%proc.pid parent=%proc.pname user=%user.name container=%container.id)"
+  priority: warning
+  tags: [T1547.006, mitre_persistence]
+
+# ---------------------------------------------------------------------------------------------------
+# Privilege escalation and process injection
+- rule: PTRACE attached to process
+  desc: A process attached to, or wrote into, another with ptrace (code injection, credential theft from memory).
+  condition: evt.probe = ptrace and ptrace.request in (16, 0x4206, 4, 5, 6) and not evt.failed
+  output: "ptrace request %ptrace.request by %proc.name on pid %ptrace.target (pid=%proc.pid exe=%proc.exe user=%user.name container=%container.id)"
+  priority: warning
+  tags: [T1055.008, mitre_privilege_escalation]
+
+- rule: PTRACE anti-debug attempt
+  desc: A process asked to be traced by its parent (PTRACE_TRACEME), a trick to keep debuggers away.
+  condition: evt.probe = ptrace and ptrace.request = 0
+  output: "PTRACE_TRACEME by %proc.name (pid=%proc.pid exe=%proc.exe parent=%proc.pname user=%user.name)"
+  priority: notice
+  tags: [T1622, mitre_defense_evasion]
+
+- rule: Set setuid or setgid bit
+  desc: A file was given the set-user-id or set-group-id bit (a backdoor that runs as its owner).
+  condition: evt.probe = chmod and (chmod.setuid or chmod.setgid) and not evt.failed and not proc.name in (package_managers)
+  output: "Setuid or setgid bit set on %fd.name (mode=%chmod.mode by %proc.name pid=%proc.pid user=%user.name container=%container.id)"
+  priority: notice
+  tags: [T1548.001, mitre_privilege_escalation]
+
+# ---------------------------------------------------------------------------------------------------
+# Persistence and defence evasion
+- rule: Crontab modified
+  desc: A cron table was opened for writing.
+  condition: open_write and fd.name pmatch (cron_paths) and not proc.name in (package_managers)
+  output: "Cron table %fd.name opened for writing by %proc.name (pid=%proc.pid user=%user.name command=%proc.cmdline)"
+  priority: notice
+  tags: [T1053.003, mitre_persistence]
+
+- rule: Systemd unit written
+  desc: A systemd unit file was opened for writing outside a package manager.
+  condition: open_write and fd.name pmatch (systemd_unit_dirs) and not proc.name in (package_managers) and not proc.name in (systemd, systemctl)
+  output: "Systemd unit %fd.name opened for writing by %proc.name (pid=%proc.pid user=%user.name)"
+  priority: notice
+  tags: [T1543.002, mitre_persistence]
+
+- rule: Dynamic linker preload written
+  desc: "/etc/ld.so.preload was opened for writing, so every program would load the named library (a rootkit)."
+  condition: open_write and fd.name = /etc/ld.so.preload
+  output: "%fd.name opened for writing by %proc.name (pid=%proc.pid exe=%proc.exe user=%user.name)"
+  priority: critical
+  tags: [T1574.006, mitre_persistence]
+
+- rule: SSH authorized keys modified
+  desc: An SSH authorized_keys file was opened for writing (a key added for a way back in).
+  condition: open_write and fd.filename in (authorized_keys, authorized_keys2)
+  output: "SSH %fd.name opened for writing by %proc.name (pid=%proc.pid user=%user.name)"
+  priority: warning
+  tags: [T1098.004, mitre_persistence]
+
+- rule: Clear log activities
+  desc: A log file under /var/log was truncated (covering tracks).
+  condition: open_write and open.truncate and fd.name pmatch (log_dirs) and not proc.name in (log_rotators)
+  output: "Log file %fd.name truncated by %proc.name (pid=%proc.pid user=%user.name command=%proc.cmdline)"
+  priority: warning
+  tags: [T1070.002, mitre_defense_evasion]
+
+# ---------------------------------------------------------------------------------------------------
+# Command and control, lateral movement, container escape
+- rule: Outbound connection from a binary in a world-writable directory
+  desc: A program in /tmp, /var/tmp or /dev/shm connected to a network address.
+  condition: >
+    evt.probe = connect and exe_in_world_writable_dir and net.family in (AF_INET, AF_INET6)
+    and not net.rip startswith "127." and not net.rip = "::1"
+  output: "Connection to %net.rip:%net.rport by %proc.exe (pid=%proc.pid user=%user.name container=%container.id res=%evt.res)"
+  priority: warning
+  tags: [T1071, T1105, mitre_command_and_control]
+
+- rule: Disallowed SSH connection non standard port
+  desc: An SSH client connected to a port other than 22 (tunnels, C2 on odd ports).
+  condition: evt.probe = connect and proc.name in (ssh_clients) and net.family in (AF_INET, AF_INET6) and net.rport != 22
+  output: "SSH client %proc.name connected to %net.rip:%net.rport (pid=%proc.pid command=%proc.cmdline user=%user.name)"
+  priority: notice
+  tags: [T1571, mitre_command_and_control]
+
+- rule: Contact K8S API server from container
+  desc: A process in a container connected to the Kubernetes API server's port.
+  condition: evt.probe = connect and container and net.rport in (k8s_api_server_ports)
+  output: "Kubernetes API contacted from container %container.name (%container.id) by %proc.name (pid=%proc.pid %net.rip:%net.rport pod=%k8s.pod.name)"
+  priority: notice
+  tags: [T1565, mitre_discovery]
+
+- rule: Mount launched in container
+  desc: A process in a container mounted a file system (a way to reach the host's disks).
+  condition: evt.probe = mount and evt.type = mount and container and not evt.failed
+  output: "Mount of %mount.source on %mount.target (%mount.fstype) in container %container.id by %proc.name (pid=%proc.pid)"
+  priority: warning
+  tags: [T1611, mitre_privilege_escalation]
+
+- rule: Debugfs launched in container
+  desc: debugfs was run in a container (raw access to a host disk).
+  condition: spawned_process and container and proc.name = debugfs
+  output: "debugfs run in container %container.id (command=%proc.cmdline pid=%proc.pid)"
+  priority: warning
+  tags: [T1611, mitre_privilege_escalation]
+
+- rule: Detect release_agent file container escapes
+  desc: A container process wrote a cgroup v1 release_agent file (a known container escape).
+  condition: open_write and container and fd.filename = release_agent
+  output: "release_agent %fd.name opened for writing in container %container.id by %proc.name (pid=%proc.pid)"
+  priority: critical
+  tags: [T1611, mitre_privilege_escalation]
+"""#
+}
