@@ -29,6 +29,14 @@ struct Stages {
         return (c, port)
     }
 
+    func detect(group: String, name: String = "detect") throws -> (Child, Int) {
+        let port = freePort()
+        let c = try Child(name, env.infrasight, ["detect", "--brokers", stack.brokers, "--group", group, "--stats-interval", "2",
+                                                 "--alert-log", "off", "--metrics-address", "127.0.0.1:\(port)"], logDir: env.runDir)
+        guard waitForMetrics(port: port) else { c.stop(); throw BenchError("detect did not start: \(c.log.suffix(600))") }
+        return (c, port)
+    }
+
     func sink(group: String, name: String = "sink") throws -> (Child, Int) {
         let port = freePort()
         let c = try Child(name, env.infrasight, ["sink", "--brokers", stack.brokers, "--clickhouse", stack.clickhouseURL,

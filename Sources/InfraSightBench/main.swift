@@ -45,10 +45,10 @@ if recordMode {
     exit(0)
 }
 
-/// Which row groups run (BENCH_ROWS): 1-5 share their measurements, 6-8 are one end-to-end run (row 10,
+/// Which row groups run (BENCH_ROWS): 1-5 and 11 share their measurements, 6-8 are one end-to-end run (row 10,
 /// the console on its tables, follows it), 9 is alone.
 let selected: Set<Int> = {
-    guard let spec = environment["BENCH_ROWS"], !spec.isEmpty else { return Set(1...9) }
+    guard let spec = environment["BENCH_ROWS"], !spec.isEmpty else { return Set(1...9).union([11]) }
     var s = Set<Int>()
     for part in spec.split(separator: ",") {
         let ends = part.split(separator: "-").compactMap { Int($0) }
@@ -56,7 +56,7 @@ let selected: Set<Int> = {
     }
     return s
 }()
-let runPipelineRows = !selected.isDisjoint(with: 1...5)
+let runPipelineRows = !selected.isDisjoint(with: 1...5) || selected.contains(11)
 let runEndToEnd = !selected.isDisjoint(with: 6...8)
 
 var rows: [RowResult] = []
@@ -95,6 +95,9 @@ if runPipelineRows || runEndToEnd {
 
             say("row 5: sink (\(Int(enriched)) events)")
             do { rows.append(try SinkRow(env: env, stack: stack, stages: stages, group: "bench-sink-\(tag)", drainLimit: drainLimit).run(expect: enriched)) } catch { rows.append(failed("5", "sink", error)) }
+
+            say("row 11: detect (\(Int(enriched)) events)")
+            do { rows.append(try DetectRow(env: env, stack: stack, stages: stages, group: "bench-detect-\(tag)", drainLimit: drainLimit).run(expect: enriched)) } catch { rows.append(failed("11", "detect", error)) }
         }
         if runEndToEnd {
             say("rows 6-8: end to end (C chain, then the pipeline; \(stormCount)-call storm), fairness, memory")

@@ -166,3 +166,12 @@ final class DetectionEngineTests: XCTestCase {
         XCTAssertThrowsError(try [UInt8]([0x0a, 0x05, 0x61]).withUnsafeBytes { try AlertRecord.decode($0) })
     }
 }
+
+/// Which absolute paths are read in place (already normal) and which are rebuilt.
+final class PathResolutionTests: XCTestCase {
+    func testNormalAbsolute() {
+        func normal(_ s: String) -> Bool { Array(s.utf8).withUnsafeBytes { PathResolution.isNormalAbsolute($0) } }
+        for s in ["/", "/etc", "/etc/shadow", "/a/.b/c", "/a/..b", "/a/b.", "/.hidden/x"] { XCTAssertTrue(normal(s), s) }
+        for s in ["", "etc", "//etc", "/etc//x", "/etc/./x", "/etc/../x", "/etc/.", "/etc/..", "/etc/"] { XCTAssertFalse(normal(s), s) }
+    }
+}

@@ -49,15 +49,13 @@ public struct EventFacts {
     /// The passed path made absolute against the process's cwd and normalised (`.`, `..`, `//`),
     /// lexically: symlinks are not followed. Absolute paths are normalised too.
     public mutating func withResolvedPath<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        if resolved == nil {
-            let passed = passedPath
-            if passed.isEmpty || !resolvesAgainstCwd {
-                resolved = Array(passed)
-            } else {
-                resolved = PathResolution.lexical(passed, cwd: event.process.cwd)
-            }
-        }
-        return resolved!.withUnsafeBytes(body)
+        if let resolved { return resolved.withUnsafeBytes(body) }
+        let passed = passedPath
+        // The usual case, an absolute path already in normal form, is read in place: no copy per event.
+        if passed.isEmpty || !resolvesAgainstCwd || PathResolution.isNormalAbsolute(passed) { return body(passed) }
+        let made = PathResolution.lexical(passed, cwd: event.process.cwd)
+        resolved = made
+        return made.withUnsafeBytes(body)
     }
 
     /// execve's argv joined with spaces (empty for other probes).

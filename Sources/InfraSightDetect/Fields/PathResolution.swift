@@ -21,6 +21,25 @@ public enum PathResolution {
         return normalised(joined)
     }
 
+    /// Whether `path` starts with `/` and has no empty, `.` or `..` component (nothing to normalise).
+    public static func isNormalAbsolute(_ path: UnsafeRawBufferPointer) -> Bool {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        guard path.first == slash else { return false }
+        var componentStart = 1
+        var i = 1
+        while i <= path.count {
+            if i == path.count || path[i] == slash {
+                let length = i - componentStart
+                if length == 0 && i != path.count { return false }   // "//"
+                if length == 1 && path[componentStart] == dot { return false }
+                if length == 2 && path[componentStart] == dot && path[componentStart + 1] == dot { return false }
+                componentStart = i + 1
+            }
+            i += 1
+        }
+        return path.count == 1 || path[path.count - 1] != slash
+    }
+
     /// `path` with `.` components and empty components dropped and `..` applied (never above `/`).
     public static func normalised(_ path: [UInt8]) -> [UInt8] {
         let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")

