@@ -58,6 +58,11 @@ final class DetectRuleIntegrationTests: XCTestCase {
         }
         usleep(200_000)
         rmdir(cgroupPath)
+        // podman's runc also made the parent in each cgroup v1 hierarchy (a hybrid host).
+        let name = (cgroupPath as NSString).lastPathComponent
+        for hierarchy in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
+            rmdir("/sys/fs/cgroup/\(hierarchy)/\(name)")
+        }
         try? FileManager.default.removeItem(atPath: dir)
     }
 
@@ -132,6 +137,44 @@ final class DetectRuleIntegrationTests: XCTestCase {
         let dropperAlerts = alerts().filter { $0.pid == dropperPid }
         XCTAssertEqual(Set(dropperAlerts.map(\.rule)), ["Drop and execute new binary"])
         XCTAssertEqual(Set(dropperAlerts.map(\.alertID)).count, 1, "one alert after dedup: \(dropperAlerts.map(\.alertID))")
+    }
+
+    /// The container rules, triggered in real podman containers placed under the traced cgroup
+    /// (`--cgroup-parent`), each with the host pid namespace so the shell's `$$` is the alert's pid.
+    func testContainerRulesInPodman() throws {
+        try Podman.importBusyboxImage(work: harness.workDir.path, image: Podman.busyboxToolsImage,
+                                      applets: ["sh", "cat", "sleep", "mount", "cp", "ln", "touch", "nc"])
+        let triggers: [(name: String, action: String, rule: String)] = [
+            ("mount a tmpfs", "exec mount -t tmpfs none /mnt", "Mount launched in container"),
+            ("mount proc on a relative target", "cd / && exec mount -t proc proc mnt", "Mount launched in container"),
+            ("debugfs, a renamed busybox", "cp /bin/busybox /debugfs && exec /debugfs -R stats /dev/sda", "Debugfs launched in container"),
+            ("debugfs through a symlink", "ln -s /bin/busybox /sbin/debugfs && exec /sbin/debugfs -w /dev/sda", "Debugfs launched in container"),
+            ("release_agent", "exec touch /tmp/release_agent", "Detect release_agent file container escapes"),
+            ("release_agent, relative", "cd /tmp && exec touch ./release_agent", "Detect release_agent file container escapes"),
+            ("Kubernetes API", "exec nc -w 1 198.51.100.7 6443", "Contact K8S API server from container"),
+            ("Kubernetes API over IPv6", "exec nc -w 1 2001:db8::7 6443", "Contact K8S API server from container"),
+        ]
+        let cgroupParent = "/" + (cgroupPath as NSString).lastPathComponent
+        var expected: [(name: String, pid: Int, rule: String)] = []
+        for t in triggers {
+            let name = "infrasight-detect-it-\(UInt32.random(in: 0...UInt32.max))"
+            defer { _ = try? Podman.run(["rm", "-f", "--ignore", name]) }
+            let out = (try? Podman.run(["run", "--name", name, "--pid", "host", "--privileged", "--network", "none",
+                                        "--cgroup-parent", cgroupParent] + Podman.limits
+                                       + [Podman.busyboxToolsImage, "/bin/sh", "-c", "echo $$; \(t.action)"])) ?? ""
+            guard let pid = out.split(separator: "\n").first.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
+                XCTFail("\(t.name): no pid from the container:\n\(out)"); continue
+            }
+            expected.append((t.name, pid, t.rule))
+        }
+        try? waitForAlerts(timeout: 120) { seen in expected.allSatisfy { e in seen.contains { $0.pid == e.pid && $0.rule == e.rule } } }
+        sleep(4)
+        let seen = alerts()
+        for e in expected {
+            XCTAssertEqual(seen.filter { $0.pid == e.pid }.map(\.rule), [e.rule], "\(e.name) (pid \(e.pid))")
+        }
+        let covered = Dictionary(grouping: expected.map(\.rule), by: { $0 }).mapValues(\.count)
+        for rule in DetectTrigger.containerRules { XCTAssertGreaterThanOrEqual(covered[rule] ?? 0, 2, "\(rule) needs a trigger and a variant") }
     }
 
     // MARK: Running things in the traced cgroup

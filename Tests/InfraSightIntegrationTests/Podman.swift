@@ -53,21 +53,26 @@ enum Podman {
         return text
     }
 
-    /// Imports `busyboxImage` from the host's static busybox (once), building its rootfs under `work`.
-    static func importBusyboxImage(work: String) throws {
+    /// The image the detect tests' container triggers run in: busybox with the applets they use.
+    static let busyboxToolsImage = "localhost/infrasight-it-busybox-tools:latest"
+
+    /// Imports `image` (default `busyboxImage`) from the host's static busybox (once), with links for
+    /// `applets`, building its rootfs under `work`.
+    static func importBusyboxImage(work: String, image: String = busyboxImage, applets: [String] = ["sh", "cat", "sleep"]) throws {
         let busybox = try which("busybox")
-        if (try? run(["image", "exists", busyboxImage])) != nil { return }
-        let rootfs = work + "/rootfs"
-        try FileManager.default.createDirectory(atPath: rootfs + "/bin", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: rootfs + "/etc", withIntermediateDirectories: true)
+        if (try? run(["image", "exists", image])) != nil { return }
+        let rootfs = work + "/rootfs-\(UUID().uuidString)"
+        for dir in ["/bin", "/etc", "/tmp", "/mnt", "/sbin"] {
+            try FileManager.default.createDirectory(atPath: rootfs + dir, withIntermediateDirectories: true)
+        }
         try FileManager.default.copyItem(atPath: busybox, toPath: rootfs + "/bin/busybox")
-        for applet in ["sh", "cat", "sleep"] { try FileManager.default.createSymbolicLink(atPath: rootfs + "/bin/\(applet)", withDestinationPath: "busybox") }
+        for applet in applets { try FileManager.default.createSymbolicLink(atPath: rootfs + "/bin/\(applet)", withDestinationPath: "busybox") }
         let tar = Process()
         tar.executableURL = URL(fileURLWithPath: "/bin/tar")
         tar.arguments = ["-C", rootfs, "-cf", work + "/rootfs.tar", "."]
         try tar.run(); tar.waitUntilExit()
         guard tar.terminationStatus == 0 else { throw TestSupportError("tar of the busybox rootfs failed") }
-        try run(["import", work + "/rootfs.tar", busyboxImage])
+        try run(["import", work + "/rootfs.tar", image])
     }
 
     /// `podman inspect` of one container or image, as a JSON object.

@@ -65,6 +65,10 @@ public enum DefaultRules {
 - list: bulk_removal_binaries
   items: [shred, wipefs, wipe, srm, blkdiscard]
 
+# Container runtimes: runc re-executes itself from a memfd copy when it starts a container (CVE-2019-5736).
+- list: container_engines
+  items: [runc, crun, conmon, podman, containerd, containerd-shim, containerd-shim-runc-v2, dockerd, docker, crio, cri-o]
+
 - list: module_loaders
   items: [insmod, modprobe]
 
@@ -182,6 +186,7 @@ public enum DefaultRules {
   condition: >
     spawned_process and (proc.exe startswith "/memfd:" or exec.filename startswith /proc/self/fd/
     or exec.filename startswith /dev/fd/ or (evt.type = execveat and not exec.filename exists))
+    and not proc.pname in (container_engines) and not proc.aname in (runc, crun)
   output: "Fileless execution (exe=%proc.exe filename=%exec.filename command=%proc.cmdline pid=%proc.pid parent=%proc.pname user=%user.name)"
   priority: critical
   tags: [T1620, mitre_defense_evasion]
