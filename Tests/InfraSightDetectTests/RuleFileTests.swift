@@ -88,3 +88,13 @@ final class RuleFileTests: XCTestCase {
         for f in EventFields.all { XCTAssertFalse(f.help.isEmpty, f.name) }
     }
 }
+
+/// Shapes the fuzzer found.
+final class RuleShapeTests: XCTestCase {
+    func testThresholdWithoutConditionIsRefused() {
+        XCTAssertThrowsError(try RuleBook(yaml: "- rule: r\n  threshold: {count: 2, within: 1s}\n  output: o\n  priority: info\n")) { error in
+            XCTAssertTrue("\(error)".contains("a rule has a condition"), "\(error)")
+        }
+        XCTAssertThrowsError(try RuleBook(yaml: "- rule: r\n  output: o\n  priority: info\n"))
+    }
+}

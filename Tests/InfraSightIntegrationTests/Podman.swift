@@ -39,6 +39,13 @@ enum Podman {
     /// Runs `podman <global> args` to completion; throws with the output when it fails.
     @discardableResult
     static func run(_ args: [String], stdin: Pipe? = nil) throws -> String {
+        let result = try output(args, stdin: stdin)
+        guard result.status == 0 else { throw TestSupportError("podman \(args.joined(separator: " ")) failed:\n\(result.output)") }
+        return result.output
+    }
+
+    /// Runs `podman <global> args` to completion and returns its exit status and output, whatever the status.
+    static func output(_ args: [String], stdin: Pipe? = nil) throws -> (status: Int32, output: String) {
         let p = Process(), out = Pipe()
         p.executableURL = URL(fileURLWithPath: try which("podman"))
         p.arguments = global + args
@@ -48,9 +55,7 @@ enum Podman {
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard p.terminationStatus == 0 else { throw TestSupportError("podman \(args.joined(separator: " ")) failed:\n\(text)") }
-        return text
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     /// The image the detect tests' container triggers run in: busybox with the applets they use.

@@ -93,6 +93,12 @@ public enum DefaultRules {
     or fd.name glob "*/.config/gcloud/*credentials*" or fd.name glob "*/.azure/*Token*"
     or fd.name glob "*/.kube/config" or fd.name glob "*/.docker/config.json"
 
+# The runtime setting a container up: runc's init (comm runc:[2:INIT]) mounts the rootfs, /proc, /dev and
+# the cgroups inside the new container before the container's own program runs, and runc bind-mounts its
+# own binary under /run/runc (comm exe).
+- macro: container_runtime_setup
+  condition: proc.name startswith "runc:" or proc.name in (runc, crun, conmon) or (proc.name = exe and mount.target startswith /run/runc/)
+
 - macro: shell_procs
   condition: proc.name in (shell_binaries)
 
@@ -319,7 +325,7 @@ public enum DefaultRules {
 
 - rule: Mount launched in container
   desc: A process in a container mounted a file system (a way to reach the host's disks).
-  condition: evt.probe = mount and evt.type = mount and container and not evt.failed
+  condition: evt.probe = mount and evt.type = mount and container and not evt.failed and not container_runtime_setup
   output: "Mount of %mount.source on %mount.target (%mount.fstype) in container %container.id by %proc.name (pid=%proc.pid)"
   priority: warning
   tags: [T1611, mitre_privilege_escalation]

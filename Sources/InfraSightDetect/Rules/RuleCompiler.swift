@@ -82,8 +82,8 @@ struct RuleCompiler {
         do throws(ConditionError) { output = try OutputTemplate.parse(outputText) } catch {
             throw fail("output", rule.outputLine, "column \(error.column): \(error.message)")
         }
-        let shapes = [rule.condition != nil && rule.threshold == nil, rule.sequence != nil, rule.threshold != nil].filter { $0 }.count
-        guard shapes == 1, !(rule.sequence != nil && rule.condition != nil) else {
+        // Exactly one shape: a condition (optionally with a threshold), or a sequence.
+        guard (rule.condition != nil) != (rule.sequence != nil), !(rule.sequence != nil && rule.threshold != nil) else {
             throw fail("condition", rule.place.line, "a rule has a condition, or a sequence, or a condition with a threshold")
         }
         let exception = try exceptionPredicate(rule, fail: fail)
