@@ -140,7 +140,10 @@ final class DetectRuleIntegrationTests: XCTestCase {
     }
 
     /// The container rules, triggered in real podman containers placed under the traced cgroup
-    /// (`--cgroup-parent`), each with the host pid namespace so the shell's `$$` is the alert's pid.
+    /// (`--cgroup-parent`), each with the host pid namespace so the pid the shell prints (`$!`) is the
+    /// alert's. The container outlives the action by 2 s: the agent names a container from its cgroup,
+    /// and a container whose cgroup is already gone when its first events are read counts as the host
+    /// (a known gap of the agent, see the note on issue 12).
     func testContainerRulesInPodman() throws {
         try Podman.importBusyboxImage(work: harness.workDir.path, image: Podman.busyboxToolsImage,
                                       applets: ["sh", "cat", "sleep", "mount", "cp", "ln", "touch", "nc", "telnet"])
@@ -162,7 +165,7 @@ final class DetectRuleIntegrationTests: XCTestCase {
             // The action may fail (no network, no such disk): only its syscalls matter, and the pid it printed.
             let out = try Podman.output(["run", "--name", name, "--pid", "host", "--privileged", "--network", "none",
                                          "--cgroup-parent", cgroupParent] + Podman.limits
-                                        + [Podman.busyboxToolsImage, "/bin/sh", "-c", "echo $$; \(t.action)"]).output
+                                        + [Podman.busyboxToolsImage, "/bin/sh", "-c", "(\(t.action)) & echo $!; wait; sleep 2"]).output
             guard let pid = out.split(separator: "\n").first.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
                 XCTFail("\(t.name): no pid from the container:\n\(out)"); continue
             }
