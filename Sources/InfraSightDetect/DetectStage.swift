@@ -136,7 +136,6 @@ public final class DetectStage: BlockingStage, @unchecked Sendable {
             let book = try RuleBook(files: config.ruleFiles, includeDefaults: config.defaultRules)
             engine.replaceRules(book)
             logger.info("rules reloaded: \(book.rules.count) rules from the defaults\(config.ruleFiles.isEmpty ? "" : " and \(config.ruleFiles.joined(separator: ", "))")")
-            counters.add(.filtered, 0)
         } catch {
             counters.add(.retried, reason: "rules-reload-refused")
             logger.error("rules not reloaded, the rules in force stay: \(error)")
