@@ -24,8 +24,8 @@ final class ComposeTests: XCTestCase {
         return try Deploy.run(compose, ["-f", copy] + arguments, environment: environment, currentDirectory: Deploy.root.path)
     }
 
-    static let stages = ["init", "agent", "enrich", "sink"]
-    static let expectedServices: Set<String> = ["kafka", "clickhouse", "grafana", "init", "agent", "enrich", "sink"]
+    static let stages = ["init", "agent", "enrich", "sink", "detect"]
+    static let expectedServices: Set<String> = ["kafka", "clickhouse", "grafana", "init", "agent", "enrich", "sink", "detect"]
 
     /// The normalized model, computed once per test run (docker-compose takes seconds to start).
     private static var cachedConfig: [String: Any]?
@@ -76,7 +76,7 @@ final class ComposeTests: XCTestCase {
                            Deploy.root.standardized.path, "\(name): build context is not the repository root")
         }
         XCTAssertEqual(services["init"]?.string("restart"), "no", "the one-shot init must not restart")
-        for name in ["agent", "enrich", "sink", "kafka", "clickhouse", "grafana"] {
+        for name in ["agent", "enrich", "sink", "detect", "kafka", "clickhouse", "grafana"] {
             XCTAssertEqual(services[name]?.string("restart"), "unless-stopped", name)
         }
     }
@@ -91,7 +91,7 @@ final class ComposeTests: XCTestCase {
             XCTAssertNil(env["INFRASIGHT_CLICKHOUSE_PASSWORD"], "\(name): password in the environment")
             XCTAssertNil(env["INFRASIGHT_KAFKA_SASL_PASSWORD"], "\(name): password in the environment")
         }
-        let metrics = ["agent": "0.0.0.0:9464", "enrich": "0.0.0.0:9465", "sink": "0.0.0.0:9466"]
+        let metrics = ["agent": "0.0.0.0:9464", "enrich": "0.0.0.0:9465", "sink": "0.0.0.0:9466", "detect": "0.0.0.0:9467"]
         for (name, address) in metrics {
             XCTAssertEqual(services[name]?.dict("environment")?.string("INFRASIGHT_METRICS_ADDRESS"), address, name)
         }
@@ -153,9 +153,11 @@ final class ComposeTests: XCTestCase {
         for name in Self.stages + ["kafka", "clickhouse", "grafana"] {
             XCTAssertNil(services[name]?["container_name"], "\(name) has a container_name (breaks --scale)")
         }
-        let enrich = try XCTUnwrap(services["enrich"])
-        XCTAssertNil(enrich["ports"], "enrich publishes host ports; `--scale enrich=3` would collide")
-        for name in ["enrich", "sink", "init"] {
+        for name in ["enrich", "detect"] {
+            let s = try XCTUnwrap(services[name])
+            XCTAssertNil(s["ports"], "\(name) publishes host ports; `--scale \(name)=3` would collide")
+        }
+        for name in ["enrich", "detect", "sink", "init"] {
             let s = try XCTUnwrap(services[name])
             XCTAssertNil(s["user"], "\(name) overrides the image's non-root user")
             XCTAssertNil(s["cap_add"], "\(name) adds capabilities")
@@ -175,8 +177,8 @@ final class ComposeTests: XCTestCase {
 
     func testHealthchecksAndStartOrder() throws {
         let services = try services()
-        let stagePorts = ["agent": "9464", "enrich": "9465", "sink": "9466"]
-        for name in ["kafka", "clickhouse", "grafana", "agent", "enrich", "sink"] {
+        let stagePorts = ["agent": "9464", "enrich": "9465", "sink": "9466", "detect": "9467"]
+        for name in ["kafka", "clickhouse", "grafana", "agent", "enrich", "sink", "detect"] {
             let test = stringList(services[name]?.at("healthcheck.test"))
             XCTAssertFalse(test.isEmpty, "\(name): no healthcheck")
             if let port = stagePorts[name] {
@@ -184,7 +186,7 @@ final class ComposeTests: XCTestCase {
             }
         }
         XCTAssertNil(services["init"]?["healthcheck"], "init is a one-shot")
-        for name in ["agent", "enrich", "sink"] {
+        for name in ["agent", "enrich", "sink", "detect"] {
             XCTAssertEqual(services[name]?.at("depends_on.init.condition") as? String,
                            "service_completed_successfully", "\(name) must wait for topics + schema")
         }
@@ -321,6 +323,36 @@ final class ComposeTests: XCTestCase {
         for (user, role) in ["infrasight_admin": "ADMIN", "infrasight_sink": "SINK", "infrasight_reader": "READER"] {
             XCTAssertEqual(users[user]?.string("password_env"), "INFRASIGHT_CH_\(role)_PASSWORD", user)
         }
+    }
+
+    /// detect needs only Kafka (no ClickHouse endpoint, user, secret or dependency), runs the rules file
+    /// the service mounts, and the binary accepts exactly that file (`detect --check`). The folder, not the
+    /// file, is mounted read-only, so an edit on the host reaches the container (a single-file bind mount
+    /// keeps the old inode when an editor replaces the file).
+    func testDetectNeedsOnlyKafkaAndRunsTheMountedSiteRules() throws {
+        let detect = try XCTUnwrap(try services()["detect"])
+        let env = detect.dict("environment") ?? [:]
+        XCTAssertEqual(env.keys.filter { $0.hasPrefix("INFRASIGHT_CLICKHOUSE") }, [], "detect does not talk to ClickHouse")
+        XCTAssertTrue(mountedSecrets(detect).isEmpty, "detect mounts secrets \(mountedSecrets(detect))")
+        XCTAssertNil(detect.at("depends_on.clickhouse"), "detect must not wait for ClickHouse itself")
+        XCTAssertEqual(env.string("INFRASIGHT_ALERT_LOG"), "stdout", "alerts as JSON lines in the container log")
+        XCTAssertNil(env["INFRASIGHT_WEBHOOK"], "no webhook by default")
+
+        let command = stringList(detect["command"])
+        XCTAssertEqual(command.first, "detect")
+        let rulesInContainer = try XCTUnwrap(command.firstIndex(of: "--rules").map { command[$0 + 1] }, "no --rules in \(command)")
+        let volumes = stringList(detect["volumes"])
+        XCTAssertEqual(volumes, [Deploy.path("deploy/rules") + ":/etc/infrasight/rules:ro"])
+        let parts = try XCTUnwrap(volumes.first).split(separator: ":").map(String.init)
+        var isDirectory: ObjCBool = false
+        XCTAssertTrue(FileManager.default.fileExists(atPath: parts[0], isDirectory: &isDirectory) && isDirectory.boolValue,
+                      "\(parts[0]) is not a folder")
+        XCTAssertTrue(rulesInContainer.hasPrefix(parts[1] + "/"), "\(rulesInContainer) is not inside the mount \(parts[1])")
+        let onHost = parts[0] + String(rulesInContainer.dropFirst(parts[1].count))
+        XCTAssertEqual(onHost, Deploy.path("deploy/rules/site-rules.yaml"))
+        let check = try Deploy.run(ProjectPaths.infrasightBinary, ["detect", "--check", "--rules", onHost])
+        XCTAssertEqual(check.status, 0, "detect refused \(onHost):\n\(check.combined)")
+        XCTAssertTrue(check.stdout.range(of: #"^\d+ rules: "#, options: .regularExpression) != nil, check.combined)
     }
 
     // MARK: helpers
