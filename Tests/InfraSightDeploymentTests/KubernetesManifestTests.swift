@@ -131,6 +131,7 @@ final class KubernetesManifestTests: XCTestCase {
         }
         for (file, kind, name) in [("agent-daemonset.yaml", "DaemonSet", "infrasight-agent"),
                                    ("enrich-deployment.yaml", "Deployment", "infrasight-enrich"),
+                                   ("detect-deployment.yaml", "Deployment", "infrasight-detect"),
                                    ("sink-deployment.yaml", "Deployment", "infrasight-sink"),
                                    ("setup-job.yaml", "Job", "infrasight-setup")] {
             let spec = try podSpec(try object(file, kind: kind, name: name))
@@ -188,8 +189,9 @@ final class KubernetesManifestTests: XCTestCase {
                        "unexpected host mounts")
     }
 
-    func testEnrichAndSinkAreUnprivileged() throws {
+    func testEnrichDetectAndSinkAreUnprivileged() throws {
         for (file, name, port) in [("enrich-deployment.yaml", "infrasight-enrich", 9465),
+                                   ("detect-deployment.yaml", "infrasight-detect", 9467),
                                    ("sink-deployment.yaml", "infrasight-sink", 9466)] {
             let d = try object(file, kind: "Deployment", name: name)
             let spec = try podSpec(d)
@@ -198,6 +200,8 @@ final class KubernetesManifestTests: XCTestCase {
             XCTAssertEqual(spec.at("securityContext.seccompProfile.type") as? String, "RuntimeDefault", name)
             XCTAssertNil(spec["hostPID"], name); XCTAssertNil(spec["hostNetwork"], name)
             XCTAssertEqual(spec["automountServiceAccountToken"] as? Bool, false, name)
+            XCTAssertEqual(spec.string("serviceAccountName"), name, "\(name): its own ServiceAccount")
+            _ = try object("serviceaccounts.yaml", kind: "ServiceAccount", name: name)
             for case let v as [String: Any] in spec.array("volumes") ?? [] {
                 XCTAssertNil(v["hostPath"], "\(name) mounts a host path")
             }
@@ -295,7 +299,7 @@ final class KubernetesManifestTests: XCTestCase {
         let topics = try ChildProcess(name: "topics list", executable: ProjectPaths.infrasightBinary,
                                       arguments: ["topics", "list", "--brokers", broker.bootstrap], logPath: work + "/list.log")
         topics.process.waitUntilExit()
-        for name in ["infrasight.raw.execve", "infrasight.events.open", "infrasight.dlq", "infrasight.stats"] {
+        for name in ["infrasight.raw.execve", "infrasight.events.open", "infrasight.dlq", "infrasight.stats", "infrasight.alerts"] {
             XCTAssertTrue(topics.output().contains(name), "topic \(name) missing:\n\(topics.output())")
         }
         let tables = try clickhouse.query("SELECT name FROM system.tables WHERE database = 'infrasight' FORMAT TSV")
@@ -331,12 +335,12 @@ final class KubernetesManifestTests: XCTestCase {
     func testStageConfigsAreMountedAndAcceptedByTheBinary() throws {
         let cm = try object("stage-configs.yaml", kind: "ConfigMap", name: "infrasight-stage-configs")
         let data = try XCTUnwrap(cm.dict("data") as? [String: String])
-        XCTAssertEqual(Set(data.keys), ["agent.yaml", "enrich.yaml", "sink.yaml"])
+        XCTAssertEqual(Set(data.keys), ["agent.yaml", "enrich.yaml", "detect.yaml", "sink.yaml"])
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("infrasight-k8s-config-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: tmp) }
         for (stage, file, kind) in [("agent", "agent-daemonset.yaml", "DaemonSet"), ("enrich", "enrich-deployment.yaml", "Deployment"),
-                                    ("sink", "sink-deployment.yaml", "Deployment")] {
+                                    ("detect", "detect-deployment.yaml", "Deployment"), ("sink", "sink-deployment.yaml", "Deployment")] {
             let workload = try object(file, kind: kind, name: "infrasight-\(stage)")
             let spec = try XCTUnwrap(workload.at("spec.template.spec") as? [String: Any])
             let volume = (spec.array("volumes") ?? []).compactMap { $0 as? [String: Any] }.first { $0.string("name") == "stage-config" }
@@ -357,7 +361,8 @@ final class KubernetesManifestTests: XCTestCase {
     }
 
     func testAutoscalingOnConsumerLagWithHPAAndKEDA() throws {
-        for (name, group) in [("infrasight-enrich", "infrasight-enrich"), ("infrasight-sink", "infrasight-sink")] {
+        for (name, group) in [("infrasight-enrich", "infrasight-enrich"), ("infrasight-detect", "infrasight-detect"),
+                              ("infrasight-sink", "infrasight-sink")] {
             let hpa = try object("hpa.yaml", kind: "HorizontalPodAutoscaler", name: name)
             XCTAssertEqual(hpa.string("apiVersion"), "autoscaling/v2")
             XCTAssertEqual(hpa.at("spec.scaleTargetRef.kind") as? String, "Deployment")
@@ -375,6 +380,8 @@ final class KubernetesManifestTests: XCTestCase {
             XCTAssertEqual(trigger.at("authenticationRef.name") as? String, "infrasight-kafka")
             XCTAssertLessThanOrEqual((hpa.at("spec.maxReplicas") as? NSNumber)?.intValue ?? 99, 6,
                                      "more replicas than partitions sit idle")
+            XCTAssertLessThanOrEqual((scaled.at("spec.maxReplicaCount") as? NSNumber)?.intValue ?? 99, 6,
+                                     "\(name): more replicas than partitions sit idle")
         }
         _ = try object("keda-scaledobject.yaml", kind: "TriggerAuthentication", name: "infrasight-kafka")
     }
@@ -385,7 +392,7 @@ final class KubernetesManifestTests: XCTestCase {
         XCTAssertEqual(Set(stringList(deny.at("spec.policyTypes"))), ["Ingress", "Egress"])
         XCTAssertNil(deny.at("spec.ingress")); XCTAssertNil(deny.at("spec.egress"))
         let allowedEgress: Set<Int> = [53, 9092, 9093, 8123, 8443]
-        let metricsPorts: Set<Int> = [9464, 9465, 9466]
+        let metricsPorts: Set<Int> = [9464, 9465, 9466, 9467]
         var clickhousePolicies = 0
         let denyName = deny.at("metadata.name") as? String
         for p in policies where (p.at("metadata.name") as? String) != denyName {
@@ -410,6 +417,15 @@ final class KubernetesManifestTests: XCTestCase {
             }
         }
         XCTAssertEqual(clickhousePolicies, 1)
+        // Every Kafka client (the agent, enrich, detect, sink and the setup Job) may reach the brokers.
+        let kafka = try XCTUnwrap(policies.first { ($0.at("metadata.name") as? String) == "infrasight-allow-kafka" })
+        let kafkaSelector = (kafka.at("spec.podSelector.matchExpressions") as? [Any])?.first as? [String: Any]
+        XCTAssertEqual(Set(stringList(kafkaSelector?["values"])), ["agent", "enrich", "detect", "sink", "setup"])
+        // Prometheus may scrape every stage's metrics port.
+        let scrape = try XCTUnwrap(policies.first { ($0.at("metadata.name") as? String) == "infrasight-allow-metrics-scrape" })
+        let scrapePorts = ((scrape.at("spec.ingress") as? [Any]) ?? []).flatMap { (($0 as? [String: Any])?["ports"] as? [Any]) ?? [] }
+            .compactMap { (($0 as? [String: Any])?["port"] as? NSNumber)?.intValue }
+        XCTAssertEqual(Set(scrapePorts), metricsPorts)
     }
 
     func testServiceMonitorSelectsTheMetricsServices() throws {
@@ -428,7 +444,53 @@ final class KubernetesManifestTests: XCTestCase {
                 ports.insert((port["port"] as? NSNumber)?.intValue ?? 0)
             }
         }
-        XCTAssertEqual(ports, [9464, 9465, 9466])
+        XCTAssertEqual(ports, [9464, 9465, 9466, 9467])
+    }
+
+    /// detect: its rules file comes from the ConfigMap infrasight-detect-rules, mounted as a folder (no
+    /// subPath, so an edited ConfigMap reaches the pod) beside, not inside, the stage-config mount; the
+    /// ConfigMap holds deploy/rules/site-rules.yaml byte for byte, which the binary accepts (`detect --check`
+    /// with exactly the rendered content); detect reaches nothing but Kafka (no ClickHouse variable or Secret).
+    func testDetectRunsItsRulesConfigMapAndNeedsOnlyKafka() throws {
+        let d = try object("detect-deployment.yaml", kind: "Deployment", name: "infrasight-detect")
+        let spec = try podSpec(d)
+        let c = try container(spec)
+        let args = stringList(c["args"])
+        XCTAssertEqual(args.first, "detect")
+        let rulesPath = try XCTUnwrap(args.firstIndex(of: "--rules").map { args[$0 + 1] }, "no --rules in \(args)")
+        let mounts = (c.array("volumeMounts") ?? []).compactMap { $0 as? [String: Any] }
+        let mount = try XCTUnwrap(mounts.first { rulesPath.hasPrefix(($0.string("mountPath") ?? "?") + "/") }, "\(rulesPath) is in no mount")
+        XCTAssertEqual(mount["readOnly"] as? Bool, true)
+        XCTAssertNil(mount["subPath"], "a subPath mount never sees ConfigMap updates")
+        for other in mounts where other.string("name") != mount.string("name") {
+            let a = (mount.string("mountPath") ?? "") + "/", b = (other.string("mountPath") ?? "") + "/"
+            XCTAssertFalse(a.hasPrefix(b) || b.hasPrefix(a), "nested mounts \(a) and \(b)")
+        }
+        let volume = try XCTUnwrap((spec.array("volumes") ?? []).compactMap { $0 as? [String: Any] }
+            .first { $0.string("name") == mount.string("name") })
+        XCTAssertEqual(volume.at("configMap.name") as? String, "infrasight-detect-rules")
+        let key = String(rulesPath.dropFirst((mount.string("mountPath") ?? "").count + 1))
+        let rules = try object("detect-rules.yaml", kind: "ConfigMap", name: "infrasight-detect-rules")
+        let content = try XCTUnwrap(rules.dict("data")?.string(key), "ConfigMap infrasight-detect-rules has no key \(key)")
+        let shipped = try String(contentsOfFile: Deploy.path("deploy/rules/site-rules.yaml"), encoding: .utf8)
+        XCTAssertEqual(content, shipped, "detect-rules.yaml and deploy/rules/site-rules.yaml differ")
+
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("infrasight-k8s-rules-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let file = tmp.appendingPathComponent(key).path
+        try content.write(toFile: file, atomically: true, encoding: .utf8)
+        let check = try Deploy.run(ProjectPaths.infrasightBinary, ["detect", "--check", "--rules", file])
+        XCTAssertEqual(check.status, 0, "detect refused the ConfigMap's rules:\n\(check.combined)")
+        XCTAssertTrue(check.stdout.range(of: #"^\d+ rules: "#, options: .regularExpression) != nil, check.combined)
+
+        let env = (c.array("env") ?? []).compactMap { $0 as? [String: Any] }.compactMap { $0.string("name") }
+        XCTAssertEqual(env.filter { $0.contains("CLICKHOUSE") }, [], "detect does not talk to ClickHouse")
+        let secrets = (spec.array("volumes") ?? []).compactMap { ($0 as? [String: Any])?.at("secret.secretName") as? String }
+        XCTAssertEqual(secrets, ["infrasight-kafka-sasl"], "detect mounts only the Kafka SASL Secret")
+        XCTAssertEqual((d.at("spec.replicas") as? NSNumber)?.intValue,
+                       (try object("keda-scaledobject.yaml", kind: "ScaledObject", name: "infrasight-detect")
+                        .at("spec.minReplicaCount") as? NSNumber)?.intValue, "replicas vs the scaler's minimum")
     }
 
     // MARK: helpers
