@@ -8,7 +8,9 @@ import XCTest
 /// /usr/local/bin/infrasight is rewritten to a stub script in a temporary folder; nothing else changes.
 final class SystemdUnitTests: XCTestCase {
     static let dir = Deploy.path("deploy/systemd")
-    static let units = ["infrasight-agent.service", "infrasight-enrich@.service", "infrasight-sink.service"]
+    static let units = ["infrasight-agent.service", "infrasight-enrich@.service", "infrasight-detect@.service", "infrasight-sink.service"]
+    /// The templated units and the instance (metrics port) each is verified as.
+    static let templates = ["infrasight-enrich@.service": "9465", "infrasight-detect@.service": "9467"]
     /// CAP_SYS_RESOURCE only on kernels < 5.11 (a documented drop-in, not a default).
     static let agentCaps: Set<String> = ["CAP_BPF", "CAP_PERFMON", "CAP_DAC_READ_SEARCH"]
 
@@ -20,7 +22,7 @@ final class SystemdUnitTests: XCTestCase {
         return tool
     }
 
-    /// Copies of the units with ExecStart pointing at a stub, plus instance `9465` of the enrich template.
+    /// Copies of the units with ExecStart pointing at a stub; the templates as instances `9465` (enrich) and `9467` (detect).
     private func stagedUnits() throws -> (dir: URL, files: [String: String]) {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("infrasight-units-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp.appendingPathComponent("bin"), withIntermediateDirectories: true)
@@ -32,7 +34,7 @@ final class SystemdUnitTests: XCTestCase {
             let text = try String(contentsOfFile: (Self.dir as NSString).appendingPathComponent(unit), encoding: .utf8)
             XCTAssertTrue(text.contains("ExecStart=/usr/local/bin/infrasight "), "\(unit): ExecStart")
             let staged = text.replacingOccurrences(of: "/usr/local/bin/infrasight", with: stub.path)
-            let name = unit == "infrasight-enrich@.service" ? "infrasight-enrich@9465.service" : unit
+            let name = Self.templates[unit].map { unit.replacingOccurrences(of: "@.", with: "@\($0).") } ?? unit
             try staged.write(to: tmp.appendingPathComponent(name), atomically: true, encoding: .utf8)
             files[unit] = tmp.appendingPathComponent(name).path
         }
@@ -58,7 +60,9 @@ final class SystemdUnitTests: XCTestCase {
         let (tmp, files) = try stagedUnits()
         defer { try? FileManager.default.removeItem(at: tmp) }
         // systemd's 0 (locked down) … 10 (unprotected) exposure; the agent keeps four capabilities.
-        let limits = ["infrasight-agent.service": 4.5, "infrasight-enrich@.service": 2.0, "infrasight-sink.service": 2.0]
+        let limits = ["infrasight-agent.service": 4.5, "infrasight-enrich@.service": 2.0, "infrasight-detect@.service": 2.0,
+                      "infrasight-sink.service": 2.0]
+        XCTAssertEqual(Set(limits.keys), Set(Self.units), "every unit has an exposure limit")
         for (unit, limit) in limits {
             let r = try Deploy.run(tool, ["security", "--offline=yes", files[unit]!])
             XCTAssertEqual(r.status, 0, "\(unit):\n\(r.combined)")
@@ -84,8 +88,9 @@ final class SystemdUnitTests: XCTestCase {
         try assertCommon(unit, "agent")
     }
 
-    func testEnrichAndSinkUnitsAreHardened() throws {
+    func testEnrichDetectAndSinkUnitsAreHardened() throws {
         for (file, metrics) in [("infrasight-enrich@.service", "INFRASIGHT_METRICS_ADDRESS=0.0.0.0:%i"),
+                                ("infrasight-detect@.service", "INFRASIGHT_METRICS_ADDRESS=0.0.0.0:%i"),
                                 ("infrasight-sink.service", "INFRASIGHT_METRICS_ADDRESS=0.0.0.0:9466")] {
             let unit = try IniFile(path: (Self.dir as NSString).appendingPathComponent(file))
             for (key, value) in ["DynamicUser": "yes", "NoNewPrivileges": "yes", "ProtectSystem": "strict",
@@ -103,19 +108,41 @@ final class SystemdUnitTests: XCTestCase {
         XCTAssertTrue(sink.values("Service", "Environment").contains("INFRASIGHT_CLICKHOUSE_PASSWORD_FILE=%d/clickhouse-password"))
     }
 
-    func testEnrichTemplateInstancesGetDistinctMetricsPorts() throws {
+    func testTemplateInstancesGetDistinctMetricsPorts() throws {
         let tool = try systemdAnalyze()
         let (tmp, files) = try stagedUnits()
         defer { try? FileManager.default.removeItem(at: tmp) }
-        // A second instance; `systemd-analyze verify` expands %i, `cat`-free check via the unit's own text.
-        let second = tmp.appendingPathComponent("infrasight-enrich@9475.service")
-        try FileManager.default.copyItem(atPath: files["infrasight-enrich@.service"]!, toPath: second.path)
-        let r = try Deploy.run(tool, ["verify", "--man=no", second.path])
-        XCTAssertEqual(r.status, 0, r.combined)
-        let unit = try IniFile(path: (Self.dir as NSString).appendingPathComponent("infrasight-enrich@.service"))
-        XCTAssertTrue(unit.last("Unit", "Description")?.contains("%i") == true)
-        XCTAssertEqual(unit.values("Service", "Environment").filter { $0.hasPrefix("INFRASIGHT_METRICS_ADDRESS=") },
-                       ["INFRASIGHT_METRICS_ADDRESS=0.0.0.0:%i"])
+        for (template, second) in ["infrasight-enrich@.service": "9475", "infrasight-detect@.service": "9477"] {
+            // A second instance; `systemd-analyze verify` expands %i, `cat`-free check via the unit's own text.
+            let copy = tmp.appendingPathComponent(template.replacingOccurrences(of: "@.", with: "@\(second)."))
+            try FileManager.default.copyItem(atPath: files[template]!, toPath: copy.path)
+            let r = try Deploy.run(tool, ["verify", "--man=no", copy.path])
+            XCTAssertEqual(r.status, 0, "\(copy.lastPathComponent):\n\(r.combined)")
+            let unit = try IniFile(path: (Self.dir as NSString).appendingPathComponent(template))
+            XCTAssertTrue(unit.last("Unit", "Description")?.contains("%i") == true, template)
+            XCTAssertEqual(unit.values("Service", "Environment").filter { $0.hasPrefix("INFRASIGHT_METRICS_ADDRESS=") },
+                           ["INFRASIGHT_METRICS_ADDRESS=0.0.0.0:%i"], template)
+        }
+    }
+
+    /// detect: the site rules file it is given is the one its comment says to install (deploy/rules/site-rules.yaml,
+    /// which the binary accepts), `systemctl reload` is its SIGHUP (rules re-read), alerts go to the journal, and it
+    /// carries no ClickHouse setting or credential.
+    func testDetectUnitRunsTheSiteRulesAndReloadsThem() throws {
+        let path = (Self.dir as NSString).appendingPathComponent("infrasight-detect@.service")
+        let unit = try IniFile(path: path)
+        let exec = try XCTUnwrap(unit.last("Service", "ExecStart")).split(separator: " ").map(String.init)
+        XCTAssertEqual(Array(exec.prefix(2)), ["/usr/local/bin/infrasight", "detect"])
+        let rules = try XCTUnwrap(exec.firstIndex(of: "--rules").map { exec[$0 + 1] }, "no --rules in \(exec)")
+        XCTAssertEqual(rules, "/etc/infrasight/rules/site-rules.yaml")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.contains("install -D -m 0644 deploy/rules/site-rules.yaml \(rules)"), "the unit says how to install \(rules)")
+        let check = try Deploy.run(ProjectPaths.infrasightBinary, ["detect", "--check", "--rules", Deploy.path("deploy/rules/site-rules.yaml")])
+        XCTAssertEqual(check.status, 0, check.combined)
+        XCTAssertEqual(unit.last("Service", "ExecReload"), "/bin/kill -HUP $MAINPID")
+        XCTAssertTrue(unit.values("Service", "Environment").contains("INFRASIGHT_ALERT_LOG=stdout"))
+        XCTAssertEqual(unit.values("Service", "LoadCredential").filter { $0.contains("clickhouse") }, [])
+        XCTAssertFalse(unit.values("Service", "Environment").contains { $0.contains("CLICKHOUSE") })
     }
 
     func testEnvironmentFileExampleHasEndpointsAndNoSecrets() throws {
