@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The local InfraSight pipeline on one machine: a Kafka-protocol broker (tansu) and ClickHouse on loopback,
-# then the agent, two enrich workers and the sink, with every byte of state under one folder.
+# then the agent, two enrich workers, the sink and a detect worker, with every byte of state under one folder.
+# detect writes each alert as a JSON line to <state folder>/alerts.jsonl (and to the topic infrasight.alerts).
 #
 #   scripts/demo.sh          start (or reuse) everything, show events live from ClickHouse; Ctrl-C stops it all
 #   scripts/demo.sh up       start (or reuse) everything in the background and return
@@ -10,6 +11,7 @@
 #
 # Environment: INFRASIGHT_DEMO_DIR (default ./var/demo), INFRASIGHT_DEMO_BROKER_PORT (19092),
 # INFRASIGHT_DEMO_CLICKHOUSE_HTTP_PORT (18123), INFRASIGHT_DEMO_CLICKHOUSE_TCP_PORT (19000), INFRASIGHT_BIN.
+# Site rules for detect on top of the built-in ones: INFRASIGHT_RULES=FILE (read by the stage itself).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="${INFRASIGHT_DEMO_DIR:-$ROOT/var/demo}"
@@ -21,7 +23,8 @@ TANSU="$ROOT/.deps/bin/tansu"
 export INFRASIGHT_BROKERS="127.0.0.1:$BROKER_PORT"
 export INFRASIGHT_CLICKHOUSE_URL="http://127.0.0.1:$CH_HTTP"
 export INFRASIGHT_BPF_DIR="${INFRASIGHT_BPF_DIR:-$ROOT/bpf/build}"
-STAGES=(sink enrich-1 enrich-2 agent)
+STAGES=(sink enrich-1 enrich-2 detect agent)
+ALERTS="$DIR/alerts.jsonl"
 
 # Descriptors inherited from whoever started this script (a supervising process's exit-watch socket,
 # for one) must not live on in the background services, or that parent would never see us exit.
@@ -71,6 +74,7 @@ up() {
   start_stage sink sink
   start_stage enrich-1 enrich
   start_stage enrich-2 enrich --metrics-address "${INFRASIGHT_DEMO_ENRICH2_METRICS_ADDRESS:-127.0.0.1:9475}"
+  start_stage detect detect --alert-log "$ALERTS"
   start_stage agent agent
   for _ in $(seq 1 60); do
     grep -q "probe attached" "$DIR/logs/agent.log" 2>/dev/null && break
@@ -78,14 +82,17 @@ up() {
     sleep 0.5
   done
   say "agent: $(grep -o 'execve probe attached via [^(]*' "$DIR/logs/agent.log" | head -1)"
-  say "metrics: agent :9464, enrich :9465 and :9475, sink :9466 (http://127.0.0.1:PORT/metrics, /healthz)"
+  # A rules file detect refuses (INFRASIGHT_RULES) stops it at once: say so rather than run without it.
+  alive "$(pid_of detect)" || die "detect exited: $(tail -n 5 "$DIR/logs/detect.log")"
+  say "metrics: agent :9464, enrich :9465 and :9475, sink :9466, detect :9467 (http://127.0.0.1:PORT/metrics, /healthz)"
+  say "alerts: $ALERTS (JSON lines; also on topic infrasight.alerts)"
   say "logs in $DIR/logs; stop with: scripts/demo.sh down"
 }
 
 down() {
   # One stage at a time, upstream first, each drained before the next stops, so what the agent
-  # flushes still flows through enrich and the sink before they go.
-  for name in agent enrich-1 enrich-2 sink; do
+  # flushes still flows through enrich, detect and the sink before they go.
+  for name in agent enrich-1 enrich-2 detect sink; do
     local pid; pid=$(pid_of "$name")
     if alive "$pid"; then
       say "stopping $name (pid $pid)"
@@ -107,6 +114,7 @@ status() {
     local pid; pid=$(pid_of "$name")
     if alive "$pid"; then echo "$name: running (pid $pid)"; else echo "$name: stopped"; fi
   done
+  if [ -f "$ALERTS" ]; then echo "alerts: $(wc -l < "$ALERTS") in $ALERTS"; else echo "alerts: none yet ($ALERTS)"; fi
   bash "$ROOT/scripts/clickhouse-server.sh" status "$DIR/clickhouse" || true
   if alive "$(pid_of broker)" && [ -x "$BIN" ]; then
     echo
@@ -126,6 +134,7 @@ case "${1:-run}" in
     trap 'down; exit 0' TERM
     say "generating a little activity so there is something to see"
     (sleep 2; ls /etc > /dev/null; cat /etc/hostname > /dev/null; id > /dev/null; uname -a > /dev/null) &
+    say "alerts land in $ALERTS: try \`cat /etc/shadow > /dev/null\` and \`tail -f $ALERTS\` in another terminal"
     say "events as stored in ClickHouse (infrasight.exec_events); Ctrl-C stops everything"
     "$BIN" watch --limit 20 || true
     printf '\n' 2>/dev/null || true   # the terminal or a `| tee` may be gone after Ctrl-C: never stop here

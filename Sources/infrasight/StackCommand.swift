@@ -2,17 +2,18 @@ import ArgumentParser
 import Foundation
 
 /// `infrasight stack up|down|status`: the local demo stack (broker, ClickHouse, agent, two enrich
-/// workers, sink, all on loopback with state under one folder), kept running in the background.
+/// workers, sink, one detect worker, all on loopback with state under one folder), kept running in the
+/// background.
 /// It is the same stack `make demo` runs in the foreground, driven by the same script.
 struct StackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stack",
-        abstract: "Start, stop or inspect the local stack (broker, ClickHouse, agent, 2 enrich workers, sink) in the background.",
+        abstract: "Start, stop or inspect the local stack (broker, ClickHouse, agent, 2 enrich workers, sink, detect) in the background.",
         subcommands: [Up.self, Down.self, Status.self])
 
     /// Options of every `stack` action.
     struct StackOptions: ParsableArguments {
-        @Option(name: .long, help: "Folder holding the stack's state, logs and ClickHouse data (env INFRASIGHT_DEMO_DIR; default: <checkout>/var/demo).",
+        @Option(name: .long, help: "Folder holding the stack's state, logs, alerts (alerts.jsonl) and ClickHouse data (env INFRASIGHT_DEMO_DIR; default: <checkout>/var/demo).",
                 completion: .directory)
         var dir: String?
     }
