@@ -94,7 +94,7 @@ RUN --mount=type=cache,target=/src/.build,id=infrasight-swift-build \
 FROM ${RUNTIME_IMAGE} AS runtime
 ARG DEBIAN_FRONTEND=noninteractive
 LABEL org.opencontainers.image.title="infrasight" \
-      org.opencontainers.image.description="InfraSight eBPF syscall telemetry: agent, enrich, sink" \
+      org.opencontainers.image.description="InfraSight eBPF syscall telemetry: agent, enrich, sink, detect" \
       org.opencontainers.image.source="https://github.com/infrasight/infrasight"
 
 # Runtime libraries only: libbpf/libelf/zlib (agent), libcurl (ClickHouse HTTP), and what librdkafka links
@@ -117,8 +117,8 @@ RUN ldconfig \
       --shell /usr/sbin/nologin infrasight \
  && infrasight --help >/dev/null
 
-# Prometheus /metrics and /healthz: agent 9464, enrich 9465, sink 9466 (--metrics-address).
-EXPOSE 9464 9465 9466
+# Prometheus /metrics and /healthz: agent 9464, enrich 9465, sink 9466, detect 9467 (--metrics-address).
+EXPOSE 9464 9465 9466 9467
 USER 10001:10001
 ENTRYPOINT ["/usr/local/bin/infrasight"]
 CMD ["--help"]

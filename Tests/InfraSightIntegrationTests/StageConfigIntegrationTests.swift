@@ -101,7 +101,7 @@ final class StageConfigIntegrationTests: XCTestCase {
     /// The sample files in deploy/config have only keys their stage knows (the layering refuses others
     /// before `--help` is looked at).
     func testShippedSampleConfigsAreAccepted() throws {
-        for stage in ["agent", "enrich", "sink"] {
+        for stage in ["agent", "enrich", "sink", "detect"] {
             let path = ProjectPaths.root.appendingPathComponent("deploy/config/\(stage).yaml").path
             let result = try run([stage, "--config", path, "--help"])
             XCTAssertEqual(result.status, 0, "\(path): \(result.output)")
