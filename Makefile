@@ -42,7 +42,7 @@ fuzz: deps
 	$(SWIFT) build -c release -Xswiftc -enable-testing $(SWIFT_BUILD_FLAGS) --build-tests
 	INFRASIGHT_FUZZ_ITERATIONS=1000000 $(SWIFT) test -c release -Xswiftc -enable-testing $(SWIFT_BUILD_FLAGS) --skip-build --filter Fuzz
 
-## demo: the local pipeline (broker, ClickHouse, agent, 2 enrich workers, sink) showing live events
+## demo: the local pipeline (broker, ClickHouse, agent, 2 enrich workers, sink, detect) showing live events
 demo: deps release
 	@bash scripts/demo.sh
 

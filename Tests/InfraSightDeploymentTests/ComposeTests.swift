@@ -342,14 +342,14 @@ final class ComposeTests: XCTestCase {
         XCTAssertEqual(command.first, "detect")
         let rulesInContainer = try XCTUnwrap(command.firstIndex(of: "--rules").map { command[$0 + 1] }, "no --rules in \(command)")
         let volumes = stringList(detect["volumes"])
-        XCTAssertEqual(volumes, [Deploy.path("deploy/rules") + ":/etc/infrasight/rules:ro"])
+        XCTAssertEqual(volumes, [Deploy.path("deploy/kubernetes/rules") + ":/etc/infrasight/rules:ro"])
         let parts = try XCTUnwrap(volumes.first).split(separator: ":").map(String.init)
         var isDirectory: ObjCBool = false
         XCTAssertTrue(FileManager.default.fileExists(atPath: parts[0], isDirectory: &isDirectory) && isDirectory.boolValue,
                       "\(parts[0]) is not a folder")
         XCTAssertTrue(rulesInContainer.hasPrefix(parts[1] + "/"), "\(rulesInContainer) is not inside the mount \(parts[1])")
         let onHost = parts[0] + String(rulesInContainer.dropFirst(parts[1].count))
-        XCTAssertEqual(onHost, Deploy.path("deploy/rules/site-rules.yaml"))
+        XCTAssertEqual(onHost, Deploy.path("deploy/kubernetes/rules/site-rules.yaml"))
         let check = try Deploy.run(ProjectPaths.infrasightBinary, ["detect", "--check", "--rules", onHost])
         XCTAssertEqual(check.status, 0, "detect refused \(onHost):\n\(check.combined)")
         XCTAssertTrue(check.stdout.range(of: #"^\d+ rules: "#, options: .regularExpression) != nil, check.combined)

@@ -447,11 +447,12 @@ final class KubernetesManifestTests: XCTestCase {
         XCTAssertEqual(ports, [9464, 9465, 9466, 9467])
     }
 
-    /// detect: its rules file comes from the ConfigMap infrasight-detect-rules, mounted as a folder (no
-    /// subPath, so an edited ConfigMap reaches the pod) beside, not inside, the stage-config mount; the
-    /// ConfigMap holds deploy/rules/site-rules.yaml byte for byte, which the binary accepts (`detect --check`
-    /// with exactly the rendered content); detect reaches nothing but Kafka (no ClickHouse variable or Secret).
-    func testDetectRunsItsRulesConfigMapAndNeedsOnlyKafka() throws {
+    /// detect: its rules file comes from the ConfigMap infrasight-detect-rules, which kustomize generates from
+    /// rules/site-rules.yaml (the file compose mounts) with a content hash in its name, so an edit rolls the
+    /// Deployment; the rendered Deployment mounts exactly that generated ConfigMap as a folder beside, not
+    /// inside, the stage-config mount, and passes the file with --rules; the binary accepts the rendered
+    /// content (`detect --check`); detect reaches nothing but Kafka (no ClickHouse variable or Secret).
+    func testDetectRunsTheGeneratedRulesConfigMapAndNeedsOnlyKafka() throws {
         let d = try object("detect-deployment.yaml", kind: "Deployment", name: "infrasight-detect")
         let spec = try podSpec(d)
         let c = try container(spec)
@@ -461,19 +462,39 @@ final class KubernetesManifestTests: XCTestCase {
         let mounts = (c.array("volumeMounts") ?? []).compactMap { $0 as? [String: Any] }
         let mount = try XCTUnwrap(mounts.first { rulesPath.hasPrefix(($0.string("mountPath") ?? "?") + "/") }, "\(rulesPath) is in no mount")
         XCTAssertEqual(mount["readOnly"] as? Bool, true)
-        XCTAssertNil(mount["subPath"], "a subPath mount never sees ConfigMap updates")
+        XCTAssertNil(mount["subPath"])
         for other in mounts where other.string("name") != mount.string("name") {
             let a = (mount.string("mountPath") ?? "") + "/", b = (other.string("mountPath") ?? "") + "/"
-            XCTAssertFalse(a.hasPrefix(b) || b.hasPrefix(a), "nested mounts \(a) and \(b)")
+            XCTAssertFalse(a.hasPrefix(b) || b.hasPrefix(a), "nested mounts \(a) and \(b): no mount point can be made in a ConfigMap volume")
         }
-        let volume = try XCTUnwrap((spec.array("volumes") ?? []).compactMap { $0 as? [String: Any] }
-            .first { $0.string("name") == mount.string("name") })
-        XCTAssertEqual(volume.at("configMap.name") as? String, "infrasight-detect-rules")
         let key = String(rulesPath.dropFirst((mount.string("mountPath") ?? "").count + 1))
-        let rules = try object("detect-rules.yaml", kind: "ConfigMap", name: "infrasight-detect-rules")
-        let content = try XCTUnwrap(rules.dict("data")?.string(key), "ConfigMap infrasight-detect-rules has no key \(key)")
-        let shipped = try String(contentsOfFile: Deploy.path("deploy/rules/site-rules.yaml"), encoding: .utf8)
-        XCTAssertEqual(content, shipped, "detect-rules.yaml and deploy/rules/site-rules.yaml differ")
+        let volumeName = try XCTUnwrap(mount.string("name"))
+        XCTAssertEqual((spec.array("volumes") ?? []).compactMap { $0 as? [String: Any] }
+            .first { $0.string("name") == volumeName }?.at("configMap.name") as? String, "infrasight-detect-rules")
+
+        // The generator: rules/site-rules.yaml under the key --rules names.
+        let k = try XCTUnwrap(try docs("kustomization.yaml").first)
+        let generator = try XCTUnwrap((k.array("configMapGenerator") ?? []).compactMap { $0 as? [String: Any] }
+            .first { $0.string("name") == "infrasight-detect-rules" }, "no configMapGenerator infrasight-detect-rules")
+        XCTAssertEqual(stringList(generator["files"]), ["\(key)=rules/site-rules.yaml"])
+        XCTAssertNil(generator.at("options.disableNameSuffixHash"), "without the hash an edit would not roll the pods")
+
+        // Rendered: the hashed ConfigMap holds the file byte for byte, and the Deployment mounts it.
+        let kubectl = try Deploy.requireTool(ProjectPaths.deps.appendingPathComponent("kubectl/usr/bin/kubectl").path,
+                                             "kubectl (Debian kubernetes-client, unpacked in .deps/kubectl)")
+        let render = try Deploy.run(kubectl, ["kustomize", Self.dir])
+        XCTAssertEqual(render.status, 0, render.combined)
+        let objects = try Deploy.yamlDocuments(render.stdout).compactMap { $0 as? [String: Any] }
+        let generated = try XCTUnwrap(objects.first { $0.string("kind") == "ConfigMap"
+            && ($0.at("metadata.name") as? String)?.hasPrefix("infrasight-detect-rules-") == true }, "no generated rules ConfigMap")
+        let shipped = try String(contentsOfFile: Self.dir + "/rules/site-rules.yaml", encoding: .utf8)
+        let content = try XCTUnwrap(generated.dict("data")?.string(key), "generated ConfigMap has no key \(key)")
+        XCTAssertEqual(content, shipped)
+        let rendered = try XCTUnwrap(objects.first { $0.string("kind") == "Deployment" && ($0.at("metadata.name") as? String) == "infrasight-detect" })
+        let renderedVolume = (rendered.at("spec.template.spec.volumes") as? [Any] ?? []).compactMap { $0 as? [String: Any] }
+            .first { $0.string("name") == volumeName }
+        XCTAssertEqual(renderedVolume?.at("configMap.name") as? String, generated.at("metadata.name") as? String,
+                       "the Deployment mounts the generated (hashed) ConfigMap")
 
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("infrasight-k8s-rules-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
@@ -488,6 +509,8 @@ final class KubernetesManifestTests: XCTestCase {
         XCTAssertEqual(env.filter { $0.contains("CLICKHOUSE") }, [], "detect does not talk to ClickHouse")
         let secrets = (spec.array("volumes") ?? []).compactMap { ($0 as? [String: Any])?.at("secret.secretName") as? String }
         XCTAssertEqual(secrets, ["infrasight-kafka-sasl"], "detect mounts only the Kafka SASL Secret")
+        XCTAssertEqual(d.at("spec.strategy.rollingUpdate.maxUnavailable") as? NSNumber, 0,
+                       "a rules file the new pods refuse must leave the old ones running")
         XCTAssertEqual((d.at("spec.replicas") as? NSNumber)?.intValue,
                        (try object("keda-scaledobject.yaml", kind: "ScaledObject", name: "infrasight-detect")
                         .at("spec.minReplicaCount") as? NSNumber)?.intValue, "replicas vs the scaler's minimum")

@@ -125,7 +125,7 @@ final class SystemdUnitTests: XCTestCase {
         }
     }
 
-    /// detect: the site rules file it is given is the one its comment says to install (deploy/rules/site-rules.yaml,
+    /// detect: the site rules file it is given is the one its comment says to install (deploy/kubernetes/rules/site-rules.yaml,
     /// which the binary accepts), `systemctl reload` is its SIGHUP (rules re-read), alerts go to the journal, and it
     /// carries no ClickHouse setting or credential.
     func testDetectUnitRunsTheSiteRulesAndReloadsThem() throws {
@@ -136,8 +136,8 @@ final class SystemdUnitTests: XCTestCase {
         let rules = try XCTUnwrap(exec.firstIndex(of: "--rules").map { exec[$0 + 1] }, "no --rules in \(exec)")
         XCTAssertEqual(rules, "/etc/infrasight/rules/site-rules.yaml")
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        XCTAssertTrue(text.contains("install -D -m 0644 deploy/rules/site-rules.yaml \(rules)"), "the unit says how to install \(rules)")
-        let check = try Deploy.run(ProjectPaths.infrasightBinary, ["detect", "--check", "--rules", Deploy.path("deploy/rules/site-rules.yaml")])
+        XCTAssertTrue(text.contains("install -D -m 0644 deploy/kubernetes/rules/site-rules.yaml \(rules)"), "the unit says how to install \(rules)")
+        let check = try Deploy.run(ProjectPaths.infrasightBinary, ["detect", "--check", "--rules", Deploy.path("deploy/kubernetes/rules/site-rules.yaml")])
         XCTAssertEqual(check.status, 0, check.combined)
         XCTAssertEqual(unit.last("Service", "ExecReload"), "/bin/kill -HUP $MAINPID")
         XCTAssertTrue(unit.values("Service", "Environment").contains("INFRASIGHT_ALERT_LOG=stdout"))
