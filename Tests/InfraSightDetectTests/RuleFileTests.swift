@@ -98,3 +98,30 @@ final class RuleShapeTests: XCTestCase {
         XCTAssertThrowsError(try RuleBook(yaml: "- rule: r\n  output: o\n  priority: info\n"))
     }
 }
+
+/// Operators' mistakes and Kubernetes' way of updating a mounted ConfigMap.
+final class RuleFileOperationsTests: XCTestCase {
+    func testTurningOffAnUnknownRuleIsRefusedWithASuggestion() {
+        XCTAssertThrowsError(try RuleBook(yaml: "- rule: Execution from a hiden directory\n  enabled: false\n", includeDefaults: true)) { error in
+            XCTAssertTrue("\(error)".contains("did you mean 'Execution from a hidden directory'"), "\(error)")
+        }
+    }
+
+    /// The kubelet swaps a `..data` symlink to a new folder; the file's own name and time never change.
+    func testARepointedSymlinkCountsAsAChange() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("detect-cm-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fm = FileManager.default
+        for version in ["v1", "v2"] {
+            try fm.createDirectory(atPath: "\(dir)/\(version)", withIntermediateDirectories: true)
+            try "- list: l\n  items: [\(version)]\n".write(toFile: "\(dir)/\(version)/rules.yaml", atomically: true, encoding: .utf8)
+        }
+        try fm.createSymbolicLink(atPath: "\(dir)/..data", withDestinationPath: "v1")
+        try fm.createSymbolicLink(atPath: "\(dir)/rules.yaml", withDestinationPath: "..data/rules.yaml")
+        let book = try RuleBook(files: ["\(dir)/rules.yaml"])
+        XCTAssertFalse(book.filesChanged)
+        try fm.removeItem(atPath: "\(dir)/..data")
+        try fm.createSymbolicLink(atPath: "\(dir)/..data", withDestinationPath: "v2")
+        XCTAssertTrue(book.filesChanged)
+    }
+}

@@ -10,7 +10,7 @@ public struct RuleBook {
     let byProbe: [Probe: [Int]]
     /// The files it was read from, and their modification times, to notice a change.
     public let files: [String]
-    let fingerprint: [String: Date]
+    let fingerprint: [String: FileStamp]
     /// The longest window of any stateful rule (how long a process's events may be kept).
     public let longestWindowNs: UInt64
 
@@ -20,7 +20,7 @@ public struct RuleBook {
         if includeDefaults {
             try compiler.add(try RuleFileReader.read(yaml: DefaultRules.yaml, file: DefaultRules.fileName))
         }
-        var fingerprint: [String: Date] = [:]
+        var fingerprint: [String: FileStamp] = [:]
         for file in files {
             let text: String
             do {
@@ -28,7 +28,7 @@ public struct RuleBook {
             } catch {
                 throw RuleError(file: file, line: 0, message: "cannot read the rules file: \(error.localizedDescription)")
             }
-            fingerprint[file] = Self.modified(file)
+            fingerprint[file] = FileStamp(path: file)
             try compiler.add(try RuleFileReader.read(yaml: text, file: file))
         }
         self.init(rules: try compiler.compile(), files: files, fingerprint: fingerprint)
@@ -42,7 +42,7 @@ public struct RuleBook {
         self.init(rules: try compiler.compile(), files: [], fingerprint: [:])
     }
 
-    private init(rules: [CompiledRule], files: [String], fingerprint: [String: Date]) {
+    private init(rules: [CompiledRule], files: [String], fingerprint: [String: FileStamp]) {
         self.rules = rules
         self.files = files
         self.fingerprint = fingerprint
@@ -54,12 +54,28 @@ public struct RuleBook {
         longestWindowNs = rules.map(\.windowNs).max() ?? 0
     }
 
-    /// Whether any file changed (modification time, or appeared or vanished) since it was read.
+    /// Whether any file changed since it was read: another file behind the name (a replaced file, a
+    /// re-pointed symlink as a Kubernetes ConfigMap update makes), a new modification time, or a file
+    /// that appeared or vanished.
     public var filesChanged: Bool {
-        files.contains { Self.modified($0) != fingerprint[$0] }
+        files.contains { FileStamp(path: $0) != fingerprint[$0] }
     }
+}
 
-    private static func modified(_ file: String) -> Date? {
-        (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date
+/// What identifies a file's content without reading it: the device, inode, size and modification time
+/// of what the path leads to, symlinks followed (nil when it cannot be read).
+struct FileStamp: Equatable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int64
+    let modifiedNs: Int64
+
+    init?(path: String) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        device = UInt64(st.st_dev)
+        inode = UInt64(st.st_ino)
+        size = Int64(st.st_size)
+        modifiedNs = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
     }
 }

@@ -33,6 +33,11 @@ struct RuleCompiler {
                     throw RuleError(file: rule.place.file, line: rule.place.line, item: "rule '\(rule.name)'", field: "append",
                                     message: "appends to a rule that no earlier file defines")
                 }
+                if rule.condition == nil && rule.sequence == nil && rule.enabled != nil {
+                    // A typo in a rule to turn off would otherwise pass silently and leave the rule on.
+                    throw RuleError(file: rule.place.file, line: rule.place.line, item: "rule '\(rule.name)'", field: "enabled",
+                                    message: "no earlier file defines a rule of this name (\(Self.suggestionText(rule.name, Array(rules.keys))))")
+                }
                 rules[rule.name] = rule
                 ruleOrder.append(rule.name)
                 continue
@@ -358,6 +363,11 @@ struct RuleCompiler {
         default:
             return nil
         }
+    }
+
+    static func suggestionText(_ name: String, _ names: [String]) -> String {
+        let s = suggestion(for: name, among: names)
+        return s.isEmpty ? "check the name" : String(s.dropFirst(2).dropLast())
     }
 
     /// " (did you mean 'x'?)" for a close name, else "".
