@@ -30,17 +30,6 @@ enum Deploy {
         return path
     }
 
-    /// First executable named `name` on PATH (plus the sbin folders, which a non-login PATH may lack).
-    static func which(_ name: String) -> String? {
-        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-            + ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-        for dir in dirs {
-            let candidate = (dir as NSString).appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-
     struct Result {
         let status: Int32
         let stdout: String

@@ -15,7 +15,7 @@ final class SystemdUnitTests: XCTestCase {
     static let agentCaps: Set<String> = ["CAP_BPF", "CAP_PERFMON", "CAP_DAC_READ_SEARCH"]
 
     private func systemdAnalyze() throws -> String {
-        guard let tool = Deploy.which("systemd-analyze") else {
+        guard let tool = Executables.find("systemd-analyze") else {
             throw TestSupportError("systemd-analyze not found: install the Debian package `systemd` "
                                    + "(apt-get install systemd; run `make deps` for the rest of the tooling)")
         }

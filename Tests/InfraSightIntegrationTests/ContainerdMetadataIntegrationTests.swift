@@ -20,7 +20,7 @@ final class ContainerdMetadataIntegrationTests: XCTestCase {
 
     override func setUpWithError() throws {
         guard getuid() == 0 else { throw TestSupportError("the containerd metadata test needs root") }
-        _ = try ContainerdDaemon.which("runc", install: "runc")
+        _ = try Executables.require("runc", install: "runc")
         daemon = try ContainerdDaemon.start()
         stream = try AgentEventStream(name: "containerd-metadata-it", probes: [.execve],
                                       extraArguments: ["--runtime-socket", "containerd=" + daemon!.socket])

@@ -13,10 +13,7 @@ enum Podman {
     static let infrasightImage = "localhost/infrasight:dev"
 
     static func which(_ tool: String) throws -> String {
-        for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
-            return "\(dir)/\(tool)"
-        }
-        throw TestSupportError("\(tool) not installed (apt-get install podman runc busybox-static; `make deps` does)")
+        try Executables.require(tool, install: "podman runc busybox-static")
     }
 
     /// `PODMAN_GLOBAL` and `PODMAN_LIMITS` of deploy/podman/host.sh, read once.

@@ -17,13 +17,6 @@ public final class ContainerdDaemon {
     private var tasks: [(namespace: String, id: String)] = []
 
     /// The first executable `tool` in the usual directories.
-    public static func which(_ tool: String, install: String) throws -> String {
-        for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
-            return "\(dir)/\(tool)"
-        }
-        throw TestSupportError("\(tool) not installed (apt-get install \(install); `make deps` does)")
-    }
-
     /// Starts containerd and waits until its socket answers `ctr version`.
     public static func start() throws -> ContainerdDaemon {
         guard getuid() == 0 else { throw TestSupportError("a private containerd needs root") }
@@ -53,7 +46,7 @@ public final class ContainerdDaemon {
     }
 
     private static func launch(_ dir: String) throws -> ChildProcess {
-        try ChildProcess(name: "containerd", executable: try which("containerd", install: "containerd"),
+        try ChildProcess(name: "containerd", executable: try Executables.require("containerd", install: "containerd"),
                          arguments: ["--config", dir + "/config.toml"], logPath: dir + "/containerd-\(UInt32.random(in: 0...UInt32.max)).log")
     }
 
@@ -88,7 +81,7 @@ public final class ContainerdDaemon {
     /// Runs `ctr --address <socket> -n <namespace> <arguments>`; throws with its output when it fails.
     @discardableResult
     public func ctr(_ namespace: String, _ arguments: [String]) throws -> String {
-        try Self.run(try Self.which("ctr", install: "containerd"), ["--address", socket, "-n", namespace] + arguments)
+        try Self.run(try Executables.require("ctr", install: "containerd"), ["--address", socket, "-n", namespace] + arguments)
     }
 
     /// Imports a one-binary busybox image (host's busybox-static with `sh`, `cat` and `sleep` links,
@@ -97,8 +90,8 @@ public final class ContainerdDaemon {
     public func importBusyboxImage(_ reference: String, namespace: String) throws {
         let archive = directory + "/image.tar"
         if !FileManager.default.fileExists(atPath: archive) {
-            let busybox = try Self.which("busybox", install: "busybox-static")
-            let podman = try Self.which("podman", install: "podman")
+            let busybox = try Executables.require("busybox", install: "busybox-static")
+            let podman = try Executables.require("podman", install: "podman")
             let rootfs = directory + "/image-rootfs"
             try FileManager.default.createDirectory(atPath: rootfs + "/bin", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: rootfs + "/etc", withIntermediateDirectories: true)
