@@ -99,6 +99,7 @@ public enum ConsoleAssets {
         .skip:focus { left: 0.5em; z-index: 1; }
         .keys { color: #57606a; font-size: 0.85em; }
         kbd { border: 1px solid #8c959f; border-radius: 3px; padding: 0 3px; font-size: 0.9em; }
+        td[class^="severity-"] { white-space: nowrap; word-break: normal; }
         td.severity-emergency, td.severity-alert, td.severity-critical { color: #fff; background: #b42318; font-weight: bold; }
         td.severity-error { color: #b42318; font-weight: bold; }
         td.severity-warning { color: #9a6700; font-weight: bold; }
