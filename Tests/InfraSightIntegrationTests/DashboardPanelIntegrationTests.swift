@@ -106,8 +106,9 @@ final class DashboardPanelIntegrationTests: XCTestCase {
         // A poison message: enrich dead-letters it (DLQ counters).
         let producer = try KafkaProducer(config: KafkaClientConfig(brokers: h.broker.bootstrap, clientId: "it-dashboards")) { _ in }
         try producer.send(topic: Probe.execve.rawTopic, key: Array("it/1".utf8), value: Array("not protobuf \(tag)".utf8) + [0xff, 0xfe], token: 1)
-        // Alerts as infrasight detect publishes them, stored by the sink.
-        a.alerts = SampleAlerts.three(baseNs: WallClock.nowNanos() - 5_000_000_000, host: "dash-node-\(tag)")
+        // Alerts as infrasight detect publishes them, stored by the sink; timed from now on, so they are all
+        // after `start` (the chDB copy takes rows from then on).
+        a.alerts = SampleAlerts.three(baseNs: WallClock.nowNanos(), host: "dash-node-\(tag)")
         for (i, alert) in a.alerts.enumerated() {
             try producer.send(topic: TopicNames.alerts, key: alert.key, value: alert.encoded(), token: UInt64(2 + i))
         }
