@@ -1,11 +1,12 @@
 import Foundation
 import InfraSightCore
+import InfraSightSink
 
 /// The query-string parameters of one API call, typed and checked.
 ///
 /// Each endpoint names the parameters it accepts; any other name, a repeated name, a string longer
-/// than `maxStringLength`, an integer that does not parse or is out of range, or an unknown probe name
-/// is a `ConsoleBadRequest` (HTTP 400). Values are only ever turned into SQL through `SQLLiteral`.
+/// than `maxStringLength`, an integer that does not parse or is out of range, or an unknown probe or
+/// severity name is a `ConsoleBadRequest` (HTTP 400). Values are only ever turned into SQL through `SQLLiteral`.
 public struct ConsoleParameters: Sendable {
     /// Longest accepted string value (characters).
     public static let maxStringLength = 4096
@@ -53,6 +54,15 @@ public struct ConsoleParameters: Sendable {
             throw ConsoleBadRequest("parameter '\(name)' must be one of: \(Probe.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return probe
+    }
+
+    /// `name` as one of the alert severities (`AlertSeverity`); nil when absent or empty.
+    public func severity(_ name: String = "severity") throws -> AlertSeverity? {
+        guard let text = string(name) else { return nil }
+        guard let severity = AlertSeverity(rawValue: text) else {
+            throw ConsoleBadRequest("parameter '\(name)' must be one of: \(AlertSeverity.names)")
+        }
+        return severity
     }
 
     /// A parameter name safe to echo in an error (printable ASCII, at most 40 characters).

@@ -6,7 +6,8 @@ import Logging
 ///
 /// - `GET /`, `/console.js`, `/console.css`: the page (static; it reads its filters from the URL).
 /// - `GET /login`, `POST /login` (form field `token`): sets the session cookie, then redirects to `/`.
-/// - `GET /api/overview`, `/api/events`, `/api/process`, `/api/top/{latency,files,talkers}`, `/api/health`: JSON.
+/// - `GET /api/overview`, `/api/events`, `/api/process`, `/api/top/{latency,files,talkers}`, `/api/health`,
+///   `/api/alerts`: JSON.
 ///
 /// With `allowedHosts` set, a request for another `Host` is refused with 421 (DNS-rebinding guard).
 /// When a token is configured everything except the login form and the stylesheet needs it (401
@@ -93,6 +94,7 @@ public struct ConsoleRouter: Sendable {
             case "/api/top/talkers": return try json(TopView.run(.talkers, request.query, database: database, db: databaseName))
             case "/api/health": return try json(HealthView.run(request.query, database: database, db: databaseName))
             case "/api/overview": return try json(OverviewView.run(request.query, database: database, db: databaseName))
+            case "/api/alerts": return try json(AlertsView.run(request.query, database: database, db: databaseName))
             default:
                 return path.hasPrefix("/api/") ? .error(404, "no such API endpoint")
                     : ConsoleResponse(status: 404, contentType: "text/plain; charset=utf-8", text: "not found\n")

@@ -101,17 +101,27 @@ enum HealthView {
     }
 }
 
-/// `/api/overview`: the landing page's charts (per-probe event rates and pipeline loss over time).
+/// `/api/overview`: the landing page's charts (per-probe event rates and pipeline loss over time) and the
+/// newest alerts.
 enum OverviewView {
     struct Answer: Encodable {
         var rates: ConsoleTable
         var pipeline: ConsoleTable
+        var alerts: ConsoleTable
     }
 
     static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> Answer {
         let q = try OverviewQuery(query)
         return Answer(
             rates: try database.table(q.ratesSQL(database: db), columns: OverviewQuery.rateColumns),
-            pipeline: try database.table(q.pipelineSQL(database: db), columns: OverviewQuery.pipelineColumns))
+            pipeline: try database.table(q.pipelineSQL(database: db), columns: OverviewQuery.pipelineColumns),
+            alerts: try database.table(q.alerts.sql(database: db), columns: AlertsQuery.columns))
+    }
+}
+
+/// `/api/alerts`: alerts newest first, with the `AlertsQuery` filters.
+enum AlertsView {
+    static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> ConsoleTable {
+        try database.table(try AlertsQuery(query).sql(database: db), columns: AlertsQuery.columns)
     }
 }

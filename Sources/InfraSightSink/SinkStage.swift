@@ -5,7 +5,8 @@ import InfraSightKafka
 import Logging
 import Metrics
 
-/// `infrasight sink`: consumes `infrasight.events.*`, batches rows per table by rows, bytes and time,
+/// `infrasight sink`: consumes `infrasight.events.*` (and `infrasight.stats` into `pipeline_stats`,
+/// `infrasight.alerts` into `alerts`), batches rows per table by rows, bytes and time,
 /// inserts them over ClickHouse's HTTP interface in RowBinary, and commits offsets only after
 /// ClickHouse acknowledged the insert (and the dead-letter queue acknowledged any poison message).
 ///
@@ -50,6 +51,8 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
     /// runs from one partition, and this is written to `consumedUpTo` when the run ends (`endRun`), not
     /// hashed into it per record.
     private var run: (topic: String, partition: Int32, next: Int64)?
+    /// What the current run's records are, classified when the run starts (`noteConsumed`).
+    private var runInput = SinkInput.events
     /// Server-side batching that still acknowledges only stored rows.
     static let asyncInsertSettings = ["async_insert": "1", "wait_for_async_insert": "1"]
 
@@ -89,7 +92,7 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         // sink's peak at ~116 MB where 1 MiB reached ~129 MB (issue 11, row 8). A --kafka-option still
         // overrides it.
         consumer = try KafkaConsumer(config: config.kafka, groupId: config.group,
-                                     topics: [TopicNames.enrichedPattern, TopicNames.stats],
+                                     topics: [TopicNames.enrichedPattern, TopicNames.stats, TopicNames.alerts],
                                      stageDefaults: ["max.partition.fetch.bytes": "524288"],
                                      extraOptions: ["max.poll.interval.ms": "600000"])
         consumer.onRevoke = { [weak self] partitions in
@@ -104,7 +107,7 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         let stats = StatsReporter(counters: counters, intervalSeconds: config.statsIntervalSeconds, logger: logger) { [weak self] key, value in
             try? self?.producer.send(topic: TopicNames.stats, key: key, value: value, token: 0)
         }
-        logger.info("sink consuming \(TopicNames.enrichedPattern) and \(TopicNames.stats) as group \(config.group) from \(config.kafka.brokers)")
+        logger.info("sink consuming \(TopicNames.enrichedPattern), \(TopicNames.stats) and \(TopicNames.alerts) as group \(config.group) from \(config.kafka.brokers)")
 
         while !stop.isSet {
             if let done = inserts.finished() { _ = complete(done) }
@@ -132,23 +135,13 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         logger.info("sink stopped (\(stored ? "all consumed rows stored and committed" : "uncommitted rows will be re-read on restart"))")
     }
 
-    /// One consumed record: a row in its table's batch, a stats row, or a dead letter.
+    /// One consumed record: a row in its table's batch, a stats row, an alert row, or a dead letter.
     func handle(_ record: KafkaRecordView) {
         noteConsumed(record)
-        if record.topic == TopicNames.stats {
-            guard let stats = try? JSONDecoder().decode(StatsRecord.self, from: Data(record.value)) else {
-                deadLetter(Array(record.value), reason: "not a JSON stats record", topic: record.topic,
-                           partition: record.partition, offset: record.offset)
-                return
-            }
-            let size = batches[PipelineStatsTable.name, default: RowBatch(
-                table: PipelineStatsTable.name, insertStatement: PipelineStatsTable.insertStatement(database: config.database),
-                capacity: batchCapacity)]
-                .append(topic: record.topic, partition: record.partition, offset: record.offset) {
-                    _ = PipelineStatsTable.encode(stats, into: &$0)
-                }
-            noteAppended(size)
-            return
+        switch runInput {
+        case .events: break
+        case .stats: return handleStats(record)
+        case .alerts: return handleAlert(record)
         }
         // Read in place: the row is written from the record's bytes, nothing decoded or copied.
         let event: EventView
@@ -164,6 +157,45 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         noteAppended(size)
     }
 
+    /// A JSON stats record: one `pipeline_stats` row per counter.
+    private func handleStats(_ record: KafkaRecordView) {
+        guard let stats = try? JSONDecoder().decode(StatsRecord.self, from: Data(record.value)) else {
+            deadLetter(Array(record.value), reason: "not a JSON stats record", topic: record.topic,
+                       partition: record.partition, offset: record.offset)
+            return
+        }
+        let size = batches[PipelineStatsTable.name, default: RowBatch(
+            table: PipelineStatsTable.name, insertStatement: PipelineStatsTable.insertStatement(database: config.database),
+            capacity: batchCapacity)]
+            .append(topic: record.topic, partition: record.partition, offset: record.offset) {
+                _ = PipelineStatsTable.encode(stats, into: &$0)
+            }
+        noteAppended(size)
+    }
+
+    /// An `infrasight.v1.Alert`: one `alerts` row, or a dead letter saying why it cannot be stored.
+    private func handleAlert(_ record: KafkaRecordView) {
+        let alert: AlertRecord
+        do {
+            alert = try AlertRecord.decode(record.value)
+        } catch {
+            deadLetter(Array(record.value), reason: "not an infrasight.v1.Alert: \(error)", topic: record.topic,
+                       partition: record.partition, offset: record.offset)
+            return
+        }
+        if let problem = AlertsTable.problem(with: alert) {
+            deadLetter(Array(record.value), reason: problem, topic: record.topic, partition: record.partition, offset: record.offset)
+            return
+        }
+        let size = batches[AlertsTable.name, default: RowBatch(
+            table: AlertsTable.name, insertStatement: AlertsTable.insertStatement(database: config.database),
+            capacity: batchCapacity)]
+            .append(topic: record.topic, partition: record.partition, offset: record.offset) {
+                AlertsTable.encode(alert, flavor: flavor, into: &$0)
+            }
+        noteAppended(size)
+    }
+
     /// Everything before the next offset of the record's partition is now handled (stored, batched or
     /// dead-lettered).
     @inline(__always)
@@ -174,6 +206,7 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         }
         endRun()
         run = (record.topic, record.partition, record.offset + 1)
+        runInput = SinkInput(topic: record.topic)
     }
 
     /// Writes the current run's offset to `consumedUpTo` (before anything reads it).

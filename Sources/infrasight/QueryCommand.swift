@@ -18,6 +18,11 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .long, help: "Time window in minutes.") var since: Int = 60
     @Option(name: .long, help: "At most this many rows.") var limit: Int = 50
     @Option(name: .long, help: "Only this host.") var host: String?
+    @Option(name: .long, help: "alerts: only this rule.") var rule: String?
+    @Option(name: .long, help: ArgumentHelp("alerts: only this severity or a more severe one.",
+                                            discussion: "Falco's priorities, most severe first: \(AlertSeverity.names).",
+                                            valueName: "severity"))
+    var severity: String?
     @Option(name: .long, help: "table, json (one object per line) or csv.") var format: OutputFormat = .table
     @Flag(name: .long, help: "Print the SQL instead of running it.") var printSQL = false
 
@@ -26,7 +31,18 @@ struct QueryCommand: ParsableCommand {
         if let sql {
             base = sql.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
         } else if let name = preset, let p = QueryPresets.named(name) {
-            base = p.sql(database: clickhouse.database, filter: QueryFilter(sinceMinutes: since, limit: limit, host: host))
+            if !p.takesAlertFilters, rule != nil || severity != nil {
+                throw ValidationError("--rule and --severity apply to `query alerts` only")
+            }
+            var minimumSeverity: AlertSeverity?
+            if let severity {
+                guard let s = AlertSeverity(rawValue: severity) else {
+                    throw ValidationError("--severity must be one of \(AlertSeverity.names)")
+                }
+                minimumSeverity = s
+            }
+            base = p.sql(database: clickhouse.database, filter: QueryFilter(sinceMinutes: since, limit: limit, host: host,
+                                                                             rule: rule, minimumSeverity: minimumSeverity))
         } else {
             throw ValidationError("name a preset (\(QueryPresets.all.map(\.name).joined(separator: ", "))) or pass --sql")
         }

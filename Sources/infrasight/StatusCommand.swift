@@ -5,10 +5,11 @@ import InfraSightCore
 import InfraSightKafka
 import InfraSightSink
 
-/// `infrasight status`: one screen of health — broker, topics, ClickHouse, schema, recent events, loss and lag.
+/// `infrasight status`: one screen of health — broker, topics, ClickHouse, schema, recent events, the stages
+/// reporting, recent alerts, loss and lag.
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "One-screen health check of the broker, topics, ClickHouse, schema, loss and lag.")
+        commandName: "status", abstract: "One-screen health check of the broker, topics, ClickHouse, schema, stages, alerts, loss and lag.")
 
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var clickhouse: ClickHouseOptions
@@ -51,6 +52,8 @@ struct StatusCommand: ParsableCommand {
                     counts.append("\(table.name) \(n)")
                 }
                 line("events", "last \(since) min: " + counts.joined(separator: ", "))
+                line("stages", try stages(client, db: db, window: window))
+                line("alerts", try alerts(client, db: db, window: window))
                 let loss = try client.query("""
                     SELECT stage, counter, max(value) - min(value) FROM \(db).pipeline_stats
                     WHERE \(window) AND (counter LIKE 'lost%' OR counter LIKE 'dropped%' OR counter LIKE 'dead_lettered%' OR counter = 'lag')
@@ -66,5 +69,33 @@ struct StatusCommand: ParsableCommand {
             line("clickhouse", "\(endpoint.baseURL): UNREACHABLE (\(error)) — is ClickHouse running and --clickhouse right?")
         }
         if problems > 0 { throw ExitCode(1) }
+    }
+
+    /// Every stage with stats records in the window (detect too, once it runs), in pipeline order, with
+    /// how many instances reported.
+    func stages(_ client: ClickHouseClient, db: String, window: String) throws -> String {
+        var instances: [String: String] = [:]
+        for row in try client.query("SELECT stage, uniqExact(instance) FROM \(db).pipeline_stats WHERE \(window) GROUP BY stage FORMAT TabSeparated")
+            .split(separator: "\n") {
+            let cells = row.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            if cells.count == 2 { instances[cells[0]] = cells[1] }
+        }
+        guard !instances.isEmpty else { return "no stats records in the last \(since) min" }
+        return "last \(since) min: " + PipelineStages.ordered(instances.keys).map { "\($0) \(instances[$0]!)" }.joined(separator: ", ")
+            + " (instances reporting)"
+    }
+
+    /// Alerts in the window (one per alert_id), most severe first.
+    func alerts(_ client: ClickHouseClient, db: String, window: String) throws -> String {
+        var bySeverity: [(severity: String, count: Int)] = []
+        for row in try client.query("SELECT severity, count() FROM \(db).\(AlertsTable.dedupView) WHERE \(window) GROUP BY severity FORMAT TabSeparated")
+            .split(separator: "\n") {
+            let cells = row.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            if cells.count == 2, let n = Int(cells[1]) { bySeverity.append((cells[0], n)) }
+        }
+        guard !bySeverity.isEmpty else { return "none in the last \(since) min" }
+        bySeverity.sort { (AlertSeverity(rawValue: $0.severity)?.rank ?? 99, $0.severity) < (AlertSeverity(rawValue: $1.severity)?.rank ?? 99, $1.severity) }
+        return "last \(since) min: \(bySeverity.map(\.count).reduce(0, +)) ("
+            + bySeverity.map { "\($0.severity) \($0.count)" }.joined(separator: ", ") + ")"
     }
 }

@@ -11,13 +11,14 @@ import Glibc
 struct TopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "top",
-        abstract: "Live events per second per stage (agent, enrich, sink) and probe, with consumer lag and loss.",
+        abstract: "Live events per second per stage (agent, enrich, detect, sink) and probe, with consumer lag and loss.",
         discussion: """
             Reads every stage's counters from infrasight.stats (the newest records first, so rates show at once) and \
             the committed offsets of the enrich and sink consumer groups (their per-probe throughput). Rates are the \
             difference between an instance's two newest stats records (published every --stats-interval of the \
             stage), summed over instances; per-probe enrich and sink rates are the committed offsets' growth between \
-            two refreshes. LOST is kernel loss, DLQ dead-lettered, THROTTLED dropped by the rate limit (totals). \
+            two refreshes. The detect stage has one row (OUT/s: alerts raised) while an instance of it reports. LOST is \
+            kernel loss, DLQ dead-lettered, THROTTLED dropped by the rate limit (totals). \
             On a terminal the screen is redrawn; otherwise each refresh is printed as plain text.
             """)
 

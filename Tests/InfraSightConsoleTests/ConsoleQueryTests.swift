@@ -88,6 +88,36 @@ final class ConsoleQueryTests: XCTestCase {
         }
     }
 
+    func testAlertFiltersRenderPayloadsAsOneLiteral() throws {
+        for field in ["host", "rule", "container"] {
+            for payload in Self.payloads {
+                try assertSingleLiteral(payload) { v in try AlertsQuery([(field, v)]).sql(database: "infrasight") }
+            }
+        }
+        for payload in Self.payloads {
+            try assertSingleLiteral(payload) { v in try OverviewQuery([("host", v)]).alerts.sql(database: "infrasight") }
+        }
+    }
+
+    /// Severity is one of the known names, and means "this or more severe"; the rest of the alert filters.
+    func testAlertFiltersAndTheirBounds() throws {
+        let sql = try AlertsQuery([("severity", "error"), ("rule", "r1"), ("since", "30"), ("limit", "7")]).sql(database: "db")
+        XCTAssertTrue(sql.contains("FROM db.alerts_dedup"), sql)
+        XCTAssertTrue(sql.contains("severity IN ('emergency', 'alert', 'critical', 'error')"), sql)
+        XCTAssertTrue(sql.contains("rule = 'r1'") && sql.contains("INTERVAL 30 MINUTE") && sql.contains("LIMIT 7"), sql)
+        XCTAssertTrue(sql.contains("ORDER BY time_ns DESC"), "newest first: \(sql)")
+        let plain = try AlertsQuery([]).sql(database: "db")
+        XCTAssertFalse(plain.contains("severity IN"), plain)
+        XCTAssertTrue(plain.contains("INTERVAL 1440 MINUTE") && plain.contains("LIMIT 100"), "a day, 100 rows by default: \(plain)")
+        for severity in AlertSeverity.allCases { XCTAssertEqual(try AlertsQuery([("severity", severity.rawValue)]).minimumSeverity, severity) }
+        let overview = try OverviewQuery([("host", "h1"), ("since", "5")]).alerts
+        XCTAssertEqual(overview.limit, OverviewQuery.newestAlerts)
+        XCTAssertEqual(overview.sinceMinutes, 24 * 60, "the landing page's alerts are the last day's, not the charts' window")
+        XCTAssertEqual(overview.host, "h1")
+        XCTAssertTrue(AlertsQuery.columns.contains("exec_id") && AlertsQuery.columns.contains("pid") && AlertsQuery.columns.contains("host"),
+                      "what the page links to the process view by")
+    }
+
     func testAllFiltersTogetherStayLiterals() throws {
         let payload = "' OR 1=1 --"
         let pairs = Self.stringFilters.map { ($0, payload) } + [("probe", "connect"), ("since", "5"), ("limit", "7")]
@@ -147,6 +177,12 @@ final class ConsoleQueryTests: XCTestCase {
             XCTAssertThrowsError(try OverviewQuery(pairs), "\(pairs)") { XCTAssertTrue($0 is ConsoleBadRequest) }
         }
         XCTAssertEqual(try OverviewQuery([]).sinceMinutes, 15, "the overview's window is the last 15 minutes")
+        for pairs: [(String, String)] in [[("severity", "WARNING")], [("severity", "warn")], [("severity", "warning' OR 1=1 --")],
+                                          [("severity", "warning,error")], [("since", "0")], [("since", "10081")], [("limit", "0")],
+                                          [("limit", "1001")], [("probe", "execve")], [("path", "/etc")], [("rule", "a"), ("rule", "b")],
+                                          [("rule", String(repeating: "r", count: ConsoleParameters.maxStringLength + 1))]] {
+            XCTAssertThrowsError(try AlertsQuery(pairs), "\(pairs)") { XCTAssertTrue($0 is ConsoleBadRequest) }
+        }
         XCTAssertTrue(try OverviewQuery([("since", "30")]).ratesSQL(database: "db").contains("INTERVAL 30 MINUTE"))
         for probe in Probe.allCases { XCTAssertEqual(try EventFilter([("probe", probe.rawValue)]).probe, probe) }
         XCTAssertEqual(try EventFilter([("limit", "1000")]).limit, 1000)

@@ -51,7 +51,8 @@ final class ConsoleRouterTests: XCTestCase {
         let locked = try router(token: token)
         for r in [open, locked] {
             for uri in ["/", "/console.js", "/console.css", "/login", "/api/events", "/api/events?probe=bad", "/api/nope", "/nope",
-                        "/api/process?exec_id=abc", "/api/top/latency", "/api/top/files", "/api/top/talkers", "/api/health", "/api/overview"] {
+                        "/api/process?exec_id=abc", "/api/top/latency", "/api/top/files", "/api/top/talkers", "/api/health", "/api/overview",
+                        "/api/alerts", "/api/alerts?severity=bad"] {
                 assertSecurityHeaders(get(r, uri))
             }
             assertSecurityHeaders(r.respond(ConsoleRequest(method: "POST", uri: "/login", body: Array("token=wrong".utf8))))
@@ -128,7 +129,9 @@ final class ConsoleRouterTests: XCTestCase {
                     "/api/events?limit=100000", "/api/events?limit=abc", "/api/events?bogus=1", "/api/events?host=a&host=b",
                     "/api/top/files?probe=open", "/api/top/latency?limit=-5", "/api/health?counter=x", "/api/process",
                     "/api/process?exec_id=%27%3B", "/api/process?host=a&pid=x", "/api/overview?since=0", "/api/overview?since=x",
-                    "/api/overview?probe=execve", "/api/overview?limit=5"] {
+                    "/api/overview?probe=execve", "/api/overview?limit=5", "/api/alerts?severity=WARNING",
+                    "/api/alerts?severity=warning%27%20OR%201%3D1", "/api/alerts?since=0", "/api/alerts?limit=5000",
+                    "/api/alerts?probe=execve", "/api/alerts?rule=a&rule=b"] {
             let response = get(r, uri)
             XCTAssertEqual(response.status, 400, uri)
             let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: String]
@@ -172,8 +175,39 @@ final class ConsoleRouterTests: XCTestCase {
         let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: [String: Any]])
         XCTAssertEqual(o["rates"]?["columns"] as? [String], OverviewQuery.rateColumns)
         XCTAssertEqual(o["pipeline"]?["columns"] as? [String], OverviewQuery.pipelineColumns)
-        XCTAssertEqual(db.queries.count, 2)
-        XCTAssertTrue(db.queries.allSatisfy { $0.contains("host = 'h1'") && $0.contains("INTERVAL 15 MINUTE") }, "\(db.queries)")
+        XCTAssertEqual(o["alerts"]?["columns"] as? [String], AlertsQuery.columns)
+        XCTAssertEqual(db.queries.count, 3)
+        XCTAssertTrue(db.queries.allSatisfy { $0.contains("host = 'h1'") }, "\(db.queries)")
+        XCTAssertTrue(db.queries.prefix(2).allSatisfy { $0.contains("INTERVAL 15 MINUTE") }, "\(db.queries)")
+        XCTAssertTrue(db.queries[2].contains("FROM infrasight.alerts_dedup") && db.queries[2].contains("LIMIT 10"), db.queries[2])
+    }
+
+    func testAlertsAnswerIsJSONOfTheRowsNewestFirst() throws {
+        let tsv = "time_utc\tseverity\trule\thost\tpid\tmessage\n2026-01-01 00:00:01\tcritical\tr\th1\t42\t<img src=x onerror=alert(1)>\n"
+        let db = RecordingDatabase(answer: tsv)
+        let response = get(try router(database: db), "/api/alerts?host=h1&severity=critical&rule=r&limit=5")
+        XCTAssertEqual(response.status, 200)
+        let table = try JSONDecoder().decode(ConsoleTable.self, from: Data(response.body))
+        XCTAssertEqual(table.rows, [["2026-01-01 00:00:01", "critical", "r", "h1", "42", "<img src=x onerror=alert(1)>"]])
+        XCTAssertEqual(db.queries.count, 1)
+        for part in ["FROM infrasight.alerts_dedup", "host = 'h1'", "rule = 'r'", "severity IN ('emergency', 'alert', 'critical')",
+                     "ORDER BY time_ns DESC", "LIMIT 5"] {
+            XCTAssertTrue(db.queries[0].contains(part), "\(part) missing: \(db.queries[0])")
+        }
+        let empty = try JSONDecoder().decode(ConsoleTable.self, from: Data(get(try router(), "/api/alerts").body))
+        XCTAssertEqual(empty.columns, AlertsQuery.columns, "the columns, even with no rows")
+    }
+
+    /// The alerts view is the sixth link (key 6), and the page script knows it and links rows to the process view.
+    func testAlertsViewIsTheSixthView() throws {
+        let r = try router()
+        let html = String(decoding: get(r, "/").body, as: UTF8.self)
+        let links = html.components(separatedBy: "<a href=\"/?view=").dropFirst().map { $0.prefix { $0 != "\"" } }
+        XCTAssertEqual(links, ["overview", "events", "process", "top", "health", "alerts"])
+        XCTAssertTrue(html.contains("<kbd>1</kbd>\u{2013}<kbd>6</kbd> views"), html)
+        let js = String(decoding: get(r, "/console.js").body, as: UTF8.self)
+        XCTAssertTrue(js.contains("alerts: { title: 'Alerts'") && js.contains("'/api/alerts'"), "no alerts view in console.js")
+        XCTAssertTrue(js.contains("renderTable(parent, 'Newest alerts (last 24 h)', data.alerts"), "the overview shows the newest alerts")
     }
 
     func testOverviewIsTheLandingPage() throws {

@@ -14,6 +14,13 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
             "INSERT INTO infrasight.exec_events (event_id, time, time_ns, host, probe, pid, ppid, user, comm, filename, argv, exec_id) VALUES ('e1', now(), toUInt64(toUnixTimestamp(now())) * 1000000000, 'h1', 'execve', 42, 1, 'root', 'echo', '/bin/echo', ['/bin/echo', 'hi'], 'ab-12')",
             "INSERT INTO infrasight.file_events (event_id, time, time_ns, host, probe, pid, ppid, user, comm, syscall, path) VALUES ('f1', now(), toUInt64(toUnixTimestamp(now())) * 1000000000, 'h1', 'open', 42, 1, 'root', 'echo', 'openat', '/etc/ld.so.cache')",
             "INSERT INTO infrasight.pipeline_stats (time, time_ns, stage, instance, host, counter, value) VALUES (now(), 1, 'sink', 'i1', 'h1', 'inserted', 5)",
+            // Two alerts, the first replayed by another detect worker (alerts_dedup shows it once).
+            """
+            INSERT INTO infrasight.alerts (alert_id, time, time_ns, host, severity, rule, tags, pid, exec_id, comm, container_name, pod_name, pod_namespace, message, event_ids, detected_by)
+            VALUES ('a1', now(), toUInt64(toUnixTimestamp(now())) * 1000000000, 'h1', 'critical', 'r1', ['T1003.008'], 42, 'ab-12', 'echo', 'web', 'web-1', 'shop', 'm1', ['e1'], 'w1'),
+                   ('a2', now() - 60, (toUInt64(toUnixTimestamp(now())) - 60) * 1000000000, 'h1', 'notice', 'r2', [], 43, '', 'cat', '', '', '', 'm2', ['f1'], 'w1'),
+                   ('a1', now(), toUInt64(toUnixTimestamp(now())) * 1000000000, 'h1', 'critical', 'r1', ['T1003.008'], 42, 'ab-12', 'echo', 'web', 'web-1', 'shop', 'm1', ['e1'], 'w2')
+            """,
         ]
         let payload = "' OR 1=1 --\\ <img src=x onerror=alert(1)>"
         let filters: [[(String, String)]] = [[], [("host", "h1"), ("probe", "execve"), ("comm", "echo"), ("path", "/bin")],
@@ -51,6 +58,22 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
             queries.append(("children", key.childrenSQL(database: "infrasight", host: "h1", pid: 1, sinceNs: 0), 1))
             queries.append(("no children", key.childrenSQL(database: "infrasight", host: "h1", pid: 42, sinceNs: 0), 0))
         }
+        // Alerts: one row per alert_id, newest first; severity means this or more severe.
+        for (name, pairs, expected) in [("alerts", [], 2), ("alerts critical", [("severity", "critical")], 1),
+                                        ("alerts emergency", [("severity", "emergency")], 0), ("alerts notice", [("severity", "notice")], 2),
+                                        ("alerts r2", [("rule", "r2")], 1), ("alerts container", [("container", "web")], 1),
+                                        ("alerts pod", [("container", "web-1")], 1), ("alerts host", [("host", "h2")], 0),
+                                        ("alerts payload", [("host", payload), ("rule", payload), ("container", payload)], 0),
+                                        ("alerts limit", [("limit", "1")], 1)] as [(String, [(String, String)], Int)] {
+            queries.append((name, try AlertsQuery(pairs).sql(database: "infrasight"), expected))
+        }
+        queries.append(("overview alerts", try OverviewQuery([("host", "h1")]).alerts.sql(database: "infrasight"), 2))
+        let newest = try ChDB.run(statements: ddl + rows + [try AlertsQuery([]).sql(database: "infrasight") + "\nFORMAT TabSeparatedWithNames"])
+        let table = ConsoleTable(tabSeparatedWithNames: newest, columns: [])
+        XCTAssertEqual(table.columns, AlertsQuery.columns, newest)
+        XCTAssertEqual(table.column("alert_id"), ["a1", "a2"], "newest first:\n\(newest)")
+        XCTAssertEqual(table.column("pod"), ["shop/web-1", ""], newest)
+        XCTAssertEqual(table.column("rule_tags"), ["T1003.008", ""], newest)
         let health = try PipelineHealthQuery([("since", "60")])
         queries.append(("health counters", health.countersSQL(database: "infrasight"), 1))
         queries.append(("health summary", health.summarySQL(database: "infrasight"), 1))

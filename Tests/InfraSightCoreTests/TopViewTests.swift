@@ -91,6 +91,35 @@ final class TopViewTests: XCTestCase {
         XCTAssertEqual(try row("sink", "execve"), TopRow(stage: "sink", probe: "execve"), "no offsets, no lag: nothing known")
     }
 
+    /// Detect gets one row, between enrich and the sink, while an instance of it reports; none otherwise.
+    func testDetectRowAppearsWhileDetectReports() throws {
+        var w = StatsWindow()
+        w.add(record("enrich", "en", at: 0, ["received": 0, "produced": 0]))
+        w.add(record("sink", "si", at: 0, ["received": 0, "inserted": 0]))
+        let none: (previous: OffsetSample?, latest: OffsetSample?) = (nil, nil)
+        func stages(_ now: UInt64) -> [String] {
+            TopRows(stats: w, enrich: none, sink: none, nowNanos: Self.t0 + now * Self.second, staleAfterNanos: 60 * Self.second)
+                .rows().map { "\($0.stage)/\($0.probe)" }
+        }
+        XCTAssertEqual(stages(4), ["agent/all", "enrich/all", "sink/all"], "no detect records: no detect row")
+        w.add(record("detect", "de", at: 0, ["received": 100, "produced": 1, "lag": 3]))
+        w.add(record("detect", "de", at: 4, ["received": 500, "produced": 9, "lag": 5, "dead_lettered": 2, "dropped": 0]))
+        XCTAssertEqual(stages(4), ["agent/all", "enrich/all", "detect/all", "sink/all"])
+        let top = TopRows(stats: w, enrich: none, sink: none, nowNanos: Self.t0 + 4 * Self.second, staleAfterNanos: 60 * Self.second)
+        let rows = top.rows()
+        let detect = try XCTUnwrap(rows.first { $0.stage == "detect" })
+        XCTAssertEqual(detect, TopRow(stage: "detect", probe: "all", inPerSecond: 100, outPerSecond: 2, lag: 5, dropped: 0,
+                                      deadLettered: 2, instances: 1))
+        XCTAssertFalse(rows.contains { $0.stage == "detect" && $0.probe != "all" }, "detect has no per-probe rows")
+        XCTAssertEqual(stages(4 + 61), ["agent/all", "enrich/all", "sink/all"], "a detect silent for longer than stale-after drops out")
+    }
+
+    func testStagesAreListedInPipelineOrder() {
+        XCTAssertEqual(PipelineStages.ordered(["sink", "zeta", "detect", "agent", "enrich", "sink", "alpha"]),
+                       ["agent", "enrich", "detect", "sink", "alpha", "zeta"])
+        XCTAssertEqual(PipelineStages.ordered([String]()), [])
+    }
+
     func testTableAlignsColumnsAndMarksUnknownValues() {
         let rows = [TopRow(stage: "agent", probe: "all", inPerSecond: 1234.56, outPerSecond: 0, lost: 12, dropped: 0,
                            deadLettered: 0, throttled: 3, instances: 2),

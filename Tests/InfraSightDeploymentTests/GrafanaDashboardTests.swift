@@ -4,7 +4,7 @@ import XCTest
 
 /// The provisioned dashboards (compose/grafana/dashboards/*.json): each parses, has a unique uid and a title,
 /// every panel and query uses the provisioned ClickHouse datasource with plugin-expandable SQL, and the
-/// required security, performance and pipeline panels are there. Their SQL runs on really captured events in
+/// required security, performance, pipeline and alerts panels are there. Their SQL runs on really captured events in
 /// DashboardPanelIntegrationTests.
 final class GrafanaDashboardTests: XCTestCase {
     static let required: [String: [String]] = [
@@ -15,6 +15,8 @@ final class GrafanaDashboardTests: XCTestCase {
         "infrasight-performance": [
             "Syscall latency by comm", "p99 syscall latency by probe", "Top files", "Top talkers by container and pod"],
         "infrasight-pipeline-health": ["Events per second by stage", "Consumer lag by stage", "Loss, drops and dead letters"],
+        "infrasight-alerts": ["Alerts by severity", "Newest alerts", "Alerts by rule", "Alerts by host and container",
+                              "MITRE ATT&CK techniques and rule tags"],
     ]
 
     func provisionedDatasource() throws -> (type: String, uid: String) {
@@ -26,7 +28,7 @@ final class GrafanaDashboardTests: XCTestCase {
     func testEveryDashboardIsValidAndUsesTheProvisionedClickHouse() throws {
         let ds = try provisionedDatasource()
         let dashboards = try GrafanaDashboard.loadAll()
-        XCTAssertGreaterThanOrEqual(dashboards.count, 4, dashboards.map(\.file).description)
+        XCTAssertGreaterThanOrEqual(dashboards.count, 5, dashboards.map(\.file).description)
         var uids: Set<String> = []
         let macros = GrafanaMacros(from: Date(timeIntervalSince1970: 1_700_000_000), to: Date(timeIntervalSince1970: 1_700_003_600),
                                    intervalSeconds: 30)

@@ -1,4 +1,6 @@
 import Foundation
+import InfraSightCore
+import InfraSightKafka
 import InfraSightTestSupport
 import XCTest
 #if canImport(Glibc)
@@ -245,6 +247,7 @@ final class ConsoleIntegrationTests: XCTestCase {
             ("/api/top/talkers", ["host", "container", "user", "comm"]),
             ("/api/health", ["host"]),
             ("/api/overview", ["host"]),
+            ("/api/alerts", ["host", "rule", "container"]),
         ]
         for (path, names) in fields {
             for name in names {
@@ -271,6 +274,11 @@ final class ConsoleIntegrationTests: XCTestCase {
             }
             let since = try api("/api/overview", [("since", payload)])
             XCTAssertEqual(since.status, 400, "overview since=\(payload.prefix(40)): \(since.body.prefix(200))")
+            for name in ["severity", "since", "limit"] {
+                let r = try api("/api/alerts", [(name, payload)])
+                XCTAssertEqual(r.status, 400, "alerts \(name)=\(payload.prefix(40)): \(r.body.prefix(200))")
+                assertHeaders(r)
+            }
         }
         XCTAssertEqual(try api("/api/events", [("no_such_filter", "1")]).status, 400)
         XCTAssertEqual(try api("/api/events", [("limit", "100000")]).status, 400)
@@ -719,5 +727,52 @@ final class ConsoleIntegrationTests: XCTestCase {
             XCTAssertEqual(dom.components(separatedBy: "<script").count, 2, "\(field): a script element came from data")
             XCTAssertFalse(dom.contains("Error "), "\(field): \(dom.prefix(4000))")
         }
+    }
+
+    /// The alerts view in a real browser: alerts produced to infrasight.alerts as detect publishes them
+    /// (stored by the real sink) are listed newest first, a message's markup shown as text, the severity
+    /// marked, each row linked to the process view (by exec_id, and by host + pid: here the captured echo's),
+    /// under key 6; the overview lists them too.
+    func testChromiumAlertsViewListsAlertsLinkedToTheirProcess() throws {
+        let h = try pipeline()
+        let host = try XCTUnwrap(try api("/api/events", [("probe", "execve"), ("comm", "echo")]).column("host").first)
+        var alerts = SampleAlerts.three(baseNs: WallClock.nowNanos() - 3_000_000_000, host: host)
+        alerts[1].pid = UInt32(Self.markerPID)
+        let producer = try KafkaProducer(config: KafkaClientConfig(brokers: h.broker.bootstrap, clientId: "it-console-alerts")) { _ in }
+        for (i, alert) in alerts.enumerated() {
+            try producer.send(topic: TopicNames.alerts, key: alert.key, value: alert.encoded(), token: UInt64(i + 1))
+        }
+        XCTAssertTrue(producer.flush(timeoutMs: 30_000))
+        producer.close()
+        let ids = alerts.map { "'\($0.alertID)'" }.joined(separator: ", ")
+        XCTAssertEqual(h.waitForQuery("SELECT count() FROM infrasight.alerts_dedup WHERE alert_id IN (\(ids))", equals: "3", timeout: 60),
+                       "3", h.dumpLogs())
+
+        let answer = try api("/api/alerts", [("host", host)])
+        XCTAssertEqual(answer.status, 200, answer.body)
+        XCTAssertEqual(Array(answer.column("alert_id").prefix(3)), alerts.reversed().map(\.alertID), "newest first: \(answer.body.prefix(2000))")
+
+        let dom = try dumpDOM("/?" + Self.query([("view", "alerts"), ("host", host)]))
+        let positions = alerts.map { dom.range(of: ">\($0.rule)<")?.lowerBound }
+        XCTAssertTrue(positions.allSatisfy { $0 != nil }, "every rule shown:\n\(dom.prefix(6000))")
+        if let a = positions[0], let b = positions[1], let c = positions[2] { XCTAssertTrue(c < b && b < a, "newest first") }
+        XCTAssertTrue(dom.contains("&lt;img src=x onerror=alert(1)&gt;"), "the message's markup as text:\n\(dom.prefix(6000))")
+        XCTAssertFalse(dom.contains("<img"), "an <img> element was created from data")
+        XCTAssertTrue(dom.contains("<td class=\"severity-critical\">critical</td>"), dom.prefix(6000).description)
+        let byExec = "href=\"/?view=process&amp;" + Self.query([("exec_id", alerts[0].execID)]) + "\""
+        XCTAssertTrue(dom.contains(byExec), "no process link \(byExec):\n\(dom.prefix(6000))")
+        let byPID = "/?view=process&" + Self.query([("host", host), ("pid", String(Self.markerPID))])
+        XCTAssertTrue(dom.contains("href=\"\(byPID.replacingOccurrences(of: "&", with: "&amp;"))\""), "no process link \(byPID):\n\(dom.prefix(6000))")
+        XCTAssertTrue(dom.contains("aria-keyshortcuts=\"6\" aria-current=\"page\">Alerts</a>"), "key 6, the current view:\n\(dom.prefix(1500))")
+        XCTAssertFalse(dom.contains(">\(alerts[0].alertID)<"), "alert_id is not a column of the page")
+        // The pid's link leads to the process the alert names: the captured echo.
+        let process = try dumpDOM(byPID)
+        XCTAssertTrue(process.contains(Self.marker), process.prefix(4000).description)
+
+        let overview = try dumpDOM("/?" + Self.query([("view", "overview"), ("host", host)]))
+        XCTAssertTrue(overview.contains("<h3>Newest alerts (last 24 h)</h3>"), overview.prefix(6000).description)
+        for alert in alerts { XCTAssertTrue(overview.contains(">\(alert.rule)<"), "\(alert.rule) not on the overview") }
+        XCTAssertTrue(overview.contains("href=\"/?view=alerts&amp;host="), overview.prefix(6000).description)
+        try screenshot("/?" + Self.query([("view", "alerts"), ("host", host)]), name: "alerts")
     }
 }

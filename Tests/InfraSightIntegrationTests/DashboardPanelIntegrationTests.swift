@@ -28,6 +28,8 @@ final class DashboardPanelIntegrationTests: XCTestCase {
         var sensitiveChmod = ""
         var port: UInt16 = 0
         var host = ""
+        /// Alerts produced to infrasight.alerts (warning, critical, notice) and stored by the sink, on their own host.
+        var alerts: [AlertRecord] = []
     }
 
     override class func setUp() {
@@ -104,6 +106,12 @@ final class DashboardPanelIntegrationTests: XCTestCase {
         // A poison message: enrich dead-letters it (DLQ counters).
         let producer = try KafkaProducer(config: KafkaClientConfig(brokers: h.broker.bootstrap, clientId: "it-dashboards")) { _ in }
         try producer.send(topic: Probe.execve.rawTopic, key: Array("it/1".utf8), value: Array("not protobuf \(tag)".utf8) + [0xff, 0xfe], token: 1)
+        // Alerts as infrasight detect publishes them, stored by the sink; timed from now on, so they are all
+        // after `start` (the chDB copy takes rows from then on).
+        a.alerts = SampleAlerts.three(baseNs: WallClock.nowNanos(), host: "dash-node-\(tag)")
+        for (i, alert) in a.alerts.enumerated() {
+            try producer.send(topic: TopicNames.alerts, key: alert.key, value: alert.encoded(), token: UInt64(2 + i))
+        }
         _ = producer.flush(timeoutMs: 30_000)
         producer.close()
         return a
@@ -126,6 +134,10 @@ final class DashboardPanelIntegrationTests: XCTestCase {
             guard h.waitForQuery(sql, equals: "1", timeout: 90) == "1" else {
                 throw TestSupportError("never stored: \(check)\n\(h.dumpLogs())")
             }
+        }
+        let alerts = "SELECT count() FROM infrasight.alerts_dedup WHERE host = '\(a.alerts[0].host)'"
+        guard h.waitForQuery(alerts, equals: String(a.alerts.count), timeout: 60) == String(a.alerts.count) else {
+            throw TestSupportError("the alerts were not all stored\n\(h.dumpLogs())")
         }
         let hot = "SELECT count() >= \(hotFileOpens) FROM infrasight.file_events WHERE probe = 'open' AND path = '\(a.hotFile)'"
         guard h.waitForQuery(hot, equals: "1", timeout: 90) == "1" else {
@@ -193,6 +205,31 @@ final class DashboardPanelIntegrationTests: XCTestCase {
                 columns: [("host", .text), ("container", .text), ("pod_namespace", .text), ("pod_name", .text), ("connections", .integer),
                           ("outbound", .integer), ("inbound", .integer), ("failures", .integer), ("peers", .integer), ("sample_peers", .text)],
                 rows: [["host": .equals(a.host), "outbound": .positive, "inbound": .positive, "sample_peers": .contains("127.0.0.1")]]),
+            "infrasight-alerts/Alerts by severity": Expectation(
+                columns: [("t", .time), ("severity", .text), ("alerts", .integer)],
+                rows: ["warning", "critical", "notice"].map { ["severity": .equals($0), "alerts": .positive] }),
+            "infrasight-alerts/Newest alerts": Expectation(
+                columns: [("time", .time), ("severity", .text), ("rule", .text), ("host", .text), ("pid", .integer), ("comm", .text),
+                          ("user", .text), ("container", .text), ("pod", .text), ("message", .text), ("rule_tags", .text),
+                          ("exec_id", .text), ("alert_id", .text)],
+                rows: a.alerts.map { alert in
+                    ["alert_id": .equals(alert.alertID), "severity": .equals(alert.severity), "rule": .equals(alert.rule),
+                     "host": .equals(alert.host), "pid": .equals(String(alert.pid)), "container": .equals(alert.containerName),
+                     "pod": .equals("\(alert.podNamespace)/\(alert.podName)"), "message": .equals(alert.message),
+                     "rule_tags": .equals(alert.tags.joined(separator: " ")), "exec_id": .equals(alert.execID)]
+                }),
+            "infrasight-alerts/Alerts by rule": Expectation(
+                columns: [("rule", .text), ("worst_severity", .text), ("alerts", .integer), ("hosts", .integer),
+                          ("first_seen", .time), ("last_seen", .time)],
+                rows: a.alerts.map { ["rule": .equals($0.rule), "worst_severity": .equals($0.severity), "alerts": .atLeast(1)] }),
+            "infrasight-alerts/Alerts by host and container": Expectation(
+                columns: [("host", .text), ("container", .text), ("alerts", .integer), ("critical_or_worse", .integer),
+                          ("rules", .integer), ("last_seen", .time)],
+                rows: [["host": .equals(a.alerts[0].host), "container": .equals("web-1"), "alerts": .equals("3"),
+                        "critical_or_worse": .equals("1"), "rules": .equals("3")]]),
+            "infrasight-alerts/MITRE ATT&CK techniques and rule tags": Expectation(
+                columns: [("tag", .text), ("alerts", .integer), ("rules", .integer), ("hosts", .integer)],
+                rows: [["tag": .equals("T1003.008"), "alerts": .atLeast(1)], ["tag": .equals("T1071"), "alerts": .atLeast(1)]]),
             "infrasight-pipeline-health/Events per second by stage": Expectation(
                 columns: [("t", .time), ("series", .text), ("events_per_second", .number)],
                 rows: ["agent received", "agent produced", "enrich received", "enrich produced", "sink received", "sink inserted"]
@@ -329,6 +366,7 @@ final class DashboardPanelIntegrationTests: XCTestCase {
             "network_events": "remote_port = \(a.port) OR local_port = \(a.port)",
             "process_events": "0",
             "pipeline_stats": "1",
+            "alerts": "1",
         ]
         var statements = ["CREATE DATABASE IF NOT EXISTS infrasight"] + ddl
         var files: [String: [UInt8]] = [:]
@@ -349,21 +387,28 @@ final class DashboardPanelIntegrationTests: XCTestCase {
     }
 
     /// One JSONEachRow line of 18.16 with `time` rebuilt from `time_ns` in UTC (with nanoseconds for the event
-    /// tables' DateTime64(9)) and `ingested_at` removed.
+    /// and alert tables' DateTime64(9)), the alerts' `detected_time` likewise from `detected_ns`, and
+    /// `ingested_at` removed.
     static func modernRow(_ line: String, nanos: Bool) throws -> String {
-        guard let m = line.range(of: #""time_ns":"?([0-9]+)"?"#, options: .regularExpression) else {
-            throw TestSupportError("no time_ns in \(line.prefix(200))")
+        var out = try rebuilt(line, time: "time", from: "time_ns", nanos: nanos)
+        if line.contains("\"detected_ns\":") { out = try rebuilt(out, time: "detected_time", from: "detected_ns", nanos: nanos) }
+        out = out.replacingOccurrences(of: #",?"ingested_at":"[^"]*""#, with: "", options: .regularExpression)
+        return out
+    }
+
+    /// `line` with the value of column `time` replaced by the UTC time of its nanoseconds column `from`.
+    static func rebuilt(_ line: String, time: String, from: String, nanos: Bool) throws -> String {
+        guard let m = line.range(of: "\"\(from)\":\"?([0-9]+)\"?", options: .regularExpression) else {
+            throw TestSupportError("no \(from) in \(line.prefix(200))")
         }
-        let digits = line[m].filter(\.isNumber)
-        guard let ns = UInt64(String(digits)) else { throw TestSupportError("bad time_ns in \(line.prefix(200))") }
+        let digits = line[m].dropFirst(from.count + 3).filter(\.isNumber)
+        guard let ns = UInt64(String(digits)) else { throw TestSupportError("bad \(from) in \(line.prefix(200))") }
         var tm = tm()
         var seconds = time_t(ns / 1_000_000_000)
         gmtime_r(&seconds, &tm)
         var text = String(format: "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                           tm.tm_hour, tm.tm_min, tm.tm_sec)
         if nanos { text += String(format: ".%09llu", ns % 1_000_000_000) }
-        var out = line.replacingOccurrences(of: #""time":"[^"]*""#, with: "\"time\":\"\(text)\"", options: .regularExpression)
-        out = out.replacingOccurrences(of: #",?"ingested_at":"[^"]*""#, with: "", options: .regularExpression)
-        return out
+        return line.replacingOccurrences(of: "\"\(time)\":\"[^\"]*\"", with: "\"\(time)\":\"\(text)\"", options: .regularExpression)
     }
 }

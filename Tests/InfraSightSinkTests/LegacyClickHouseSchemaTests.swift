@@ -22,14 +22,15 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
     func testApplyIsIdempotentAndStatusReportsCurrent() throws {
         let manager = SchemaManager(client: try client(), database: "schema_it")
         XCTAssertFalse(try manager.status().isCurrent)
-        XCTAssertEqual(try manager.apply(), [1, 2, 3])
+        XCTAssertEqual(try manager.apply(), [1, 2, 3, 4])
         XCTAssertEqual(try manager.apply(), [], "second apply changes nothing")
         let status = try manager.status()
         XCTAssertTrue(status.isCurrent)
         XCTAssertEqual(status.flavor, .legacy)
-        XCTAssertEqual(status.appliedVersions, [1, 2, 3])
+        XCTAssertEqual(status.appliedVersions, [1, 2, 3, 4])
         for table in ["exec_events", "exec_events_dedup", "file_events", "file_events_dedup", "network_events",
-                      "network_events_dedup", "process_events", "process_events_dedup", "pipeline_stats", "schema_migrations"] {
+                      "network_events_dedup", "process_events", "process_events_dedup", "pipeline_stats", "schema_migrations",
+                      "alerts", "alerts_dedup"] {
             XCTAssertTrue(status.tables.contains(table), "missing \(table): \(status.tables)")
         }
         XCTAssertNoThrow(try manager.requireCurrent())
@@ -50,7 +51,7 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         try c.execute("INSERT INTO \(db).exec_events (event_id, time, time_ns, host, argv) VALUES ('old-1', now(), 1, 'h', ['a'])")
         try c.execute(EventTables.exec.dedupViewStatement(database: db))
         let manager = SchemaManager(client: c, database: db)
-        XCTAssertEqual(try manager.apply(), [2, 3])
+        XCTAssertEqual(try manager.apply(), [2, 3, 4])
         let columns = try c.query("SELECT name FROM system.columns WHERE database = '\(db)' AND table = 'exec_events' FORMAT TabSeparated")
             .split(separator: "\n").map(String.init)
         XCTAssertEqual(columns, EventTables.exec.columns.map(\.name) + [], "columns in definition order")
@@ -58,6 +59,7 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         XCTAssertEqual(try c.query("SELECT event_id, exec_id, container_label_keys FROM \(db).exec_events_dedup FORMAT TabSeparated"), "old-1\t\t[]\n",
                        "the dedup view shows the added columns")
         XCTAssertTrue(try manager.status().isCurrent)
+        XCTAssertEqual(try c.query("EXISTS TABLE \(db).alerts_dedup FORMAT TabSeparated"), "1\n", "v4 adds the alerts table and its view")
     }
 
     func testRequireCurrentNamesTheFix() throws {
@@ -91,5 +93,60 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
             XCTAssertEqual(row["container_label_keys"] as? [String], e.container.labels.keys.sorted())
             XCTAssertEqual(row["container_label_values"] as? [String], e.container.labels.keys.sorted().map { e.container.labels[$0]! })
         }
+    }
+
+    /// Alert rows as the sink writes them, on 18.16: every field back, `time` in seconds, and a replay (the
+    /// same alert again, once as it was and once from another detect worker) collapsed by `alerts_dedup`.
+    /// Merges are stopped, so the plain table keeps every copy and the view alone collapses them.
+    func testAlertRowsRoundTripAndReplaysCollapseInTheDedupView() throws {
+        let c = try client()
+        let db = "alerts_it"
+        try SchemaManager(client: c, database: db).apply()
+        try c.execute("SYSTEM STOP MERGES \(db).alerts")
+        let alerts = SampleAlerts.three(baseNs: 1_795_000_000_123_456_789)
+        var replayed = alerts[1]
+        replayed.detectedNs += 5_000_000_000
+        replayed.detectedBy = "node-b:999"
+        var rows = RowBinaryWriter()
+        for a in alerts + [alerts[0], replayed] { AlertsTable.encode(a, flavor: .legacy, into: &rows) }
+        try c.insert(statement: AlertsTable.insertStatement(database: db), body: rows.bytes)
+        XCTAssertEqual(try c.query("SELECT count() FROM \(db).alerts FORMAT TabSeparated"), "5\n")
+        XCTAssertEqual(try c.query("SELECT count(), uniqExact(alert_id) FROM \(db).alerts_dedup FORMAT TabSeparated"), "3\t3\n")
+        let out = try c.query("""
+            SELECT alert_id, toUInt32(time), time_ns, host, severity, rule, rule_version, tags, pid, exec_id, comm, exe, uid, user,
+                   container_id, container_name, pod_name, pod_namespace, probe, message, event_ids, toUInt32(detected_time),
+                   detected_ns, detected_by, schema_version
+            FROM \(db).alerts_dedup ORDER BY time_ns FORMAT JSONEachRow
+            """)
+        let stored = try out.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(stored.count, 3, out)
+        for (row, a) in zip(stored, alerts) {
+            XCTAssertEqual(row["alert_id"] as? String, a.alertID)
+            XCTAssertEqual("\(row["toUInt32(time)"]!)", "\(a.timeNs / 1_000_000_000)")
+            XCTAssertEqual("\(row["time_ns"]!)", "\(a.timeNs)")
+            XCTAssertEqual(row["host"] as? String, a.host)
+            XCTAssertEqual(row["severity"] as? String, a.severity)
+            XCTAssertEqual(row["rule"] as? String, a.rule)
+            XCTAssertEqual("\(row["rule_version"]!)", "\(a.ruleVersion)")
+            XCTAssertEqual(row["tags"] as? [String], a.tags)
+            XCTAssertEqual("\(row["pid"]!)", "\(a.pid)")
+            XCTAssertEqual(row["exec_id"] as? String, a.execID)
+            XCTAssertEqual(row["comm"] as? String, a.comm)
+            XCTAssertEqual(row["exe"] as? String, a.exe)
+            XCTAssertEqual("\(row["uid"]!)", "\(a.uid)")
+            XCTAssertEqual(row["user"] as? String, a.user)
+            XCTAssertEqual(row["container_id"] as? String, a.containerID)
+            XCTAssertEqual(row["container_name"] as? String, a.containerName)
+            XCTAssertEqual(row["pod_name"] as? String, a.podName)
+            XCTAssertEqual(row["pod_namespace"] as? String, a.podNamespace)
+            XCTAssertEqual(row["probe"] as? String, a.probe)
+            XCTAssertEqual(row["message"] as? String, a.message)
+            XCTAssertEqual(row["event_ids"] as? [String], a.eventIDs)
+            XCTAssertEqual("\(row["schema_version"]!)", "\(a.schemaVersion)")
+        }
+        // ReplacingMergeTree keeps the last row inserted of a key: the replay from the other worker.
+        XCTAssertEqual(stored[1]["detected_by"] as? String, "node-b:999")
+        XCTAssertEqual("\(stored[1]["detected_ns"]!)", "\(replayed.detectedNs)")
+        XCTAssertEqual("\(stored[1]["toUInt32(detected_time)"]!)", "\(replayed.detectedNs / 1_000_000_000)")
     }
 }

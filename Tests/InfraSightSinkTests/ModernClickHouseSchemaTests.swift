@@ -81,6 +81,47 @@ final class ModernClickHouseSchemaTests: XCTestCase {
             "SELECT count() FROM infrasight.exec_events_dedup FORMAT TabSeparated"], files: ["rows": body(SampleEvents.all)])
         XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "3")
     }
+
+    /// Alert rows as the sink POSTs them, on a current ClickHouse: nanosecond times, every field back, and a
+    /// replay from another detect worker (different bytes, so the server's block deduplication does not
+    /// catch it) collapsed by `alerts_dedup`. Merges are stopped, so only the view collapses it.
+    func testAlertRowsRoundTripAndReplaysCollapseOnCurrentClickHouse() throws {
+        let alerts = SampleAlerts.three(baseNs: 1_795_000_000_123_456_789)
+        var replayed = alerts[0]
+        replayed.detectedNs += 5_000_000_000
+        replayed.detectedBy = "node-b:999"
+        func rows(_ list: [AlertRecord]) -> [UInt8] {
+            var w = RowBinaryWriter()
+            for a in list { AlertsTable.encode(a, flavor: .modern, into: &w) }
+            return w.bytes
+        }
+        let insert = AlertsTable.insertStatement(database: "infrasight").replacingOccurrences(of: "FORMAT RowBinary", with: "FROM INFILE '{file:%}' FORMAT RowBinary")
+        let out = try ChDB.run(statements: ddl() + [
+            "SYSTEM STOP MERGES infrasight.alerts",
+            insert.replacingOccurrences(of: "%", with: "first"), insert.replacingOccurrences(of: "%", with: "replay"),
+            """
+            SELECT '', toString(count()), toString(uniqExact(alert_id)) FROM infrasight.alerts_dedup
+            UNION ALL
+            SELECT alert_id, toString(toUnixTimestamp64Nano(time)), toString(toUnixTimestamp64Nano(detected_time)) FROM infrasight.alerts_dedup
+            FORMAT TabSeparated
+            """,
+        ], files: ["first": rows(alerts), "replay": rows([replayed])])
+        let lines = Set(out.split(separator: "\n").map(String.init))
+        XCTAssertTrue(lines.contains("\t3\t3"), "one row per alert_id:\n\(out)")
+        XCTAssertTrue(lines.contains("\(alerts[1].alertID)\t\(alerts[1].timeNs)\t\(alerts[1].detectedNs)"), out)
+        XCTAssertTrue(lines.contains("\(replayed.alertID)\t\(replayed.timeNs)\t\(replayed.detectedNs)"), "the replay is the row kept:\n\(out)")
+        let raw = try ChDB.run(statements: ddl() + ["SYSTEM STOP MERGES infrasight.alerts",
+            insert.replacingOccurrences(of: "%", with: "first"), insert.replacingOccurrences(of: "%", with: "replay"),
+            """
+            SELECT count(), any(toTypeName(time)) AS time_type, any(toTypeName(severity)) AS severity_type, groupArray(message)
+            FROM infrasight.alerts FORMAT JSONEachRow
+            """], files: ["first": rows(alerts), "replay": rows([replayed])])
+        let row = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(raw.utf8)) as? [String: Any], raw)
+        XCTAssertEqual("\(row["count()"]!)", "4", "the plain table keeps the replay: \(raw)")
+        XCTAssertEqual(row["time_type"] as? String, "DateTime64(9, 'UTC')")
+        XCTAssertEqual(row["severity_type"] as? String, "LowCardinality(String)")
+        XCTAssertTrue((row["groupArray(message)"] as? [String] ?? []).contains(alerts[0].message), raw)
+    }
 }
 
 /// Kafka messages for batch tests.

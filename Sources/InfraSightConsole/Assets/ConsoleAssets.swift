@@ -35,6 +35,7 @@ public enum ConsoleAssets {
         <a href="/?view=process">Process</a>
         <a href="/?view=top">Top</a>
         <a href="/?view=health">Pipeline health</a>
+        <a href="/?view=alerts">Alerts</a>
         </nav>
         </header>
         <main>
@@ -43,7 +44,7 @@ public enum ConsoleAssets {
         <p id="active-filters"></p>
         <p><button id="pause" type="button" hidden>Pause</button> <span id="status" role="status"></span></p>
         <div id="results" tabindex="-1"></div>
-        <p class="keys">Keys: <kbd>1</kbd>\u{2013}<kbd>5</kbd> views, <kbd>/</kbd> filters, <kbd>p</kbd> pause or resume, <kbd>Tab</kbd> links and fields.</p>
+        <p class="keys">Keys: <kbd>1</kbd>\u{2013}<kbd>6</kbd> views, <kbd>/</kbd> filters, <kbd>p</kbd> pause or resume, <kbd>Tab</kbd> links and fields.</p>
         <noscript>The console needs JavaScript (served from this host only).</noscript>
         </main>
         </body>
@@ -98,6 +99,10 @@ public enum ConsoleAssets {
         .skip:focus { left: 0.5em; z-index: 1; }
         .keys { color: #57606a; font-size: 0.85em; }
         kbd { border: 1px solid #8c959f; border-radius: 3px; padding: 0 3px; font-size: 0.9em; }
+        td[class^="severity-"] { white-space: nowrap; word-break: normal; }
+        td.severity-emergency, td.severity-alert, td.severity-critical { color: #fff; background: #b42318; font-weight: bold; }
+        td.severity-error { color: #b42318; font-weight: bold; }
+        td.severity-warning { color: #9a6700; font-weight: bold; }
 
         """
 }

@@ -21,7 +21,10 @@ extension ConsoleAssets {
                          ['Top talkers by container', '/api/top/talkers']] },
             health: { title: 'Pipeline health', poll: 5000,
               filters: ['host', 'since', 'limit'],
-              sections: [['Pipeline', '/api/health']] }
+              sections: [['Pipeline', '/api/health']] },
+            alerts: { title: 'Alerts', poll: 10000, hidden: ['alert_id', 'time_ns'],
+              filters: ['host', 'rule', 'severity', 'container', 'since', 'limit'],
+              sections: [['Alerts', '/api/alerts']] }
           };
 
           const params = new URLSearchParams(window.location.search);
@@ -119,9 +122,13 @@ extension ConsoleAssets {
             });
             renderChart(parent, 'Loss, drops, dead letters (totals) and consumer lag', '', minutes, pipeSeries,
               function (v) { return v; });
-            const note = el('p', 'Alerts will show here once detection exists.');
-            note.className = 'empty';
-            parent.appendChild(note);
+            renderTable(parent, 'Newest alerts (last 24 h)', data.alerts, VIEWS.alerts.hidden);
+            const all = el('a', 'All alerts');
+            all.href = '/?view=alerts' + (params.get('host') ? '&' + new URLSearchParams({ host: params.get('host') }).toString() : '');
+            all.id = 'all-alerts';
+            const p = el('p');
+            p.appendChild(all);
+            parent.appendChild(p);
           }
 
           function buildForm() {
@@ -197,10 +204,15 @@ extension ConsoleAssets {
             return a;
           }
 
-          function renderTable(parent, title, table) {
+          // Alerts: the severity cell is marked by its (known) severity, so the serious ones stand out.
+          const SEVERITIES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'];
+
+          // `hidden`: columns left out (the live view's HIDDEN, or the view's own list, by default).
+          function renderTable(parent, title, table, hidden) {
             const liveView = view.incremental === true;
+            const leftOut = hidden || (liveView ? HIDDEN : (view.hidden || []));
             const shown = table.columns.map(function (c, i) { return i; })
-              .filter(function (i) { return !(liveView && HIDDEN.indexOf(table.columns[i]) >= 0); });
+              .filter(function (i) { return leftOut.indexOf(table.columns[i]) < 0; });
             parent.appendChild(el('h3', title));
             if (!table.rows.length) {
               const p = el('p', 'no rows');
@@ -228,6 +240,7 @@ extension ConsoleAssets {
                   td.appendChild(processLink(cell, new URLSearchParams({ host: row[hostAt], pid: cell })));
                 } else {
                   td.textContent = cell;
+                  if (column === 'severity' && SEVERITIES.indexOf(cell) >= 0) { td.className = 'severity-' + cell; }
                 }
               });
             }
@@ -432,7 +445,7 @@ extension ConsoleAssets {
             });
           }
 
-          // Keyboard: 1-5 open the views (the navigation links, so host and time range stay), '/' goes to
+          // Keyboard: 1-6 open the views (the navigation links, so host and time range stay), '/' goes to
           // the first filter, 'p' pauses or resumes; never while typing in a field or with a modifier.
           function setUpKeys() {
             const links = Array.from(document.querySelectorAll('header nav a'));

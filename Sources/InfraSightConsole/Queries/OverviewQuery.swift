@@ -1,6 +1,6 @@
 /// The overview charts: events per probe and the pipeline's loss, drops, dead letters and lag, both
 /// per minute over the last `since` minutes (15 by default), so the landing page shows a rate over
-/// time instead of a table. Filters: `host`, `since` (1…1440).
+/// time instead of a table; and the newest alerts. Filters: `host`, `since` (1…1440).
 public struct OverviewQuery: Sendable, Equatable {
     public var host: String?
     public var sinceMinutes = 15
@@ -16,6 +16,19 @@ public struct OverviewQuery: Sendable, Equatable {
         let p = try ConsoleParameters(pairs, allowed: Self.names)
         host = p.string("host")
         sinceMinutes = try p.int("since", in: 1...Self.maxSinceMinutes) ?? 15
+    }
+
+    /// How many alerts the landing page shows.
+    public static let newestAlerts = 10
+
+    /// The landing page's alerts: the newest `newestAlerts` of the last day (not of `since`, so an alert
+    /// stays in sight after the charts' window has moved on), on `host` when set.
+    public var alerts: AlertsQuery {
+        var q = AlertsQuery()
+        q.host = host
+        q.sinceMinutes = 24 * 60
+        q.limit = Self.newestAlerts
+        return q
     }
 
     private var conditions: [String] {

@@ -3,8 +3,8 @@
 /// are not per probe).
 ///
 /// Per stage (`all`): agent received/produced per second, kernel loss (`lost{reason}` totals), drops,
-/// dead letters and throttled; enrich and sink received and produced/inserted per second, dead letters,
-/// drops and consumer lag. Per probe: agent `received{p}`/`produced{p}` rates, `lost{reason,p}` and
+/// dead letters and throttled; enrich, detect and sink received and produced (detect: alerts)/inserted per
+/// second, dead letters, drops and consumer lag. Per probe: agent `received{p}`/`produced{p}` rates, `lost{reason,p}` and
 /// `throttled{p}`; enrich and sink the committed-offset rate on the probe's topic and the lag of its
 /// partitions (`lag{<topic>/<partition>}`).
 public struct TopRows: Sendable {
@@ -26,9 +26,18 @@ public struct TopRows: Sendable {
         return Probe.allCases.filter { seen.contains($0) }
     }
 
+    /// Agent, enrich and sink always, each as a whole and per probe; detect as a whole, between enrich and
+    /// the sink, while an instance of it reports (its stats are not per probe, and `top` does not know its
+    /// consumer group).
     public func rows() -> [TopRow] {
         var rows: [TopRow] = []
-        for stage in ["agent", "enrich", "sink"] {
+        for stage in PipelineStages.known {
+            if stage == "detect" {
+                if stats.instanceCount(stage: stage, nowNanos: nowNanos, staleAfterNanos: staleAfterNanos) > 0 {
+                    rows.append(stageRow(stage))
+                }
+                continue
+            }
             rows.append(stageRow(stage))
             for p in probes { rows.append(probeRow(stage, p)) }
         }

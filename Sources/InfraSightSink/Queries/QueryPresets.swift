@@ -1,6 +1,17 @@
 /// Every preset `infrasight query` knows.
 public enum QueryPresets {
     public static let all: [QueryPreset] = [
+        QueryPreset(name: "alerts", summary: "alerts from infrasight detect, newest first (one row per alert_id); --rule, --severity",
+                    takesAlertFilters: true) { db, f in
+            """
+            SELECT toString(time) AS time_utc, severity, rule, host, pid, comm, user,
+                   if(container_name = '', container_id, container_name) AS container, pod_namespace, pod_name,
+                   message, exec_id, alert_id
+            FROM \(db).\(AlertsTable.dedupView)
+            WHERE \(f.alertWhereClause())
+            ORDER BY time_ns DESC, alert_id LIMIT \(f.limit)
+            """
+        },
         QueryPreset(name: "sensitive-files", summary: "access to sensitive paths (/etc/shadow, ~/.ssh, docker.sock, …), newest first") { db, f in
             """
             SELECT toString(time) AS time_utc, host, user, comm, pid, syscall, path, flags_text, mode_text, ret, errno_name, container_id

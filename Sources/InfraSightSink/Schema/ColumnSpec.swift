@@ -5,7 +5,7 @@ import InfraSightCore
 /// RowBinary. DDL and row encoding both come from this single definition, so they cannot drift.
 /// The value is read from an `EventView` (the message's bytes in place): strings go from the message
 /// straight into the row, with no decoded `Event` and no `String` in between.
-public struct ColumnSpec: Sendable {
+public struct ColumnSpec: TableColumn {
     public let name: String
     public let legacyType: String
     public let modernType: String
@@ -17,9 +17,5 @@ public struct ColumnSpec: Sendable {
         self.legacyType = legacyType
         self.modernType = modern ?? legacyType
         self.encode = encode
-    }
-
-    public func type(for flavor: SchemaFlavor) -> String {
-        flavor == .legacy ? legacyType : modernType
     }
 }

@@ -6,11 +6,7 @@ public enum CommonColumns {
     public static let leading: [ColumnSpec] = [
         ColumnSpec("event_id", "String") { w, e, _ in w.string(e.eventID) },
         ColumnSpec("time", "DateTime", modern: "DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1))") { w, e, flavor in
-            if flavor == .legacy {
-                w.dateTime(epochSeconds: UInt32(truncatingIfNeeded: e.timeNs / 1_000_000_000))
-            } else {
-                w.dateTime64(epochNanos: Int64(clamping: e.timeNs))
-            }
+            w.time(nanos: e.timeNs, flavor: flavor)
         },
         ColumnSpec("time_ns", "UInt64") { w, e, _ in w.uint64(e.timeNs) },
         ColumnSpec("host", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.host) },

@@ -21,26 +21,18 @@ public struct EventTable: Sendable {
 
     /// CREATE TABLE for the flavor. `retentionDays` becomes a TTL where the server has TTL.
     public func createStatement(database: String, flavor: SchemaFlavor, retentionDays: Int) -> String {
-        var cols = columns.map { "    \($0.name) \($0.type(for: flavor))" }
-        cols.append("    ingested_at DateTime DEFAULT now()")
-        var sql = "CREATE TABLE IF NOT EXISTS \(qualifiedName(database: database))\n(\n"
-        sql += cols.joined(separator: ",\n")
-        sql += "\n)\nENGINE = ReplacingMergeTree\nPARTITION BY toYYYYMMDD(time)\nORDER BY (host, time, event_id)"
-        if flavor == .modern {
-            if retentionDays > 0 { sql += "\nTTL toDateTime(time) + INTERVAL \(retentionDays) DAY" }
-            sql += "\nSETTINGS index_granularity = 8192, non_replicated_deduplication_window = 10000"
-        }
-        return sql
+        ReplacingTableDDL.createStatement(qualifiedName: qualifiedName(database: database), columns: columns,
+                                          orderBy: "host, time, event_id", flavor: flavor, retentionDays: retentionDays)
     }
 
     /// A view that collapses re-delivered rows at query time: exact counts without waiting for merges.
     public func dedupViewStatement(database: String) -> String {
-        "CREATE VIEW IF NOT EXISTS \(database).\(name)_dedup AS SELECT * FROM \(qualifiedName(database: database)) FINAL"
+        ReplacingTableDDL.dedupViewStatement(database: database, table: name)
     }
 
     /// `INSERT INTO db.t (c1, c2, …) FORMAT RowBinary`.
     public func insertStatement(database: String) -> String {
-        "INSERT INTO \(qualifiedName(database: database)) (\(columns.map(\.name).joined(separator: ", "))) FORMAT RowBinary"
+        ReplacingTableDDL.insertStatement(qualifiedName: qualifiedName(database: database), columns: columns)
     }
 
     /// Appends one event, read in place, as a RowBinary row (the sink's per-event path).

@@ -80,11 +80,11 @@ public final class SchemaManager {
         }
     }
 
-    /// On servers with TTL, sets every table's TTL to `retentionDays` (re-run on every apply).
+    /// On servers with TTL, sets every event table's and the alerts table's TTL to `retentionDays` (re-run on every apply).
     func reconcileRetention(_ retentionDays: Int, flavor: SchemaFlavor) throws {
         guard flavor == .modern, retentionDays > 0 else { return }
-        for table in EventTables.all {
-            try client.execute("ALTER TABLE \(table.qualifiedName(database: database)) MODIFY TTL toDateTime(time) + INTERVAL \(retentionDays) DAY")
+        for table in EventTables.all.map({ $0.qualifiedName(database: database) }) + [AlertsTable.qualifiedName(database: database)] {
+            try client.execute("ALTER TABLE \(table) MODIFY TTL toDateTime(time) + INTERVAL \(retentionDays) DAY")
         }
     }
 

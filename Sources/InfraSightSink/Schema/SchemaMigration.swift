@@ -43,6 +43,10 @@ public enum SchemaMigrations {
                 [.ensureColumns(table), .sql("DROP TABLE IF EXISTS \(db).\(table.name)_dedup"), .sql(table.dedupViewStatement(database: db))]
             }
         },
+        SchemaMigration(version: 4, description: "alerts (from infrasight.alerts) and alerts_dedup") { db, flavor, retention in
+            [.sql(AlertsTable.createStatement(database: db, flavor: flavor, retentionDays: retention)),
+             .sql(AlertsTable.dedupViewStatement(database: db))]
+        },
     ]
 
     public static var latest: Int { all.map(\.version).max() ?? 0 }
