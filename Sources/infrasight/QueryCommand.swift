@@ -1,3 +1,4 @@
+import InfraSightCore
 import ArgumentParser
 import Foundation
 import InfraSightClickHouse

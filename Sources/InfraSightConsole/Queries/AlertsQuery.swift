@@ -1,3 +1,4 @@
+import InfraSightCore
 import InfraSightSink
 
 /// The alerts view: alerts raised by `infrasight detect`, one per `alert_id` (`alerts_dedup`), newest first.

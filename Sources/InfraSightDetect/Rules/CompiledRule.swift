@@ -7,7 +7,7 @@ typealias Predicate = (inout EventFacts) -> Bool
 public struct CompiledRule {
     public let name: String
     public let version: UInt32
-    public let priority: Priority
+    public let priority: AlertSeverity
     public let tags: [String]
     public let description: String
     let output: OutputTemplate

@@ -78,9 +78,9 @@ struct RuleCompiler {
         func fail(_ field: String, _ line: Int, _ message: String) -> RuleError {
             RuleError(file: rule.place.file, line: line, item: item, field: field, message: message)
         }
-        guard let priorityText = rule.priority else { throw fail("priority", rule.place.line, "is required (\(Priority.allCases.map(\.rawValue).joined(separator: ", ")))") }
-        guard let priority = Priority(text: priorityText) else {
-            throw fail("priority", rule.place.line, "'\(priorityText)' is not one of \(Priority.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let priorityText = rule.priority else { throw fail("priority", rule.place.line, "is required (\(AlertSeverity.allCases.map(\.rawValue).joined(separator: ", ")))") }
+        guard let priority = AlertSeverity(text: priorityText) else {
+            throw fail("priority", rule.place.line, "'\(priorityText)' is not one of \(AlertSeverity.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let outputText = rule.output else { throw fail("output", rule.place.line, "is required") }
         let output: OutputTemplate

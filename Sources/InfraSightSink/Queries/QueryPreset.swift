@@ -1,3 +1,5 @@
+import InfraSightCore
+
 /// Narrows a preset query: a time window, a row limit and an optional host; for `alerts` also a rule and
 /// a minimum severity.
 public struct QueryFilter: Sendable {

@@ -2,7 +2,7 @@
 /// (topics/proto/infrasight/v1/alert.proto) spells them.
 ///
 /// Why a type: the sink refuses an alert whose severity is none of them (it could never be found by a
-/// severity filter), and `query alerts --severity` / the console's `severity` filter mean "this or more
+/// severity filter), a detect rule's `priority` is one, and `query alerts --severity` / the console's `severity` filter mean "this or more
 /// severe", as Falco's `priority` setting does, which needs their order.
 public enum AlertSeverity: String, CaseIterable, Sendable, Comparable {
     case emergency, alert, critical, error, warning, notice, informational, debug
@@ -15,6 +15,12 @@ public enum AlertSeverity: String, CaseIterable, Sendable, Comparable {
 
     /// This severity and every more severe one, most severe first.
     public var atLeastAsSevere: [AlertSeverity] { Self.allCases.filter { $0 <= self } }
+
+    /// A severity as written in a rules file: any case, and `info` for informational.
+    public init?(text: String) {
+        let t = text.lowercased()
+        self.init(rawValue: t == "info" ? "informational" : t)
+    }
 
     /// The names, most severe first, for messages.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
