@@ -3,9 +3,12 @@
  * chmod.bpf.c — chmod(2), fchmod(2), fchmodat(2), fchmodat2(2) (tracepoints
  * syscalls:sys_{enter,exit}_*chmod*; fchmodat2 only where the kernel has it, Linux >= 6.6).
  * The path is read at sys_exit. Note: glibc's fchmodat() with flags calls fchmodat2.
+ * The resolved path (include/infrasight_path.h): fchmod → its fd's file; chmod and fchmodat* →
+ * the directory the passed path was looked up from (cwd or dirfd), joined in user space.
  */
 #include "vmlinux.h"
 #include "infrasight_bpf.h"
+#include "infrasight_path.h"
 
 DEFINE_SCRATCH(struct infrasight_chmod_event)
 
@@ -52,8 +55,19 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		if (path_filtered(&st, ev->path, ev->path_len)) /* fchmod has no path: no path filter */
 			return 0;
 	}
+	if (throttled()) /* before the walk: a throttled chmod costs no walk */
+		return 0;
+	__u32 rlen;
+	if (st.syscall == INFRASIGHT_SYS_FCHMOD)
+		rlen = path_resolve_file(path_file_from_fd(ev->fd), ev->resolved, &flags);
+	else
+		rlen = path_resolve_dir(ev->fd, ev->path[0], ev->resolved, &flags);
+	rlen &= INFRASIGHT_PATH_MAX - 1;
+	ev->resolved_len = rlen;
+	ev->_pad = 0;
 	ev->c.flags = flags;
-	return emit(ev, sizeof(*ev), flags);
+	/* fixed part, then the resolved path up to and including its NUL */
+	return emit_admitted(ev, __builtin_offsetof(struct infrasight_chmod_event, resolved) + rlen + 1, flags);
 }
 
 SEC("tracepoint/syscalls/sys_enter_chmod")

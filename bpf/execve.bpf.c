@@ -9,6 +9,9 @@
  * kernel had to fault in during exec are resident. Events go to a ring buffer with batched
  * wake-ups. Layout and limits: include/infrasight_event.h. The maps every probe has come from
  * include/infrasight_maps.h; the per-tid stash is its own (user pointers, not raw arguments).
+ * The resolved path (include/infrasight_path.h) follows argv in the record: after a successful exec
+ * the new binary's path (mm->exe_file: symlinks followed, as the kernel opened it); after a failed
+ * one the directory the passed filename was looked up from (cwd, or execveat's dirfd).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -19,6 +22,7 @@
 #include "infrasight_throttle.h"
 #include "infrasight_filter.h"
 #include "infrasight_wakeup.h"
+#include "infrasight_path.h"
 
 struct exec_stash {
 	__u64 boot_ns;
@@ -28,10 +32,13 @@ struct exec_stash {
 	__u32 ppid;
 	__u32 flags;
 	__u32 filter_gen;  /* filter generation judged by at sys_enter (infrasight_filter.h) */
+	__s32 dirfd;       /* execveat's dirfd; AT_FDCWD for execve */
+	__u32 _pad;
 };
 
 /* Scratch for building one event: the slack lets the verifier accept reads at a variable offset
- * of up to ARGV_MAX_BYTES bytes into argv[] (only argv[0..ARGV_MAX_BYTES) is ever emitted). */
+ * of up to ARGV_MAX_BYTES bytes into argv[] (only argv[0..ARGV_MAX_BYTES) is ever emitted), and
+ * the resolved path written right after argv_len bytes of argv (at most PATH_MAX more). */
 struct exec_scratch {
 	struct infrasight_exec_event ev;
 	char slack[INFRASIGHT_ARGV_MAX_BYTES];
@@ -59,7 +66,7 @@ struct {
 #define EXEC_ENTER_FILTER_KINDS (INFRASIGHT_FILTER_PID | INFRASIGHT_FILTER_UID | INFRASIGHT_FILTER_CGROUP)
 
 static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u64 filename_ptr,
-				    __u64 argv_ptr, __u32 flags)
+				    __u64 argv_ptr, __u32 flags, __s32 dirfd)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
@@ -84,6 +91,7 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u64
 		.ppid = BPF_CORE_READ(task, real_parent, tgid),
 		.flags = flags,
 		.filter_gen = gen,
+		.dirfd = dirfd,
 	};
 	__u64 key = tid;
 	if (bpf_map_update_elem(&exec_start, &key, &st, BPF_ANY)) {
@@ -258,16 +266,30 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		argv_len = read_argv_user(ev, st.argv_ptr, &argc);
 		ev->argc = argc;
 	}
+	if (argv_len > INFRASIGHT_ARGV_MAX_BYTES)
+		argv_len = INFRASIGHT_ARGV_MAX_BYTES;
 	ev->argv_len = argv_len;
 
-	if (ev->flags & INFRASIGHT_F_ARGV_TRUNCATED)
+	/* the resolved path, right after argv's bytes (inside argv[] + slack: argv_len <= ARGV_MAX) */
+	__u32 rflags = 0, rlen;
+	char *resolved = &ev->argv[argv_len];
+	if (ret == 0)
+		rlen = path_resolve_file(BPF_CORE_READ(task, mm, exe_file), resolved, &rflags);
+	else
+		rlen = path_resolve_dir(st.dirfd, ev->filename[0], resolved, &rflags);
+	rlen &= INFRASIGHT_PATH_MAX - 1;
+	ev->resolved_len = rlen;
+	ev->_pad = 0;
+	ev->flags |= rflags;
+
+	if (ev->flags & (INFRASIGHT_F_ARGV_TRUNCATED | INFRASIGHT_F_RESOLVED_TRUNCATED))
 		count(INFRASIGHT_CTR_ARGV_TRUNCATED);
 	if (ev->flags & (INFRASIGHT_F_ARGV_READ_FAILED | INFRASIGHT_F_FILENAME_READ_FAILED))
 		count(INFRASIGHT_CTR_READ_FAILED);
 
-	__u64 size = __builtin_offsetof(struct infrasight_exec_event, argv) + argv_len;
-	if (size > sizeof(*ev))
-		size = sizeof(*ev);
+	__u64 size = __builtin_offsetof(struct infrasight_exec_event, argv) + argv_len + rlen + 1;
+	if (size > sizeof(*sc))
+		size = sizeof(*sc);
 	if (bpf_ringbuf_output(&events, ev, size, ringbuf_wakeup_flags(&events))) {
 		count(INFRASIGHT_CTR_RESERVE_FAILED);
 		tgid_count_add(&lost_tgids, tgid);
@@ -281,7 +303,7 @@ SEC("tracepoint/syscalls/sys_enter_execve")
 int tp_enter_execve(struct trace_event_raw_sys_enter *ctx)
 {
 	/* execve(filename, argv, envp) */
-	return on_enter(ctx, ctx->args[0], ctx->args[1], 0);
+	return on_enter(ctx, ctx->args[0], ctx->args[1], 0, INFRASIGHT_AT_FDCWD);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execve")
@@ -294,7 +316,7 @@ SEC("tracepoint/syscalls/sys_enter_execveat")
 int tp_enter_execveat(struct trace_event_raw_sys_enter *ctx)
 {
 	/* execveat(dirfd, filename, argv, envp, flags) */
-	return on_enter(ctx, ctx->args[1], ctx->args[2], INFRASIGHT_F_EXECVEAT);
+	return on_enter(ctx, ctx->args[1], ctx->args[2], INFRASIGHT_F_EXECVEAT, (__s32)ctx->args[0]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execveat")

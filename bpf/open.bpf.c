@@ -3,9 +3,12 @@
  * open.bpf.c — open(2), openat(2), openat2(2) (tracepoints syscalls:sys_{enter,exit}_open*).
  * sys_enter stashes the arguments per tid; sys_exit reads the path (and openat2's struct open_how)
  * from user memory and emits one struct infrasight_open_event. Failed opens are events too.
+ * The resolved path (include/infrasight_path.h): a successful open's fd → its file's path; a failed
+ * open → the directory the passed path was looked up from (cwd or dirfd), joined in user space.
  */
 #include "vmlinux.h"
 #include "infrasight_bpf.h"
+#include "infrasight_path.h"
 
 DEFINE_SCRATCH(struct infrasight_open_event)
 
@@ -22,7 +25,6 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	fill_common(&ev->c, INFRASIGHT_EVENT_KIND_OPEN, &st, ret);
 	ev->fd = ret >= 0 ? (__s32)ret : -1;
 	ev->resolve = 0;
-	ev->_pad = 0;
 	const void *path;
 	switch (st.syscall) {
 	case INFRASIGHT_SYS_OPEN: /* open(filename, flags, mode) */
@@ -57,8 +59,18 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 				     INFRASIGHT_F_PATH_TRUNCATED, INFRASIGHT_F_PATH_READ_FAILED);
 	if (path_filtered(&st, ev->path, ev->path_len))
 		return 0;
+	if (throttled()) /* before the walk: a throttled open costs no walk */
+		return 0;
+	__u32 rlen;
+	if (ret >= 0)
+		rlen = path_resolve_file(path_file_from_fd(ret), ev->resolved, &flags);
+	else
+		rlen = path_resolve_dir(ev->dirfd, ev->path[0], ev->resolved, &flags);
+	rlen &= INFRASIGHT_PATH_MAX - 1;
+	ev->resolved_len = rlen;
 	ev->c.flags = flags;
-	return emit(ev, sizeof(*ev), flags);
+	/* fixed part, then the resolved path up to and including its NUL */
+	return emit_admitted(ev, __builtin_offsetof(struct infrasight_open_event, resolved) + rlen + 1, flags);
 }
 
 SEC("tracepoint/syscalls/sys_enter_open")

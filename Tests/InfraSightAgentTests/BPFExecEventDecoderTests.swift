@@ -4,7 +4,7 @@ import XCTest
 
 /// Builds synthetic `struct infrasight_exec_event` records (variable length, like the kernel).
 struct ExecRecordBuilder {
-    var version: UInt16 = 1
+    var version: UInt16 = 2
     var kind: UInt16 = 1
     var flags: UInt32 = 0
     var bootNs: UInt64 = 1_000_000_123
@@ -20,12 +20,15 @@ struct ExecRecordBuilder {
     var argvLen: UInt32?
     /// Bytes of argv actually present in the record (default: all of `argv`).
     var argvPresent: Int?
+    /// The resolved path's bytes after argv (with their NUL when the kernel wrote one), and its length field.
+    var resolved: [UInt8] = []
+    var resolvedLen: UInt32?
 
     static func joined(_ args: [String]) -> [UInt8] { args.flatMap { Array($0.utf8) + [0] } }
 
     func bytes() -> [UInt8] {
         let present = argvPresent ?? argv.count
-        var b = [UInt8](repeating: 0, count: 600 + present)
+        var b = [UInt8](repeating: 0, count: 608 + present + resolved.count)
         func put<T>(_ v: T, _ off: Int) { withUnsafeBytes(of: v) { for (i, x) in $0.enumerated() { b[off + i] = x } } }
         put(version, 0); put(kind, 2); put(flags, 4); put(bootNs, 8); put(latencyNs, 16); put(ret, 24)
         put(cgroupId, 32); put(pid, 40); put(tid, 44); put(ppid, 48); put(uid, 52); put(gid, 56); put(argc, 60)
@@ -34,20 +37,24 @@ struct ExecRecordBuilder {
         put(argvLen ?? UInt32(argv.count), 68)
         for (i, x) in comm.prefix(16).enumerated() { b[72 + i] = x }
         for (i, x) in filename.prefix(512).enumerated() { b[88 + i] = x }
-        for (i, x) in argv.prefix(present).enumerated() { b[600 + i] = x }
+        put(resolvedLen ?? UInt32(resolved.firstIndex(of: 0) ?? resolved.count), 600)
+        for (i, x) in argv.prefix(present).enumerated() { b[608 + i] = x }
+        for (i, x) in resolved.enumerated() { b[608 + present + i] = x }
         return b
     }
 }
 
 final class BPFExecEventDecoderTests: XCTestCase {
     func testLayoutMatchesSharedHeader() {
-        XCTAssertEqual(MemoryLayout<infrasight_exec_event>.size, 4696)
-        XCTAssertEqual(ExecEventDecoder.maxRecordSize, 4696)
+        XCTAssertEqual(MemoryLayout<infrasight_exec_event>.size, 4704)
+        XCTAssertEqual(ExecEventDecoder.maxRecordSize, 4704 + 512)
+        XCTAssertEqual(MemoryLayout<infrasight_exec_event>.offset(of: \.resolved_len), ExecEventDecoder.offResolvedLen)
+        XCTAssertEqual(MemoryLayout<infrasight_exec_event>.offset(of: \.argv), ExecEventDecoder.offArgv)
         XCTAssertEqual(MemoryLayout<infrasight_exec_event>.offset(of: \.pid), ExecEventDecoder.offPid)
         XCTAssertEqual(MemoryLayout<infrasight_exec_event>.offset(of: \.argv_len), ExecEventDecoder.offArgvLen)
         XCTAssertEqual(MemoryLayout<infrasight_exec_event>.offset(of: \.comm), ExecEventDecoder.offComm)
         XCTAssertEqual(MemoryLayout<infrasight_exec_event>.offset(of: \.filename), ExecEventDecoder.offFilename)
-        XCTAssertEqual(ExecEventDecoder.headerSize, 600)
+        XCTAssertEqual(ExecEventDecoder.headerSize, 608)
         XCTAssertEqual(ExecEventDecoder.maxArgs, 64)
         XCTAssertEqual(ExecEventDecoder.maxArgvBytes, 4096)
     }
@@ -71,7 +78,7 @@ final class BPFExecEventDecoderTests: XCTestCase {
     }
 
     func testShortRecordsThrow() {
-        for n in [0, 1, 8, 40, 599] {
+        for n in [0, 1, 8, 40, 599, 607] {
             let bytes = Array(ExecRecordBuilder().bytes().prefix(n))
             XCTAssertThrowsError(try ExecEventDecoder.decode(bytes)) {
                 XCTAssertEqual($0 as? ExecEventDecodeError, .tooShort(n))
@@ -82,11 +89,11 @@ final class BPFExecEventDecoderTests: XCTestCase {
 
     func testUnknownVersionOrKindThrows() {
         var r = ExecRecordBuilder()
-        r.version = 2
+        r.version = 1   // the layout before the resolved path
         XCTAssertThrowsError(try ExecEventDecoder.decode(r.bytes())) {
-            XCTAssertEqual($0 as? ExecEventDecodeError, .unsupportedVersion(2))
+            XCTAssertEqual($0 as? ExecEventDecodeError, .unsupportedVersion(1))
         }
-        r.version = 1
+        r.version = 2
         r.kind = 7
         XCTAssertThrowsError(try ExecEventDecoder.decode(r.bytes())) {
             XCTAssertEqual($0 as? ExecEventDecodeError, .unexpectedKind(7))
@@ -185,6 +192,56 @@ final class BPFExecEventDecoderTests: XCTestCase {
         XCTAssertEqual(try ExecEventDecoder.decode(r.bytes()).argv, ["\u{FFFD}\u{FFFD}A"])
     }
 
+    /// A successful exec's resolved path (RESOLVED_FILE) follows argv's bytes and is the new binary.
+    func testResolvedFileFollowsArgv() throws {
+        var r = ExecRecordBuilder()
+        r.filename = Array("../bin/tool".utf8) + [0]
+        r.argv = ExecRecordBuilder.joined(["tool", "-x"])
+        r.resolved = Array("/opt/real/tool".utf8) + [0]
+        r.flags = (1 << 4) | (1 << 18)
+        let e = try ExecEventDecoder.decode(r.bytes())
+        XCTAssertEqual(e.argv, ["tool", "-x"])
+        XCTAssertEqual(e.filename, "../bin/tool")
+        XCTAssertEqual(e.resolved, ResolvedPath(path: "/opt/real/tool", lexical: false, truncated: false))
+    }
+
+    /// A failed exec carries the cwd (RESOLVED_DIR): the filename is joined onto it, lexically; the
+    /// walk's truncation and a cut filename both mark it truncated.
+    func testResolvedDirIsJoinedWithTheFilename() throws {
+        var r = ExecRecordBuilder()
+        r.ret = -2
+        r.filename = Array("./.hidden/../tool".utf8) + [0]
+        r.argv = ExecRecordBuilder.joined(["./.hidden/../tool"])
+        r.resolved = Array("/home/u/work".utf8) + [0]
+        r.flags = 1 << 19
+        XCTAssertEqual(try ExecEventDecoder.decode(r.bytes()).resolved,
+                       ResolvedPath(path: "/home/u/work/tool", lexical: true, truncated: false))
+        r.flags = (1 << 19) | (1 << 20)
+        XCTAssertTrue(try ExecEventDecoder.decode(r.bytes()).resolved.truncated)
+        r.flags = 1 << 19
+        r.filename = Array(repeating: UInt8(ascii: "a"), count: 512)   // no NUL: cut
+        XCTAssertTrue(try ExecEventDecoder.decode(r.bytes()).resolved.truncated)
+    }
+
+    /// No RESOLVED flag: no resolved path, whatever bytes follow argv; a lying resolved_len only shortens.
+    func testResolvedNeedsItsFlagAndLengthOnlyShortens() throws {
+        var r = ExecRecordBuilder()
+        r.argv = ExecRecordBuilder.joined(["a"])
+        r.resolved = Array("/bin/true".utf8) + [0]
+        XCTAssertEqual(try ExecEventDecoder.decode(r.bytes()).resolved, .none)
+        r.flags = 1 << 18
+        r.resolvedLen = 4
+        XCTAssertEqual(try ExecEventDecoder.decode(r.bytes()).resolved.path, "/bin")
+        r.resolvedLen = 100_000
+        XCTAssertEqual(try ExecEventDecoder.decode(r.bytes()).resolved.path, "/bin/true")
+        r.resolved = []   // record ends right after argv: flagged but absent
+        r.resolvedLen = 9
+        XCTAssertEqual(try ExecEventDecoder.decode(r.bytes()).resolved, ResolvedPath(path: "", lexical: false, truncated: true))
+        r.flags = 1 << 19
+        XCTAssertEqual(try ExecEventDecoder.decode(r.bytes()).resolved, ResolvedPath(path: "", lexical: true, truncated: true),
+                       "no directory: the filename is not joined onto nothing")
+    }
+
     func testRandomBytesNeverCrash() {
         var rng = SystemRandomNumberGenerator()
         for i in 0..<400 {
@@ -194,11 +251,12 @@ final class BPFExecEventDecoderTests: XCTestCase {
                 var g = SystemRandomNumberGenerator()
                 for j in stride(from: 0, to: buf.count - 7, by: 8) { buf.storeBytes(of: g.next() as UInt64, toByteOffset: j, as: UInt64.self) }
             }
-            if i % 2 == 0, n >= 4 { bytes[0] = 1; bytes[1] = 0; bytes[2] = 1; bytes[3] = 0 } // valid version/kind
+            if i % 2 == 0, n >= 4 { bytes[0] = 2; bytes[1] = 0; bytes[2] = 1; bytes[3] = 0 } // valid version/kind
             if let e = try? ExecEventDecoder.decode(bytes) {
                 XCTAssertLessThanOrEqual(e.argv.count, 64)
                 XCTAssertLessThanOrEqual(e.argv.reduce(0) { $0 + $1.utf8.count + 1 }, 4096 * 3 + 64) // U+FFFD is 3 bytes
                 XCTAssertLessThanOrEqual(e.filename.unicodeScalars.count, 512)
+                XCTAssertLessThanOrEqual(e.resolved.path.unicodeScalars.count, 512 + 512 + 1)   // a join of dir and filename
             }
         }
     }

@@ -15,6 +15,10 @@ final class ProbeRecordDecoderTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<infrasight_open_event>.offset(of: \.path_len), D.openPathLen)
         XCTAssertEqual(MemoryLayout<infrasight_open_event>.offset(of: \.resolve), D.openResolve)
         XCTAssertEqual(MemoryLayout<infrasight_chmod_event>.offset(of: \.path), D.chmodPath)
+        XCTAssertEqual(MemoryLayout<infrasight_open_event>.offset(of: \.resolved_len), D.openResolvedLen)
+        XCTAssertEqual(MemoryLayout<infrasight_open_event>.offset(of: \.resolved), D.openResolved)
+        XCTAssertEqual(MemoryLayout<infrasight_chmod_event>.offset(of: \.resolved_len), D.chmodResolvedLen)
+        XCTAssertEqual(MemoryLayout<infrasight_chmod_event>.offset(of: \.resolved), D.chmodResolved)
         XCTAssertEqual(MemoryLayout<infrasight_socket_event>.offset(of: \.unix_path), D.sockUnixPath)
         XCTAssertEqual(MemoryLayout<infrasight_socket_event>.offset(of: \.remote_addr), D.sockRemoteAddr)
         XCTAssertEqual(MemoryLayout<infrasight_socket_event>.offset(of: \.new_fd), D.sockNewFd)
@@ -52,6 +56,62 @@ final class ProbeRecordDecoderTests: XCTestCase {
         XCTAssertEqual(o.common, KernelCommon(bootTimeNs: 111, latencyNs: 222, ret: -2, cgroupId: 333, pid: 10, tid: 11,
                                               ppid: 12, uid: 13, gid: 14, comm: "comm", flags: []))
         XCTAssertEqual(KernelRecord.open(o).probe, .open)
+    }
+
+    /// An open record as the kernel emits it: the fixed part, then resolved[] only up to its NUL.
+    func openRecord(path: String, resolved: String, flags: UInt32, fd: Int32 = 3, dirfd: Int32 = -100) -> [UInt8] {
+        var b = record(kind: D.kindOpen, size: D.openResolved + resolved.utf8.count + 1, syscall: 2, flags: flags)
+        put(dirfd, D.openDirfd, in: &b); put(fd, D.openFd, in: &b)
+        put(UInt32(path.utf8.count), D.openPathLen, in: &b); putString(path, D.openPath, in: &b)
+        put(UInt32(resolved.utf8.count), D.openResolvedLen, in: &b); putString(resolved, D.openResolved, in: &b)
+        return b
+    }
+
+    func testOpenResolvedFileIsTheKernelsPath() throws {
+        guard case .open(let o) = try D.decode(openRecord(path: "shadow", resolved: "/etc/shadow", flags: 1 << 18)) else { return XCTFail() }
+        XCTAssertEqual(o.path, "shadow")
+        XCTAssertEqual(o.resolved, ResolvedPath(path: "/etc/shadow", lexical: false, truncated: false))
+        // the same bytes as the passed path: equal either way
+        guard case .open(let same) = try D.decode(openRecord(path: "/etc/hosts", resolved: "/etc/hosts", flags: 1 << 18)) else { return XCTFail() }
+        XCTAssertEqual(same.resolved.path, "/etc/hosts")
+        guard case .open(let cut) = try D.decode(openRecord(path: "x", resolved: "/d/d/x", flags: (1 << 18) | (1 << 20))) else { return XCTFail() }
+        XCTAssertEqual(cut.resolved, ResolvedPath(path: "/d/d/x", lexical: false, truncated: true))
+    }
+
+    func testOpenResolvedDirIsJoinedLexically() throws {
+        guard case .open(let o) = try D.decode(openRecord(path: "../etc/./passwd", resolved: "/usr", flags: 1 << 19, fd: -1)) else { return XCTFail() }
+        XCTAssertEqual(o.resolved, ResolvedPath(path: "/etc/passwd", lexical: true, truncated: false))
+        // an absolute passed path: the kernel sends no directory
+        guard case .open(let a) = try D.decode(openRecord(path: "/tmp//a/../b", resolved: "", flags: 1 << 19, fd: -1)) else { return XCTFail() }
+        XCTAssertEqual(a.resolved, ResolvedPath(path: "/tmp/b", lexical: true, truncated: false))
+        // no flag: nothing, even with bytes there
+        guard case .open(let n) = try D.decode(openRecord(path: "x", resolved: "/etc", flags: 0)) else { return XCTFail() }
+        XCTAssertEqual(n.resolved, .none)
+    }
+
+    /// A record of the layout before resolved[] (632 bytes, resolved_len was padding) has none.
+    func testOpenRecordWithoutTheTailHasNoResolvedPath() throws {
+        var b = record(kind: D.kindOpen, size: D.openResolved, syscall: 2)
+        put(UInt32(6), D.openPathLen, in: &b); putString("/etc/x", D.openPath, in: &b)
+        guard case .open(let o) = try D.decode(b) else { return XCTFail() }
+        XCTAssertEqual(o.path, "/etc/x")
+        XCTAssertEqual(o.resolved, .none)
+    }
+
+    func testChmodResolved() throws {
+        var b = record(kind: D.kindChmod, size: D.chmodResolved + 12, syscall: 5, flags: 1 << 18)   // fchmod
+        put(Int32(4), D.chmodFd, in: &b); put(UInt32(11), D.chmodResolvedLen, in: &b); putString("/etc/shadow", D.chmodResolved, in: &b)
+        guard case .chmod(let c) = try D.decode(b) else { return XCTFail() }
+        XCTAssertEqual(c.path, "")
+        XCTAssertEqual(c.resolved, ResolvedPath(path: "/etc/shadow", lexical: false, truncated: false))
+        var l = record(kind: D.kindChmod, size: D.chmodResolved + 5, syscall: 4, flags: 1 << 19)   // chmod("x/../shadow")
+        put(UInt32(11), D.chmodPathLen, in: &l); putString("x/../shadow", D.chmodPath, in: &l)
+        put(UInt32(4), D.chmodResolvedLen, in: &l); putString("/etc", D.chmodResolved, in: &l)
+        guard case .chmod(let lex) = try D.decode(l) else { return XCTFail() }
+        XCTAssertEqual(lex.resolved, ResolvedPath(path: "/etc/shadow", lexical: true, truncated: false))
+        // cut before resolved_len: flagged, but nothing to read
+        guard case .chmod(let short) = try D.decode(Array(l.prefix(D.chmodResolvedLen + 2))) else { return XCTFail() }
+        XCTAssertEqual(short.resolved, ResolvedPath(path: "", lexical: true, truncated: true), "no directory: no join")
     }
 
     func testLyingLengthsAndMissingNULsAreBounded() throws {

@@ -40,11 +40,16 @@ final class EnrichedMessageTests: XCTestCase {
             if !service.isEmpty { event.enriched.service = service }
         }
         let matcher = SensitivePathMatcher.defaults
+        // the resolved path when the event has one (and the passed path too when it was cut), else the passed path
+        func judged(_ resolved: String, _ truncated: Bool, _ passed: String, write: Bool) -> Bool {
+            if resolved.isEmpty { return matcher.matches(passed, write: write) }
+            return matcher.matches(resolved, write: write) || (truncated && matcher.matches(passed, write: write))
+        }
         let hit: Bool?
         switch event.detail {
-        case .open(let d)?: hit = matcher.matches(d.path, write: OpenFlags.isWriteish(d.flags))
-        case .chmod(let d)?: hit = matcher.matches(d.path, write: true)
-        case .exec(let d)?: hit = matcher.matches(d.filename, write: false)
+        case .open(let d)?: hit = judged(d.resolvedPath, d.resolvedTruncated, d.path, write: OpenFlags.isWriteish(d.flags))
+        case .chmod(let d)?: hit = judged(d.resolvedPath, d.resolvedTruncated, d.path, write: true)
+        case .exec(let d)?: hit = judged(d.resolvedPath, d.resolvedTruncated, d.filename, write: false)
         default: hit = nil
         }
         if hit == true { event.enriched.sensitive = true }

@@ -47,6 +47,37 @@ final class EnrichmentStepsTests: XCTestCase {
         XCTAssertEqual(connect.enriched.remoteHostname, "", "reverse-dns is off by default")
     }
 
+    /// The sensitive step judges the path the kernel resolved: a relative or symlinked path that
+    /// reached /etc/shadow is sensitive, a passed "/etc/shadow" that resolved elsewhere is not; the
+    /// passed path still counts when the event has no resolved path or the kernel's walk was cut.
+    func testSensitiveStepJudgesTheResolvedPath() throws {
+        let pipeline = try EnrichmentPipeline(names: ["sensitive"])
+        func sensitive(_ detail: (inout Event) -> Void) throws -> Bool {
+            var e = Event()
+            detail(&e)
+            try pipeline.apply(to: &e)
+            return e.enriched.sensitive
+        }
+        func open(_ path: String, _ resolved: String, truncated: Bool = false) throws -> Bool {
+            try sensitive { e in
+                var d = OpenDetail(); d.path = path; d.resolvedPath = resolved; d.resolvedTruncated = truncated; e.open = d
+            }
+        }
+        XCTAssertTrue(try open("shadow", "/etc/shadow"), "cd /etc && cat shadow")
+        XCTAssertTrue(try open("/tmp/x", "/etc/shadow"), "a symlink to it")
+        XCTAssertFalse(try open("/etc/shadow", "/tmp/decoy"), "the resolved path decides")
+        XCTAssertTrue(try open("/etc/shadow", ""), "no resolved path: the passed one")
+        XCTAssertTrue(try open("/etc/shadow", "/x/y", truncated: true), "a cut walk: the passed path too")
+        XCTAssertFalse(try open("shadow", ""), "relative, unresolved: not known to be sensitive")
+        XCTAssertTrue(try sensitive { e in
+            var d = ChmodDetail(); d.path = "../shadow"; d.resolvedPath = "/etc/shadow"; d.resolvedLexical = true; e.chmod = d
+        })
+        XCTAssertFalse(try sensitive { e in var d = ChmodDetail(); d.path = "../shadow"; e.chmod = d })
+        XCTAssertTrue(try sensitive { e in
+            var d = ExecDetail(); d.filename = "./x"; d.resolvedPath = "/etc/shadow"; e.exec = d
+        })
+    }
+
     func testDefaultOrderAndOptionalReverseDNS() throws {
         XCTAssertEqual(EnrichmentPipeline.defaultNames,
                        ["time-iso8601", "latency-ms", "errno-name", "open-flags", "mode-text", "socket-names",

@@ -23,7 +23,7 @@ final class AgentProbeIntegrationTests: XCTestCase {
     static let lock = NSLock()
     nonisolated(unsafe) static var received: [(topic: String, key: String, event: Event)] = []
     nonisolated(unsafe) static var consumerError: String?
-    static let probes: [Probe] = [.open, .chmod, .connect, .accept, .exit, .ptrace, .mount]
+    static let probes: [Probe] = [.open, .chmod, .connect, .accept, .exit, .ptrace, .mount, .execve]
     static let me = UInt32(getpid())
     static let host = "agent-probe-it"
 
@@ -181,6 +181,15 @@ final class AgentProbeIntegrationTests: XCTestCase {
             XCTAssertEqual(e.open.flags, UInt32(O_RDONLY | O_CLOEXEC)); XCTAssertEqual(e.open.dirfd, dfd)
         } else { XCTFail("openat2 missing") }
         for e in evs { XCTAssertFalse(e.open.pathTruncated) }
+        // resolved paths: the opened file for the three that succeeded, the cwd joined for the failure
+        let real = realPath(dir)
+        XCTAssertEqual(byPath[file]?.open.resolvedPath, real + "/f")
+        XCTAssertEqual(byPath[dir + "/new"]?.open.resolvedPath, real + "/new")
+        XCTAssertEqual(byPath["f"]?.open.resolvedPath, real + "/f", "openat2 relative to a dirfd")
+        XCTAssertEqual(byPath[missing]?.open.resolvedPath, real + "/nope")
+        XCTAssertEqual(byPath[missing]?.open.resolvedLexical, true)
+        for p in [file, dir + "/new", "f"] { XCTAssertEqual(byPath[p]?.open.resolvedLexical, false, p) }
+        for e in evs { XCTAssertFalse(e.open.resolvedTruncated) }
     }
 
     func testChmodEventsArriveWithExactFields() throws {
@@ -206,6 +215,11 @@ final class AgentProbeIntegrationTests: XCTestCase {
         XCTAssertEqual(evs.map(\.chmod.flags), [0, 0, 0, 0x100, 0])
         XCTAssertEqual(evs.map(\.chmod.path), [file, "", "c", file, dir + "/missing"])
         for (e, r) in zip(evs, [0, 0, 0, 0, -Int64(ENOENT)]) { assertCommon(e, ret: r) }
+        // fchmod names its fd's file; the others only a path string: joined onto the cwd or dirfd
+        let real = realPath(dir)
+        XCTAssertEqual(evs.map(\.chmod.resolvedPath), [real + "/c", real + "/c", real + "/c", real + "/c", real + "/missing"])
+        XCTAssertEqual(evs.map(\.chmod.resolvedLexical), [true, false, true, true, true])
+        XCTAssertEqual(evs.map(\.chmod.resolvedTruncated), [false, false, false, false, false])
     }
 
     func testConnectEventsArriveForTCPUDPIPv4IPv6UnixAndRefused() throws {
@@ -360,5 +374,153 @@ final class AgentProbeIntegrationTests: XCTestCase {
         XCTAssertTrue(log.contains("kernel_emitted{open}"), String(log.suffix(2000)))
         XCTAssertTrue(log.contains("produced{open}"), String(log.suffix(2000)))
         XCTAssertTrue(log.contains("connect probe attached via tracepoint syscalls:sys_enter_connect/sys_exit_connect"), log)
+    }
+
+    // MARK: - resolved paths (the kernel's walk at the syscall: bpf/include/infrasight_path.h)
+
+    /// The oracle: realpath(3) names a file the way the kernel's walk does (symlinks followed, no `.`
+    /// or `..`, from this process's root, which is the children's too).
+    func realPath(_ p: String) -> String {
+        guard let r = realpath(p, nil) else { return "realpath(\(p)) failed: \(errno)" }
+        defer { free(r) }
+        return String(cString: r)
+    }
+
+    /// Runs `script` in /bin/sh (a child of this process, so the consumer keeps its events) and waits.
+    @discardableResult
+    func sh(_ script: String) -> pid_t {
+        let pid = SC.spawn(["/bin/sh", "-c", script])
+        SC.wait(pid)
+        return pid
+    }
+
+    /// `cd /etc && cat shadow`: the process passes "shadow" and exits at once; the record names the
+    /// file the kernel opened, not a join (the agent never sees that process's cwd in /proc).
+    func testRelativeOpenAfterCdResolvesToTheFileReached() throws {
+        try ready()
+        let pid = sh("cd /etc && exec /bin/cat shadow > /dev/null")
+        let evs = events(.open, count: 1) { $0.pid == UInt32(pid) && $0.open.path == "shadow" }
+        guard let e = evs.first else { return }
+        assertCommon(e, ret: Int64(e.open.fd), pid: UInt32(pid))
+        XCTAssertGreaterThanOrEqual(e.open.fd, 0)
+        XCTAssertEqual(e.open.resolvedPath, "/etc/shadow")
+        XCTAssertFalse(e.open.resolvedLexical)
+        XCTAssertFalse(e.open.resolvedTruncated)
+    }
+
+    /// A short-lived process that chdir()s and opens relatively: `..` is resolved by the kernel from
+    /// the cwd it had at the syscall; the failed open's path is the cwd read then, joined lexically.
+    func testRelativeOpenInAProcessThatExitsAtOnceUsesItsCwdAtTheSyscall() throws {
+        try ready()
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir + "/data.txt", contents: Data("x".utf8))
+        // the shell itself opens ../nope for the redirect (a builtin: no fork), then becomes cat
+        let pid = sh("cd \(dir)/sub && { : < ../nope; } 2>/dev/null; exec /bin/cat ../data.txt > /dev/null")
+        let evs = events(.open, count: 2) { $0.pid == UInt32(pid) && ($0.open.path == "../data.txt" || $0.open.path == "../nope") }
+        guard evs.count == 2 else { return }
+        let real = realPath(dir)
+        let opened = evs.first { $0.open.path == "../data.txt" }, failed = evs.first { $0.open.path == "../nope" }
+        XCTAssertEqual(opened?.open.resolvedPath, real + "/data.txt")
+        XCTAssertEqual(opened?.open.resolvedLexical, false)
+        XCTAssertEqual(failed?.ret, -Int64(ENOENT))
+        XCTAssertEqual(failed?.open.resolvedPath, real + "/nope")
+        XCTAssertEqual(failed?.open.resolvedLexical, true)
+    }
+
+    /// A symlink opened: the passed path is the link, the resolved one its target.
+    func testSymlinkOpenResolvesToItsTarget() throws {
+        try ready()
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let link = dir + "/x"
+        XCTAssertEqual(symlink("/etc/hostname", link), 0)
+        let fd = open(link, O_RDONLY)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        close(fd)
+        let evs = events(.open, count: 1) { $0.pid == Self.me && $0.open.path == link }
+        guard let e = evs.first else { return }
+        XCTAssertEqual(e.open.resolvedPath, realPath("/etc/hostname"))
+        XCTAssertEqual(e.open.resolvedPath, "/etc/hostname")
+        XCTAssertFalse(e.open.resolvedLexical)
+    }
+
+    /// chmod by a relative path with `..`: only the string exists, so the resolved path is the
+    /// process's cwd (read in the kernel at the syscall) joined and normalised: lexical, and right.
+    func testRelativeChmodIsLexicalAndCorrect() throws {
+        try ready()
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir + "/c", contents: nil)
+        let pid = sh("cd \(dir) && exec /usr/bin/python3 -c \"import os; os.chmod('sub/../c', 0o600)\"")
+        let evs = events(.chmod, count: 1) { $0.pid == UInt32(pid) && $0.chmod.path == "sub/../c" }
+        guard let e = evs.first else { return }
+        XCTAssertEqual(e.ret, 0)
+        XCTAssertEqual(e.chmod.resolvedPath, realPath(dir + "/c"))
+        XCTAssertTrue(e.chmod.resolvedLexical)
+        XCTAssertFalse(e.chmod.resolvedTruncated)
+    }
+
+    /// execve of a relative path and of a symlink: the resolved path is the binary the kernel ran;
+    /// a failed relative exec is the cwd joined (lexical).
+    func testExecOfARelativePathAndOfASymlinkResolveToTheRealBinary() throws {
+        try ready()
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
+        let tool = dir + "/bin/tool"
+        try FileManager.default.copyItem(atPath: "/bin/true", toPath: tool)
+        XCTAssertEqual(chmod(tool, 0o755), 0)
+        XCTAssertEqual(symlink(tool, dir + "/tool-link"), 0)
+        let relative = sh("cd \(dir)/bin && exec ./tool")
+        let viaLink = sh("cd \(dir) && exec ./tool-link")
+        let missing = sh("cd \(dir) && exec ./bin/../nope 2>/dev/null")
+        let evs = events(.execve, count: 3) {
+            ($0.pid == UInt32(relative) && $0.exec.filename == "./tool") || ($0.pid == UInt32(viaLink) && $0.exec.filename == "./tool-link")
+                || ($0.pid == UInt32(missing) && $0.exec.filename == "./bin/../nope")
+        }
+        guard evs.count == 3 else { return }
+        let real = realPath(tool)
+        for e in evs where e.ret == 0 {
+            XCTAssertEqual(e.exec.resolvedPath, real, e.exec.filename)
+            XCTAssertFalse(e.exec.resolvedLexical)
+            XCTAssertFalse(e.exec.resolvedTruncated)
+        }
+        XCTAssertEqual(evs.filter { $0.ret == 0 }.count, 2)
+        if let e = evs.first(where: { $0.exec.filename == "./bin/../nope" }) {
+            XCTAssertEqual(e.ret, -Int64(ENOENT))
+            XCTAssertEqual(e.exec.resolvedPath, realPath(dir) + "/nope")
+            XCTAssertTrue(e.exec.resolvedLexical)
+        }
+    }
+
+    /// A file deeper than the walk's limit (INFRASIGHT_PATH_WALK_DEPTH = 64 steps): the resolved path
+    /// is marked truncated and keeps its end, 64 components; one well inside the limit is whole.
+    func testPathDeeperThanTheWalkLimitIsTruncated() throws {
+        try ready()
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let deep = dir + String(repeating: "/d", count: 70), shallow = dir + String(repeating: "/s", count: 40)
+        for d in [deep, shallow] {
+            try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: d + "/f", contents: nil)
+            let fd = open(d + "/f", O_RDONLY)
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            close(fd)
+        }
+        let evs = events(.open, count: 2) { $0.pid == Self.me && ($0.open.path == deep + "/f" || $0.open.path == shallow + "/f") }
+        guard evs.count == 2 else { return }
+        if let e = evs.first(where: { $0.open.path == deep + "/f" }) {
+            XCTAssertTrue(e.open.resolvedTruncated)
+            XCTAssertFalse(e.open.resolvedLexical)
+            XCTAssertTrue(e.open.resolvedPath.hasSuffix(String(repeating: "/d", count: 63) + "/f"), e.open.resolvedPath)
+            XCTAssertEqual(e.open.resolvedPath.split(separator: "/").count, 64, e.open.resolvedPath)
+        }
+        if let e = evs.first(where: { $0.open.path == shallow + "/f" }) {
+            XCTAssertFalse(e.open.resolvedTruncated)
+            XCTAssertEqual(e.open.resolvedPath, realPath(shallow + "/f"))
+        }
     }
 }

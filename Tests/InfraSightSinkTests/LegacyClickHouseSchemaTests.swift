@@ -22,12 +22,12 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
     func testApplyIsIdempotentAndStatusReportsCurrent() throws {
         let manager = SchemaManager(client: try client(), database: "schema_it")
         XCTAssertFalse(try manager.status().isCurrent)
-        XCTAssertEqual(try manager.apply(), [1, 2, 3, 4])
+        XCTAssertEqual(try manager.apply(), [1, 2, 3, 4, 5])
         XCTAssertEqual(try manager.apply(), [], "second apply changes nothing")
         let status = try manager.status()
         XCTAssertTrue(status.isCurrent)
         XCTAssertEqual(status.flavor, .legacy)
-        XCTAssertEqual(status.appliedVersions, [1, 2, 3, 4])
+        XCTAssertEqual(status.appliedVersions, [1, 2, 3, 4, 5])
         for table in ["exec_events", "exec_events_dedup", "file_events", "file_events_dedup", "network_events",
                       "network_events_dedup", "process_events", "process_events_dedup", "pipeline_stats", "schema_migrations",
                       "alerts", "alerts_dedup"] {
@@ -42,7 +42,8 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         let db = "migrate_it"
         let v2Columns: Set<String> = ["exec_id", "parent_exec_id", "exe", "cwd", "ancestors_pid", "ancestors_comm",
                                       "container_name", "container_image", "pod_name", "pod_namespace", "pod_uid",
-                                      "container_label_keys", "container_label_values"]   // and v3
+                                      "container_label_keys", "container_label_values",   // and v3
+                                      "resolved_path", "resolved_lexical", "resolved_truncated"]   // and v5
         let v1 = EventTables.exec.columns.filter { !v2Columns.contains($0.name) }
         try c.execute("CREATE DATABASE \(db)")
         try c.execute("CREATE TABLE \(db).schema_migrations (version UInt32, description String, flavor String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version")
@@ -51,7 +52,7 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         try c.execute("INSERT INTO \(db).exec_events (event_id, time, time_ns, host, argv) VALUES ('old-1', now(), 1, 'h', ['a'])")
         try c.execute(EventTables.exec.dedupViewStatement(database: db))
         let manager = SchemaManager(client: c, database: db)
-        XCTAssertEqual(try manager.apply(), [2, 3, 4])
+        XCTAssertEqual(try manager.apply(), [2, 3, 4, 5])
         let columns = try c.query("SELECT name FROM system.columns WHERE database = '\(db)' AND table = 'exec_events' FORMAT TabSeparated")
             .split(separator: "\n").map(String.init)
         XCTAssertEqual(columns, EventTables.exec.columns.map(\.name) + [], "columns in definition order")
@@ -60,6 +61,44 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
                        "the dedup view shows the added columns")
         XCTAssertTrue(try manager.status().isCurrent)
         XCTAssertEqual(try c.query("EXISTS TABLE \(db).alerts_dedup FORMAT TabSeparated"), "1\n", "v4 adds the alerts table and its view")
+    }
+
+    /// A server at schema 3 (file_events and exec_events without the resolved path) migrates to v5:
+    /// the three columns are added after path / filename, old rows read empty, the dedup views show
+    /// them, and a new row stores what the event carries.
+    func testVersionThreeMigratesForwardAddingTheResolvedPath() throws {
+        let c = try client()
+        let db = "migrate_v5_it"
+        let v5: Set<String> = ["resolved_path", "resolved_lexical", "resolved_truncated"]
+        try c.execute("CREATE DATABASE \(db)")
+        try c.execute("CREATE TABLE \(db).schema_migrations (version UInt32, description String, flavor String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version")
+        for v in [1, 2, 3] { try c.execute("INSERT INTO \(db).schema_migrations (version, description, flavor) VALUES (\(v), 'v\(v)', 'legacy')") }
+        for table in [EventTables.file, EventTables.exec] {
+            let old = table.columns.filter { !v5.contains($0.name) }
+            try c.execute("CREATE TABLE \(db).\(table.name) (\(old.map { "\($0.name) \($0.legacyType)" }.joined(separator: ", "))) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMMDD(time) ORDER BY (host, time, event_id)")
+            try c.execute(table.dedupViewStatement(database: db))
+        }
+        try c.execute("INSERT INTO \(db).file_events (event_id, time, time_ns, host, path) VALUES ('old-1', now(), 1, 'h', 'shadow')")
+        let manager = SchemaManager(client: c, database: db)
+        XCTAssertEqual(try manager.apply(), [4, 5])
+        for table in [EventTables.file, EventTables.exec] {
+            let columns = try c.query("SELECT name FROM system.columns WHERE database = '\(db)' AND table = '\(table.name)' FORMAT TabSeparated")
+                .split(separator: "\n").map(String.init)
+            XCTAssertEqual(columns, table.columns.map(\.name), "\(table.name): columns in definition order")
+        }
+        XCTAssertEqual(try c.query("SELECT event_id, path, resolved_path, resolved_lexical FROM \(db).file_events_dedup FORMAT TabSeparated"),
+                       "old-1\tshadow\t\t0\n", "the dedup view shows the added columns")
+        var event = SampleEvents.all[0]
+        event.probe = "open"
+        var open = OpenDetail()
+        open.syscall = "openat"; open.path = "shadow"; open.resolvedPath = "/etc/shadow"; open.resolvedTruncated = true
+        event.open = open
+        var batch = RowBatch(table: EventTables.file)
+        batch.append(event, of: EventTables.file, flavor: .legacy, from: KafkaMessageStub.make(offset: 0))
+        try c.insert(statement: EventTables.file.insertStatement(database: db), body: batch.writer.bytes)
+        XCTAssertEqual(try c.query("SELECT path, resolved_path, resolved_lexical, resolved_truncated FROM \(db).file_events_dedup WHERE event_id = '\(event.eventID)' FORMAT TabSeparated"),
+                       "shadow\t/etc/shadow\t0\t1\n")
+        XCTAssertTrue(try manager.status().isCurrent)
     }
 
     func testRequireCurrentNamesTheFix() throws {

@@ -58,6 +58,41 @@ final class ModernClickHouseSchemaTests: XCTestCase {
         }
     }
 
+    /// file_events stores the kernel's resolved path beside the path as passed, and the
+    /// sensitive-files preset shows it (current ClickHouse: LowCardinality, DateTime64).
+    func testFileEventsStoreTheResolvedPathAndSensitiveFilesShowsIt() throws {
+        var event = SampleEvents.all[0]
+        event.probe = "open"
+        var open = OpenDetail()
+        open.syscall = "openat"; open.path = "shadow"; open.dirfd = -100; open.fd = 3
+        open.resolvedPath = "/etc/shadow"
+        event.open = open
+        event.enriched.sensitive = true
+        var lexical = SampleEvents.all[1]
+        lexical.probe = "chmod"
+        var chmod = ChmodDetail()
+        chmod.syscall = "chmod"; chmod.path = "../x"; chmod.resolvedPath = "/tmp/x"; chmod.resolvedLexical = true; chmod.resolvedTruncated = true
+        lexical.chmod = chmod
+        var batch = RowBatch(table: EventTables.file)
+        for (i, e) in [event, lexical].enumerated() {
+            batch.append(e, of: EventTables.file, flavor: .modern, from: KafkaMessageStub.make(offset: Int64(i)))
+        }
+        let table = EventTables.file
+        let insert = "INSERT INTO infrasight.file_events (\(table.columns.map(\.name).joined(separator: ", "))) FROM INFILE '{file:rows}' FORMAT RowBinary"
+        let preset = QueryPresets.all.first { $0.name == "sensitive-files" }!
+            .sql(filter: QueryFilter(sinceMinutes: 60 * 24 * 365 * 30, limit: 5, host: nil))
+        let out = try ChDB.run(statements: ddl() + [insert, """
+            SELECT path, resolved_path, resolved_lexical, resolved_truncated FROM infrasight.file_events ORDER BY path FORMAT TabSeparated
+            """, preset + " FORMAT TabSeparatedWithNames"], files: ["rows": batch.writer.bytes])
+        let lines = out.split(separator: "\n").map(String.init)
+        XCTAssertEqual(Array(lines.prefix(2)), ["../x\t/tmp/x\t1\t1", "shadow\t/etc/shadow\t0\t0"], out)
+        guard lines.count >= 4 else { return XCTFail(out) }
+        let header = lines[2].split(separator: "\t").map(String.init), row = lines[3].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(header.firstIndex(of: "resolved_path").map { row[$0] }, "/etc/shadow", out)
+        XCTAssertEqual(header.firstIndex(of: "path").map { row[$0] }, "shadow", out)
+        XCTAssertEqual(lines.count, 4, "one sensitive row: \(out)")
+    }
+
     func testReplayedBatchWithTheSameTokenIsDroppedByTheServer() throws {
         let b = body(SampleEvents.all)
         let token = "infrasight.events.execve-0-0-2"

@@ -65,6 +65,9 @@ final class ViewRowEncodingTests: XCTestCase {
     static let tableReference: [String: [String: Encode]] = [
         "exec_events": [
             "filename": { w, e, _ in w.string(e.exec.filename) },
+            "resolved_path": { w, e, _ in w.string(e.exec.resolvedPath) },
+            "resolved_lexical": { w, e, _ in w.uint8(e.exec.resolvedLexical ? 1 : 0) },
+            "resolved_truncated": { w, e, _ in w.uint8(e.exec.resolvedTruncated ? 1 : 0) },
             "argv": { w, e, _ in w.stringArray(e.exec.argv) },
             "argv_truncated": { w, e, _ in w.uint8(e.exec.argvTruncated ? 1 : 0) },
         ],
@@ -72,6 +75,9 @@ final class ViewRowEncodingTests: XCTestCase {
             "syscall": { w, e, _ in w.string(isChmod(e) ? e.chmod.syscall : e.open.syscall) },
             "path": { w, e, _ in w.string(isChmod(e) ? e.chmod.path : e.open.path) },
             "path_truncated": { w, e, _ in w.uint8((isChmod(e) ? e.chmod.pathTruncated : e.open.pathTruncated) ? 1 : 0) },
+            "resolved_path": { w, e, _ in w.string(isChmod(e) ? e.chmod.resolvedPath : e.open.resolvedPath) },
+            "resolved_lexical": { w, e, _ in w.uint8((isChmod(e) ? e.chmod.resolvedLexical : e.open.resolvedLexical) ? 1 : 0) },
+            "resolved_truncated": { w, e, _ in w.uint8((isChmod(e) ? e.chmod.resolvedTruncated : e.open.resolvedTruncated) ? 1 : 0) },
             "dirfd": { w, e, _ in
                 w.int32(isChmod(e) ? (e.chmod.syscall.hasPrefix("fchmodat") ? e.chmod.fd : -100) : e.open.dirfd)
             },

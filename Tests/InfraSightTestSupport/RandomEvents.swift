@@ -64,6 +64,7 @@ public struct RandomEvents {
             d.filename = string()
             d.argv = (0..<Int.random(in: 0...5, using: &rng)).map { _ in string() }
             d.argvTruncated = Bool.random(using: &rng); d.dirfd = i32(); d.flags = u32(); d.syscall = string()
+            d.resolvedPath = string(); d.resolvedLexical = Bool.random(using: &rng); d.resolvedTruncated = Bool.random(using: &rng)
             e.exec = d
         case .open:
             var d = OpenDetail()
@@ -71,12 +72,14 @@ public struct RandomEvents {
             d.flags = [0, 0o1, 0o100, 0o2000000, 0o20200000, u32()].randomElement(using: &rng)!
             d.mode = [0, 0o644, 0o4755, u32()].randomElement(using: &rng)!
             d.resolve = u64() & 0x3f; d.fd = i32()
+            d.resolvedPath = string(); d.resolvedLexical = Bool.random(using: &rng); d.resolvedTruncated = Bool.random(using: &rng)
             e.open = d
         case .chmod:
             var d = ChmodDetail()
             d.syscall = ["chmod", "fchmod", "fchmodat", "fchmodat2", string()].randomElement(using: &rng)!
             d.path = string(); d.pathTruncated = Bool.random(using: &rng); d.fd = i32(); d.mode = u32()
             d.flags = [0, 0x100, 0x1000, u32()].randomElement(using: &rng)!
+            d.resolvedPath = string(); d.resolvedLexical = Bool.random(using: &rng); d.resolvedTruncated = Bool.random(using: &rng)
             e.chmod = d
         case .connect, .accept:
             var d = SocketDetail()

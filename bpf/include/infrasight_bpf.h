@@ -155,12 +155,12 @@ static __always_inline void count_lost_tgid(void)
 	tgid_count_add(&lost_tgids, bpf_get_current_pid_tgid() >> 32);
 }
 
-/* Emits one record from scratch memory with batched wake-ups; counts the outcome. */
-static __always_inline int emit(void *ev, __u64 size, __u32 flags)
+/* Emits one record from scratch memory with batched wake-ups, the rate limit already applied
+ * (throttled() said no: a probe that does costly work for a record asks first); counts the outcome. */
+static __always_inline int emit_admitted(void *ev, __u64 size, __u32 flags)
 {
-	if (throttled())
-		return 0;
-	if (flags & (INFRASIGHT_F_PATH_TRUNCATED | INFRASIGHT_F_SOURCE_TRUNCATED | INFRASIGHT_F_FSTYPE_TRUNCATED))
+	if (flags & (INFRASIGHT_F_PATH_TRUNCATED | INFRASIGHT_F_SOURCE_TRUNCATED | INFRASIGHT_F_FSTYPE_TRUNCATED |
+		     INFRASIGHT_F_RESOLVED_TRUNCATED))
 		count(INFRASIGHT_CTR_TRUNCATED);
 	if (flags & (INFRASIGHT_F_PATH_READ_FAILED | INFRASIGHT_F_HOW_READ_FAILED | INFRASIGHT_F_ADDR_READ_FAILED))
 		count(INFRASIGHT_CTR_READ_FAILED);
@@ -174,6 +174,14 @@ static __always_inline int emit(void *ev, __u64 size, __u32 flags)
 	}
 	count(INFRASIGHT_CTR_EMITTED);
 	return 0;
+}
+
+/* Emits one record from scratch memory unless the process is over its rate limit. */
+static __always_inline int emit(void *ev, __u64 size, __u32 flags)
+{
+	if (throttled())
+		return 0;
+	return emit_admitted(ev, size, flags);
 }
 
 /* Per-CPU scratch for one record of type T (too big for the 512-byte BPF stack). */

@@ -5,8 +5,9 @@
  * with INFRASIGHT_EXEC_EVENT_VERSION and the Swift decoder (Sources/InfraSightAgent/BPF/).
  *
  * Record on the ring buffer: one `struct infrasight_exec_event`, VARIABLE length. The kernel emits
- * only offsetof(argv) + argv_len bytes; readers must bound every length by the record size and by
- * the limits below (never trust a length field).
+ * offsetof(argv) + argv_len bytes, then the resolved path (resolved_len bytes and a NUL) right after
+ * argv's bytes; readers must bound every length by the record size and by the limits below (never
+ * trust a length field).
  *
  * LIMITS (documented contract):
  *   INFRASIGHT_ARGV_MAX_ARGS   64    at most 64 argv strings are reported; more → ARGV_TRUNCATED.
@@ -15,6 +16,7 @@
  *                                    then has no terminating NUL).
  *   INFRASIGHT_FILENAME_MAX    512   filename bytes incl. NUL; longer → FILENAME_TRUNCATED.
  *   INFRASIGHT_COMM_LEN        16    task comm (TASK_COMM_LEN), NUL padded.
+ *   INFRASIGHT_PATH_MAX        512   resolved path bytes incl. NUL (open, chmod, exec alike).
  *
  * WHERE THE STRINGS COME FROM (read at sys_exit, never at sys_enter, so the kernel has already
  * faulted the user pages in):
@@ -35,7 +37,7 @@
 #include <linux/types.h>
 #endif
 
-#define INFRASIGHT_EXEC_EVENT_VERSION 1
+#define INFRASIGHT_EXEC_EVENT_VERSION 2   /* 2: resolved_len and the resolved path after argv */
 #define INFRASIGHT_EVENT_KIND_EXEC    1
 
 #define INFRASIGHT_ARGV_MAX_ARGS   64
@@ -162,7 +164,10 @@ struct infrasight_exec_event {
 	__u32 argv_len;       /* valid bytes in argv[]: NUL-separated strings */
 	char comm[INFRASIGHT_COMM_LEN];
 	char filename[INFRASIGHT_FILENAME_MAX];
-	char argv[INFRASIGHT_ARGV_MAX_BYTES];   /* only argv_len bytes are emitted */
+	__u32 resolved_len;   /* bytes of the resolved path (INFRASIGHT_F_RESOLVED_*) excluding NUL */
+	__u32 _pad;
+	char argv[INFRASIGHT_ARGV_MAX_BYTES];   /* only argv_len bytes are emitted, then the resolved
+	                                         * path (resolved_len bytes + NUL, < INFRASIGHT_PATH_MAX) */
 };
 
 /* Offsets the decoder relies on (user space reads fields by offset, unaligned). */
@@ -170,14 +175,17 @@ _Static_assert(__builtin_offsetof(struct infrasight_exec_event, boot_ns) == 8, "
 _Static_assert(__builtin_offsetof(struct infrasight_exec_event, pid) == 40, "layout");
 _Static_assert(__builtin_offsetof(struct infrasight_exec_event, comm) == 72, "layout");
 _Static_assert(__builtin_offsetof(struct infrasight_exec_event, filename) == 88, "layout");
-_Static_assert(__builtin_offsetof(struct infrasight_exec_event, argv) == 600, "layout");
-_Static_assert(sizeof(struct infrasight_exec_event) == 4696, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_exec_event, resolved_len) == 600, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_exec_event, argv) == 608, "layout");
+_Static_assert(sizeof(struct infrasight_exec_event) == 4704, "layout");
 
 /* ------------------------------------------------------------------------------------------------
  * Records of the other probes (one BPF object per probe: bpf/<probe>.bpf.c). Every record starts
  * with `struct infrasight_common` (version INFRASIGHT_EVENT_VERSION, a kind below) and is emitted
- * with its full fixed size; strings carry a length and are NUL-terminated when they fit. Readers
- * still bound everything by the record size and the capacities (never trust a length field).
+ * with its full fixed size, except open and chmod, whose trailing resolved[] is emitted only up to
+ * its NUL (a record without it, as before the field existed, has no resolved path); strings carry a
+ * length and are NUL-terminated when they fit. Readers still bound everything by the record size
+ * and the capacities (never trust a length field).
  *
  * Common fields: boot_ns = CLOCK_BOOTTIME at sys_enter; latency_ns = sys_exit - sys_enter;
  * ret = syscall return (>= 0, or -errno); pid = tgid; tid = calling thread; ppid =
@@ -218,6 +226,22 @@ enum infrasight_syscall {
 #define INFRASIGHT_F_EXIT_GROUP_DEAD    (1u << 16) /* exit: last thread of the process */
 #define INFRASIGHT_F_LOCAL_FROM_STATE   (1u << 17) /* connect: source of a failed TCP connect from sock:inet_sock_set_state */
 
+/* The resolved path of open, chmod and exec records (include/infrasight_path.h), read in the kernel
+ * at sys_exit. Exactly one of FILE / DIR is set when the record has one, neither when it has none:
+ *   FILE  `resolved` is the absolute path of the file the syscall reached (the opened fd's file,
+ *         fchmod's fd, a successful exec's new binary): symlinks followed, no `.` or `..`.
+ *   DIR   only a path string exists (chmod by path, a failed open or exec): `resolved` is the
+ *         directory it is relative to (the task's cwd, or dirfd's file), empty when the passed path
+ *         is absolute; user space joins the passed path onto it and normalises it (lexical).
+ *   TRUNCATED  the walk stopped before the task's root (depth or length limit, unreachable root);
+ *         `resolved` keeps the end of the path. Also counted as INFRASIGHT_CTR_TRUNCATED.
+ * Paths are those the task sees: relative to its root (a chroot, a container's mount namespace). */
+#define INFRASIGHT_F_RESOLVED_FILE      (1u << 18)
+#define INFRASIGHT_F_RESOLVED_DIR       (1u << 19)
+#define INFRASIGHT_F_RESOLVED_TRUNCATED (1u << 20)
+/* Steps of the walk: path components plus mount crossings. */
+#define INFRASIGHT_PATH_WALK_DEPTH      64
+
 /* Counters specific to the newer objects share the per-CPU "counters" map indexes above:
  * INFRASIGHT_CTR_ARGV_TRUNCATED counts events with any *_TRUNCATED flag, INFRASIGHT_CTR_READ_FAILED
  * events with a *_READ_FAILED flag; this one counts sockets not found through the fd table. */
@@ -249,8 +273,9 @@ struct infrasight_open_event {
 	__u64 mode;
 	__u64 resolve;        /* openat2 RESOLVE_* */
 	__u32 path_len;       /* bytes in path[] excluding NUL */
-	__u32 _pad;
+	__u32 resolved_len;   /* bytes in resolved[] excluding NUL */
 	char path[INFRASIGHT_PATH_MAX];
+	char resolved[INFRASIGHT_PATH_MAX];  /* only resolved_len + 1 bytes are emitted */
 };
 
 struct infrasight_chmod_event {
@@ -260,6 +285,9 @@ struct infrasight_chmod_event {
 	__u32 flags;          /* fchmodat2 AT_* flags */
 	__u32 path_len;       /* 0 for fchmod */
 	char path[INFRASIGHT_PATH_MAX];
+	__u32 resolved_len;   /* bytes in resolved[] excluding NUL */
+	__u32 _pad;
+	char resolved[INFRASIGHT_PATH_MAX];  /* only resolved_len + 1 bytes are emitted */
 };
 
 struct infrasight_socket_event {
@@ -308,8 +336,11 @@ struct infrasight_mount_event {
 
 _Static_assert(sizeof(struct infrasight_common) == 80, "layout");
 _Static_assert(__builtin_offsetof(struct infrasight_open_event, path) == 120, "layout");
-_Static_assert(sizeof(struct infrasight_open_event) == 632, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_open_event, resolved) == 632, "layout");
+_Static_assert(sizeof(struct infrasight_open_event) == 1144, "layout");
 _Static_assert(__builtin_offsetof(struct infrasight_chmod_event, path) == 96, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_chmod_event, resolved) == 616, "layout");
+_Static_assert(sizeof(struct infrasight_chmod_event) == 1128, "layout");
 _Static_assert(__builtin_offsetof(struct infrasight_socket_event, local_addr) == 104, "layout");
 _Static_assert(__builtin_offsetof(struct infrasight_socket_event, unix_path) == 136, "layout");
 _Static_assert(sizeof(struct infrasight_socket_event) == 248, "layout");

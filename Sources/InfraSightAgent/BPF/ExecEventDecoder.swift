@@ -21,12 +21,12 @@ public enum ExecEventDecoder {
     static let offVersion = 0, offKind = 2, offFlags = 4, offBootNs = 8, offLatencyNs = 16
     static let offRet = 24, offCgroupId = 32, offPid = 40, offTid = 44, offPpid = 48, offUid = 52
     static let offGid = 56, offArgc = 60, offFilenameLen = 64, offArgvLen = 68, offComm = 72
-    static let offFilename = 88, offArgv = 600
+    static let offFilename = 88, offResolvedLen = 600, offArgv = 608
 
     /// Size of the fixed part (everything before argv[]): the smallest valid record.
     public static let headerSize = offArgv
-    /// Largest record the kernel emits.
-    public static let maxRecordSize = MemoryLayout<infrasight_exec_event>.size
+    /// Largest record the kernel emits: the struct, then the resolved path after a full argv.
+    public static let maxRecordSize = MemoryLayout<infrasight_exec_event>.size + Int(INFRASIGHT_PATH_MAX)
     public static let maxArgs = Int(INFRASIGHT_ARGV_MAX_ARGS)
     public static let maxArgvBytes = Int(INFRASIGHT_ARGV_MAX_BYTES)
     public static let filenameCapacity = Int(INFRASIGHT_FILENAME_MAX)
@@ -64,6 +64,8 @@ public enum ExecEventDecoder {
         var argvCount = min(claimedArgv, present, maxArgvBytes)
         if claimedArgv > argvCount { flags.insert(.argvTruncated) }
         if argvCount < 0 { argvCount = 0 }
+        // The resolved path follows argv's bytes (as many as the kernel claimed, bounded like argv).
+        let resolvedAt = offArgv + argvCount
         let argvRegion = UnsafeRawBufferPointer(rebasing: raw[offArgv ..< offArgv + argvCount])
         var argv: [String] = []
         var rest = argvRegion
@@ -76,6 +78,11 @@ public enum ExecEventDecoder {
         }
 
         let comm = cString(in: UnsafeRawBufferPointer(rebasing: raw[offComm ..< offComm + commCapacity]))
+        let filename = String(decoding: filenameBytes.bytes, as: UTF8.self)
+        let resolved = KernelRecordDecoder.resolved(
+            raw, at: resolvedAt, claimed: raw.loadUnaligned(fromByteOffset: offResolvedLen, as: UInt32.self),
+            flags: RecordFlags(rawValue: flags.rawValue), passed: filename,
+            passedTruncated: flags.contains(.filenameTruncated))
         return KernelExecEvent(
             bootTimeNs: raw.loadUnaligned(fromByteOffset: offBootNs, as: UInt64.self),
             latencyNs: raw.loadUnaligned(fromByteOffset: offLatencyNs, as: UInt64.self),
@@ -87,10 +94,11 @@ public enum ExecEventDecoder {
             cgroupId: raw.loadUnaligned(fromByteOffset: offCgroupId, as: UInt64.self),
             ret: raw.loadUnaligned(fromByteOffset: offRet, as: Int64.self),
             comm: String(decoding: comm.bytes, as: UTF8.self),
-            filename: String(decoding: filenameBytes.bytes, as: UTF8.self),
+            filename: filename,
             argv: argv,
             argvTruncated: flags.contains(.argvTruncated),
-            flags: flags)
+            flags: flags,
+            resolved: resolved)
     }
 
     /// Convenience for tests and fuzzing.

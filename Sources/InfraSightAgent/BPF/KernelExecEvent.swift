@@ -4,7 +4,7 @@
 /// from (the new image after success, the caller's pointers after a failure) is documented in
 /// `bpf/include/infrasight_event.h`. After a successful exec `argv` is the new image's argv, so for
 /// a `#!` script it is the interpreter's (`/bin/sh script args...`). Limits: 64 args, 4096 bytes
-/// (argv[] strings incl. NULs), filename 511 bytes; beyond them values are cut and flagged.
+/// (argv[] strings incl. NULs), filename and resolved path 511 bytes; beyond them values are cut and flagged.
 public struct KernelExecEvent: Sendable, Equatable {
     /// CLOCK_BOOTTIME ns at sys_enter.
     public var bootTimeNs: UInt64
@@ -29,10 +29,14 @@ public struct KernelExecEvent: Sendable, Equatable {
     public var argvTruncated: Bool
     /// All flags of the record (INFRASIGHT_F_* from the shared header).
     public var flags: ExecEventFlags
+    /// The binary as the kernel resolved it: the new image's file after success, else the passed
+    /// filename joined onto the cwd / dirfd (lexical).
+    public var resolved: ResolvedPath
 
     public init(bootTimeNs: UInt64, latencyNs: UInt64, pid: UInt32, tid: UInt32, ppid: UInt32,
                 uid: UInt32, gid: UInt32, cgroupId: UInt64, ret: Int64, comm: String,
-                filename: String, argv: [String], argvTruncated: Bool, flags: ExecEventFlags = []) {
+                filename: String, argv: [String], argvTruncated: Bool, flags: ExecEventFlags = [],
+                resolved: ResolvedPath = .none) {
         self.bootTimeNs = bootTimeNs
         self.latencyNs = latencyNs
         self.pid = pid
@@ -47,6 +51,7 @@ public struct KernelExecEvent: Sendable, Equatable {
         self.argv = argv
         self.argvTruncated = argvTruncated
         self.flags = flags
+        self.resolved = resolved
     }
 
     /// True when the exec succeeded (ret == 0).
@@ -70,4 +75,10 @@ public struct ExecEventFlags: OptionSet, Sendable, Hashable {
     public static let argvFromNewImage = ExecEventFlags(rawValue: 1 << 4)
     /// The syscall was execveat(2).
     public static let execveat = ExecEventFlags(rawValue: 1 << 5)
+    /// The resolved path is the new image's file (successful exec).
+    public static let resolvedFile = ExecEventFlags(rawValue: 1 << 18)
+    /// The resolved path is the cwd / dirfd the passed filename was looked up from (failed exec).
+    public static let resolvedDir = ExecEventFlags(rawValue: 1 << 19)
+    /// The kernel's path walk stopped short.
+    public static let resolvedTruncated = ExecEventFlags(rawValue: 1 << 20)
 }

@@ -59,8 +59,11 @@ public final class ProcessCache: @unchecked Sendable {
     }
 
     /// A successful exec replaced the image of `pid`: a new execution with a new exec_id.
-    public func recordExec(pid: UInt32, ppid: UInt32, bootNs: UInt64, comm: String, filename: String) {
-        let exe = readLink("\(procRoot)/\(pid)/exe") ?? filename
+    /// `resolvedExe`: the binary's path as the kernel resolved it at the exec (empty when unknown), used
+    /// when /proc no longer has the process (a short-lived one), before the filename as passed.
+    public func recordExec(pid: UInt32, ppid: UInt32, bootNs: UInt64, comm: String, filename: String,
+                           resolvedExe: String = "") {
+        let exe = readLink("\(procRoot)/\(pid)/exe") ?? (resolvedExe.isEmpty ? filename : resolvedExe)
         let cwd = readLink("\(procRoot)/\(pid)/cwd") ?? ""
         let entry = Entry(pid: pid, ppid: ppid, comm: comm, exe: exe, cwd: cwd,
                           execID: execID(pid: pid, startBootNs: bootNs), startBootNs: bootNs, touched: 0)

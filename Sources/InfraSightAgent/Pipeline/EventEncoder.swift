@@ -122,7 +122,8 @@ public final class EventEncoder {
             // A successful exec starts a new execution (new exec_id) before its own event is built; an
             // exit is built with the context it ends, then forgotten.
             if case .exec(let e) = record, execSucceeded {
-                processes.recordExec(pid: e.pid, ppid: e.ppid, bootNs: e.bootTimeNs, comm: e.comm, filename: e.filename)
+                processes.recordExec(pid: e.pid, ppid: e.ppid, bootNs: e.bootTimeNs, comm: e.comm, filename: e.filename,
+                                     resolvedExe: e.resolved.lexical ? "" : e.resolved.path)
             }
             let context = processes.encodedContext(pid: k.pid, ppid: k.ppid)
             context.withUnsafeBytes { bytes in writer.message(30) { $0.raw(bytes) } }
@@ -139,6 +140,9 @@ public final class EventEncoder {
                 for arg in k.argv { w.repeatedString(2, arg) }
                 w.bool(3, k.argvTruncated)
                 w.string(6, k.flags.contains(.execveat) ? "execveat" : "execve")
+                w.string(7, k.resolved.path)
+                w.bool(8, k.resolved.lexical)
+                w.bool(9, k.resolved.truncated)
             }
         case .open(let k):
             writer.message(21, keepEmpty: true) { w in
@@ -150,6 +154,9 @@ public final class EventEncoder {
                 w.uint(6, UInt64(UInt32(truncatingIfNeeded: k.mode)))
                 w.uint(7, k.resolve)
                 w.int32(8, k.fd)
+                w.string(9, k.resolved.path)
+                w.bool(10, k.resolved.lexical)
+                w.bool(11, k.resolved.truncated)
             }
         case .chmod(let k):
             writer.message(22, keepEmpty: true) { w in
@@ -159,6 +166,9 @@ public final class EventEncoder {
                 w.int32(4, k.fd)
                 w.uint(5, UInt64(k.mode))
                 w.uint(6, UInt64(k.flags))
+                w.string(7, k.resolved.path)
+                w.bool(8, k.resolved.lexical)
+                w.bool(9, k.resolved.truncated)
             }
         case .socket(let k):
             writer.message(23, keepEmpty: true) { w in

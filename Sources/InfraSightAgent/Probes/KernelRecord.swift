@@ -81,6 +81,31 @@ public struct RecordFlags: OptionSet, Sendable, Hashable {
     public static let fsTypeTruncated = RecordFlags(rawValue: 1 << 15)
     public static let exitGroupDead = RecordFlags(rawValue: 1 << 16)
     public static let localFromSockState = RecordFlags(rawValue: 1 << 17)
+    /// The record's resolved path is the file the syscall reached (open, chmod, exec).
+    public static let resolvedFile = RecordFlags(rawValue: 1 << 18)
+    /// The record's resolved path is the directory the passed path is relative to (joined in user space).
+    public static let resolvedDir = RecordFlags(rawValue: 1 << 19)
+    /// The kernel's path walk stopped short (depth or length limit, unreachable root).
+    public static let resolvedTruncated = RecordFlags(rawValue: 1 << 20)
+}
+
+/// A file event's path as the kernel resolved it at the syscall (`resolved_path` and its two flags in
+/// the contract): see `KernelRecordDecoder.resolved` for how it is made from a record.
+public struct ResolvedPath: Sendable, Equatable {
+    /// Absolute path, empty when the record carries none.
+    public var path: String
+    /// The passed path joined onto the kernel's cwd / dirfd path and normalised (not the file reached).
+    public var lexical: Bool
+    /// The kernel's walk (or the passed path, when joined) was cut.
+    public var truncated: Bool
+
+    public init(path: String = "", lexical: Bool = false, truncated: Bool = false) {
+        self.path = path
+        self.lexical = lexical
+        self.truncated = truncated
+    }
+
+    public static let none = ResolvedPath()
 }
 
 /// open / openat / openat2.
@@ -99,6 +124,8 @@ public struct KernelOpenEvent: Sendable, Equatable {
     public var resolve: UInt64
     /// Returned fd, -1 on failure.
     public var fd: Int32
+    /// The opened file's path (success) or the passed path joined onto the cwd / dirfd (failure).
+    public var resolved: ResolvedPath = .none
 }
 
 /// chmod / fchmod / fchmodat / fchmodat2.
@@ -113,6 +140,8 @@ public struct KernelChmodEvent: Sendable, Equatable {
     public var mode: UInt32
     /// fchmodat2 AT_* flags.
     public var flags: UInt32
+    /// fchmod's file, or the passed path joined onto the cwd / dirfd (lexical).
+    public var resolved: ResolvedPath = .none
 }
 
 /// connect / accept / accept4.

@@ -27,9 +27,10 @@ public enum KernelRecordDecoder {
     public static let commonSize = 80
     // struct infrasight_open_event
     static let openDirfd = 80, openFd = 84, openFlags = 88, openMode = 96, openResolve = 104
-    static let openPathLen = 112, openPath = 120
+    static let openPathLen = 112, openResolvedLen = 116, openPath = 120, openResolved = 632
     // struct infrasight_chmod_event
     static let chmodFd = 80, chmodMode = 84, chmodFlags = 88, chmodPathLen = 92, chmodPath = 96
+    static let chmodResolvedLen = 608, chmodResolved = 616
     // struct infrasight_socket_event
     static let sockFamily = 80, sockType = 82, sockProtocol = 84, sockLocalPort = 86, sockRemotePort = 88
     static let sockUnixLen = 90, sockFd = 92, sockNewFd = 96, sockFlags = 100, sockLocalAddr = 104
@@ -105,18 +106,24 @@ public enum KernelRecordDecoder {
         case kindOpen:
             let s = try syscall(.open ... .openat2)
             let path = string(raw, at: openPath, capacity: pathCapacity, claimed: u32(openPathLen))
+            let pathTruncated = path.truncated || common.flags.contains(.pathTruncated)
             return .open(KernelOpenEvent(
-                common: common, syscall: s, path: path.value,
-                pathTruncated: path.truncated || common.flags.contains(.pathTruncated),
+                common: common, syscall: s, path: path.value, pathTruncated: pathTruncated,
                 dirfd: i32(openDirfd), flags: u64(openFlags), mode: u64(openMode), resolve: u64(openResolve),
-                fd: i32(openFd)))
+                fd: i32(openFd),
+                resolved: resolved(raw, at: openResolved, claimed: u32(openResolvedLen), flags: common.flags,
+                                   passed: path.value, passedTruncated: pathTruncated)))
         case kindChmod:
             let s = try syscall(.chmod ... .fchmodat2)
             let path = string(raw, at: chmodPath, capacity: pathCapacity, claimed: u32(chmodPathLen))
+            let pathTruncated = path.truncated || common.flags.contains(.pathTruncated)
+            // resolved_len lies past the path: a record cut before it has no resolved path
+            let claimed = raw.count >= chmodResolvedLen + 4 ? u32(chmodResolvedLen) : 0
             return .chmod(KernelChmodEvent(
-                common: common, syscall: s, path: path.value,
-                pathTruncated: path.truncated || common.flags.contains(.pathTruncated),
-                fd: i32(chmodFd), mode: u32(chmodMode), flags: u32(chmodFlags)))
+                common: common, syscall: s, path: path.value, pathTruncated: pathTruncated,
+                fd: i32(chmodFd), mode: u32(chmodMode), flags: u32(chmodFlags),
+                resolved: resolved(raw, at: chmodResolved, claimed: claimed, flags: common.flags,
+                                   passed: path.value, passedTruncated: pathTruncated)))
         case kindSocket:
             let s = try syscall(.connect ... .accept4)
             let family = u16(sockFamily)
@@ -180,6 +187,35 @@ public enum KernelRecordDecoder {
             s.bytes = UnsafeRawBufferPointer(rebasing: s.bytes[..<Int(claimed)])
         }
         return (String(decoding: s.bytes, as: UTF8.self), truncated)
+    }
+
+    /// A record's resolved path (INFRASIGHT_F_RESOLVED_* in `flags`; `bpf/include/infrasight_path.h`):
+    /// the kernel's bytes at `offset` (at most `pathCapacity`, bounded by the record, cut at the first
+    /// NUL, shortened by `claimed`). RESOLVED_FILE: they are the path. RESOLVED_DIR: they are the
+    /// directory the passed path was looked up from, and the path is `LexicalPath.join` of both
+    /// (lexical; cut when the passed path was). Neither: no resolved path.
+    static func resolved(_ raw: UnsafeRawBufferPointer, at offset: Int, claimed: UInt32, flags: RecordFlags,
+                         passed: String, passedTruncated: Bool) -> ResolvedPath {
+        let file = flags.contains(.resolvedFile)
+        guard file || flags.contains(.resolvedDir) else { return .none }
+        let end = min(offset + pathCapacity, raw.count)
+        // The record ends before the path (the kernel always writes at least its NUL): nothing to say.
+        guard end > offset else { return ResolvedPath(path: "", lexical: !file, truncated: true) }
+        var cut = flags.contains(.resolvedTruncated)
+        let s = cString(in: UnsafeRawBufferPointer(rebasing: raw[offset ..< end]))
+        let bytes = Int(claimed) < s.bytes.count ? UnsafeRawBufferPointer(rebasing: s.bytes[..<Int(claimed)]) : s.bytes
+        if !s.terminated || Int(claimed) >= pathCapacity { cut = true }
+        var passed = passed
+        if file {
+            // The usual case, an absolute path without symlinks or `..`: the passed string already holds
+            // these bytes, so it is shared rather than copied.
+            let same = passed.withUTF8 { p in
+                p.count == bytes.count && (p.isEmpty || memcmp(p.baseAddress!, bytes.baseAddress!, p.count) == 0)
+            }
+            return ResolvedPath(path: same ? passed : String(decoding: bytes, as: UTF8.self), lexical: false, truncated: cut)
+        }
+        let joined = passed.withUTF8 { LexicalPath.join(directory: bytes, passed: UnsafeRawBufferPointer($0)) }
+        return ResolvedPath(path: joined, lexical: true, truncated: cut || passedTruncated)
     }
 
     /// sun_path bytes: a pathname (up to its NUL) or an abstract name (leading NUL → "@", the

@@ -57,6 +57,11 @@ public struct ExecView {
     @inlinable @inline(__always) public var dirfd: Int32 { Int32(truncatingIfNeeded: m.value(4)) }
     @inlinable @inline(__always) public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
     @inlinable @inline(__always) public var syscall: UnsafeRawBufferPointer { m.bytes(6, in: buffer) }
+    /// The binary as the kernel resolved it (`resolved_path`): after a successful exec the new image's
+    /// file, else (`resolvedLexical`) the passed filename joined onto the cwd or dirfd; empty when unknown.
+    @inlinable @inline(__always) public var resolvedPath: UnsafeRawBufferPointer { m.bytes(7, in: buffer) }
+    @inlinable @inline(__always) public var resolvedLexical: Bool { m.value(8) != 0 }
+    @inlinable @inline(__always) public var resolvedTruncated: Bool { m.value(9) != 0 }
 }
 
 /// `OpenDetail` of an `EventView`.
@@ -73,6 +78,11 @@ public struct OpenView {
     @inlinable @inline(__always) public var mode: UInt32 { UInt32(truncatingIfNeeded: m.value(6)) }
     @inlinable @inline(__always) public var resolve: UInt64 { m.value(7) }
     @inlinable @inline(__always) public var fd: Int32 { Int32(truncatingIfNeeded: m.value(8)) }
+    /// The path as the kernel resolved it (`resolved_path`): after a successful open the opened file,
+    /// else (`resolvedLexical`) the passed path joined onto the cwd or dirfd; empty when unknown.
+    @inlinable @inline(__always) public var resolvedPath: UnsafeRawBufferPointer { m.bytes(9, in: buffer) }
+    @inlinable @inline(__always) public var resolvedLexical: Bool { m.value(10) != 0 }
+    @inlinable @inline(__always) public var resolvedTruncated: Bool { m.value(11) != 0 }
 }
 
 /// `ChmodDetail` of an `EventView`.
@@ -87,6 +97,11 @@ public struct ChmodView {
     @inlinable @inline(__always) public var fd: Int32 { Int32(truncatingIfNeeded: m.value(4)) }
     @inlinable @inline(__always) public var mode: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
     @inlinable @inline(__always) public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(6)) }
+    /// The path as the kernel resolved it (`resolved_path`): fchmod's file, else (`resolvedLexical`) the
+    /// passed path joined onto the cwd or dirfd; empty when unknown.
+    @inlinable @inline(__always) public var resolvedPath: UnsafeRawBufferPointer { m.bytes(7, in: buffer) }
+    @inlinable @inline(__always) public var resolvedLexical: Bool { m.value(8) != 0 }
+    @inlinable @inline(__always) public var resolvedTruncated: Bool { m.value(9) != 0 }
 }
 
 /// `SocketDetail` of an `EventView`.

@@ -22,12 +22,15 @@ struct MessageSchema: Sendable {
     /// map<string, string> fields.
     @usableFromInline var stringMap: UInt32 = 0
 
-    /// ExecDetail: filename 1, argv 2 (repeated), argv_truncated 3, dirfd 4, flags 5, syscall 6.
-    static var exec: MessageSchema { MessageSchema(varint: 0b111000, string: 0b1000010, repeatedString: 0b100) }
-    /// OpenDetail: syscall 1, path 2, path_truncated 3, dirfd 4, flags 5, mode 6, resolve 7, fd 8.
-    static var open: MessageSchema { MessageSchema(varint: 0b1_1111_1000, string: 0b110) }
-    /// ChmodDetail: syscall 1, path 2, path_truncated 3, fd 4, mode 5, flags 6.
-    static var chmod: MessageSchema { MessageSchema(varint: 0b111_1000, string: 0b110) }
+    /// ExecDetail: filename 1, argv 2 (repeated), argv_truncated 3, dirfd 4, flags 5, syscall 6,
+    /// resolved_path 7, resolved_lexical 8, resolved_truncated 9.
+    static var exec: MessageSchema { MessageSchema(varint: 0b11_0011_1000, string: 0b1100_0010, repeatedString: 0b100) }
+    /// OpenDetail: syscall 1, path 2, path_truncated 3, dirfd 4, flags 5, mode 6, resolve 7, fd 8,
+    /// resolved_path 9, resolved_lexical 10, resolved_truncated 11.
+    static var open: MessageSchema { MessageSchema(varint: 0b1101_1111_1000, string: 0b10_0000_0110) }
+    /// ChmodDetail: syscall 1, path 2, path_truncated 3, fd 4, mode 5, flags 6, resolved_path 7,
+    /// resolved_lexical 8, resolved_truncated 9.
+    static var chmod: MessageSchema { MessageSchema(varint: 0b11_0111_1000, string: 0b1000_0110) }
     /// SocketDetail: syscall 1, family 2, sock_type 3, protocol 4, local_addr 5, local_port 6,
     /// remote_addr 7, remote_port 8, unix_path 9, fd 10, new_fd 11, flags 12.
     static var socket: MessageSchema {

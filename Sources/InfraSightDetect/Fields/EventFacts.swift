@@ -46,9 +46,20 @@ public struct EventFacts {
         }
     }
 
-    /// The passed path made absolute against the process's cwd and normalised (`.`, `..`, `//`),
-    /// lexically: symlinks are not followed. Absolute paths are normalised too.
+    /// The path the event names as the kernel resolved it at the syscall (`resolved_path` of open, chmod
+    /// and execve: the file reached, symlinks followed, or the passed path joined onto the cwd / dirfd
+    /// read then), read in place. Without it (an older agent, other probes): the passed path made
+    /// absolute against the process's cwd and normalised (`.`, `..`, `//`), lexically: symlinks are not
+    /// followed. Absolute paths are normalised too.
     public mutating func withResolvedPath<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let kernel: UnsafeRawBufferPointer
+        switch probe {
+        case .open: kernel = event.open.resolvedPath
+        case .chmod: kernel = event.chmod.resolvedPath
+        case .execve: kernel = event.exec.resolvedPath
+        default: kernel = UnsafeRawBufferPointer(start: nil, count: 0)
+        }
+        if !kernel.isEmpty { return body(kernel) }
         if let resolved { return resolved.withUnsafeBytes(body) }
         let passed = passedPath
         // The usual case, an absolute path already in normal form, is read in place: no copy per event.

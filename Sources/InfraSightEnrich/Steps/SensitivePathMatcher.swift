@@ -14,8 +14,9 @@ import Foundation
 ///   `/etc/passwd`, which every user lookup reads. (Patterns therefore cannot contain spaces.)
 ///
 /// Paths are normalised lexically before matching (`//` and `.` dropped, `..` removes the previous
-/// component) so `/tmp/../etc/shadow` matches `/etc/shadow`; symlinks are not resolved, and relative
-/// paths (relative to a dirfd or cwd the event does not carry resolved) never match.
+/// component) so `/tmp/../etc/shadow` matches `/etc/shadow`; symlinks are not resolved here, and
+/// relative paths never match. `SensitivePathStep` gives it the path the kernel resolved (absolute,
+/// symlinks followed) when the event carries one.
 public struct SensitivePathMatcher: Sendable {
     /// One compiled pattern.
     public struct Pattern: Sendable, Equatable {

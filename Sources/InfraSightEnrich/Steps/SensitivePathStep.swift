@@ -1,9 +1,15 @@
 import InfraSightCore
 
-/// Sets `sensitive = true` when the event's path — `OpenDetail.path`, `ChmodDetail.path` or
-/// `ExecDetail.filename` — matches the sensitive-path patterns (`SensitivePathMatcher`: the
-/// built-in list, or a patterns file from `--sensitive-paths`). Opens with write access or
-/// creating/truncating/appending flags and all chmods count as modifications for `write` patterns.
+/// Sets `sensitive = true` when the file the event touched matches the sensitive-path patterns
+/// (`SensitivePathMatcher`: the built-in list, or a patterns file from `--sensitive-paths`). Opens
+/// with write access or creating/truncating/appending flags and all chmods count as modifications for
+/// `write` patterns.
+///
+/// The path judged is the one the kernel resolved (`resolved_path` of `OpenDetail`, `ChmodDetail`,
+/// `ExecDetail`): `cd /etc && cat shadow` passes `shadow` but touches `/etc/shadow`, and a symlink
+/// `/tmp/x → /etc/shadow` passes `/tmp/x`. The path as passed is judged instead when the event has no
+/// resolved path (an older agent), and as well when the kernel's walk was cut (`resolved_truncated`:
+/// the resolved path then lacks its leading components).
 public struct SensitivePathStep: EnrichmentStep {
     public let name = "sensitive"
     let matcher: SensitivePathMatcher
@@ -15,11 +21,23 @@ public struct SensitivePathStep: EnrichmentStep {
         switch event.detailKind {
         case .open?:
             let d = event.open
-            hit = matcher.matches(utf8: d.path, write: OpenFlags.isWriteish(d.flags))
-        case .chmod?: hit = matcher.matches(utf8: event.chmod.path, write: true)
-        case .exec?: hit = matcher.matches(utf8: event.exec.filename, write: false)
+            hit = matches(resolved: d.resolvedPath, truncated: d.resolvedTruncated, passed: d.path,
+                          write: OpenFlags.isWriteish(d.flags))
+        case .chmod?:
+            let d = event.chmod
+            hit = matches(resolved: d.resolvedPath, truncated: d.resolvedTruncated, passed: d.path, write: true)
+        case .exec?:
+            let d = event.exec
+            hit = matches(resolved: d.resolvedPath, truncated: d.resolvedTruncated, passed: d.filename, write: false)
         default: return
         }
         if hit { enrichment.sensitive = true }
+    }
+
+    @inline(__always)
+    func matches(resolved: UnsafeRawBufferPointer, truncated: Bool, passed: UnsafeRawBufferPointer, write: Bool) -> Bool {
+        if resolved.isEmpty { return matcher.matches(utf8: passed, write: write) }
+        if matcher.matches(utf8: resolved, write: write) { return true }
+        return truncated && matcher.matches(utf8: passed, write: write)
     }
 }

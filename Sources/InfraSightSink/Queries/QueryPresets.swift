@@ -12,9 +12,9 @@ public enum QueryPresets {
             ORDER BY time_ns DESC, alert_id LIMIT \(f.limit)
             """
         },
-        QueryPreset(name: "sensitive-files", summary: "access to sensitive paths (/etc/shadow, ~/.ssh, docker.sock, …), newest first") { db, f in
+        QueryPreset(name: "sensitive-files", summary: "access to sensitive paths (/etc/shadow, ~/.ssh, docker.sock, …) by the file resolved in the kernel, newest first") { db, f in
             """
-            SELECT toString(time) AS time_utc, host, user, comm, pid, syscall, path, flags_text, mode_text, ret, errno_name, container_id
+            SELECT toString(time) AS time_utc, host, user, comm, pid, syscall, resolved_path, path, flags_text, mode_text, ret, errno_name, container_id
             FROM \(db).file_events_dedup
             WHERE sensitive = 1 AND \(f.whereClause())
             ORDER BY time DESC LIMIT \(f.limit)

@@ -9,6 +9,10 @@ public enum EventTables {
         name: "exec_events", probes: [.execve],
         columns: CommonColumns.leading + [
             ColumnSpec("filename", "String") { w, e, _ in w.string(e.exec.filename) },
+            // The binary as the kernel resolved it (schema v5), beside the filename as passed.
+            ColumnSpec("resolved_path", "String") { w, e, _ in w.string(e.exec.resolvedPath) },
+            ColumnSpec("resolved_lexical", "UInt8") { w, e, _ in w.uint8(e.exec.resolvedLexical ? 1 : 0) },
+            ColumnSpec("resolved_truncated", "UInt8") { w, e, _ in w.uint8(e.exec.resolvedTruncated ? 1 : 0) },
             ColumnSpec("argv", "Array(String)") { w, e, _ in
                 let exec = e.exec
                 w.arrayCount(exec.argvCount)
@@ -24,6 +28,10 @@ public enum EventTables {
             ColumnSpec("syscall", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(FileFields.syscall(e)) },
             ColumnSpec("path", "String") { w, e, _ in w.string(FileFields.path(e)) },
             ColumnSpec("path_truncated", "UInt8") { w, e, _ in w.uint8(FileFields.pathTruncated(e) ? 1 : 0) },
+            // The file as the kernel resolved it (schema v5), beside the path as passed.
+            ColumnSpec("resolved_path", "String") { w, e, _ in w.string(FileFields.resolvedPath(e)) },
+            ColumnSpec("resolved_lexical", "UInt8") { w, e, _ in w.uint8(FileFields.resolvedLexical(e) ? 1 : 0) },
+            ColumnSpec("resolved_truncated", "UInt8") { w, e, _ in w.uint8(FileFields.resolvedTruncated(e) ? 1 : 0) },
             ColumnSpec("dirfd", "Int32") { w, e, _ in w.int32(FileFields.dirfd(e)) },
             ColumnSpec("fd", "Int32") { w, e, _ in w.int32(FileFields.fd(e)) },
             ColumnSpec("flags", "UInt32") { w, e, _ in w.uint32(FileFields.flags(e)) },
@@ -90,6 +98,9 @@ enum FileFields {
     static func syscall(_ e: EventView) -> UnsafeRawBufferPointer { isChmod(e) ? e.chmod.syscall : e.open.syscall }
     static func path(_ e: EventView) -> UnsafeRawBufferPointer { isChmod(e) ? e.chmod.path : e.open.path }
     static func pathTruncated(_ e: EventView) -> Bool { isChmod(e) ? e.chmod.pathTruncated : e.open.pathTruncated }
+    static func resolvedPath(_ e: EventView) -> UnsafeRawBufferPointer { isChmod(e) ? e.chmod.resolvedPath : e.open.resolvedPath }
+    static func resolvedLexical(_ e: EventView) -> Bool { isChmod(e) ? e.chmod.resolvedLexical : e.open.resolvedLexical }
+    static func resolvedTruncated(_ e: EventView) -> Bool { isChmod(e) ? e.chmod.resolvedTruncated : e.open.resolvedTruncated }
     /// open*: the dirfd passed; fchmodat*: its dirfd; chmod/fchmod: AT_FDCWD (-100).
     static func dirfd(_ e: EventView) -> Int32 {
         if isChmod(e) { return ByteText.hasPrefix(e.chmod.syscall, "fchmodat") ? e.chmod.fd : -100 }

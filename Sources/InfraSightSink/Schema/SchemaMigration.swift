@@ -47,6 +47,13 @@ public enum SchemaMigrations {
             [.sql(AlertsTable.createStatement(database: db, flavor: flavor, retentionDays: retention)),
              .sql(AlertsTable.dedupViewStatement(database: db))]
         },
+        // The file tables gain the kernel's resolved path beside the path as passed; their dedup views
+        // are recreated to show it.
+        SchemaMigration(version: 5, description: "resolved_path, resolved_lexical, resolved_truncated on file_events and exec_events; their dedup views recreated") { db, _, _ in
+            [EventTables.file, EventTables.exec].flatMap { table -> [SchemaStep] in
+                [.ensureColumns(table), .sql("DROP TABLE IF EXISTS \(db).\(table.name)_dedup"), .sql(table.dedupViewStatement(database: db))]
+            }
+        },
     ]
 
     public static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -350,6 +350,22 @@ public nonisolated struct Infrasight_V1_ExecDetail: Sendable {
   /// "execve" or "execveat".
   public var syscall: String = String()
 
+  /// The binary the call ran, as the kernel resolved it at the syscall (see README, "Resolved paths"):
+  /// where the call yields a file (a successful open or exec, fchmod's fd) its absolute path, symlinks
+  /// followed, read by walking the kernel's dentries and mounts; where only a path string exists (chmod
+  /// by path, a failed open or exec) the passed path joined onto the directory it was looked up from
+  /// (the cwd or dirfd, read in the kernel at the syscall) and normalised: then resolved_lexical is set.
+  /// Relative to the process's root (a container's paths are its own). Empty when unknown.
+  public var resolvedPath: String = String()
+
+  /// True when resolved_path is the lexical join of directory and passed path, not the file reached
+  /// (a symlink in it is not followed).
+  public var resolvedLexical: Bool = false
+
+  /// True when the kernel's walk stopped short (depth or length limit): resolved_path then holds the
+  /// end of the path, nearest the file.
+  public var resolvedTruncated: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -382,6 +398,22 @@ public nonisolated struct Infrasight_V1_OpenDetail: Sendable {
   /// Returned file descriptor (-1 on failure).
   public var fd: Int32 = 0
 
+  /// The file the call named, as the kernel resolved it at the syscall (see README, "Resolved paths"):
+  /// where the call yields a file (a successful open or exec, fchmod's fd) its absolute path, symlinks
+  /// followed, read by walking the kernel's dentries and mounts; where only a path string exists (chmod
+  /// by path, a failed open or exec) the passed path joined onto the directory it was looked up from
+  /// (the cwd or dirfd, read in the kernel at the syscall) and normalised: then resolved_lexical is set.
+  /// Relative to the process's root (a container's paths are its own). Empty when unknown.
+  public var resolvedPath: String = String()
+
+  /// True when resolved_path is the lexical join of directory and passed path, not the file reached
+  /// (a symlink in it is not followed).
+  public var resolvedLexical: Bool = false
+
+  /// True when the kernel's walk stopped short (depth or length limit): resolved_path then holds the
+  /// end of the path, nearest the file.
+  public var resolvedTruncated: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -405,6 +437,22 @@ public nonisolated struct Infrasight_V1_ChmodDetail: Sendable {
   public var mode: UInt32 = 0
 
   public var flags: UInt32 = 0
+
+  /// The file the call named, as the kernel resolved it at the syscall (see README, "Resolved paths"):
+  /// where the call yields a file (a successful open or exec, fchmod's fd) its absolute path, symlinks
+  /// followed, read by walking the kernel's dentries and mounts; where only a path string exists (chmod
+  /// by path, a failed open or exec) the passed path joined onto the directory it was looked up from
+  /// (the cwd or dirfd, read in the kernel at the syscall) and normalised: then resolved_lexical is set.
+  /// Relative to the process's root (a container's paths are its own). Empty when unknown.
+  public var resolvedPath: String = String()
+
+  /// True when resolved_path is the lexical join of directory and passed path, not the file reached
+  /// (a symlink in it is not followed).
+  public var resolvedLexical: Bool = false
+
+  /// True when the kernel's walk stopped short (depth or length limit): resolved_path then holds the
+  /// end of the path, nearest the file.
+  public var resolvedTruncated: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1051,7 +1099,7 @@ nonisolated extension Infrasight_V1_ContainerContext: SwiftProtobuf.Message, Swi
 
 nonisolated extension Infrasight_V1_ExecDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ExecDetail"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}filename\0\u{1}argv\0\u{3}argv_truncated\0\u{1}dirfd\0\u{1}flags\0\u{1}syscall\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}filename\0\u{1}argv\0\u{3}argv_truncated\0\u{1}dirfd\0\u{1}flags\0\u{1}syscall\0\u{3}resolved_path\0\u{3}resolved_lexical\0\u{3}resolved_truncated\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1065,6 +1113,9 @@ nonisolated extension Infrasight_V1_ExecDetail: SwiftProtobuf.Message, SwiftProt
       case 4: try { try decoder.decodeSingularInt32Field(value: &self.dirfd) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.flags) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.resolvedPath) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.resolvedLexical) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.resolvedTruncated) }()
       default: break
       }
     }
@@ -1089,6 +1140,15 @@ nonisolated extension Infrasight_V1_ExecDetail: SwiftProtobuf.Message, SwiftProt
     if !self.syscall.isEmpty {
       try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 6)
     }
+    if !self.resolvedPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.resolvedPath, fieldNumber: 7)
+    }
+    if self.resolvedLexical != false {
+      try visitor.visitSingularBoolField(value: self.resolvedLexical, fieldNumber: 8)
+    }
+    if self.resolvedTruncated != false {
+      try visitor.visitSingularBoolField(value: self.resolvedTruncated, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1099,6 +1159,9 @@ nonisolated extension Infrasight_V1_ExecDetail: SwiftProtobuf.Message, SwiftProt
     if lhs.dirfd != rhs.dirfd {return false}
     if lhs.flags != rhs.flags {return false}
     if lhs.syscall != rhs.syscall {return false}
+    if lhs.resolvedPath != rhs.resolvedPath {return false}
+    if lhs.resolvedLexical != rhs.resolvedLexical {return false}
+    if lhs.resolvedTruncated != rhs.resolvedTruncated {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1106,7 +1169,7 @@ nonisolated extension Infrasight_V1_ExecDetail: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Infrasight_V1_OpenDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".OpenDetail"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}path\0\u{3}path_truncated\0\u{1}dirfd\0\u{1}flags\0\u{1}mode\0\u{1}resolve\0\u{1}fd\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}path\0\u{3}path_truncated\0\u{1}dirfd\0\u{1}flags\0\u{1}mode\0\u{1}resolve\0\u{1}fd\0\u{3}resolved_path\0\u{3}resolved_lexical\0\u{3}resolved_truncated\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1122,6 +1185,9 @@ nonisolated extension Infrasight_V1_OpenDetail: SwiftProtobuf.Message, SwiftProt
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.mode) }()
       case 7: try { try decoder.decodeSingularUInt64Field(value: &self.resolve) }()
       case 8: try { try decoder.decodeSingularInt32Field(value: &self.fd) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.resolvedPath) }()
+      case 10: try { try decoder.decodeSingularBoolField(value: &self.resolvedLexical) }()
+      case 11: try { try decoder.decodeSingularBoolField(value: &self.resolvedTruncated) }()
       default: break
       }
     }
@@ -1152,6 +1218,15 @@ nonisolated extension Infrasight_V1_OpenDetail: SwiftProtobuf.Message, SwiftProt
     if self.fd != 0 {
       try visitor.visitSingularInt32Field(value: self.fd, fieldNumber: 8)
     }
+    if !self.resolvedPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.resolvedPath, fieldNumber: 9)
+    }
+    if self.resolvedLexical != false {
+      try visitor.visitSingularBoolField(value: self.resolvedLexical, fieldNumber: 10)
+    }
+    if self.resolvedTruncated != false {
+      try visitor.visitSingularBoolField(value: self.resolvedTruncated, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1164,6 +1239,9 @@ nonisolated extension Infrasight_V1_OpenDetail: SwiftProtobuf.Message, SwiftProt
     if lhs.mode != rhs.mode {return false}
     if lhs.resolve != rhs.resolve {return false}
     if lhs.fd != rhs.fd {return false}
+    if lhs.resolvedPath != rhs.resolvedPath {return false}
+    if lhs.resolvedLexical != rhs.resolvedLexical {return false}
+    if lhs.resolvedTruncated != rhs.resolvedTruncated {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1171,7 +1249,7 @@ nonisolated extension Infrasight_V1_OpenDetail: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Infrasight_V1_ChmodDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ChmodDetail"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}path\0\u{3}path_truncated\0\u{1}fd\0\u{1}mode\0\u{1}flags\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}path\0\u{3}path_truncated\0\u{1}fd\0\u{1}mode\0\u{1}flags\0\u{3}resolved_path\0\u{3}resolved_lexical\0\u{3}resolved_truncated\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1185,6 +1263,9 @@ nonisolated extension Infrasight_V1_ChmodDetail: SwiftProtobuf.Message, SwiftPro
       case 4: try { try decoder.decodeSingularInt32Field(value: &self.fd) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.mode) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.flags) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.resolvedPath) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.resolvedLexical) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.resolvedTruncated) }()
       default: break
       }
     }
@@ -1209,6 +1290,15 @@ nonisolated extension Infrasight_V1_ChmodDetail: SwiftProtobuf.Message, SwiftPro
     if self.flags != 0 {
       try visitor.visitSingularUInt32Field(value: self.flags, fieldNumber: 6)
     }
+    if !self.resolvedPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.resolvedPath, fieldNumber: 7)
+    }
+    if self.resolvedLexical != false {
+      try visitor.visitSingularBoolField(value: self.resolvedLexical, fieldNumber: 8)
+    }
+    if self.resolvedTruncated != false {
+      try visitor.visitSingularBoolField(value: self.resolvedTruncated, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1219,6 +1309,9 @@ nonisolated extension Infrasight_V1_ChmodDetail: SwiftProtobuf.Message, SwiftPro
     if lhs.fd != rhs.fd {return false}
     if lhs.mode != rhs.mode {return false}
     if lhs.flags != rhs.flags {return false}
+    if lhs.resolvedPath != rhs.resolvedPath {return false}
+    if lhs.resolvedLexical != rhs.resolvedLexical {return false}
+    if lhs.resolvedTruncated != rhs.resolvedTruncated {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
