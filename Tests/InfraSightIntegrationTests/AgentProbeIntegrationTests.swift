@@ -416,8 +416,9 @@ final class AgentProbeIntegrationTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: dir + "/data.txt", contents: Data("x".utf8))
-        // the shell itself opens ../nope for the redirect (a builtin: no fork), then becomes cat
-        let pid = sh("cd \(dir)/sub && { : < ../nope; } 2>/dev/null; exec /bin/cat ../data.txt > /dev/null")
+        // the shell itself opens ../nope for the redirect of a regular builtin (no fork; a special
+        // builtin such as `:` would make dash exit on the failed redirect), then becomes cat
+        let pid = sh("cd \(dir)/sub && true 2>/dev/null < ../nope; exec /bin/cat ../data.txt > /dev/null")
         let evs = events(.open, count: 2) { $0.pid == UInt32(pid) && ($0.open.path == "../data.txt" || $0.open.path == "../nope") }
         guard evs.count == 2 else { return }
         let real = realPath(dir)
