@@ -100,6 +100,25 @@ final class DetectionEngineTests: XCTestCase {
         XCTAssertEqual(engine.heldCount, 0)
     }
 
+    /// A restarted worker replays a backlog: one topic's partition is read far ahead of another's. Events
+    /// of the lagging one are not late as long as it has not moved past them itself.
+    func testLatenessIsJudgedAgainstTheSlowestPartition() throws {
+        let engine = DetectionEngine(book: try RuleBook(files: []), latenessNs: 1_000_000_000, detectedBy: "test")
+        var out: [RaisedAlert] = []
+        func feed(_ e: Event, topic: String) throws {
+            let bytes = try EventCodec.encode(e)
+            try bytes.withUnsafeBytes { raw in
+                let view = try EventView(validating: raw)
+                engine.process(view, probe: view.probeKind!, at: InputPosition(topic: topic, partition: 0, offset: 0), into: &out)
+            }
+        }
+        try feed(DetectTestEvents.exec("/bin/true", argv: ["true"], pid: 1, timeNs: t0), topic: "infrasight.events.execve")
+        try feed(DetectTestEvents.open("/srv/ahead", timeNs: t0 + 60_000_000_000), topic: "infrasight.events.open")
+        try feed(DetectTestEvents.chmod("/srv/lagging", mode: 0o755, timeNs: t0 + 1_000), topic: "infrasight.events.chmod")
+        XCTAssertEqual(engine.lateEvents, 0)
+        XCTAssertEqual(engine.watermarkNs, t0)
+    }
+
     func testForgetDropsRevokedPartitionsAndReloadKeepsUnchangedRules() throws {
         let engine = DetectionEngine(book: try RuleBook(files: []), detectedBy: "test")
         _ = try DetectTestEvents.run(engine, [DetectTestEvents.open("/srv/x", flags: 0o101, timeNs: t0)], partition: 3)

@@ -9,8 +9,8 @@ public struct RaisedAlert {
 
 /// Runs the rules over events one at a time and keeps, per process, what stateful rules (sequences and
 /// thresholds) have seen. Works on event time: sequence order is the events' time order, whatever order
-/// they arrive in; an event older than the newest seen minus `latenessNs` is too late for stateful
-/// rules (counted) and still meets single-event rules.
+/// they arrive in; an event older than the watermark (the lowest of the partitions' newest event
+/// times) minus `latenessNs` is too late for stateful rules (counted) and still meets single-event rules.
 ///
 /// State is rebuilt from the log after a crash or rebalance: every held event holds back its
 /// partition's commit (`heldOffsets`), so a worker that takes over reads it again. Alert ids are
@@ -21,8 +21,14 @@ public final class DetectionEngine {
     public let detectedBy: String
     /// Held events per (rule index, process).
     private var state: [StateKey: [HeldEvent]] = [:]
-    /// The newest event time seen (the watermark).
+    /// The newest event time seen on any partition (for expiry).
     public private(set) var newestEventNs: UInt64 = 0
+    /// The newest event time per input partition. The watermark that decides lateness is the lowest of
+    /// them: partitions are read at different speeds (a worker replaying a backlog after a restart reads
+    /// one topic far ahead of another), and an event is late only once every partition has moved past it.
+    private var newestByPartition: [PartitionKey: UInt64] = [:]
+    /// The lowest of `newestByPartition`, kept up to date as events arrive.
+    public private(set) var watermarkNs: UInt64 = 0
     /// Counts for the stage: alerts by rule, late events, state evictions.
     public private(set) var lateEvents: UInt64 = 0
     public private(set) var evictedEvents: UInt64 = 0
@@ -62,8 +68,9 @@ public final class DetectionEngine {
     public func process(_ event: EventView, probe: Probe, at position: InputPosition, into alerts: inout [RaisedAlert]) {
         var facts = EventFacts(event: event, probe: probe)
         let time = event.timeNs
-        let late = newestEventNs > latenessNs && time < newestEventNs - latenessNs
+        let late = watermarkNs > latenessNs && time < watermarkNs - latenessNs
         if time > newestEventNs { newestEventNs = time }
+        advanceWatermark(position.partitionKey, to: time)
         guard let indices = book.byProbe[probe] else { return }
         for i in indices {
             let rule = book.rules[i]
@@ -137,8 +144,19 @@ public final class DetectionEngine {
         return out
     }
 
+    /// Records `time` as seen on `partition`; the watermark is recomputed only when the partition that
+    /// held it moved (or a partition is new).
+    private func advanceWatermark(_ partition: PartitionKey, to time: UInt64) {
+        let old = newestByPartition[partition]
+        guard old == nil || time > old! else { return }
+        newestByPartition[partition] = time
+        if old == nil || old! == watermarkNs { watermarkNs = newestByPartition.values.min() ?? 0 }
+    }
+
     /// Drops held events read from `partitions` (revoked: their new owner reads them again).
     public func forget(_ partitions: Set<PartitionKey>) {
+        for p in partitions { newestByPartition[p] = nil }
+        watermarkNs = newestByPartition.values.min() ?? 0
         for (key, held) in state {
             let kept = held.filter { !partitions.contains($0.position.partitionKey) }
             if kept.count != held.count { state[key] = kept.isEmpty ? nil : kept }
