@@ -679,16 +679,21 @@ final class ConsoleIntegrationTests: XCTestCase {
         XCTAssertTrue(dom.contains("<h3>Top talkers</h3>") && dom.contains("<h3>Top files</h3>"), dom.prefix(6000).description)
         XCTAssertTrue(section.contains("<h3>Top binaries</h3>"), "no top binaries table:\n\(dom.prefix(8000))")
         XCTAssertEqual(counted, String(runs))
-        // binary, executions (ClickHouse's count for the window), failures, processes (one per run), users.
+        // binary, executions (ClickHouse's count for the window), failures, users.
         let link = "href=\"/?" + Self.query([("view", "events"), ("host", host), ("since", "5"), ("probe", "execve"), ("path", binary)])
             .replacingOccurrences(of: "&", with: "&amp;") + "\""
-        XCTAssertTrue(section.contains("<td><a \(link) class=\"filter\" title=\"Only path = \(binary)\">\(binary)</a></td><td>\(counted)</td><td>0</td><td>\(runs)</td><td>1</td>"),
+        XCTAssertTrue(section.contains("<td><a \(link) class=\"filter\" title=\"Only path = \(binary)\">\(binary)</a></td><td>\(counted)</td><td>0</td><td>1</td></tr>"),
                       "\(binary) with \(counted) executions and a link \(link) not in:\n\(section)")
         let rows = section.components(separatedBy: "<tr>").count - 2  // the head row and the text before it
         XCTAssertTrue((1...5).contains(rows), "\(rows) rows: \(section)")
         let full = "href=\"/?" + Self.query([("view", "top"), ("host", host), ("since", "5")]).replacingOccurrences(of: "&", with: "&amp;") + "\""
         XCTAssertEqual(dom.components(separatedBy: full + " class=\"more\"").count - 1, 3, "each top table links to the Top view (\(full)):\n\(dom.prefix(8000))")
         XCTAssertFalse(dom.contains("<img"))
+        // The API's full row: one process per run, one user, one host, the binary's own command line.
+        let api = try api("/api/top/binaries", [("host", host), ("since", "5")])
+        let row = try XCTUnwrap(api.table?.rows.first { $0.first == binary }, api.body.prefix(3000).description)
+        XCTAssertEqual(Array(row.prefix(6)), [binary, String(runs), "0", String(runs), "1", "1"], api.body.prefix(3000).description)
+        XCTAssertEqual(row.last, binary, "the sample command line is the bare binary")
         // The Top view lists it too, under the same filters.
         let top = try dumpDOM("/?" + Self.query([("view", "top"), ("host", host), ("since", "5")]))
         XCTAssertTrue(top.contains("<h3>Top binaries by executions</h3>") && top.contains("<td>\(binary)</td><td>\(counted)</td>"),

@@ -111,7 +111,12 @@ extension ConsoleAssets {
               pipe.rows.map(function (r) { return r[0]; })))).sort();
             const byProbe = {};
             for (const r of rates.rows) { (byProbe[r[0]] = byProbe[r[0]] || {})[r[1]] = Number(r[2]); }
-            renderChart(parent, 'Events per second per probe', 'events/s', minutes,
+            // The two charts side by side (each scales down to its column), so the tops show at 1280x800.
+            const charts = el('div');
+            charts.className = 'charts';
+            parent.appendChild(charts);
+            const rateBox = charts.appendChild(el('div')), pipeBox = charts.appendChild(el('div'));
+            renderChart(rateBox, 'Events per second per probe', 'events/s', minutes,
               Object.keys(byProbe).sort().map(function (p) { return { name: p, values: byProbe[p] }; }),
               function (v) { return v / 60; });
             const pipeSeries = pipe.columns.slice(1).map(function (name, k) {
@@ -119,7 +124,7 @@ extension ConsoleAssets {
               for (const r of pipe.rows) { values[r[0]] = Number(r[k + 1]); }
               return { name: name, values: values };
             });
-            renderChart(parent, 'Loss, drops, dead letters (totals) and consumer lag', '', minutes, pipeSeries,
+            renderChart(pipeBox, 'Loss, drops, dead letters (totals) and consumer lag', '', minutes, pipeSeries,
               function (v) { return v; });
             renderTops(parent, data);
             renderTable(parent, 'Newest alerts (last 24 h)', data.alerts, VIEWS.alerts.hidden);
@@ -139,7 +144,7 @@ extension ConsoleAssets {
               { container: ['top', {}], host: ['overview', {}] }],
             ['files', 'Top files', ['path', 'accesses', 'failures', 'processes'],
               { path: ['events', {}] }],
-            ['binaries', 'Top binaries', ['binary', 'executions', 'failures', 'processes', 'users'],
+            ['binaries', 'Top binaries', ['binary', 'executions', 'failures', 'users'],
               { binary: ['events', { probe: 'execve' }] }]
           ];
 
