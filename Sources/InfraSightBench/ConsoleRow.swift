@@ -20,11 +20,12 @@ struct ConsoleRow {
         let host = top[0].addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? top[0]
         let recent = UInt64((Date().timeIntervalSince1970 - 30) * 1e9)
         let pages = [
-            Page(view: "overview", interval: 10, calls: ["/api/overview", "/api/top/talkers?limit=10", "/api/top/files?limit=10"]),
+            // One call: the charts, the alerts and the top-5 talkers, files and binaries of the window.
+            Page(view: "overview", interval: 10, calls: ["/api/overview"]),
             Page(view: "live events", interval: 2, calls: ["/api/events"]),
             Page(view: "live events (incremental poll)", interval: 2, calls: ["/api/events?after_ns=\(recent)"]),
             Page(view: "process (\(top[1]))", interval: 2, calls: ["/api/process?host=\(host)&pid=\(top[1])"]),
-            Page(view: "top", interval: 10, calls: ["/api/top/latency", "/api/top/files", "/api/top/talkers"]),
+            Page(view: "top", interval: 10, calls: ["/api/top/latency", "/api/top/files", "/api/top/talkers", "/api/top/binaries"]),
             Page(view: "pipeline health", interval: 5, calls: ["/api/health"]),
         ]
         let port = freePort()

@@ -6,7 +6,7 @@ import Logging
 ///
 /// - `GET /`, `/console.js`, `/console.css`: the page (static; it reads its filters from the URL).
 /// - `GET /login`, `POST /login` (form field `token`): sets the session cookie, then redirects to `/`.
-/// - `GET /api/overview`, `/api/events`, `/api/process`, `/api/top/{latency,files,talkers}`, `/api/health`,
+/// - `GET /api/overview`, `/api/events`, `/api/process`, `/api/top/{latency,files,talkers,binaries}`, `/api/health`,
 ///   `/api/alerts`: JSON.
 ///
 /// With `allowedHosts` set, a request for another `Host` is refused with 421 (DNS-rebinding guard).
@@ -92,6 +92,7 @@ public struct ConsoleRouter: Sendable {
             case "/api/top/latency": return try json(TopView.run(.latency, request.query, database: database, db: databaseName))
             case "/api/top/files": return try json(TopView.run(.files, request.query, database: database, db: databaseName))
             case "/api/top/talkers": return try json(TopView.run(.talkers, request.query, database: database, db: databaseName))
+            case "/api/top/binaries": return try json(TopView.run(.binaries, request.query, database: database, db: databaseName))
             case "/api/health": return try json(HealthView.run(request.query, database: database, db: databaseName))
             case "/api/overview": return try json(OverviewView.run(request.query, database: database, db: databaseName))
             case "/api/alerts": return try json(AlertsView.run(request.query, database: database, db: databaseName))

@@ -101,21 +101,26 @@ enum HealthView {
     }
 }
 
-/// `/api/overview`: the landing page's charts (per-probe event rates and pipeline loss over time) and the
-/// newest alerts.
+/// `/api/overview`: the landing page's charts (per-probe event rates and pipeline loss over time), the
+/// newest alerts, and the top talkers, files and binaries of the charts' window.
 enum OverviewView {
     struct Answer: Encodable {
         var rates: ConsoleTable
         var pipeline: ConsoleTable
         var alerts: ConsoleTable
+        var talkers: ConsoleTable
+        var files: ConsoleTable
+        var binaries: ConsoleTable
     }
 
     static func run(_ query: [(String, String)], database: ConsoleDatabase, db: String) throws -> Answer {
         let q = try OverviewQuery(query)
+        let top = { (t: TopQuery) in try database.table(q.topSQL(t, database: db), columns: t.columns) }
         return Answer(
             rates: try database.table(q.ratesSQL(database: db), columns: OverviewQuery.rateColumns),
             pipeline: try database.table(q.pipelineSQL(database: db), columns: OverviewQuery.pipelineColumns),
-            alerts: try database.table(q.alerts.sql(database: db), columns: AlertsQuery.columns))
+            alerts: try database.table(q.alerts.sql(database: db), columns: AlertsQuery.columns),
+            talkers: try top(.talkers), files: try top(.files), binaries: try top(.binaries))
     }
 }
 

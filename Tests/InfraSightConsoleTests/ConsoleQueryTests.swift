@@ -85,6 +85,9 @@ final class ConsoleQueryTests: XCTestCase {
             try assertSingleLiteral(payload) { v in try OverviewQuery([("host", v)]).ratesSQL(database: "infrasight") }
             try assertSingleLiteral(payload) { v in try PipelineHealthQuery([("host", v)]).instancesSQL(database: "infrasight") }
             try assertSingleLiteral(payload) { v in try OverviewQuery([("host", v)]).pipelineSQL(database: "infrasight") }
+            for top in OverviewQuery.tops {
+                try assertSingleLiteral(payload) { v in try OverviewQuery([("host", v)]).topSQL(top, database: "infrasight") }
+            }
         }
     }
 
@@ -116,6 +119,32 @@ final class ConsoleQueryTests: XCTestCase {
         XCTAssertEqual(overview.host, "h1")
         XCTAssertTrue(AlertsQuery.columns.contains("exec_id") && AlertsQuery.columns.contains("pid") && AlertsQuery.columns.contains("host"),
                       "what the page links to the process view by")
+    }
+
+    /// Top binaries: one GROUP BY over the window's exec events, with the Top views' filters; the
+    /// overview's tops are the Top views' queries with its host and window and 5 rows.
+    func testTopBinariesAndTheOverviewsTops() throws {
+        let sql = TopQuery.binaries.sql(database: "db", filter: try EventFilter(
+            [("host", "h1"), ("container", "web"), ("user", "root"), ("comm", "sh"), ("since", "30"), ("limit", "7")], allowed: TopQuery.names))
+        XCTAssertTrue(sql.contains("FROM db.exec_events WHERE time >= now() - INTERVAL 30 MINUTE"), sql)
+        for part in ["host = 'h1'", "container_name = 'web'", "user = 'root'", "comm = 'sh'", "GROUP BY binary",
+                     "ORDER BY executions DESC, binary LIMIT 7", "filename AS binary", "countIf(ret < 0) AS failures"] {
+            XCTAssertTrue(sql.contains(part), "\(part) missing: \(sql)")
+        }
+        XCTAssertEqual(sql.components(separatedBy: "FROM ").count - 1, 1, "one table, no subquery: \(sql)")
+        XCTAssertEqual(TopQuery.binaries.columns.prefix(2), ["binary", "executions"])
+        XCTAssertEqual(TopQuery(rawValue: "binaries"), .binaries)
+
+        let overview = try OverviewQuery([("host", "h1"), ("since", "5")])
+        XCTAssertEqual(overview.topFilter.limit, OverviewQuery.topRows)
+        XCTAssertEqual(OverviewQuery.topRows, 5)
+        XCTAssertEqual(OverviewQuery.tops, [.talkers, .files, .binaries])
+        for top in OverviewQuery.tops {
+            let sql = overview.topSQL(top, database: "db")
+            XCTAssertEqual(sql, top.sql(database: "db", filter: try EventFilter([("host", "h1"), ("since", "5"), ("limit", "5")], allowed: TopQuery.names)))
+            XCTAssertTrue(sql.contains("INTERVAL 5 MINUTE") && sql.contains("host = 'h1'") && sql.hasSuffix("LIMIT 5"), sql)
+        }
+        XCTAssertTrue(try OverviewQuery([]).topSQL(.binaries, database: "db").contains("INTERVAL 15 MINUTE"), "the overview's default window")
     }
 
     func testAllFiltersTogetherStayLiterals() throws {

@@ -51,7 +51,7 @@ final class ConsoleRouterTests: XCTestCase {
         let locked = try router(token: token)
         for r in [open, locked] {
             for uri in ["/", "/console.js", "/console.css", "/login", "/api/events", "/api/events?probe=bad", "/api/nope", "/nope",
-                        "/api/process?exec_id=abc", "/api/top/latency", "/api/top/files", "/api/top/talkers", "/api/health", "/api/overview",
+                        "/api/process?exec_id=abc", "/api/top/latency", "/api/top/files", "/api/top/talkers", "/api/top/binaries", "/api/health", "/api/overview",
                         "/api/alerts", "/api/alerts?severity=bad"] {
                 assertSecurityHeaders(get(r, uri))
             }
@@ -127,7 +127,8 @@ final class ConsoleRouterTests: XCTestCase {
         let r = try router(database: db)
         for uri in ["/api/events?probe=nope", "/api/events?probe=execve%27%20OR%201%3D1", "/api/events?limit=0",
                     "/api/events?limit=100000", "/api/events?limit=abc", "/api/events?bogus=1", "/api/events?host=a&host=b",
-                    "/api/top/files?probe=open", "/api/top/latency?limit=-5", "/api/health?counter=x", "/api/process",
+                    "/api/top/files?probe=open", "/api/top/latency?limit=-5", "/api/top/binaries?probe=execve",
+                    "/api/top/binaries?path=/bin", "/api/top/binaries?limit=0", "/api/top/binaries?since=x", "/api/top/binaries?host=a&host=b", "/api/health?counter=x", "/api/process",
                     "/api/process?exec_id=%27%3B", "/api/process?host=a&pid=x", "/api/overview?since=0", "/api/overview?since=x",
                     "/api/overview?probe=execve", "/api/overview?limit=5", "/api/alerts?severity=WARNING",
                     "/api/alerts?severity=warning%27%20OR%201%3D1", "/api/alerts?since=0", "/api/alerts?limit=5000",
@@ -176,10 +177,39 @@ final class ConsoleRouterTests: XCTestCase {
         XCTAssertEqual(o["rates"]?["columns"] as? [String], OverviewQuery.rateColumns)
         XCTAssertEqual(o["pipeline"]?["columns"] as? [String], OverviewQuery.pipelineColumns)
         XCTAssertEqual(o["alerts"]?["columns"] as? [String], AlertsQuery.columns)
-        XCTAssertEqual(db.queries.count, 3)
+        XCTAssertEqual(o["talkers"]?["columns"] as? [String], TopQuery.talkers.columns)
+        XCTAssertEqual(o["files"]?["columns"] as? [String], TopQuery.files.columns)
+        XCTAssertEqual(o["binaries"]?["columns"] as? [String], TopQuery.binaries.columns)
+        XCTAssertEqual(db.queries.count, 6)
         XCTAssertTrue(db.queries.allSatisfy { $0.contains("host = 'h1'") }, "\(db.queries)")
         XCTAssertTrue(db.queries.prefix(2).allSatisfy { $0.contains("INTERVAL 15 MINUTE") }, "\(db.queries)")
         XCTAssertTrue(db.queries[2].contains("FROM infrasight.alerts_dedup") && db.queries[2].contains("LIMIT 10"), db.queries[2])
+        // The tops: the Top views' queries over the charts' window, 5 rows each.
+        for (sql, table) in zip(db.queries.suffix(3), ["network_events", "file_events", "exec_events"]) {
+            XCTAssertTrue(sql.contains("FROM infrasight.\(table)") && sql.contains("INTERVAL 15 MINUTE") && sql.hasSuffix("LIMIT 5"), sql)
+        }
+        _ = get(try router(database: db), "/api/overview?host=h2&since=60")
+        XCTAssertTrue(db.queries.suffix(3).allSatisfy { $0.contains("INTERVAL 60 MINUTE") && $0.contains("host = 'h2'") }, "\(db.queries.suffix(3))")
+    }
+
+    func testTopBinariesAnswersAndThePagesShowThem() throws {
+        let tsv = "binary\texecutions\n/tmp/<img src=x onerror=alert(1)>\t3\n"
+        let db = RecordingDatabase(answer: tsv)
+        let r = try router(database: db)
+        let response = get(r, "/api/top/binaries?host=h1&comm=sh&limit=3")
+        XCTAssertEqual(response.status, 200)
+        let table = try JSONDecoder().decode(ConsoleTable.self, from: Data(response.body))
+        XCTAssertEqual(table.rows, [["/tmp/<img src=x onerror=alert(1)>", "3"]])
+        XCTAssertEqual(db.queries.count, 1)
+        for part in ["FROM infrasight.exec_events", "host = 'h1'", "comm = 'sh'", "LIMIT 3"] {
+            XCTAssertTrue(db.queries[0].contains(part), "\(part) missing: \(db.queries[0])")
+        }
+        let js = String(decoding: get(r, "/console.js").body, as: UTF8.self)
+        XCTAssertTrue(js.contains("['Top binaries by executions', '/api/top/binaries']"), "the Top page lists binaries")
+        for key in ["'talkers', 'Top talkers'", "'files', 'Top files'", "'binaries', 'Top binaries'"] {
+            XCTAssertTrue(js.contains("[" + key), "the overview shows \(key)")
+        }
+        XCTAssertFalse(js.contains("['Top files', '/api/top/files', { limit"), "the overview's tops come with /api/overview")
     }
 
     func testAlertsAnswerIsJSONOfTheRowsNewestFirst() throws {

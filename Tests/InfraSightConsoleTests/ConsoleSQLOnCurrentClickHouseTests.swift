@@ -11,7 +11,7 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
         let ddl = ["CREATE DATABASE IF NOT EXISTS infrasight"] +
             SchemaMigrations.all.flatMap { $0.statements("infrasight", .modern, 30) }
         let rows = [
-            "INSERT INTO infrasight.exec_events (event_id, time, time_ns, host, probe, pid, ppid, user, comm, filename, argv, exec_id) VALUES ('e1', now(), toUInt64(toUnixTimestamp(now())) * 1000000000, 'h1', 'execve', 42, 1, 'root', 'echo', '/bin/echo', ['/bin/echo', 'hi'], 'ab-12')",
+            "INSERT INTO infrasight.exec_events (event_id, time, time_ns, host, probe, pid, ppid, user, comm, filename, argv, exec_id, ancestors_comm) VALUES ('e1', now(), toUInt64(toUnixTimestamp(now())) * 1000000000, 'h1', 'execve', 42, 1, 'root', 'echo', '/bin/echo', ['/bin/echo', 'hi'], 'ab-12', ['bash', 'init'])",
             "INSERT INTO infrasight.file_events (event_id, time, time_ns, host, probe, pid, ppid, user, comm, syscall, path) VALUES ('f1', now(), toUInt64(toUnixTimestamp(now())) * 1000000000, 'h1', 'open', 42, 1, 'root', 'echo', 'openat', '/etc/ld.so.cache')",
             "INSERT INTO infrasight.pipeline_stats (time, time_ns, stage, instance, host, counter, value) VALUES (now(), 1, 'sink', 'i1', 'h1', 'inserted', 5)",
             // Two alerts, the first replayed by another detect worker (alerts_dedup shows it once).
@@ -30,8 +30,10 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
             queries.append(("events \(i)", try XCTUnwrap(EventStreamQuery.sql(database: "infrasight", filter: try EventFilter(f))),
                             [2, 1, 0][i]))
             for top in TopQuery.allCases {
+                // Binaries: the one exec (/bin/echo) unfiltered and for h1 + echo, none for the payloads.
                 queries.append(("top \(top) \(i)", top.sql(database: "infrasight",
-                                                             filter: try EventFilter(f.filter { TopQuery.names.contains($0.0) }, allowed: TopQuery.names)), nil))
+                                                             filter: try EventFilter(f.filter { TopQuery.names.contains($0.0) }, allowed: TopQuery.names)),
+                                top == .binaries ? [1, 1, 0][i] : nil))
             }
         }
         // Filtered to one probe, the stream selects that probe's own columns instead of `detail`.
@@ -83,6 +85,14 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
         queries.append(("overview rates", overview.ratesSQL(database: "infrasight"), nil))
         queries.append(("overview pipeline", overview.pipelineSQL(database: "infrasight"), 1))
         queries.append(("overview payload", try OverviewQuery([("host", payload)]).ratesSQL(database: "infrasight"), 0))
+        // The overview's tops: no connection, one file, one binary on h1; nothing for the payload host.
+        for (top, expected) in zip(OverviewQuery.tops, [0, 1, 1]) {
+            queries.append(("overview top \(top)", overview.topSQL(top, database: "infrasight"), expected))
+            queries.append(("overview top \(top) payload", try OverviewQuery([("host", payload)]).topSQL(top, database: "infrasight"), 0))
+        }
+        let binaries = try ChDB.run(statements: ddl + rows + [TopQuery.binaries.sql(database: "infrasight", filter: EventFilter()) + "\nFORMAT TabSeparatedWithNames"])
+        XCTAssertEqual(binaries.split(separator: "\n"), [Substring(TopQuery.binaries.columns.joined(separator: "\t")),
+                                                        "/bin/echo\t1\t0\t1\t1\t1\tbash\t/bin/echo hi"], binaries)
         // An instance whose newest record is 10 minutes old (its records 5 s apart) is stale; a fresh one is not.
         let stale = try ChDB.run(statements: ddl + rows + [
             "INSERT INTO infrasight.pipeline_stats (time, time_ns, stage, instance, host, counter, value) VALUES (now() - 605, 1, 'enrich', 'old', 'h1', 'received', 1), (now() - 600, 5000000001, 'enrich', 'old', 'h1', 'received', 3)",

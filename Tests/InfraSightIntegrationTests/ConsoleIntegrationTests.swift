@@ -245,6 +245,7 @@ final class ConsoleIntegrationTests: XCTestCase {
             ("/api/top/latency", ["host", "container", "user", "comm"]),
             ("/api/top/files", ["host", "container", "user", "comm"]),
             ("/api/top/talkers", ["host", "container", "user", "comm"]),
+            ("/api/top/binaries", ["host", "container", "user", "comm"]),
             ("/api/health", ["host"]),
             ("/api/overview", ["host"]),
             ("/api/alerts", ["host", "rule", "container"]),
@@ -432,11 +433,13 @@ final class ConsoleIntegrationTests: XCTestCase {
         XCTAssertTrue(after.column("time_ns").allSatisfy { (UInt64($0) ?? 0) > markerNs })
         XCTAssertEqual(try api("/api/events", [("after_ns", "1 OR 1=1")]).status, 400)
 
-        let dom = try dumpDOM("/?" + Self.query([("view", "events"), ("probe", "execve"), ("limit", "1000")]))
+        // Narrowed to execs of /bin/echo (path matches the exec's filename): a busy machine (builds,
+        // the overview test's runs) would otherwise push the marker out of the newest 1000 execs.
+        let dom = try dumpDOM("/?" + Self.query([("view", "events"), ("probe", "execve"), ("path", "/bin/echo"), ("limit", "1000")]))
         XCTAssertTrue(dom.contains(Self.marker), dom.prefix(3000).description)
         XCTAssertTrue(dom.contains("<button id=\"pause\" type=\"button\">Pause</button>"), "a visible pause button:\n\(dom.prefix(3000))")
         XCTAssertFalse(dom.contains("<th>time_ns</th>") || dom.contains("<th>event_id</th>"), dom.prefix(3000).description)
-        let narrower = "href=\"/?" + Self.query([("view", "events"), ("probe", "execve"), ("limit", "1000"), ("comm", "echo")])
+        let narrower = "href=\"/?" + Self.query([("view", "events"), ("probe", "execve"), ("path", "/bin/echo"), ("limit", "1000"), ("comm", "echo")])
             .replacingOccurrences(of: "&", with: "&amp;") + "\""
         XCTAssertTrue(dom.contains(narrower), "comm echo links to the narrower view \(narrower):\n\(dom.prefix(4000))")
 
@@ -641,6 +644,64 @@ final class ConsoleIntegrationTests: XCTestCase {
             XCTAssertTrue(dom.contains("data-series=\"\(series)\""), "pipeline series \(series) not drawn")
         }
         try screenshot("/?view=overview", name: "overview")
+    }
+
+    /// The overview's top binaries, as a person reads them: a binary of its own (a copy of /bin/true
+    /// under a fresh name) run more often than anything else in the last minute, so it must be in the
+    /// top 5, is listed with the count ClickHouse gives for the overview's window, and links to the
+    /// live events narrowed to it; each top table links to the Top view with the same host and window.
+    func testChromiumOverviewTopBinariesListAnExecutedBinaryWithClickHouseCount() throws {
+        let h = try pipeline()
+        let dir = NSTemporaryDirectory() + "infrasight-top-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let binary = dir + "/top-binary-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.copyItem(atPath: "/bin/true", toPath: binary)
+        // Busier than the busiest binary of the page's window (2 minutes; builds may run alongside), at least 30 runs.
+        let busiest = Int(try h.clickhouse.query("""
+            SELECT max(c) FROM (SELECT count() AS c FROM infrasight.exec_events WHERE time >= now() - INTERVAL 2 MINUTE GROUP BY filename)
+            """).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let runs = min(max(30, busiest * 2 + 10), 3000)
+        print("console overview tops: \(runs) runs of \(binary) (busiest binary of the last 2 minutes: \(busiest))")
+        for _ in 0..<runs { XCTAssertNotNil(CommandSpawner.run([binary]).pid) }
+        let count = "SELECT count() FROM infrasight.exec_events WHERE filename = '\(binary)' AND time >= now() - INTERVAL 2 MINUTE"
+        XCTAssertEqual(h.waitForQuery(count, equals: String(runs), timeout: 90), String(runs), "\(runs) execs of \(binary):\n\(h.dumpLogs())")
+        let host = try h.clickhouse.query("SELECT any(host) FROM infrasight.exec_events WHERE filename = '\(binary)'")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let page = "/?" + Self.query([("view", "overview"), ("host", host), ("since", "2")])
+        var dom = "", section = "", counted = ""
+        for _ in 0..<5 {
+            dom = try dumpDOM(page)
+            section = dom.components(separatedBy: "<section id=\"top-binaries\">").dropFirst().first?
+                .components(separatedBy: "</section>").first ?? ""
+            counted = try h.clickhouse.query(count).trimmingCharacters(in: .whitespacesAndNewlines)
+            if section.contains(">\(binary)</a></td><td>\(counted)</td>") { break }
+            usleep(1_000_000)
+        }
+        XCTAssertTrue(dom.contains("<h3>Top talkers</h3>") && dom.contains("<h3>Top files</h3>"), dom.prefix(6000).description)
+        XCTAssertTrue(section.contains("<h3>Top binaries</h3>"), "no top binaries table:\n\(dom.prefix(8000))")
+        XCTAssertEqual(counted, String(runs))
+        // binary, executions (ClickHouse's count for the window), failures, users.
+        let link = "href=\"/?" + Self.query([("view", "events"), ("host", host), ("since", "2"), ("probe", "execve"), ("path", binary)])
+            .replacingOccurrences(of: "&", with: "&amp;") + "\""
+        XCTAssertTrue(section.contains("<td><a \(link) class=\"filter\" title=\"Only path = \(binary)\">\(binary)</a></td><td>\(counted)</td><td>0</td><td>1</td></tr>"),
+                      "\(binary) with \(counted) executions and a link \(link) not in:\n\(section)")
+        let rows = section.components(separatedBy: "<tr>").count - 2  // the head row and the text before it
+        XCTAssertTrue((1...5).contains(rows), "\(rows) rows: \(section)")
+        let full = "href=\"/?" + Self.query([("view", "top"), ("host", host), ("since", "2")]).replacingOccurrences(of: "&", with: "&amp;") + "\""
+        XCTAssertEqual(dom.components(separatedBy: full + " class=\"more\"").count - 1, 3, "each top table links to the Top view (\(full)):\n\(dom.prefix(8000))")
+        XCTAssertFalse(dom.contains("<img"))
+        // The API's full row: one process per run, one user, one host, the binary's own command line.
+        let api = try api("/api/top/binaries", [("host", host), ("since", "2")])
+        let row = try XCTUnwrap(api.table?.rows.first { $0.first == binary }, api.body.prefix(3000).description)
+        XCTAssertEqual(Array(row.prefix(6)), [binary, String(runs), "0", String(runs), "1", "1"], api.body.prefix(3000).description)
+        XCTAssertEqual(row.last, binary, "the sample command line is the bare binary")
+        // The Top view lists it too, under the same filters.
+        let top = try dumpDOM("/?" + Self.query([("view", "top"), ("host", host), ("since", "2")]))
+        XCTAssertTrue(top.contains("<h3>Top binaries by executions</h3>") && top.contains("<td>\(binary)</td><td>\(counted)</td>"),
+                      top.prefix(8000).description)
+        try screenshot(page, name: "overview-tops")
     }
 
     /// The health summary as a person reads it: one row per running stage instance (agent, both

@@ -103,6 +103,15 @@ public enum ConsoleAssets {
         td.severity-emergency, td.severity-alert, td.severity-critical { color: #fff; background: #b42318; font-weight: bold; }
         td.severity-error { color: #b42318; font-weight: bold; }
         td.severity-warning { color: #9a6700; font-weight: bold; }
+        .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(28em, 1fr)); gap: 0 1.5em; max-width: 1500px; }
+        .charts h3 { margin: 0.4em 0; }
+        .charts .legend { margin: 0.3em 0 0.6em; }
+        .tops { display: grid; grid-template-columns: repeat(auto-fit, minmax(22em, 1fr)); gap: 0 1em; max-width: 1400px; }
+        .tops table { width: 100%; margin-bottom: 0.3em; }
+        .tops td { max-width: 28em; }
+        .tops td + td, .tops th + th { white-space: nowrap; word-break: normal; width: 1%; }
+        .tops h3 { margin: 0.6em 0 0.3em; }
+        .tops p { margin: 0 0 1em; font-size: 0.9em; }
 
         """
 }

@@ -7,8 +7,7 @@ extension ConsoleAssets {
         (function () {
           const VIEWS = {
             overview: { title: 'Overview', poll: 10000, filters: ['host', 'since'], defaults: { since: '15' },
-              sections: [['Overview', '/api/overview'], ['Top talkers by container', '/api/top/talkers', { limit: '10' }],
-                         ['Top files', '/api/top/files', { limit: '10' }]] },
+              sections: [['Overview', '/api/overview']] },
             events: { title: 'Live events', poll: 2000, incremental: true,
               filters: ['host', 'container', 'probe', 'user', 'comm', 'path', 'address', 'since', 'limit', 'own'],
               sections: [['Events', '/api/events']] },
@@ -18,7 +17,7 @@ extension ConsoleAssets {
             top: { title: 'Top', poll: 10000,
               filters: ['host', 'container', 'user', 'comm', 'since', 'limit'],
               sections: [['Top comm by syscall latency', '/api/top/latency'], ['Top files', '/api/top/files'],
-                         ['Top talkers by container', '/api/top/talkers']] },
+                         ['Top talkers by container', '/api/top/talkers'], ['Top binaries by executions', '/api/top/binaries']] },
             health: { title: 'Pipeline health', poll: 5000,
               filters: ['host', 'since', 'limit'],
               sections: [['Pipeline', '/api/health']] },
@@ -112,7 +111,12 @@ extension ConsoleAssets {
               pipe.rows.map(function (r) { return r[0]; })))).sort();
             const byProbe = {};
             for (const r of rates.rows) { (byProbe[r[0]] = byProbe[r[0]] || {})[r[1]] = Number(r[2]); }
-            renderChart(parent, 'Events per second per probe', 'events/s', minutes,
+            // The two charts side by side (each scales down to its column), so the tops show at 1280x800.
+            const charts = el('div');
+            charts.className = 'charts';
+            parent.appendChild(charts);
+            const rateBox = charts.appendChild(el('div')), pipeBox = charts.appendChild(el('div'));
+            renderChart(rateBox, 'Events per second per probe', 'events/s', minutes,
               Object.keys(byProbe).sort().map(function (p) { return { name: p, values: byProbe[p] }; }),
               function (v) { return v / 60; });
             const pipeSeries = pipe.columns.slice(1).map(function (name, k) {
@@ -120,8 +124,9 @@ extension ConsoleAssets {
               for (const r of pipe.rows) { values[r[0]] = Number(r[k + 1]); }
               return { name: name, values: values };
             });
-            renderChart(parent, 'Loss, drops, dead letters (totals) and consumer lag', '', minutes, pipeSeries,
+            renderChart(pipeBox, 'Loss, drops, dead letters (totals) and consumer lag', '', minutes, pipeSeries,
               function (v) { return v; });
+            renderTops(parent, data);
             renderTable(parent, 'Newest alerts (last 24 h)', data.alerts, VIEWS.alerts.hidden);
             const all = el('a', 'All alerts');
             all.href = '/?view=alerts' + (params.get('host') ? '&' + new URLSearchParams({ host: params.get('host') }).toString() : '');
@@ -129,6 +134,63 @@ extension ConsoleAssets {
             const p = el('p');
             p.appendChild(all);
             parent.appendChild(p);
+          }
+
+          // The overview's top-5 tables, side by side under the charts: [answer key, title, columns shown,
+          // column -> the view a click on its value opens, narrowed to it]. Every link keeps the overview's
+          // host and window (`since`, 15 by default), so the full Top view shows the same rows and more.
+          const OVERVIEW_TOPS = [
+            ['talkers', 'Top talkers', ['container', 'host', 'connections', 'failures', 'peers'],
+              { container: ['top', {}], host: ['overview', {}] }],
+            ['files', 'Top files', ['path', 'accesses', 'failures', 'processes'],
+              { path: ['events', {}] }],
+            ['binaries', 'Top binaries', ['binary', 'executions', 'failures', 'users'],
+              { binary: ['events', { probe: 'execve' }] }]
+          ];
+
+          // A same-site link to `target` with the current host and window, plus `extra`.
+          function scopedLink(text, target, extra) {
+            const q = new URLSearchParams({ view: target });
+            for (const key of ['host', 'since']) {
+              const v = params.get(key) || (view.defaults || {})[key];
+              if (v) { q.set(key, v); }
+            }
+            for (const k of Object.keys(extra)) { q.set(k, extra[k]); }
+            const a = el('a', text);
+            a.href = '/?' + q.toString();
+            return a;
+          }
+
+          function renderTops(parent, data) {
+            const grid = el('div');
+            grid.className = 'tops';
+            for (const [key, title, columns, links] of OVERVIEW_TOPS) {
+              const table = data[key];
+              if (!table) { continue; }
+              const box = el('section');
+              box.id = 'top-' + key;
+              const hidden = table.columns.filter(function (c) { return columns.indexOf(c) < 0; });
+              renderTable(box, title, table, hidden, function (column, cell) {
+                const link = links[column];
+                // '(host)' stands for "no container", not a name to filter by; the current host is already the filter.
+                if (!link || !cell || cell === '(host)' || params.get(column) === cell) { return null; }
+                const extra = Object.assign({}, link[1]);
+                // A binary or file narrows the live events by path (the exec's filename, the file's path).
+                extra[column === 'binary' ? 'path' : column] = cell;
+                const a = scopedLink(cell, link[0], extra);
+                a.className = 'filter';
+                a.title = 'Only ' + (column === 'binary' ? 'path' : column) + ' = ' + cell;
+                return a;
+              });
+              const all = scopedLink('Full top view →', 'top', {});
+              all.className = 'more';
+              all.setAttribute('aria-label', 'Full top view: ' + title.toLowerCase() + ' and more');
+              const p = el('p');
+              p.appendChild(all);
+              box.appendChild(p);
+              grid.appendChild(box);
+            }
+            parent.appendChild(grid);
           }
 
           function buildForm() {
@@ -208,7 +270,8 @@ extension ConsoleAssets {
           const SEVERITIES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'];
 
           // `hidden`: columns left out (the live view's HIDDEN, or the view's own list, by default).
-          function renderTable(parent, title, table, hidden) {
+          // `linkOf(column, cell)`: an element to show in place of the cell's text, or null.
+          function renderTable(parent, title, table, hidden, linkOf) {
             const liveView = view.incremental === true;
             const leftOut = hidden || (liveView ? HIDDEN : (view.hidden || []));
             const shown = table.columns.map(function (c, i) { return i; })
@@ -231,8 +294,11 @@ extension ConsoleAssets {
                 const cell = row[i];
                 const td = tr.insertCell();
                 const column = table.columns[i];
+                const link = linkOf ? linkOf(column, cell) : null;
                 // exec_id links to its process; the pid too (by host + pid), since exec_id may be empty.
-                if (liveView && cell && FILTERABLE.indexOf(column) >= 0 && params.get(column) !== cell) {
+                if (link) {
+                  td.appendChild(link);
+                } else if (liveView && cell && FILTERABLE.indexOf(column) >= 0 && params.get(column) !== cell) {
                   td.appendChild(filterLink(column, cell));
                 } else if (column === 'exec_id' && cell) {
                   td.appendChild(processLink(cell, new URLSearchParams({ exec_id: cell })));

@@ -1,6 +1,7 @@
 /// The overview charts: events per probe and the pipeline's loss, drops, dead letters and lag, both
 /// per minute over the last `since` minutes (15 by default), so the landing page shows a rate over
-/// time instead of a table; and the newest alerts. Filters: `host`, `since` (1…1440).
+/// time instead of a table; the newest alerts; and the top talkers, files and binaries of the same window
+/// (`TopQuery`, `topRows` each). Filters: `host`, `since` (1…1440).
 public struct OverviewQuery: Sendable, Equatable {
     public var host: String?
     public var sinceMinutes = 15
@@ -29,6 +30,25 @@ public struct OverviewQuery: Sendable, Equatable {
         q.sinceMinutes = 24 * 60
         q.limit = Self.newestAlerts
         return q
+    }
+
+    /// How many rows each of the landing page's top tables shows.
+    public static let topRows = 5
+    /// The landing page's top tables, in the order shown.
+    public static let tops: [TopQuery] = [.talkers, .files, .binaries]
+
+    /// The top views' filter for the overview: its window and host, `topRows` rows.
+    public var topFilter: EventFilter {
+        var f = EventFilter()
+        f.host = host
+        f.sinceMinutes = sinceMinutes
+        f.limit = Self.topRows
+        return f
+    }
+
+    /// The SQL of one of the landing page's top tables (the Top view's query with `topFilter`).
+    public func topSQL(_ top: TopQuery, database: String) -> String {
+        top.sql(database: database, filter: topFilter)
     }
 
     private var conditions: [String] {

@@ -1,7 +1,8 @@
-/// The top views: comm by syscall latency, files by access count, talkers by container.
-/// Filters: `host`, `container`, `user`, `comm`, `since`, `limit`.
+/// The top views: comm by syscall latency, files by access count, talkers by container, binaries by
+/// executions. Filters: `host`, `container`, `user`, `comm`, `since`, `limit`. Each is one GROUP BY over
+/// the window's rows of one table (latency: of the four event tables), so its cost follows the window.
 public enum TopQuery: String, CaseIterable, Sendable {
-    case latency, files, talkers
+    case latency, files, talkers, binaries
 
     public static let names: Set<String> = ["host", "container", "user", "comm", "since", "limit"]
 
@@ -10,6 +11,8 @@ public enum TopQuery: String, CaseIterable, Sendable {
         case .latency: return ["comm", "calls", "avg_ms", "p99_ms", "max_ms"]
         case .files: return ["path", "accesses", "failures", "processes", "comms"]
         case .talkers: return ["container", "host", "connections", "failures", "peers", "sample_peers"]
+        case .binaries:
+            return ["binary", "executions", "failures", "processes", "users", "hosts", "parents", "sample_command_lines"]
         }
     }
 
@@ -45,6 +48,20 @@ public enum TopQuery: String, CaseIterable, Sendable {
                        arrayStringConcat(arraySlice(groupUniqArray(remote_ip), 1, 5), ' ') AS sample_peers
                 FROM \(database).network_events WHERE \(c.joined(separator: " AND "))
                 GROUP BY container, host ORDER BY connections DESC, container LIMIT \(SQLText.int(filter.limit))
+                """
+        case .binaries:
+            // The executed file as execve named it (`filename`); failed execs count too (ret < 0: a
+            // missing or refused binary is worth seeing). Processes by host + pid, parents by the
+            // parent's comm (`ancestors_comm[1]`), up to 3 distinct command lines from the first 100
+            // executions (bounded, so one busy binary cannot blow up the state).
+            let c = filter.conditions(for: .exec) ?? ["0"]
+            return """
+                SELECT filename AS binary, count() AS executions, countIf(ret < 0) AS failures, uniq(host, pid) AS processes,
+                       uniq(user) AS users, uniq(host) AS hosts,
+                       arrayStringConcat(arraySlice(arrayFilter(x -> x != '', arrayReduce('groupUniqArray', groupArray(100)(toString(ancestors_comm[1])))), 1, 5), ' ') AS parents,
+                       arrayStringConcat(arraySlice(arrayReduce('groupUniqArray', groupArray(100)(arrayStringConcat(argv, ' '))), 1, 3), ' | ') AS sample_command_lines
+                FROM \(database).exec_events WHERE \(c.joined(separator: " AND "))
+                GROUP BY binary ORDER BY executions DESC, binary LIMIT \(SQLText.int(filter.limit))
                 """
         }
     }
