@@ -128,7 +128,7 @@ final class ConsoleQueryTests: XCTestCase {
             [("host", "h1"), ("container", "web"), ("user", "root"), ("comm", "sh"), ("since", "30"), ("limit", "7")], allowed: TopQuery.names))
         XCTAssertTrue(sql.contains("FROM db.exec_events WHERE time >= now() - INTERVAL 30 MINUTE"), sql)
         for part in ["host = 'h1'", "container_name = 'web'", "user = 'root'", "comm = 'sh'", "GROUP BY binary",
-                     "ORDER BY executions DESC, binary LIMIT 7", "filename AS binary", "countIf(ret < 0) AS failures"] {
+                     "ORDER BY executions DESC, binary LIMIT 7", "if(resolved_path = '', filename, resolved_path) AS binary", "countIf(ret < 0) AS failures"] {
             XCTAssertTrue(sql.contains(part), "\(part) missing: \(sql)")
         }
         XCTAssertEqual(sql.components(separatedBy: "FROM ").count - 1, 1, "one table, no subquery: \(sql)")

@@ -11,7 +11,7 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
         let ddl = ["CREATE DATABASE IF NOT EXISTS infrasight"] +
             SchemaMigrations.all.flatMap { $0.statements("infrasight", .modern, 30) }
         let rows = [
-            "INSERT INTO infrasight.exec_events (event_id, time, time_ns, host, probe, pid, ppid, user, comm, filename, argv, exec_id, ancestors_comm) VALUES ('e1', now(), toUInt64(toUnixTimestamp(now())) * 1000000000, 'h1', 'execve', 42, 1, 'root', 'echo', '/bin/echo', ['/bin/echo', 'hi'], 'ab-12', ['bash', 'init'])",
+            "INSERT INTO infrasight.exec_events (event_id, time, time_ns, host, probe, pid, ppid, user, comm, filename, resolved_path, argv, exec_id, ancestors_comm) VALUES ('e1', now(), toUInt64(toUnixTimestamp(now())) * 1000000000, 'h1', 'execve', 42, 1, 'root', 'echo', '/bin/echo', '/usr/bin/echo', ['/bin/echo', 'hi'], 'ab-12', ['bash', 'init'])",
             "INSERT INTO infrasight.file_events (event_id, time, time_ns, host, probe, pid, ppid, user, comm, syscall, path) VALUES ('f1', now(), toUInt64(toUnixTimestamp(now())) * 1000000000, 'h1', 'open', 42, 1, 'root', 'echo', 'openat', '/etc/ld.so.cache')",
             "INSERT INTO infrasight.pipeline_stats (time, time_ns, stage, instance, host, counter, value) VALUES (now(), 1, 'sink', 'i1', 'h1', 'inserted', 5)",
             // Two alerts, the first replayed by another detect worker (alerts_dedup shows it once).
@@ -92,7 +92,7 @@ final class ConsoleSQLOnCurrentClickHouseTests: XCTestCase {
         }
         let binaries = try ChDB.run(statements: ddl + rows + [TopQuery.binaries.sql(database: "infrasight", filter: EventFilter()) + "\nFORMAT TabSeparatedWithNames"])
         XCTAssertEqual(binaries.split(separator: "\n"), [Substring(TopQuery.binaries.columns.joined(separator: "\t")),
-                                                        "/bin/echo\t1\t0\t1\t1\t1\tbash\t/bin/echo hi"], binaries)
+                                                        "/usr/bin/echo\t1\t0\t1\t1\t1\tbash\t/bin/echo hi"], "the binary as resolved:\n" + binaries)
         // An instance whose newest record is 10 minutes old (its records 5 s apart) is stale; a fresh one is not.
         let stale = try ChDB.run(statements: ddl + rows + [
             "INSERT INTO infrasight.pipeline_stats (time, time_ns, stage, instance, host, counter, value) VALUES (now() - 605, 1, 'enrich', 'old', 'h1', 'received', 1), (now() - 600, 5000000001, 'enrich', 'old', 'h1', 'received', 3)",

@@ -18,7 +18,7 @@ struct EventSource: Sendable {
     static let exec = EventSource(
         table: "exec_events", probes: [.execve],
         detail: "arrayStringConcat(argv, ' ')",
-        pathColumns: ["filename"], addressColumns: nil)
+        pathColumns: ["filename", "resolved_path"], addressColumns: nil)
     static let file = EventSource(
         table: "file_events", probes: [.open, .chmod],
         detail: "concat(toString(syscall), ' ', path, if(flags_text = '', '', concat(' ', toString(flags_text))))",

@@ -50,13 +50,14 @@ public enum TopQuery: String, CaseIterable, Sendable {
                 GROUP BY container, host ORDER BY connections DESC, container LIMIT \(SQLText.int(filter.limit))
                 """
         case .binaries:
-            // The executed file as execve named it (`filename`); failed execs count too (ret < 0: a
+            // The executed file as the kernel resolved it (`resolved_path`, schema v5), else as execve named
+            // it (`filename`: a failed exec has no resolved path); failed execs count too (ret < 0: a
             // missing or refused binary is worth seeing). Processes by host + pid, parents by the
             // parent's comm (`ancestors_comm[1]`), up to 3 distinct command lines from the first 100
             // executions (bounded, so one busy binary cannot blow up the state).
             let c = filter.conditions(for: .exec) ?? ["0"]
             return """
-                SELECT filename AS binary, count() AS executions, countIf(ret < 0) AS failures, uniq(host, pid) AS processes,
+                SELECT if(resolved_path = '', filename, resolved_path) AS binary, count() AS executions, countIf(ret < 0) AS failures, uniq(host, pid) AS processes,
                        uniq(user) AS users, uniq(host) AS hosts,
                        arrayStringConcat(arraySlice(arrayFilter(x -> x != '', arrayReduce('groupUniqArray', groupArray(100)(toString(ancestors_comm[1])))), 1, 5), ' ') AS parents,
                        arrayStringConcat(arraySlice(arrayReduce('groupUniqArray', groupArray(100)(arrayStringConcat(argv, ' '))), 1, 3), ' | ') AS sample_command_lines
