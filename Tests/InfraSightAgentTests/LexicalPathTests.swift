@@ -4,15 +4,32 @@ import XCTest
 /// The user-space half of a lexical resolved path: the passed path joined onto the directory the
 /// kernel read at the syscall, then normalised.
 final class LexicalPathTests: XCTestCase {
-    func join(_ directory: String, _ passed: String) -> String {
+    /// Both entry points (the String one with its shortcuts, the bytes one that always normalises)
+    /// must agree; returns their answer.
+    func join(_ directory: String, _ passed: String, file: StaticString = #filePath, line: UInt = #line) -> String {
         var d = directory, p = passed
-        return d.withUTF8 { dir in p.withUTF8 { LexicalPath.join(directory: UnsafeRawBufferPointer(dir), passed: UnsafeRawBufferPointer($0)) } }
+        let general = d.withUTF8 { dir in p.withUTF8 { LexicalPath.join(directory: UnsafeRawBufferPointer(dir), passed: UnsafeRawBufferPointer($0)) } }
+        let fast = d.withUTF8 { LexicalPath.join(directory: UnsafeRawBufferPointer($0), passed: passed) }
+        XCTAssertEqual(fast, general, "\(directory) + \(passed)", file: file, line: line)
+        return general
+    }
+
+    func testNormalFormIsRecognised() {
+        func normal(_ s: String, absolute: Bool) -> Bool {
+            var s = s
+            return s.withUTF8 { LexicalPath.isNormal(UnsafeRawBufferPointer($0), absolute: absolute) }
+        }
+        for s in ["/", "/etc", "/etc/shadow", "/a/.b/c..", "/a/..."] { XCTAssertTrue(normal(s, absolute: true), s) }
+        for s in ["", "//", "/etc/", "/etc//x", "/./x", "/x/.", "/x/..", "etc"] { XCTAssertFalse(normal(s, absolute: true), s) }
+        for s in ["", "a", "a/b", ".hidden/tool", "a..b"] { XCTAssertTrue(normal(s, absolute: false), s) }
+        for s in ["/a", "a/", "a//b", "./a", "a/./b", "../a", "a/.."] { XCTAssertFalse(normal(s, absolute: false), s) }
     }
 
     func testRelativeJoinsOntoTheDirectory() {
         XCTAssertEqual(join("/etc", "shadow"), "/etc/shadow")
         XCTAssertEqual(join("/home/u", ".hidden/tool"), "/home/u/.hidden/tool")
         XCTAssertEqual(join("/", "etc/hosts"), "/etc/hosts")
+        XCTAssertEqual(join("/a/b", "c"), "/a/b/c")
     }
 
     func testAbsoluteIgnoresTheDirectory() {

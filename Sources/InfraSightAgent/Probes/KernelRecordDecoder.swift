@@ -214,8 +214,10 @@ public enum KernelRecordDecoder {
             }
             return ResolvedPath(path: same ? passed : String(decoding: bytes, as: UTF8.self), lexical: false, truncated: cut)
         }
-        let joined = passed.withUTF8 { LexicalPath.join(directory: bytes, passed: UnsafeRawBufferPointer($0)) }
-        return ResolvedPath(path: joined, lexical: true, truncated: cut || passedTruncated)
+        // A relative path with no directory (the kernel could not read it): nothing to join onto.
+        if bytes.isEmpty && passed.utf8.first != UInt8(ascii: "/") { return ResolvedPath(path: "", lexical: true, truncated: true) }
+        return ResolvedPath(path: LexicalPath.join(directory: bytes, passed: passed), lexical: true,
+                            truncated: cut || passedTruncated)
     }
 
     /// sun_path bytes: a pathname (up to its NUL) or an abstract name (leading NUL → "@", the

@@ -15,7 +15,59 @@ import Glibc
 /// as the kernel would if no component were a symlink. The result is absolute, without a trailing
 /// slash (`/` for the root). An empty passed path names the directory itself (AT_EMPTY_PATH).
 public enum LexicalPath {
-    /// `passed` joined onto `directory` (bytes of the kernel's walk) and normalised.
+    /// `passed` joined onto `directory` (bytes of the kernel's walk) and normalised. The usual cases
+    /// cost at most one allocation: an absolute passed path already in normal form is returned as it
+    /// is (its storage shared), a relative one without `.`, `..` or empty components is appended to
+    /// the directory in one copy; anything else goes through `normalised`.
+    public static func join(directory: UnsafeRawBufferPointer, passed: String) -> String {
+        let slash = UInt8(ascii: "/")
+        var utf8 = passed   // withUTF8 may make it native: a copy, so `passed` itself can be returned
+        let made = utf8.withUTF8 { p -> String? in
+            let bytes = UnsafeRawBufferPointer(p)
+            let absolute = bytes.first == slash
+            guard isNormal(bytes, absolute: absolute) else { return join(directory: directory, passed: bytes) }
+            if absolute { return nil }   // already the answer
+            guard !bytes.isEmpty, isNormal(directory, absolute: true) else { return join(directory: directory, passed: bytes) }
+            let root = directory.count == 1   // "/": no second slash
+            let total = directory.count + (root ? 0 : 1) + bytes.count
+            return String(unsafeUninitializedCapacity: total) { out in
+                let base = UnsafeMutableRawBufferPointer(out)
+                base.copyMemory(from: directory)
+                var at = directory.count
+                if !root { base[at] = slash; at += 1 }
+                UnsafeMutableRawBufferPointer(rebasing: base[at...]).copyMemory(from: bytes)
+                return total
+            }
+        }
+        return made ?? passed
+    }
+
+    /// Whether `path` needs no normalising: no empty, `.` or `..` component and no trailing slash;
+    /// absolute: it starts with `/` (or is `/`), relative: it does not.
+    static func isNormal(_ path: UnsafeRawBufferPointer, absolute: Bool) -> Bool {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        if absolute {
+            guard path.first == slash else { return false }
+            if path.count == 1 { return true }
+        } else if path.first == slash {
+            return false
+        }
+        var start = absolute ? 1 : 0
+        var i = start
+        let n = path.count
+        while i <= n {
+            if i == n || path[i] == slash {
+                let length = i - start
+                if length == 0 { return n == 0 && !absolute }   // "//", a trailing "/", or "" (relative: fine)
+                if path[start] == dot && (length == 1 || (length == 2 && path[start + 1] == dot)) { return false }
+                start = i + 1
+            }
+            i += 1
+        }
+        return true
+    }
+
+    /// `passed` joined onto `directory` and normalised, both as bytes (the general case).
     public static func join(directory: UnsafeRawBufferPointer, passed: UnsafeRawBufferPointer) -> String {
         let slash = UInt8(ascii: "/")
         let absolute = passed.first == slash
