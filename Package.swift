@@ -151,6 +151,7 @@ let package = Package(
             name: "InfraSightCodecBench",
             dependencies: [
                 "InfraSightCore", "InfraSightClickHouse", "InfraSightAgent", "InfraSightEnrich", "InfraSightSink",
+                "InfraSightDetect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -2,15 +2,17 @@ import Foundation
 
 /// Row 9: the deterministic guard. Instructions per event counted by `valgrind --tool=callgrind` (the
 /// same count for the same binary and input, whatever the machine is doing) for (a) the agent's
-/// decode+build+encode path over recorded kernel open records and (b) the sink's decode+row path over
-/// recorded enriched messages, both committed in bench/records/ ([u32 LE length][bytes] per record).
-/// `infrasight-codec-bench --path agent|sink --records FILE --repeat K` processes every record K times
+/// decode+build+encode path over recorded kernel open records, (b) the sink's decode+row path and (c)
+/// detect's decode+default-rules path over recorded enriched messages, all committed in bench/records/
+/// ([u32 LE length][bytes] per record).
+/// `infrasight-codec-bench --path agent|sink|detect --records FILE --repeat K` processes every record K times
 /// and prints `events=N`; per event = (Ir(K2) - Ir(K1)) / (events(K2) - events(K1)), so start-up cancels.
 /// The previous figures are kept in bench/instructions.json (BENCH_UPDATE_INSTRUCTIONS=1 rewrites it).
 struct InstructionsRow {
     let env: BenchEnvironment
 
-    static let paths: [(name: String, records: String)] = [("agent", "bench/records/open.records"), ("sink", "bench/records/events-open.records")]
+    static let paths: [(name: String, records: String)] = [("agent", "bench/records/open.records"), ("sink", "bench/records/events-open.records"),
+                                                            ("detect", "bench/records/events-open.records")]
     /// A guard, not a target of the issue: MISSED when a figure grows more than this over the previous one.
     static let tolerance = 1.05
 
@@ -32,7 +34,7 @@ struct InstructionsRow {
     }
 
     func run() -> RowResult {
-        var row = RowResult(number: "9", what: "instructions per event (callgrind, recorded records): agent decode+build+encode; sink decode+row",
+        var row = RowResult(number: "9", what: "instructions per event (callgrind, recorded records): agent decode+build+encode; sink decode+row; detect decode+default rules",
                             measured: "", baseline: "", ratio: "-", target: "reported beside the previous figure; guard <= \(Fmt.ratio(Self.tolerance)) of it",
                             loss: "-", met: nil)
         guard let valgrind else {

@@ -3,6 +3,7 @@ import Foundation
 import InfraSightAgent
 import InfraSightClickHouse
 import InfraSightCore
+import InfraSightDetect
 import InfraSightEnrich
 import InfraSightSink
 
@@ -13,16 +14,19 @@ import InfraSightSink
 /// `infrasight`'s) runs on the main thread. Inputs are framed `[u32 little-endian length][bytes]`:
 /// raw ring-buffer records for `--path agent` (decode + build + encode), enriched event messages for
 /// `--path sink` (read + RowBinary row) and `--path enrich` (their `enriched` dropped first, outside
-/// the loop, then what the worker does per message: read + default steps + output message).
+/// the loop, then what the worker does per message: read + default steps + output message) and
+/// `--path detect` (read + every default rule of the event's probe, alerts built; positions as if the
+/// records came from the 6 partitions of their events topic in runs of 64, as a consumer's fetches
+/// hand them over).
 /// Prints `events=N bytes=B`.
 @main
 struct CodecBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infrasight-codec-bench", abstract: "Run a stage's per-event path over recorded inputs (benchmarks).")
 
-    enum Path: String, ExpressibleByArgument { case agent, sink, enrich }
+    enum Path: String, ExpressibleByArgument { case agent, sink, enrich, detect }
 
-    @Option(name: .long, help: "agent (records -> event bytes), sink (event bytes -> RowBinary) or enrich (raw event bytes -> enriched).")
+    @Option(name: .long, help: "agent (records -> event bytes), sink (event bytes -> RowBinary), enrich (raw event bytes -> enriched) or detect (enriched event bytes -> alerts).")
     var path: Path
     @Option(name: .long, help: "Framed input file.") var records: String
     @Option(name: .long, help: "Passes over the inputs.") var `repeat`: Int = 1
@@ -87,6 +91,27 @@ struct CodecBenchCommand: ParsableCommand {
                     }
                     guard produced >= 0 else { continue }
                     bytes &+= produced
+                    events += 1
+                }
+            }
+        case .detect:
+            let engine = DetectionEngine(book: try RuleBook(files: [], includeDefaults: true), detectedBy: "bench")
+            var raised: [RaisedAlert] = []
+            var offset: Int64 = 0
+            let topics = Dictionary(uniqueKeysWithValues: Probe.allCases.map { ($0, $0.enrichedTopic) })   // the consumer's cached names
+            for _ in 0..<max(1, self.repeat) {
+                for input in inputs {
+                    // The worker's per-message path: read in place, run the probe's rules, keep the alerts.
+                    let alerts = input.withUnsafeBytes { bytes -> Int in
+                        guard let event = try? EventView(validating: bytes), let probe = event.probeKind else { return -1 }
+                        let position = InputPosition(topic: topics[probe]!, partition: Int32(offset / 64 % 6), offset: offset)
+                        raised.removeAll(keepingCapacity: true)
+                        engine.process(event, probe: probe, at: position, into: &raised)
+                        return raised.count
+                    }
+                    offset += 1
+                    guard alerts >= 0 else { continue }
+                    bytes &+= alerts
                     events += 1
                 }
             }

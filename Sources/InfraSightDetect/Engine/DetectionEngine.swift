@@ -26,7 +26,10 @@ public final class DetectionEngine {
     /// The newest event time per input partition. The watermark that decides lateness is the lowest of
     /// them: partitions are read at different speeds (a worker replaying a backlog after a restart reads
     /// one topic far ahead of another), and an event is late only once every partition has moved past it.
-    private var newestByPartition: [PartitionKey: UInt64] = [:]
+    private var newestByPartition: [PartitionKey: PartitionClock] = [:]
+    /// The partition of the previous event and its clock: a consumer hands over a partition's messages
+    /// in runs, so most events find their clock here without hashing the topic name.
+    private var lastPartition: (key: PartitionKey, clock: PartitionClock)?
     /// The lowest of `newestByPartition`, kept up to date as events arrive.
     public private(set) var watermarkNs: UInt64 = 0
     /// Counts for the stage: alerts by rule, late events, state evictions.
@@ -147,16 +150,31 @@ public final class DetectionEngine {
     /// Records `time` as seen on `partition`; the watermark is recomputed only when the partition that
     /// held it moved (or a partition is new).
     private func advanceWatermark(_ partition: PartitionKey, to time: UInt64) {
-        let old = newestByPartition[partition]
-        guard old == nil || time > old! else { return }
-        newestByPartition[partition] = time
-        if old == nil || old! == watermarkNs { watermarkNs = newestByPartition.values.min() ?? 0 }
+        let clock: PartitionClock
+        var isNew = false
+        if let last = lastPartition, last.key == partition {
+            clock = last.clock
+        } else {
+            if let known = newestByPartition[partition] {
+                clock = known
+            } else {
+                clock = PartitionClock()
+                newestByPartition[partition] = clock
+                isNew = true
+            }
+            lastPartition = (partition, clock)
+        }
+        guard isNew || time > clock.newestNs else { return }
+        let old = clock.newestNs
+        clock.newestNs = time
+        if isNew || old == watermarkNs { watermarkNs = newestByPartition.values.lazy.map(\.newestNs).min() ?? 0 }
     }
 
     /// Drops held events read from `partitions` (revoked: their new owner reads them again).
     public func forget(_ partitions: Set<PartitionKey>) {
         for p in partitions { newestByPartition[p] = nil }
-        watermarkNs = newestByPartition.values.min() ?? 0
+        lastPartition = nil
+        watermarkNs = newestByPartition.values.lazy.map(\.newestNs).min() ?? 0
         for (key, held) in state {
             let kept = held.filter { !partitions.contains($0.position.partitionKey) }
             if kept.count != held.count { state[key] = kept.isEmpty ? nil : kept }
@@ -212,4 +230,10 @@ public final class DetectionEngine {
         a.detectedBy = detectedBy
         return a
     }
+}
+
+/// The newest event time read from one input partition, shared by reference so the engine can keep the
+/// previous event's partition at hand and update it without a dictionary lookup.
+final class PartitionClock {
+    var newestNs: UInt64 = 0
 }

@@ -9,6 +9,8 @@ public struct EventFacts {
     public let event: EventView
     public let probe: Probe
     private var resolved: [UInt8]?
+    /// Set once the passed path was found to need no resolving, so later rules skip the check.
+    private var passedIsResolved = false
     private var commandLine: [UInt8]?
 
     public init(event: EventView, probe: Probe) {
@@ -63,7 +65,11 @@ public struct EventFacts {
         if let resolved { return resolved.withUnsafeBytes(body) }
         let passed = passedPath
         // The usual case, an absolute path already in normal form, is read in place: no copy per event.
-        if passed.isEmpty || !resolvesAgainstCwd || PathResolution.isNormalAbsolute(passed) { return body(passed) }
+        if passedIsResolved { return body(passed) }
+        if passed.isEmpty || !resolvesAgainstCwd || PathResolution.isNormalAbsolute(passed) {
+            passedIsResolved = true
+            return body(passed)
+        }
         let made = PathResolution.lexical(passed, cwd: event.process.cwd)
         resolved = made
         return made.withUnsafeBytes(body)

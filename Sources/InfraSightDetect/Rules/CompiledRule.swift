@@ -4,7 +4,9 @@ import InfraSightCore
 typealias Predicate = (inout EventFacts) -> Bool
 
 /// One rule ready to run: what it matches, how (one event, a sequence, a threshold) and what it says.
-public struct CompiledRule {
+/// A class: the engine reads a rule for every event it meets, and a reference costs one retain where a
+/// struct of strings, tags and closures cost one per member.
+public final class CompiledRule {
     public let name: String
     public let version: UInt32
     public let priority: AlertSeverity
@@ -23,6 +25,18 @@ public struct CompiledRule {
     let kind: Kind
     /// The probes whose events can match (nil: any probe), so a rule runs only on those.
     let probes: Set<Probe>?
+
+    init(name: String, version: UInt32, priority: AlertSeverity, tags: [String], description: String,
+         output: OutputTemplate, kind: Kind, probes: Set<Probe>?) {
+        self.name = name
+        self.version = version
+        self.priority = priority
+        self.tags = tags
+        self.description = description
+        self.output = output
+        self.kind = kind
+        self.probes = probes
+    }
 
     /// How long this rule keeps one process's events (0 for single-event rules).
     var windowNs: UInt64 {

@@ -229,25 +229,26 @@ struct RuleCompiler {
         }
     }
 
+    /// The conjunction, left to right. Built as a chain of closures that each capture two others, not
+    /// a loop over an array: reading a closure out of an array retains and releases it, per event.
     static func all(_ ps: [Predicate]) -> Predicate {
         switch ps.count {
+        case 0: return { _ in true }
         case 1: return ps[0]
         case 2: let (a, b) = (ps[0], ps[1]); return { a(&$0) && b(&$0) }
-        default: return { facts in
-            for p in ps where !p(&facts) { return false }
-            return true
-        }
+        case 3: let (a, b, c) = (ps[0], ps[1], ps[2]); return { a(&$0) && b(&$0) && c(&$0) }
+        default: let (a, rest) = (ps[0], all(Array(ps.dropFirst()))); return { a(&$0) && rest(&$0) }
         }
     }
 
+    /// The disjunction, left to right, built as `all` is.
     static func any(_ ps: [Predicate]) -> Predicate {
         switch ps.count {
+        case 0: return { _ in false }
         case 1: return ps[0]
         case 2: let (a, b) = (ps[0], ps[1]); return { a(&$0) || b(&$0) }
-        default: return { facts in
-            for p in ps where p(&facts) { return true }
-            return false
-        }
+        case 3: let (a, b, c) = (ps[0], ps[1], ps[2]); return { a(&$0) || b(&$0) || c(&$0) }
+        default: let (a, rest) = (ps[0], any(Array(ps.dropFirst()))); return { a(&$0) || rest(&$0) }
         }
     }
 
@@ -282,17 +283,17 @@ struct RuleCompiler {
             case .endswith: let v = texts[0]; test = { ByteMatch.hasSuffix($0, v) }
             case .contains: let v = texts[0]; test = { ByteMatch.contains($0, v) }
             case .icontains: let v = texts[0].map(ByteMatch.lower); test = { ByteMatch.containsIgnoringCase($0, v) }
-            case .glob: let v = texts[0]; test = { ByteMatch.glob($0, v) }
+            case .glob: let g = GlobPattern(texts[0]); test = { g.matches($0) }
             case .exists: test = { !$0.isEmpty }
             case .in:
-                var byLength: [Int: [[UInt8]]] = [:]
-                for t in texts { byLength[t.count, default: []].append(t) }
+                var byLength = Array(repeating: [[UInt8]](), count: (texts.map(\.count).max() ?? 0) + 1)
+                for t in texts { byLength[t.count].append(t) }
                 test = { value in
-                    guard let candidates = byLength[value.count] else { return false }
-                    for c in candidates where ByteMatch.equal(value, c) { return true }
+                    guard value.count < byLength.count else { return false }
+                    for c in byLength[value.count] where ByteMatch.equal(value, c) { return true }
                     return false
                 }
-            case .pmatch: test = { value in texts.contains { ByteMatch.isPath(value, under: $0) } }
+            case .pmatch: let set = PathPrefixSet(texts); test = { set.contains($0) }
             case .less, .lessOrEqual, .greater, .greaterOrEqual: throw unsupported()
             }
             let p: Predicate = { read(&$0, test) }
