@@ -43,28 +43,28 @@ public enum LexicalPath {
     }
 
     /// Whether `path` needs no normalising: no empty, `.` or `..` component and no trailing slash;
-    /// absolute: it starts with `/` (or is `/`), relative: it does not.
+    /// absolute: it starts with `/` (or is `/`), relative: it does not. Per event on failed opens: one
+    /// memchr per component, no bounds checks.
     static func isNormal(_ path: UnsafeRawBufferPointer, absolute: Bool) -> Bool {
         let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        let n = path.count
+        guard n > 0, let raw = path.baseAddress else { return !absolute }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
         if absolute {
-            guard path.first == slash else { return false }
-            if path.count == 1 { return true }
-        } else if path.first == slash {
+            guard base[0] == slash else { return false }
+            if n == 1 { return true }
+        } else if base[0] == slash {
             return false
         }
         var start = absolute ? 1 : 0
-        var i = start
-        let n = path.count
-        while i <= n {
-            if i == n || path[i] == slash {
-                let length = i - start
-                if length == 0 { return n == 0 && !absolute }   // "//", a trailing "/", or "" (relative: fine)
-                if path[start] == dot && (length == 1 || (length == 2 && path[start + 1] == dot)) { return false }
-                start = i + 1
-            }
-            i += 1
+        while true {
+            let end = memchr(base + start, Int32(slash), n - start).map { UnsafeRawPointer($0) - raw } ?? n
+            let length = end - start
+            if length == 0 { return false }   // "//" or a trailing "/"
+            if base[start] == dot && (length == 1 || (length == 2 && base[start + 1] == dot)) { return false }
+            if end == n { return true }
+            start = end + 1
         }
-        return true
     }
 
     /// `passed` joined onto `directory` and normalised, both as bytes (the general case).
