@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A probe family the agent can attach: one kernel program set, one raw and one enriched topic.
 public enum Probe: String, CaseIterable, Sendable, Codable {
     /// execve, execveat
@@ -33,17 +37,21 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// The probe named by UTF-8 bytes (nil for any other name).
+    /// The probe named by UTF-8 bytes (nil for any other name). Every consumer calls this per event:
+    /// the names are compared as bytes, not through String's UTF-8 view.
     public init?(utf8 name: UnsafeRawBufferPointer) {
-        for probe in Probe.allCases {
-            let raw = probe.rawValue.utf8
-            if raw.count == name.count && raw.elementsEqual(name) {
-                self = probe
+        guard let base = name.baseAddress else { return nil }
+        for (i, raw) in Self.utf8Names.enumerated() where raw.count == name.count {
+            if raw.withUnsafeBytes({ memcmp($0.baseAddress!, base, raw.count) }) == 0 {
+                self = Self.allCases[i]
                 return
             }
         }
         return nil
     }
+
+    /// `allCases`' names as bytes, in the same order.
+    private static let utf8Names: [[UInt8]] = allCases.map { Array($0.rawValue.utf8) }
 
     /// Field number of the `detail` oneof member this probe's events carry.
     public var detailField: Int {

@@ -1,4 +1,5 @@
 import CEventLayout
+import InfraSightCore
 #if canImport(Glibc)
 import Glibc
 #endif

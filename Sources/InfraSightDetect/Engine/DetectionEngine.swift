@@ -74,8 +74,9 @@ public final class DetectionEngine {
         let late = watermarkNs > latenessNs && time < watermarkNs - latenessNs
         if time > newestEventNs { newestEventNs = time }
         advanceWatermark(position.partitionKey, to: time)
-        guard let indices = book.byProbe[probe] else { return }
-        for i in indices {
+        guard let entries = book.byProbe[probe] else { return }
+        for entry in entries where entry.gate.admits(event, probe: probe) {
+            let i = entry.index
             let rule = book.rules[i]
             switch rule.kind {
             case .single(let predicate):

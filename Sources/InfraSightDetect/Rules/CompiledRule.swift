@@ -25,9 +25,11 @@ public final class CompiledRule {
     let kind: Kind
     /// The probes whose events can match (nil: any probe), so a rule runs only on those.
     let probes: Set<Probe>?
+    /// What every matching event must be, checked before the closures run.
+    let gate: RuleGate
 
     init(name: String, version: UInt32, priority: AlertSeverity, tags: [String], description: String,
-         output: OutputTemplate, kind: Kind, probes: Set<Probe>?) {
+         output: OutputTemplate, kind: Kind, probes: Set<Probe>?, gate: RuleGate = RuleGate()) {
         self.name = name
         self.version = version
         self.priority = priority
@@ -36,6 +38,7 @@ public final class CompiledRule {
         self.output = output
         self.kind = kind
         self.probes = probes
+        self.gate = gate
     }
 
     /// How long this rule keeps one process's events (0 for single-event rules).

@@ -7,7 +7,7 @@ import InfraSightCore
 public struct RuleBook {
     public let rules: [CompiledRule]
     /// Indices into `rules` per probe.
-    let byProbe: [Probe: [Int]]
+    let byProbe: [Probe: [RuleEntry]]
     /// The files it was read from, and their modification times, to notice a change.
     public let files: [String]
     let fingerprint: [String: FileStamp]
@@ -46,9 +46,9 @@ public struct RuleBook {
         self.rules = rules
         self.files = files
         self.fingerprint = fingerprint
-        var byProbe: [Probe: [Int]] = [:]
+        var byProbe: [Probe: [RuleEntry]] = [:]
         for probe in Probe.allCases {
-            byProbe[probe] = rules.indices.filter { rules[$0].probes?.contains(probe) ?? true }
+            byProbe[probe] = rules.indices.filter { rules[$0].probes?.contains(probe) ?? true }.map { RuleEntry(index: $0, gate: rules[$0].gate) }
         }
         self.byProbe = byProbe
         longestWindowNs = rules.map(\.windowNs).max() ?? 0
@@ -78,4 +78,11 @@ struct FileStamp: Equatable {
         size = Int64(st.st_size)
         modifiedNs = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
     }
+}
+
+/// A rule as the engine meets it for one probe: its index and its gate, plain values, so the engine can
+/// turn an event away without touching the rule itself.
+struct RuleEntry {
+    let index: Int
+    let gate: RuleGate
 }

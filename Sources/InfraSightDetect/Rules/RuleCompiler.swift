@@ -99,11 +99,12 @@ struct RuleCompiler {
 
         let kind: CompiledRule.Kind
         let probes: Set<Probe>?
+        var gate = RuleGate()   // a sequence's steps each have their own conditions: no common gate
         if let sequence = rule.sequence {
             var steps: [Predicate] = []
             var stepProbes: Set<Probe>? = []
             for (i, step) in sequence.steps.enumerated() {
-                let (p, pr) = try condition(step.condition) { e throws(RuleError) in
+                let (p, pr, _) = try condition(step.condition) { e throws(RuleError) in
                     throw fail("sequence.steps[\(i)]", step.line, "column \(e.column): \(e.message)")
                 }
                 steps.append(i == sequence.steps.count - 1 ? withExceptions(p) : p)
@@ -117,7 +118,7 @@ struct RuleCompiler {
             kind = .sequence(steps: steps, withinNs: sequence.withinNs, same: same)
             probes = stepProbes
         } else {
-            let (p, pr) = try condition(rule.condition!) { e throws(RuleError) in
+            let (p, pr, g) = try condition(rule.condition!) { e throws(RuleError) in
                 throw fail("condition", rule.conditionLine, "column \(e.column): \(e.message)")
             }
             if let t = rule.threshold {
@@ -126,9 +127,10 @@ struct RuleCompiler {
                 kind = .single(withExceptions(p))
             }
             probes = pr
+            gate = g
         }
         return CompiledRule(name: rule.name, version: rule.version ?? 1, priority: priority, tags: rule.tags,
-                            description: rule.description, output: output, kind: kind, probes: probes)
+                            description: rule.description, output: output, kind: kind, probes: probes, gate: gate)
     }
 
     private func exceptionPredicate(_ rule: RuleDeclaration, fail: (String, Int, String) -> RuleError) throws(RuleError) -> Predicate? {
@@ -159,11 +161,11 @@ struct RuleCompiler {
     }
 
     /// Parses, expands and builds one condition. Errors come back through `fail` with their column.
-    private func condition(_ text: String, fail: (ConditionError) throws(RuleError) -> Never) throws(RuleError) -> (Predicate, Set<Probe>?) {
+    private func condition(_ text: String, fail: (ConditionError) throws(RuleError) -> Never) throws(RuleError) -> (Predicate, Set<Probe>?, RuleGate) {
         do throws(ConditionError) {
             let syntax = try ConditionParser.parse(text)
             let expanded = try expand(syntax, macroPath: [])
-            return (try build(expanded), Self.probes(of: expanded))
+            return (try build(expanded), Self.probes(of: expanded), RuleGate.of(expanded))
         } catch {
             try fail(error)
         }
@@ -217,7 +219,19 @@ struct RuleCompiler {
             return Self.all(ps)
         case .or(let parts):
             var ps: [Predicate] = []
-            for p in parts { ps.append(try build(p)) }
+            var i = 0
+            while i < parts.count {
+                // A run of tests of one text field reads the field once and tries each test on it:
+                // `fd.name pmatch (x) or fd.name glob "..." or ...` resolves the path once per event.
+                let run = textRun(parts, from: i)
+                if run > 1 {
+                    ps.append(try textTests(Array(parts[i..<(i + run)])))
+                    i += run
+                } else {
+                    ps.append(try build(parts[i]))
+                    i += 1
+                }
+            }
             return Self.any(ps)
         case .not(let inner):
             let p = try build(inner)
@@ -265,37 +279,83 @@ struct RuleCompiler {
         return out
     }
 
+    /// How many parts from `start` on are comparisons of one text field (no `!=`), so `or` can merge them.
+    private func textRun(_ parts: [ConditionSyntax], from start: Int) -> Int {
+        guard case .comparison(let name, let op, _, _) = parts[start], op != .notEqual, let field = EventFields.byName[name] else { return 0 }
+        switch field.reader() {
+        case .text, .texts: break
+        default: return 0
+        }
+        var end = start + 1
+        while end < parts.count, case .comparison(let other, let op, _, _) = parts[end], other == name, op != .notEqual { end += 1 }
+        return end - start
+    }
+
+    /// `field op1 v1 or field op2 v2 or ...` on one text field: the field read once, the tests in order.
+    private func textTests(_ parts: [ConditionSyntax]) throws(ConditionError) -> Predicate {
+        var read: ((inout EventFacts, (UnsafeRawBufferPointer) -> Bool) -> Bool)?
+        var tests: [(UnsafeRawBufferPointer) -> Bool] = []
+        for part in parts {
+            guard case .comparison(let name, let op, let values, let column) = part, let field = EventFields.byName[name] else { continue }
+            switch field.reader() {
+            case .text(let r), .texts(let r): read = r
+            default: break
+            }
+            tests.append(try textTest(field, op: op, values: values, column: column))
+        }
+        let anyTest = Self.anyOf(tests)
+        let reader = read!
+        return { reader(&$0, anyTest) }
+    }
+
+    /// Byte tests, any of which holds, chained as `any` chains predicates.
+    static func anyOf(_ ts: [(UnsafeRawBufferPointer) -> Bool]) -> (UnsafeRawBufferPointer) -> Bool {
+        switch ts.count {
+        case 0: return { _ in false }
+        case 1: return ts[0]
+        case 2: let (a, b) = (ts[0], ts[1]); return { a($0) || b($0) }
+        case 3: let (a, b, c) = (ts[0], ts[1], ts[2]); return { a($0) || b($0) || c($0) }
+        default: let (a, rest) = (ts[0], anyOf(Array(ts.dropFirst()))); return { a($0) || rest($0) }
+        }
+    }
+
+    /// The test a text comparison makes on the field's bytes (`!=` is `=`, negated by the caller).
+    private func textTest(_ field: EventField, op: ComparisonOperator, values raw: [ConditionValue], column: Int) throws(ConditionError) -> (UnsafeRawBufferPointer) -> Bool {
+        let values = op.takesList ? listValues(raw) : raw
+        let texts = values.map { Array($0.text.utf8) }
+        switch op {
+        case .equal, .notEqual: let v = texts[0]; return { ByteMatch.equal($0, v) }
+        case .startswith: let v = texts[0]; return { ByteMatch.hasPrefix($0, v) }
+        case .endswith: let v = texts[0]; return { ByteMatch.hasSuffix($0, v) }
+        case .contains: let v = texts[0]; return { ByteMatch.contains($0, v) }
+        case .icontains: let v = texts[0].map(ByteMatch.lower); return { ByteMatch.containsIgnoringCase($0, v) }
+        case .glob: let g = GlobPattern(texts[0]); return { g.matches($0) }
+        case .exists: return { !$0.isEmpty }
+        case .in:
+            var byLength = Array(repeating: [[UInt8]](), count: (texts.map(\.count).max() ?? 0) + 1)
+            for t in texts { byLength[t.count].append(t) }
+            return { value in
+                guard value.count < byLength.count else { return false }
+                for c in byLength[value.count] where ByteMatch.equal(value, c) { return true }
+                return false
+            }
+        case .pmatch: let set = PathPrefixSet(texts); return { set.contains($0) }
+        case .less, .lessOrEqual, .greater, .greaterOrEqual:
+            throw ConditionError(column: column, message: "'\(op.rawValue)' does not apply to \(Self.kindName(field)) field '\(field.name)'")
+        }
+    }
+
     private func comparison(field name: String, op: ComparisonOperator, values raw: [ConditionValue], column: Int) throws(ConditionError) -> Predicate {
         guard let field = EventFields.byName[name] else {
             throw ConditionError(column: column, message: "unknown field '\(name)'\(Self.suggestion(for: name, among: EventFields.all.map(\.name)))")
         }
         let values = op.takesList ? listValues(raw) : raw
-        let texts = values.map { Array($0.text.utf8) }
         func unsupported() -> ConditionError {
             ConditionError(column: column, message: "'\(op.rawValue)' does not apply to \(Self.kindName(field)) field '\(name)'")
         }
         switch field.reader() {
         case .text(let read), .texts(let read):
-            let test: (UnsafeRawBufferPointer) -> Bool
-            switch op {
-            case .equal, .notEqual: let v = texts[0]; test = { ByteMatch.equal($0, v) }
-            case .startswith: let v = texts[0]; test = { ByteMatch.hasPrefix($0, v) }
-            case .endswith: let v = texts[0]; test = { ByteMatch.hasSuffix($0, v) }
-            case .contains: let v = texts[0]; test = { ByteMatch.contains($0, v) }
-            case .icontains: let v = texts[0].map(ByteMatch.lower); test = { ByteMatch.containsIgnoringCase($0, v) }
-            case .glob: let g = GlobPattern(texts[0]); test = { g.matches($0) }
-            case .exists: test = { !$0.isEmpty }
-            case .in:
-                var byLength = Array(repeating: [[UInt8]](), count: (texts.map(\.count).max() ?? 0) + 1)
-                for t in texts { byLength[t.count].append(t) }
-                test = { value in
-                    guard value.count < byLength.count else { return false }
-                    for c in byLength[value.count] where ByteMatch.equal(value, c) { return true }
-                    return false
-                }
-            case .pmatch: let set = PathPrefixSet(texts); test = { set.contains($0) }
-            case .less, .lessOrEqual, .greater, .greaterOrEqual: throw unsupported()
-            }
+            let test = try textTest(field, op: op, values: raw, column: column)
             let p: Predicate = { read(&$0, test) }
             return op == .notEqual ? { !p(&$0) } : p
         case .number(let read):

@@ -45,7 +45,7 @@ public enum LexicalPath {
     /// Whether `path` needs no normalising: no empty, `.` or `..` component and no trailing slash;
     /// absolute: it starts with `/` (or is `/`), relative: it does not. Per event on failed opens: one
     /// memchr per component, no bounds checks.
-    static func isNormal(_ path: UnsafeRawBufferPointer, absolute: Bool) -> Bool {
+    public static func isNormal(_ path: UnsafeRawBufferPointer, absolute: Bool) -> Bool {
         let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
         let n = path.count
         guard n > 0, let raw = path.baseAddress else { return !absolute }

@@ -1,5 +1,5 @@
 import XCTest
-@testable import InfraSightAgent
+@testable import InfraSightCore
 
 /// The user-space half of a lexical resolved path: the passed path joined onto the directory the
 /// kernel read at the syscall, then normalised.
