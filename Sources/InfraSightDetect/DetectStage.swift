@@ -116,6 +116,12 @@ public final class DetectStage: BlockingStage, @unchecked Sendable {
         if now &- lastExpireNanos >= 1_000_000_000 {
             lastExpireNanos = now
             engine.expire(wallNowNs: WallClock.nowNanos())
+            do {
+                if try alertLine.reopenIfRotated() { logger.info("alert log reopened (the file was rotated)") }
+            } catch {
+                counters.add(.retried, reason: "alert-log-reopen")
+                logger.error("alert log not reopened, still writing to the old file: \(error)")
+            }
         }
         if now &- lastCommitNanos >= UInt64(config.commitIntervalMs) * 1_000_000 { commit() }
         let pollNanos = UInt64(config.rulesPollSeconds * 1e9)

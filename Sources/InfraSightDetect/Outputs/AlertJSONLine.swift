@@ -1,38 +1,69 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import InfraSightCore
 
 /// Alerts as JSON lines (one object per line, sorted keys) on stdout, stderr or an appended file, for
 /// log shippers and `jq`. Written once the bus acknowledged the alert.
+///
+/// A file is opened with O_APPEND, so logrotate's `copytruncate` needs nothing (the next line lands at
+/// the new end), and `reopenIfRotated()` opens the path again once the file behind it was renamed or
+/// removed (logrotate's default `create` mode), so no alert goes to a rotated-away file for long.
 public final class AlertJSONLine: @unchecked Sendable {
-    private let handle: FileHandle?
+    private var handle: FileHandle?
+    /// The file target's path (nil for stdout, stderr, off).
+    private let path: String?
+    /// Device and inode of the file `handle` writes to.
+    private var opened: (device: UInt64, inode: UInt64)?
     private let lock = NSLock()
     private let encoder: JSONEncoder
 
     /// `target`: "stdout", "stderr", "off", or a file path (created, appended to).
     public init(target: String) throws {
         switch target {
-        case "off", "": handle = nil
-        case "stdout": handle = FileHandle.standardOutput
-        case "stderr": handle = FileHandle.standardError
+        case "off", "": handle = nil; path = nil
+        case "stdout": handle = FileHandle.standardOutput; path = nil
+        case "stderr": handle = FileHandle.standardError; path = nil
         default:
-            if !FileManager.default.fileExists(atPath: target) {
-                guard FileManager.default.createFile(atPath: target, contents: nil) else {
-                    throw DetectError("cannot create the alert log \(target)")
-                }
-            }
-            guard let h = FileHandle(forWritingAtPath: target) else { throw DetectError("cannot open the alert log \(target) for writing") }
-            h.seekToEndOfFile()
-            handle = h
+            path = target
+            (handle, opened) = try Self.open(target)
         }
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 
     public func write(_ alert: AlertRecord) {
-        guard let handle, var data = try? encoder.encode(AlertJSON(alert)) else { return }
+        guard var data = try? encoder.encode(AlertJSON(alert)) else { return }
         data.append(0x0a)
         lock.lock(); defer { lock.unlock() }
-        handle.write(data)
+        handle?.write(data)
+    }
+
+    /// For a file target: when the path no longer names the file being written (renamed or removed by
+    /// a log rotation), opens the path again (creating it). Returns whether it did. Cheap: one stat.
+    @discardableResult
+    public func reopenIfRotated() throws -> Bool {
+        guard let path else { return false }
+        var st = stat()
+        if stat(path, &st) == 0, let opened, opened.device == UInt64(st.st_dev), opened.inode == UInt64(st.st_ino) { return false }
+        let (h, id) = try Self.open(path)
+        lock.lock(); defer { lock.unlock() }
+        try? handle?.close()
+        handle = h
+        opened = id
+        return true
+    }
+
+    private static func open(_ path: String) throws -> (FileHandle, (device: UInt64, inode: UInt64)) {
+        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw DetectError("cannot open the alert log \(path) for appending: \(String(cString: strerror(errno)))") }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            close(fd)
+            throw DetectError("cannot stat the alert log \(path): \(String(cString: strerror(errno)))")
+        }
+        return (FileHandle(fileDescriptor: fd, closeOnDealloc: true), (UInt64(st.st_dev), UInt64(st.st_ino)))
     }
 }
 
