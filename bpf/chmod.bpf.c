@@ -52,10 +52,11 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	} else {
 		ev->path_len = read_user_str(ev->path, sizeof(ev->path), path, &flags,
 					     INFRASIGHT_F_PATH_TRUNCATED, INFRASIGHT_F_PATH_READ_FAILED);
-		if (path_filtered(&st, ev->path, ev->path_len)) /* fchmod has no path: no path filter */
-			return 0;
 	}
-	if (throttled()) /* before the walk: a throttled chmod costs no walk */
+	/* Path filters judge the file reached (fchmod's too, through its fd), so with them on the walk
+	 * comes first; without them a throttled chmod costs no walk. */
+	int judged = filter_path_on(st.filter_gen);
+	if (!judged && throttled())
 		return 0;
 	__u32 rlen;
 	if (st.syscall == INFRASIGHT_SYS_FCHMOD)
@@ -63,6 +64,8 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	else
 		rlen = path_resolve_dir(ev->fd, ev->path[0], ev->resolved, &flags);
 	rlen &= INFRASIGHT_PATH_MAX - 1;
+	if (judged && (resolved_path_filtered(&st, flags, ev->resolved, rlen, ev->path, ev->path_len) || throttled()))
+		return 0;
 	ev->resolved_len = rlen;
 	ev->_pad = 0;
 	ev->c.flags = flags;

@@ -5,6 +5,7 @@
  * from user memory and emits one struct infrasight_open_event. Failed opens are events too.
  * The resolved path (include/infrasight_path.h): a successful open's fd → its file's path; a failed
  * open → the directory the passed path was looked up from (cwd or dirfd), joined in user space.
+ * Path filters judge that resolved path (infrasight_bpf.h resolved_path_filtered).
  */
 #include "vmlinux.h"
 #include "infrasight_bpf.h"
@@ -57,9 +58,10 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	}
 	ev->path_len = read_user_str(ev->path, sizeof(ev->path), path, &flags,
 				     INFRASIGHT_F_PATH_TRUNCATED, INFRASIGHT_F_PATH_READ_FAILED);
-	if (path_filtered(&st, ev->path, ev->path_len))
-		return 0;
-	if (throttled()) /* before the walk: a throttled open costs no walk */
+	/* Path filters judge the file reached, so with them on the walk comes first; without them a
+	 * throttled open costs no walk. */
+	int judged = filter_path_on(st.filter_gen);
+	if (!judged && throttled())
 		return 0;
 	__u32 rlen;
 	if (ret >= 0)
@@ -67,6 +69,8 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	else
 		rlen = path_resolve_dir(ev->dirfd, ev->path[0], ev->resolved, &flags);
 	rlen &= INFRASIGHT_PATH_MAX - 1;
+	if (judged && (resolved_path_filtered(&st, flags, ev->resolved, rlen, ev->path, ev->path_len) || throttled()))
+		return 0;
 	ev->resolved_len = rlen;
 	ev->c.flags = flags;
 	/* fixed part, then the resolved path up to and including its NUL */

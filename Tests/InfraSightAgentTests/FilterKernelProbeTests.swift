@@ -118,7 +118,8 @@ final class FilterKernelProbeTests: XCTestCase {
         XCTAssertEqual(after.enterMisses - before.enterMisses, 0, "a filtered syscall is not an enter miss")
         XCTAssertEqual(drain(probe) { $0.common.pid == self.me }.count, 0)
 
-        // comm: this thread's own name; fchmod carries no path, so the path deny does not apply to it.
+        // comm: this thread's own name. fchmod passes no path, but the path filter judges the file its fd
+        // names (the resolved path), so the first fchmod, before the rename, is refused by the path deny.
         let comm = "isflt\(UInt32.random(in: 0...999_999))"
         let commFile = "/proc/self/task/\(ProbeSyscalls.gettid())/comm"
         let old = try String(contentsOfFile: commFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -131,8 +132,39 @@ final class FilterKernelProbeTests: XCTestCase {
         for _ in 0..<2 { _ = ProbeSyscalls.call(ProbeSyscalls.fchmod, Int(fd), 0o600) }
         after = probe.counters()
         XCTAssertEqual(after.filteredComm - before.filteredComm, 2)
-        XCTAssertEqual(after.filteredPath - before.filteredPath, 1, "chmod(path) under the denied prefix, counted once")
-        XCTAssertEqual(paths(drain(probe) { $0.common.pid == self.me }), ["fchmod"], "only the first fchmod (before the rename) passes")
+        XCTAssertEqual(after.filteredPath - before.filteredPath, 2, "fchmod of a file under the denied prefix and chmod(path), counted once each")
+        XCTAssertEqual(paths(drain(probe) { $0.common.pid == self.me }), [], "nothing passes: path, then comm")
+    }
+
+    /// Path filters judge the file reached, not the string passed: a relative path (against a dirfd), a
+    /// failed relative open (the walked directory joined with the name) and a symlink into a denied
+    /// directory are judged by where they lead (issue 13).
+    func testPathFiltersJudgeTheResolvedPath() throws {
+        let allowed = tmp + "/allow/f", denied = tmp + "/deny/f", link = tmp + "/allow/link-to-denied"
+        touch([allowed, denied])
+        XCTAssertEqual(symlink(denied, link), 0)
+        let allowDir = open(tmp + "/allow", O_RDONLY | O_DIRECTORY), denyDir = open(tmp + "/deny", O_RDONLY | O_DIRECTORY)
+        defer { close(allowDir); close(denyDir) }
+        let probe = try makeProbe(.open, try tables(allow: FilterArguments(pathPrefixes: [tmp + "/allow/", tmp + "/deny/"]),
+                                                    deny: FilterArguments(pathPrefixes: [tmp + "/deny/"])))
+        defer { probe.close() }
+        func openat(_ dirfd: Int32, _ name: String) -> Int {
+            let r = ProbeSyscalls.withPath(name) { ProbeSyscalls.call(ProbeSyscalls.openat, Int(dirfd), $0, Int(O_RDONLY)) }
+            if r >= 0 { close(Int32(r)) }
+            return r
+        }
+        let before = probe.counters()
+        XCTAssertGreaterThanOrEqual(openat(allowDir, "f"), 0)           // relative, allowed: kept
+        XCTAssertLessThan(openat(allowDir, "missing"), 0)               // failed, relative, allowed dir: kept
+        XCTAssertGreaterThanOrEqual(openat(denyDir, "f"), 0)            // relative, denied: refused
+        XCTAssertLessThan(openat(denyDir, "missing"), 0)                // failed, relative, denied dir: refused
+        XCTAssertGreaterThanOrEqual(openat(-100, link), 0)              // absolute symlink into the denied dir: refused
+        let after = probe.counters()
+        let seen = drain(probe) { $0.common.pid == self.me }
+        XCTAssertEqual(after.filteredPath - before.filteredPath, 3, "the denied relative, failed-relative and symlinked opens, counted once each")
+        XCTAssertEqual(paths(seen).sorted(), ["f", "missing"], "only the allowed relative opens pass")
+        let resolved = seen.compactMap { r -> String? in if case .open(let e) = r { return e.resolved.path } else { return nil } }
+        XCTAssertEqual(resolved.sorted(), [allowed, tmp + "/allow/missing"].sorted())
     }
 
     func testExecCommIsTheNewProgramsAndIsJudgedAtExit() throws {

@@ -95,11 +95,24 @@ static __always_inline int stash_take(struct sys_stash *out)
 	return 1;
 }
 
-/* sys_exit of open/chmod: 1 (and counted) when the path prefix filter of the syscall's generation
- * refuses `path`; call right after the path is read, before emit(). */
-static __always_inline int path_filtered(const struct sys_stash *st, const char *path, __u32 len)
+/* Path filters judge the file the call reached (README "Filters"), so `cd /etc && cat shadow` meets
+ * the same filters as `cat /etc/shadow`:
+ *   - the walked file (INFRASIGHT_F_RESOLVED_FILE: a successful open, fchmod): its absolute path,
+ *     symlinks followed;
+ *   - else an absolute passed path, as passed (a failed call, chmod by path);
+ *   - else the walked directory (cwd or dirfd, INFRASIGHT_F_RESOLVED_DIR), "/" and the passed path;
+ *   - else (no directory could be walked) the relative path as passed.
+ * Counted like path_filtered. */
+static __always_inline int resolved_path_filtered(const struct sys_stash *st, __u32 flags, const char *resolved,
+						  __u32 rlen, const char *passed, __u32 plen)
 {
-	__u32 refused = filter_path(st->filter_gen, path, len);
+	__u32 refused;
+	if (flags & INFRASIGHT_F_RESOLVED_FILE)
+		refused = filter_path(st->filter_gen, resolved, rlen);
+	else if (passed[0] == '/' || !(flags & INFRASIGHT_F_RESOLVED_DIR))
+		refused = filter_path(st->filter_gen, passed, plen);
+	else
+		refused = filter_path_joined(st->filter_gen, resolved, rlen, passed, plen);
 	if (refused)
 		count(refused);
 	return refused != 0;

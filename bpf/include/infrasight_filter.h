@@ -8,8 +8,9 @@
  *   - a kind whose allow list is non-empty admits only records whose value is on it;
  *   - kinds combine with AND: a record passes when every kind passes it.
  *   pid, comm, uid and cgroup are decided at sys_enter, before anything is stashed (execve: comm at
- *   sys_exit, where it is the new program's); the path prefix at sys_exit of open/chmod, right after
- *   the path is read and before the ring buffer is touched. Each dropped record is counted once, as
+ *   sys_exit, where it is the new program's); the path prefix at sys_exit of open/chmod, on the path
+ *   of the file reached (infrasight_bpf.h resolved_path_filtered), after the kernel's walk and before
+ *   the ring buffer is touched. Each dropped record is counted once, as
  *   INFRASIGHT_CTR_FILTERED_<first kind that refused it> (order: pid, uid, cgroup, comm, path).
  *
  * Maps (names user space looks up):
@@ -88,6 +89,18 @@ struct {
 	__type(key, __u32);
 	__type(value, struct infrasight_filter_path_key);
 } filter_path_scratch SEC(".maps");
+
+/* per-CPU room to join a walked directory and a relative path before a path lookup: twice the key's
+ * path, so the second copy may start anywhere in the first half (the verifier checks start + size). */
+struct infrasight_filter_path_join {
+	char buf[2 * (INFRASIGHT_FILTER_PATH_MAX + 1)];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct infrasight_filter_path_join);
+} filter_path_join_scratch SEC(".maps");
 
 #define INFRASIGHT_FILTER_PROCESS_KINDS \
 	(INFRASIGHT_FILTER_PID | INFRASIGHT_FILTER_COMM | INFRASIGHT_FILTER_UID | INFRASIGHT_FILTER_CGROUP)
@@ -190,6 +203,31 @@ static __always_inline __u32 filter_path(__u32 gen, const char *path, __u32 len)
 	if (filter_refuses(cfg, INFRASIGHT_FILTER_PATH, bpf_map_lookup_elem(&filter_paths, key)))
 		return INFRASIGHT_CTR_FILTERED_PATH;
 	return 0;
+}
+
+/* Whether generation `gen` has any path filter (then the walk must come before the judgement). */
+static __always_inline int filter_path_on(__u32 gen)
+{
+	struct infrasight_filter_config *cfg = bpf_map_lookup_elem(&filter_config, &gen);
+	return cfg && ((cfg->allow_kinds | cfg->deny_kinds) & INFRASIGHT_FILTER_PATH);
+}
+
+/* The path-prefix filter for `dir` + "/" + `rel` (dir: an absolute walked directory, dlen bytes; rel:
+ * a relative path, rlen bytes; both in map memory), as written: `..` is not applied. Past
+ * INFRASIGHT_FILTER_PATH_MAX bytes the joined path is cut, as filter_path cuts any path. */
+static __always_inline __u32 filter_path_joined(__u32 gen, const char *dir, __u32 dlen, const char *rel, __u32 rlen)
+{
+	__u32 zero = 0;
+	struct infrasight_filter_path_join *j = bpf_map_lookup_elem(&filter_path_join_scratch, &zero);
+	if (!j || bpf_probe_read_kernel(j->buf, INFRASIGHT_FILTER_PATH_MAX, dir))
+		return filter_path(gen, rel, rlen);
+	__u32 at = dlen < INFRASIGHT_FILTER_PATH_MAX ? dlen : INFRASIGHT_FILTER_PATH_MAX;
+	if (at != 1 && at < INFRASIGHT_FILTER_PATH_MAX) /* the root "/" takes no second slash */
+		j->buf[at++ & INFRASIGHT_FILTER_PATH_MAX] = '/';
+	at &= INFRASIGHT_FILTER_PATH_MAX; /* a no-op (at <= 255) the verifier can see */
+	if (bpf_probe_read_kernel(j->buf + at, INFRASIGHT_FILTER_PATH_MAX, rel))
+		return filter_path(gen, rel, rlen);
+	return filter_path(gen, j->buf, at + rlen);
 }
 
 #endif /* INFRASIGHT_FILTER_H */
