@@ -167,6 +167,28 @@ static __always_inline __u32 read_filename(struct infrasight_exec_event *ev, con
 	return (__u32)n - 1;
 }
 
+/* INFRASIGHT_F_EXE_UNLINKED / _MEMFD for the new image's file. Unlinked as d_path judges it (what
+ * makes /proc/PID/exe end in " (deleted)"): the dentry is out of the dcache's hash, which both a file
+ * removed while open and a memfd (a pseudo file, never hashed) are. A memfd's name is "memfd:<name>";
+ * a file on disk called so is hashed and not flagged. */
+static __always_inline __u32 exe_fileless_flags(struct file *exe)
+{
+	struct dentry *dentry = NULL; /* f_path is const in this kernel's struct file: read, not BPF_CORE_READ */
+	if (!exe || bpf_core_read(&dentry, sizeof(dentry), &exe->f_path.dentry) || !dentry)
+		return 0;
+	void *pprev = NULL;
+	if (bpf_core_read(&pprev, sizeof(pprev), &dentry->d_hash.pprev) || pprev)
+		return 0;
+	const unsigned char *dname = NULL;
+	char name[6] = {};
+	if (bpf_core_read(&dname, sizeof(dname), &dentry->d_name.name) || !dname ||
+	    bpf_probe_read_kernel(name, sizeof(name), dname))
+		return INFRASIGHT_F_EXE_UNLINKED;
+	if (name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' && name[4] == 'd' && name[5] == ':')
+		return INFRASIGHT_F_EXE_UNLINKED | INFRASIGHT_F_EXE_MEMFD;
+	return INFRASIGHT_F_EXE_UNLINKED;
+}
+
 static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -273,9 +295,11 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	/* the resolved path, right after argv's bytes (inside argv[] + slack: argv_len <= ARGV_MAX) */
 	__u32 rflags = 0, rlen;
 	char *resolved = &ev->argv[argv_len];
-	if (ret == 0)
-		rlen = path_resolve_file(BPF_CORE_READ(task, mm, exe_file), resolved, &rflags);
-	else
+	if (ret == 0) {
+		struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+		rlen = path_resolve_file(exe, resolved, &rflags);
+		rflags |= exe_fileless_flags(exe);
+	} else
 		rlen = path_resolve_dir(st.dirfd, ev->filename[0], resolved, &rflags);
 	rlen &= INFRASIGHT_PATH_MAX - 1;
 	ev->resolved_len = rlen;

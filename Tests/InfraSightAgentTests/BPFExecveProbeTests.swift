@@ -80,6 +80,8 @@ final class BPFExecveProbeTests: XCTestCase {
         XCTAssertGreaterThan(e.cgroupId, 0)
         XCTAssertTrue(e.flags.contains(.argvFromNewImage))
         XCTAssertFalse(e.flags.contains(.execveat))
+        XCTAssertFalse(e.flags.contains(.exeUnlinked), "a binary on disk is not fileless")
+        XCTAssertFalse(e.flags.contains(.exeMemfd))
         // boot time is CLOCK_BOOTTIME at enter: a little before now
         var ts = timespec()
         clock_gettime(CLOCK_BOOTTIME, &ts)
@@ -90,6 +92,32 @@ final class BPFExecveProbeTests: XCTestCase {
         XCTAssertGreaterThan(c.emitted, 0)
         XCTAssertEqual(c.reserveFailures, 0)
         XCTAssertEqual(c.decodeErrors, 0)
+    }
+
+    /// Fileless execution is flagged on the exec event: a memfd (both flags) and a binary removed while
+    /// open (unlinked only), each exec'd from its fd by python's fexecve (execveat AT_EMPTY_PATH).
+    func testExecOfAMemfdAndOfADeletedBinaryAreFlagged() throws {
+        let python = "/usr/bin/python3"
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: python), "python3 is needed (scripts/deps.sh installs it)")
+        let probe = try makeProbe()
+        defer { probe.close() }
+        let dir = NSTemporaryDirectory() + "is-fileless-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: "/bin/true", toPath: dir + "/gone")
+        let memfd = try run(python, ["-c", "import os; fd = os.memfd_create('isx', 0); os.write(fd, open('/bin/true', 'rb').read()); os.execve(fd, ['isx'], {})"])
+        let deleted = try run(python, ["-c", "import os; fd = os.open('\(dir)/gone', os.O_RDONLY); os.unlink('\(dir)/gone'); os.execve(fd, ['gone'], {})"])
+        let events = collect(probe) { got in [memfd, deleted].allSatisfy { pid in got.contains { $0.pid == UInt32(pid) && $0.ret == 0 && $0.flags.contains(.execveat) } } }
+        func exec(_ pid: Int32) -> KernelExecEvent? { events.first { $0.pid == UInt32(pid) && $0.flags.contains(.execveat) } }
+        let m = try XCTUnwrap(exec(memfd), "no execveat event for the memfd exec (pid \(memfd))")
+        XCTAssertEqual(m.ret, 0)
+        XCTAssertTrue(m.flags.contains(.exeUnlinked) && m.flags.contains(.exeMemfd), "memfd exec flags \(m.flags), resolved \(m.resolved)")
+        let d = try XCTUnwrap(exec(deleted), "no execveat event for the deleted binary (pid \(deleted))")
+        XCTAssertEqual(d.ret, 0)
+        XCTAssertTrue(d.flags.contains(.exeUnlinked), "deleted binary flags \(d.flags)")
+        XCTAssertFalse(d.flags.contains(.exeMemfd))
+        // The python interpreters that ran first (execve of /usr/bin/python3) are not flagged.
+        for e in events where e.pid == UInt32(memfd) && !e.flags.contains(.execveat) { XCTAssertFalse(e.flags.contains(.exeUnlinked)) }
     }
 
     func testFailedExecIsAnEventWithENOENT() throws {

@@ -68,6 +68,8 @@ final class ViewRowEncodingTests: XCTestCase {
             "resolved_path": { w, e, _ in w.string(e.exec.resolvedPath) },
             "resolved_lexical": { w, e, _ in w.uint8(e.exec.resolvedLexical ? 1 : 0) },
             "resolved_truncated": { w, e, _ in w.uint8(e.exec.resolvedTruncated ? 1 : 0) },
+            "exe_unlinked": { w, e, _ in w.uint8(e.exec.exeUnlinked ? 1 : 0) },
+            "exe_memfd": { w, e, _ in w.uint8(e.exec.exeMemfd ? 1 : 0) },
             "argv": { w, e, _ in w.stringArray(e.exec.argv) },
             "argv_truncated": { w, e, _ in w.uint8(e.exec.argvTruncated ? 1 : 0) },
         ],

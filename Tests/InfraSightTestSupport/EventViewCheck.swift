@@ -45,6 +45,8 @@ public enum EventViewCheck {
         s("exec.resolved_path", v.exec.resolvedPath, e.exec.resolvedPath)
         n("exec.resolved_lexical", v.exec.resolvedLexical, e.exec.resolvedLexical)
         n("exec.resolved_truncated", v.exec.resolvedTruncated, e.exec.resolvedTruncated)
+        n("exec.exe_unlinked", v.exec.exeUnlinked, e.exec.exeUnlinked)
+        n("exec.exe_memfd", v.exec.exeMemfd, e.exec.exeMemfd)
         s("open.syscall", v.open.syscall, e.open.syscall); s("open.path", v.open.path, e.open.path)
         n("open.path_truncated", v.open.pathTruncated, e.open.pathTruncated); n("open.dirfd", v.open.dirfd, e.open.dirfd)
         n("open.flags", v.open.flags, e.open.flags); n("open.mode", v.open.mode, e.open.mode)

@@ -65,6 +65,7 @@ public struct RandomEvents {
             d.argv = (0..<Int.random(in: 0...5, using: &rng)).map { _ in string() }
             d.argvTruncated = Bool.random(using: &rng); d.dirfd = i32(); d.flags = u32(); d.syscall = string()
             d.resolvedPath = string(); d.resolvedLexical = Bool.random(using: &rng); d.resolvedTruncated = Bool.random(using: &rng)
+            d.exeUnlinked = Bool.random(using: &rng); d.exeMemfd = Bool.random(using: &rng)
             e.exec = d
         case .open:
             var d = OpenDetail()

@@ -239,6 +239,11 @@ enum infrasight_syscall {
 #define INFRASIGHT_F_RESOLVED_FILE      (1u << 18)
 #define INFRASIGHT_F_RESOLVED_DIR       (1u << 19)
 #define INFRASIGHT_F_RESOLVED_TRUNCATED (1u << 20)
+/* A successful exec's binary has no name on any file system (fileless execution, exec records only):
+ *   EXE_UNLINKED  its name is gone (d_path's " (deleted)"): removed after it was opened, or a memfd;
+ *   EXE_MEMFD     it is a memfd (memfd_create(2)): unlinked and named "memfd:..." by the kernel. */
+#define INFRASIGHT_F_EXE_UNLINKED       (1u << 21)
+#define INFRASIGHT_F_EXE_MEMFD          (1u << 22)
 /* Steps of the walk: path components plus mount crossings. */
 #define INFRASIGHT_PATH_WALK_DEPTH      64
 

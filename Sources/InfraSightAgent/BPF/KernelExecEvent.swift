@@ -81,4 +81,8 @@ public struct ExecEventFlags: OptionSet, Sendable, Hashable {
     public static let resolvedDir = ExecEventFlags(rawValue: 1 << 19)
     /// The kernel's path walk stopped short.
     public static let resolvedTruncated = ExecEventFlags(rawValue: 1 << 20)
+    /// The new image's file has no name left: removed while open, or a memfd (fileless execution).
+    public static let exeUnlinked = ExecEventFlags(rawValue: 1 << 21)
+    /// The new image's file is a memfd (memfd_create).
+    public static let exeMemfd = ExecEventFlags(rawValue: 1 << 22)
 }

@@ -143,6 +143,8 @@ public final class EventEncoder {
                 w.string(7, k.resolved.path)
                 w.bool(8, k.resolved.lexical)
                 w.bool(9, k.resolved.truncated)
+                w.bool(10, k.flags.contains(.exeUnlinked))
+                w.bool(11, k.flags.contains(.exeMemfd))
             }
         case .open(let k):
             writer.message(21, keepEmpty: true) { w in

@@ -62,6 +62,10 @@ public struct ExecView {
     @inlinable @inline(__always) public var resolvedPath: UnsafeRawBufferPointer { m.bytes(7, in: buffer) }
     @inlinable @inline(__always) public var resolvedLexical: Bool { m.value(8) != 0 }
     @inlinable @inline(__always) public var resolvedTruncated: Bool { m.value(9) != 0 }
+    /// The binary has no name left (removed while open, or a memfd): fileless execution.
+    @inlinable @inline(__always) public var exeUnlinked: Bool { m.value(10) != 0 }
+    /// The binary is a memfd.
+    @inlinable @inline(__always) public var exeMemfd: Bool { m.value(11) != 0 }
 }
 
 /// `OpenDetail` of an `EventView`.

@@ -23,8 +23,8 @@ struct MessageSchema: Sendable {
     @usableFromInline var stringMap: UInt32 = 0
 
     /// ExecDetail: filename 1, argv 2 (repeated), argv_truncated 3, dirfd 4, flags 5, syscall 6,
-    /// resolved_path 7, resolved_lexical 8, resolved_truncated 9.
-    static var exec: MessageSchema { MessageSchema(varint: 0b11_0011_1000, string: 0b1100_0010, repeatedString: 0b100) }
+    /// resolved_path 7, resolved_lexical 8, resolved_truncated 9, exe_unlinked 10, exe_memfd 11.
+    static var exec: MessageSchema { MessageSchema(varint: 0b1111_0011_1000, string: 0b1100_0010, repeatedString: 0b100) }
     /// OpenDetail: syscall 1, path 2, path_truncated 3, dirfd 4, flags 5, mode 6, resolve 7, fd 8,
     /// resolved_path 9, resolved_lexical 10, resolved_truncated 11.
     static var open: MessageSchema { MessageSchema(varint: 0b1101_1111_1000, string: 0b10_0000_0110) }

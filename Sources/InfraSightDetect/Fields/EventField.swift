@@ -167,6 +167,10 @@ public enum EventFields {
         number("exec.flags", "execveat's flags (AT_EMPTY_PATH 0x1000: the program is the dirfd itself)") {
             $0.probe == .execve ? Int64($0.event.exec.flags) : nil
         },
+        flag("exec.exe_unlinked", "the program run has no name left: removed while open, or a memfd (fileless)") {
+            $0.probe == .execve && $0.event.exec.exeUnlinked
+        },
+        flag("exec.exe_memfd", "the program run is a memfd (memfd_create)") { $0.probe == .execve && $0.event.exec.exeMemfd },
         // Network (connect, accept)
         text("net.rip", "remote IP address as text") { $0.event.enriched.remoteIp },
         number("net.rport", "remote port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.remotePort) : nil },

@@ -190,12 +190,19 @@ public enum DefaultRules {
 - rule: Fileless execution via memfd_create
   desc: A program ran from memory (a memfd, or a file descriptor with no path), leaving no file on disk.
   condition: >
-    spawned_process and (proc.exe startswith "/memfd:" or exec.filename startswith /proc/self/fd/
+    spawned_process and (exec.exe_memfd or proc.exe startswith "/memfd:" or exec.filename startswith /proc/self/fd/
     or exec.filename startswith /dev/fd/ or (evt.type = execveat and not exec.filename exists))
     and not proc.pname in (container_engines) and not proc.aname in (runc, crun)
   output: "Fileless execution (exe=%proc.exe filename=%exec.filename command=%proc.cmdline pid=%proc.pid parent=%proc.pname user=%user.name)"
   priority: critical
   tags: [T1620, mitre_defense_evasion]
+
+- rule: Execution of a deleted binary
+  desc: A program ran from a file that was removed while open (its name gone before the exec), so nothing on disk shows what ran.
+  condition: spawned_process and exec.exe_unlinked and not exec.exe_memfd and not proc.pname in (container_engines) and not proc.aname in (runc, crun)
+  output: "Deleted binary executed (exe=%proc.exe filename=%exec.filename command=%proc.cmdline pid=%proc.pid parent=%proc.pname user=%user.name)"
+  priority: critical
+  tags: [T1620, T1070.004, mitre_defense_evasion]
 
 - rule: Drop and execute new binary
   desc: One process wrote a file, made it executable and ran it (a dropper).

@@ -13,6 +13,8 @@ public enum EventTables {
             ColumnSpec("resolved_path", "String") { w, e, _ in w.string(e.exec.resolvedPath) },
             ColumnSpec("resolved_lexical", "UInt8") { w, e, _ in w.uint8(e.exec.resolvedLexical ? 1 : 0) },
             ColumnSpec("resolved_truncated", "UInt8") { w, e, _ in w.uint8(e.exec.resolvedTruncated ? 1 : 0) },
+            ColumnSpec("exe_unlinked", "UInt8") { w, e, _ in w.uint8(e.exec.exeUnlinked ? 1 : 0) },
+            ColumnSpec("exe_memfd", "UInt8") { w, e, _ in w.uint8(e.exec.exeMemfd ? 1 : 0) },
             ColumnSpec("argv", "Array(String)") { w, e, _ in
                 let exec = e.exec
                 w.arrayCount(exec.argvCount)

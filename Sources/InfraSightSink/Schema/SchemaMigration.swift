@@ -54,6 +54,10 @@ public enum SchemaMigrations {
                 [.ensureColumns(table), .sql("DROP TABLE IF EXISTS \(db).\(table.name)_dedup"), .sql(table.dedupViewStatement(database: db))]
             }
         },
+        // Fileless execution flags on exec_events (versions 6 and 7 belong to the setid and dup/socket probes).
+        SchemaMigration(version: 8, description: "exe_unlinked, exe_memfd on exec_events; its dedup view recreated") { db, _, _ in
+            [.ensureColumns(EventTables.exec), .sql("DROP TABLE IF EXISTS \(db).exec_events_dedup"), .sql(EventTables.exec.dedupViewStatement(database: db))]
+        },
     ]
 
     public static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -366,6 +366,13 @@ public nonisolated struct Infrasight_V1_ExecDetail: Sendable {
   /// end of the path, nearest the file.
   public var resolvedTruncated: Bool = false
 
+  /// Fileless execution (a successful exec only): the binary has no name on any file system any more,
+  /// removed while open (resolved_path: its last name) or a memfd (resolved_path is not a file's path).
+  public var exeUnlinked: Bool = false
+
+  /// The binary is a memfd (memfd_create(2)); exe_unlinked is then set too.
+  public var exeMemfd: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1099,7 +1106,7 @@ nonisolated extension Infrasight_V1_ContainerContext: SwiftProtobuf.Message, Swi
 
 nonisolated extension Infrasight_V1_ExecDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ExecDetail"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}filename\0\u{1}argv\0\u{3}argv_truncated\0\u{1}dirfd\0\u{1}flags\0\u{1}syscall\0\u{3}resolved_path\0\u{3}resolved_lexical\0\u{3}resolved_truncated\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}filename\0\u{1}argv\0\u{3}argv_truncated\0\u{1}dirfd\0\u{1}flags\0\u{1}syscall\0\u{3}resolved_path\0\u{3}resolved_lexical\0\u{3}resolved_truncated\0\u{3}exe_unlinked\0\u{3}exe_memfd\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1116,6 +1123,8 @@ nonisolated extension Infrasight_V1_ExecDetail: SwiftProtobuf.Message, SwiftProt
       case 7: try { try decoder.decodeSingularStringField(value: &self.resolvedPath) }()
       case 8: try { try decoder.decodeSingularBoolField(value: &self.resolvedLexical) }()
       case 9: try { try decoder.decodeSingularBoolField(value: &self.resolvedTruncated) }()
+      case 10: try { try decoder.decodeSingularBoolField(value: &self.exeUnlinked) }()
+      case 11: try { try decoder.decodeSingularBoolField(value: &self.exeMemfd) }()
       default: break
       }
     }
@@ -1149,6 +1158,12 @@ nonisolated extension Infrasight_V1_ExecDetail: SwiftProtobuf.Message, SwiftProt
     if self.resolvedTruncated != false {
       try visitor.visitSingularBoolField(value: self.resolvedTruncated, fieldNumber: 9)
     }
+    if self.exeUnlinked != false {
+      try visitor.visitSingularBoolField(value: self.exeUnlinked, fieldNumber: 10)
+    }
+    if self.exeMemfd != false {
+      try visitor.visitSingularBoolField(value: self.exeMemfd, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1162,6 +1177,8 @@ nonisolated extension Infrasight_V1_ExecDetail: SwiftProtobuf.Message, SwiftProt
     if lhs.resolvedPath != rhs.resolvedPath {return false}
     if lhs.resolvedLexical != rhs.resolvedLexical {return false}
     if lhs.resolvedTruncated != rhs.resolvedTruncated {return false}
+    if lhs.exeUnlinked != rhs.exeUnlinked {return false}
+    if lhs.exeMemfd != rhs.exeMemfd {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
