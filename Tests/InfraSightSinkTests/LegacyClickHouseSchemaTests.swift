@@ -22,15 +22,15 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
     func testApplyIsIdempotentAndStatusReportsCurrent() throws {
         let manager = SchemaManager(client: try client(), database: "schema_it")
         XCTAssertFalse(try manager.status().isCurrent)
-        XCTAssertEqual(try manager.apply(), [1, 2, 3, 4, 5])
+        XCTAssertEqual(try manager.apply(), [1, 2, 3, 4, 5, 6])
         XCTAssertEqual(try manager.apply(), [], "second apply changes nothing")
         let status = try manager.status()
         XCTAssertTrue(status.isCurrent)
         XCTAssertEqual(status.flavor, .legacy)
-        XCTAssertEqual(status.appliedVersions, [1, 2, 3, 4, 5])
+        XCTAssertEqual(status.appliedVersions, [1, 2, 3, 4, 5, 6])
         for table in ["exec_events", "exec_events_dedup", "file_events", "file_events_dedup", "network_events",
                       "network_events_dedup", "process_events", "process_events_dedup", "pipeline_stats", "schema_migrations",
-                      "alerts", "alerts_dedup"] {
+                      "alerts", "alerts_dedup", "setid_events", "setid_events_dedup"] {
             XCTAssertTrue(status.tables.contains(table), "missing \(table): \(status.tables)")
         }
         XCTAssertNoThrow(try manager.requireCurrent())
