@@ -52,7 +52,7 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         try c.execute("INSERT INTO \(db).exec_events (event_id, time, time_ns, host, argv) VALUES ('old-1', now(), 1, 'h', ['a'])")
         try c.execute(EventTables.exec.dedupViewStatement(database: db))
         let manager = SchemaManager(client: c, database: db)
-        XCTAssertEqual(try manager.apply(), [2, 3, 4, 5])
+        XCTAssertEqual(try manager.apply(), [2, 3, 4, 5, 6])
         let columns = try c.query("SELECT name FROM system.columns WHERE database = '\(db)' AND table = 'exec_events' FORMAT TabSeparated")
             .split(separator: "\n").map(String.init)
         XCTAssertEqual(columns, EventTables.exec.columns.map(\.name) + [], "columns in definition order")
@@ -61,6 +61,8 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
                        "the dedup view shows the added columns")
         XCTAssertTrue(try manager.status().isCurrent)
         XCTAssertEqual(try c.query("EXISTS TABLE \(db).alerts_dedup FORMAT TabSeparated"), "1\n", "v4 adds the alerts table and its view")
+        XCTAssertEqual(try c.query("EXISTS TABLE \(db).setid_events_dedup FORMAT TabSeparated"), "1\n",
+                       "v6 adds setid_events and its view (v3, run before it, leaves the later table alone)")
     }
 
     /// A server at schema 3 (file_events and exec_events without the resolved path) migrates to v5:
@@ -80,7 +82,7 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         }
         try c.execute("INSERT INTO \(db).file_events (event_id, time, time_ns, host, path) VALUES ('old-1', now(), 1, 'h', 'shadow')")
         let manager = SchemaManager(client: c, database: db)
-        XCTAssertEqual(try manager.apply(), [4, 5])
+        XCTAssertEqual(try manager.apply(), [4, 5, 6])
         for table in [EventTables.file, EventTables.exec] {
             let columns = try c.query("SELECT name FROM system.columns WHERE database = '\(db)' AND table = '\(table.name)' FORMAT TabSeparated")
                 .split(separator: "\n").map(String.init)
