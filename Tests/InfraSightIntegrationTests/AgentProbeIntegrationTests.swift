@@ -372,7 +372,10 @@ final class AgentProbeIntegrationTests: XCTestCase {
         libc = ctypes.CDLL(None, use_errno=True)
         libc.syscall.restype = ctypes.c_long
         def call(nr, *a): return libc.syscall(ctypes.c_long(nr), *[x if isinstance(x, ctypes.Array) else ctypes.c_long(x) for x in a])
-        while 'TracerPid:\\t0\\n' in open('/proc/self/status').read(): time.sleep(0.01)
+        import os, sys
+        # strace reports syscalls a little after it attached: wait until it logged one (getppid, a marker)
+        deadline = time.time() + 20
+        while 'getppid(' not in open(sys.argv[1]).read() and time.time() < deadline: os.getppid(); time.sleep(0.01)
         N = 0xffffffff
         call(119, N, 1234, N); call(117, N, 65534, N); call(105, 0); call(114, N, 0); call(113, 0, N); call(106, 0)
         call(105, N)
@@ -383,16 +386,16 @@ final class AgentProbeIntegrationTests: XCTestCase {
         call(126, other, data)
         print(data[0] | data[3] << 32, data[1] | data[4] << 32, data[2] | data[5] << 32, flush=True)
         """
-        let out = dir + "/caps"
-        let child = try ChildProcess(name: "setid helper", executable: "/usr/bin/python3", arguments: ["-c", script],
-                                     environment: [:], logPath: out)
         let log = dir + "/strace.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let child = try ChildProcess(name: "setid helper", executable: "/usr/bin/python3", arguments: ["-c", script, log],
+                                     environment: [:], logPath: dir + "/caps")
         let strace = SC.spawn(["/usr/bin/strace", "-qq", "-o", log, "-e",
-                               "trace=setuid,setgid,setreuid,setregid,setresuid,setresgid,capset", "-p", "\(child.pid)"])
+                               "trace=getppid,setuid,setgid,setreuid,setregid,setresuid,setresgid,capset", "-p", "\(child.pid)"])
         child.process.waitUntilExit()
         SC.wait(strace)
         XCTAssertEqual(child.process.terminationStatus, 0, child.output())
-        let seen = try StraceSyscallLog(contentsOf: log).calls
+        let seen = try StraceSyscallLog(contentsOf: log).calls.filter { $0.name != "getppid" }
         XCTAssertEqual(seen.map(\.name), ["setresgid", "setresuid", "setuid", "setregid", "setreuid", "setgid", "setuid", "capset", "capset"],
                        "strace saw: \(seen)")
         let evs = events(.setid, count: seen.count) { $0.pid == UInt32(child.pid) }

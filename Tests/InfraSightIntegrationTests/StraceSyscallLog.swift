@@ -27,12 +27,14 @@ struct StraceSyscallLog {
         calls = try text.split(separator: "\n").compactMap { try Self.parse(String($0)) }
     }
 
-    /// One line: `name(args) = ret [ERRNO (text)]`; nil for strace's own notes (`+++ exited +++`).
+    /// One line: `name(args)  = ret [ERRNO (text)]`; nil for strace's own notes (`+++ exited +++`).
     static func parse(_ line: String) throws -> Call? {
-        guard let open = line.firstIndex(of: "("), let eq = line.range(of: ") = ", options: .backwards) else { return nil }
+        // strace pads short calls to a column: `setuid(0)            = 0`
+        guard let open = line.firstIndex(of: "("), let eq = line.range(of: " = ", options: .backwards) else { return nil }
+        let call = line[..<eq.lowerBound].trimmingCharacters(in: .whitespaces)
         let name = String(line[..<open])
-        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
-        let args = splitTopLevel(String(line[line.index(after: open)..<eq.lowerBound]))
+        guard call.hasSuffix(")"), !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
+        let args = splitTopLevel(String(call[call.index(after: call.firstIndex(of: "(")!)..<call.index(before: call.endIndex)]))
         let result = line[eq.upperBound...].split(separator: " ")
         guard let first = result.first, let value = Int64(first) else {
             throw StraceLogError("unreadable return value: \(line)")
