@@ -103,6 +103,20 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         XCTAssertTrue(try manager.status().isCurrent)
     }
 
+    /// setid rows on 18.16: -1 (unchanged) stays -1 in the Int64 columns, 64-bit capability masks whole.
+    func testSetidRowsRoundTrip() throws {
+        let c = try client()
+        let db = "setid_it"
+        _ = try SchemaManager(client: c, database: db).apply()
+        var batch = RowBatch(table: EventTables.setid)
+        for (i, e) in [SampleEvents.setid(), SampleEvents.setid(capset: true)].enumerated() {
+            batch.append(e, of: EventTables.setid, flavor: .legacy, from: KafkaMessageStub.make(offset: Int64(i)))
+        }
+        try c.insert(statement: EventTables.setid.insertStatement(database: db), body: batch.writer.bytes)
+        XCTAssertEqual(try c.query("SELECT syscall, old_uid, old_euid, new_real, new_effective, new_saved, cap_effective, cap_permitted, old_cap_permitted FROM \(db).setid_events_dedup ORDER BY syscall FORMAT TabSeparated"),
+                       "capset\t65534\t0\t-1\t-1\t-1\t2097152\t1099513724928\t1099513724928\nsetresuid\t65534\t0\t-1\t0\t-1\t0\t0\t0\n")
+    }
+
     func testRequireCurrentNamesTheFix() throws {
         let manager = SchemaManager(client: try client(), database: "schema_missing")
         XCTAssertThrowsError(try manager.requireCurrent()) { error in
