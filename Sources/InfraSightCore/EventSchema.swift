@@ -18,6 +18,8 @@ public typealias ExitDetail = Infrasight_V1_ExitDetail
 public typealias PtraceDetail = Infrasight_V1_PtraceDetail
 /// mount / umount payload.
 public typealias MountDetail = Infrasight_V1_MountDetail
+/// set*id / capset payload (privilege changes).
+public typealias SetidDetail = Infrasight_V1_SetidDetail
 /// Process identity and ancestry from the agent's process cache.
 public typealias ProcessContext = Infrasight_V1_ProcessContext
 /// One ancestor in a process's parent chain.

@@ -20,6 +20,8 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
     case ptrace
     /// mount, umount2
     case mount
+    /// setuid, setgid, setreuid, setregid, setresuid, setresgid, capset (privilege changes)
+    case setid
 
     /// Topic the agent publishes this probe's raw events to.
     public var rawTopic: String { TopicNames.raw(self) }
@@ -30,7 +32,7 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
     public func accepts(_ detail: Event.OneOf_Detail?) -> Bool {
         switch (self, detail) {
         case (.execve, .exec?), (.open, .open?), (.chmod, .chmod?), (.connect, .socket?), (.accept, .socket?),
-             (.exit, .exit?), (.ptrace, .ptrace?), (.mount, .mount?):
+             (.exit, .exit?), (.ptrace, .ptrace?), (.mount, .mount?), (.setid, .setid?):
             return true
         default:
             return false
@@ -63,6 +65,7 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
         case .exit: return 24
         case .ptrace: return 25
         case .mount: return 26
+        case .setid: return 27
         }
     }
 }

@@ -224,4 +224,28 @@ final class FilterKernelProbeTests: XCTestCase {
         XCTAssertEqual(records.filter { denied.contains($0.common.pid) }.count, 0)
         XCTAssertEqual(records.filter { $0.common.pid == UInt32(passed) }.count, 1)
     }
+
+    /// setid judges pid, comm, uid and cgroup at sys_enter like the other probes: denied calls are
+    /// counted once and never an enter miss; after the filter is lifted every call is emitted and counted.
+    func testTheSetidProbeAppliesTheProcessFiltersAndCountsWhatItEmits() throws {
+        let probe = try makeProbe(.setid, try tables(deny: FilterArguments(pids: ["\(me)"])))
+        defer { probe.close() }
+        let unchanged = 0xffff_ffff
+        var before = probe.counters()
+        for _ in 0..<3 { XCTAssertEqual(ProbeSyscalls.call(ProbeSyscalls.setresuid, unchanged, unchanged, unchanged), 0) }
+        var after = probe.counters()
+        XCTAssertEqual(after.filteredPid - before.filteredPid, 3)
+        XCTAssertEqual(after.enterMisses - before.enterMisses, 0, "a filtered syscall is not an enter miss")
+        XCTAssertEqual(drain(probe) { $0.common.pid == self.me }.count, 0)
+
+        try probe.setFilter(try tables())
+        before = probe.counters()
+        for _ in 0..<2 { XCTAssertEqual(ProbeSyscalls.call(ProbeSyscalls.setresgid, unchanged, unchanged, unchanged), 0) }
+        let records = drain(probe) { $0.common.pid == self.me }
+        after = probe.counters()
+        XCTAssertEqual(records.count, 2)
+        XCTAssertGreaterThanOrEqual(after.emitted - before.emitted, 2)
+        XCTAssertEqual(after.filteredPid - before.filteredPid, 0)
+        for case .setid(let e) in records { XCTAssertEqual(e.syscall, .setresgid); XCTAssertEqual(e.newEffective, -1) }
+    }
 }

@@ -85,8 +85,11 @@ final class FuzzDecoderTests: XCTestCase {
         put(UInt32(9), D.mountSourceLen, in: &mount); putString("/dev/sda1", D.mountSource, in: &mount)
         put(UInt32(4), D.mountTargetLen, in: &mount); putString("/mnt", D.mountTarget, in: &mount)
         put(UInt32(4), D.mountFsTypeLen, in: &mount); putString("ext4", D.mountFsType, in: &mount)
+        var setid = record(D.kindSetid, MemoryLayout<infrasight_setid_event>.size, KernelSyscall.setresuid.rawValue)
+        put(UInt32(1000), D.setidOldIds, in: &setid); put(UInt32.max, D.setidNewIds, in: &setid)
+        put(UInt32(0), D.setidNewIds + 4, in: &setid); put(UInt32.max, D.setidNewIds + 8, in: &setid)
         return [open, chmod, sock4, sockUnix, exit, ptrace, mount,
-                execRecord(filename: "/bin/true", argv: ["true"], comm: "true")]
+                execRecord(filename: "/bin/true", argv: ["true"], comm: "true"), setid]
     }
 
     func testFuzzKernelRecordDecoder() throws {
@@ -99,6 +102,8 @@ final class FuzzDecoderTests: XCTestCase {
         XCTAssertEqual(s.unixPath, "@abstract")
         guard case .mount(let m) = try D.decode(seeds[6]) else { return XCTFail("mount seed") }
         XCTAssertEqual([m.source, m.target, m.fsType], ["/dev/sda1", "/mnt", "ext4"]); XCTAssertFalse(m.truncated)
+        guard case .setid(let u) = try D.decode(seeds[8]) else { return XCTFail("setid seed") }
+        XCTAssertEqual([u.newReal, u.newEffective, u.newSaved], [-1, 0, -1]); XCTAssertEqual(u.oldUid, 1000)
 
         let maxSize = MemoryLayout<infrasight_mount_event>.size + 64
         FuzzKit.run("kernel-record", seeds: seeds, maxLength: maxSize) { input in
@@ -121,6 +126,12 @@ final class FuzzDecoderTests: XCTestCase {
             case .mount(let e):
                 return path(e.source, D.pathCapacity, "mount source") ?? path(e.target, D.pathCapacity, "mount target")
                     ?? path(e.fsType, D.fsTypeCapacity, "fs type")
+            case .setid(let e):
+                // A requested id is -1 or a 32-bit id; never any other negative number.
+                for id in [e.newReal, e.newEffective, e.newSaved] where id < -1 || id > Int64(UInt32.max) - 1 {
+                    return "requested id \(id) out of range"
+                }
+                return path(e.common.comm, D.commCapacity, "comm")
             default:
                 return nil
             }

@@ -110,6 +110,24 @@ final class PipelineEventEncoderTests: XCTestCase {
         XCTAssertEqual([mount.mount.syscall, mount.mount.source, mount.mount.target, mount.mount.fsType],
                        ["mount", "tmpfs", "/mnt/x", "tmpfs"])
         XCTAssertEqual(mount.mount.flags, 6)
+
+        let setid = try roundTrip(.setid(KernelSetidEvent(
+            common: k, syscall: .setresuid, oldUid: 1000, oldEuid: 1001, oldSuid: 1002, oldGid: 100, oldEgid: 101, oldSgid: 102,
+            newReal: -1, newEffective: 0, newSaved: 4_294_967_294, capEffective: 0, capPermitted: 0, capInheritable: 0,
+            oldCapEffective: 0, oldCapPermitted: 0, oldCapInheritable: 0, capVersion: 0, capPid: 0)))
+        XCTAssertEqual(setid.probe, "setid")
+        XCTAssertEqual(setid.setid.syscall, "setresuid")
+        XCTAssertEqual([setid.setid.oldUid, setid.setid.oldEuid, setid.setid.oldSuid], [1000, 1001, 1002])
+        XCTAssertEqual([setid.setid.oldGid, setid.setid.oldEgid, setid.setid.oldSgid], [100, 101, 102])
+        XCTAssertEqual([setid.setid.newReal, setid.setid.newEffective, setid.setid.newSaved], [-1, 0, 4_294_967_294])
+        let capset = try roundTrip(.setid(KernelSetidEvent(
+            common: k, syscall: .capset, oldUid: 0, oldEuid: 0, oldSuid: 0, oldGid: 0, oldEgid: 0, oldSgid: 0,
+            newReal: -1, newEffective: -1, newSaved: -1, capEffective: 1 << 21, capPermitted: 1 << 40 | 1, capInheritable: 2,
+            oldCapEffective: 3, oldCapPermitted: 1 << 41, oldCapInheritable: 0, capVersion: 0x2008_0522, capPid: 0)))
+        XCTAssertEqual(capset.setid.syscall, "capset")
+        XCTAssertEqual([capset.setid.capEffective, capset.setid.capPermitted, capset.setid.capInheritable], [1 << 21, 1 << 40 | 1, 2])
+        XCTAssertEqual([capset.setid.oldCapEffective, capset.setid.oldCapPermitted], [3, 1 << 41])
+        XCTAssertEqual([capset.setid.newReal, capset.setid.newEffective, capset.setid.newSaved], [-1, -1, -1])
     }
 
     func testExecRecordStartsAnExecutionAndCarriesTheProcessContext() throws {

@@ -7,6 +7,8 @@ import XCTest
 import Glibc
 #endif
 
+private typealias SC = ProbeSyscalls
+
 /// Real kernel tests of every non-exec probe: load bpf/build/<probe>.bpf.o through `BPFProbe`,
 /// make the syscalls from this process (or a spawned child), and assert every decoded field.
 /// They need root and a BPF-capable kernel and FAIL (never skip) otherwise.
@@ -436,6 +438,75 @@ final class ProbeKernelTests: XCTestCase {
         for e in events { assertCommon(e.common, ret: e.common.ret); XCTAssertFalse(e.truncated) }
         XCTAssertEqual(u2err, EINVAL)
         XCTAssertEqual(baderr, ENODEV)
+    }
+
+    // MARK: setid
+
+    /// capget/capset's structs (version 3: two 32-bit words per set).
+    struct CapHeader { var version: UInt32 = 0x2008_0522; var pid: Int32 = 0 }
+    struct CapData { var effective: UInt32 = 0; var permitted: UInt32 = 0; var inheritable: UInt32 = 0 }
+
+    /// Raw set*id syscalls change only the calling thread's credentials: the test thread lowers and
+    /// raises its effective ids (it stays real root throughout) and puts everything back at the end.
+    func testSetidCallsCarryOldAndRequestedIdsAndCapsetItsSets() throws {
+        let probe = try makeProbe(.setid)
+        defer { probe.close() }
+        XCTAssertTrue(probe.hookDescription.contains("sys_enter_setresuid/sys_exit_setresuid"), probe.hookDescription)
+        XCTAssertTrue(probe.hookDescription.contains("sys_enter_capset/sys_exit_capset"), probe.hookDescription)
+        defer { SC.call(SC.setresuid, 0, 0, 0); SC.call(SC.setresgid, 0, 0, 0) }
+        let none = -1 & 0xffff_ffff   // (uid_t)-1 as the register carries it
+        var rets: [Int] = []
+        rets.append(SC.call(SC.setresgid, none, 1234, none))   // egid 0 → 1234
+        rets.append(SC.call(SC.setresuid, none, 65534, none))  // euid 0 → 65534 (effective caps dropped)
+        rets.append(SC.call(SC.setuid, 0))                     // back to euid 0: allowed, real uid is 0
+        rets.append(SC.call(SC.setregid, none, 0))
+        rets.append(SC.call(SC.setreuid, 0, none))
+        rets.append(SC.call(SC.setgid, 0))
+        rets.append(SC.call(SC.setuid, none))                  // EINVAL
+        var header = CapHeader()
+        var data = [CapData(), CapData()]
+        XCTAssertEqual(SC.call(SC.capget, Int(bitPattern: withUnsafeMutablePointer(to: &header) { UnsafeMutableRawPointer($0) }),
+                               data.withUnsafeMutableBytes { Int(bitPattern: $0.baseAddress) }), 0)
+        let effective = UInt64(data[1].effective) << 32 | UInt64(data[0].effective)
+        let permitted = UInt64(data[1].permitted) << 32 | UInt64(data[0].permitted)
+        let inheritable = UInt64(data[1].inheritable) << 32 | UInt64(data[0].inheritable)
+        var lowered = data
+        lowered[0].inheritable |= 1 << 21 // CAP_SYS_ADMIN
+        rets.append(withUnsafeMutablePointer(to: &header) { h in
+            lowered.withUnsafeMutableBytes { SC.call(SC.capset, Int(bitPattern: h), Int(bitPattern: $0.baseAddress)) }
+        })
+        var other = CapHeader(pid: 1)                           // another process: EPERM
+        rets.append(withUnsafeMutablePointer(to: &other) { h in
+            data.withUnsafeMutableBytes { SC.call(SC.capset, Int(bitPattern: h), Int(bitPattern: $0.baseAddress)) }
+        })
+        XCTAssertEqual(rets, [0, 0, 0, 0, 0, 0, -Int(EINVAL), 0, -Int(EPERM)])
+        let tid = UInt32(ProbeSyscalls.gettid())
+        let recs = collect(probe) { $0.count >= 9 }
+        let events = recs.compactMap { r -> KernelSetidEvent? in if case .setid(let e) = r, e.common.tid == tid { return e }; return nil }
+        guard events.count == 9 else { return XCTFail("setid records: \(events); counters \(probe.counters())") }
+        XCTAssertEqual(events.map(\.syscall), [.setresgid, .setresuid, .setuid, .setregid, .setreuid, .setgid, .setuid, .capset, .capset])
+        XCTAssertEqual(events.map(\.common.ret), rets.map(Int64.init))
+        XCTAssertEqual(events.map { [$0.newReal, $0.newEffective, $0.newSaved] },
+                       [[-1, 1234, -1], [-1, 65534, -1], [0, -1, -1], [-1, 0, -1], [0, -1, -1], [0, -1, -1], [-1, -1, -1],
+                        [-1, -1, -1], [-1, -1, -1]])
+        // old ids: (uid, euid, suid, gid, egid, sgid) before each call
+        XCTAssertEqual(events.map { [$0.oldUid, $0.oldEuid, $0.oldSuid, $0.oldGid, $0.oldEgid, $0.oldSgid] },
+                       [[0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 1234, 0], [0, 65534, 0, 0, 1234, 0], [0, 0, 0, 0, 1234, 0],
+                        [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]])
+        for e in events.prefix(7) {
+            XCTAssertEqual([e.capEffective, e.capPermitted, e.capInheritable, e.oldCapEffective, e.oldCapPermitted], [0, 0, 0, 0, 0])
+        }
+        let set = events[7]
+        XCTAssertEqual([set.capEffective, set.capPermitted, set.capInheritable], [effective, permitted, inheritable | 1 << 21])
+        XCTAssertEqual([set.oldCapEffective, set.oldCapPermitted, set.oldCapInheritable], [effective, permitted, inheritable])
+        XCTAssertEqual(set.capVersion, 0x2008_0522); XCTAssertEqual(set.capPid, 0)
+        XCTAssertEqual(events[8].capPid, 1)
+        XCTAssertFalse(events.contains { $0.common.flags.contains(.capsReadFailed) })
+        for e in events { assertCommon(e.common, ret: e.common.ret) }
+        // the inheritable set goes back to what it was
+        XCTAssertEqual(withUnsafeMutablePointer(to: &header) { h in
+            data.withUnsafeMutableBytes { SC.call(SC.capset, Int(bitPattern: h), Int(bitPattern: $0.baseAddress)) }
+        }, 0)
     }
 
     // MARK: loader

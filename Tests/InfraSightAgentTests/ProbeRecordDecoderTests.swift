@@ -26,6 +26,16 @@ final class ProbeRecordDecoderTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<infrasight_mount_event>.offset(of: \.target), D.mountTarget)
         XCTAssertEqual(MemoryLayout<infrasight_mount_event>.offset(of: \.fstype), D.mountFsType)
         XCTAssertEqual(MemoryLayout<infrasight_exit_event>.offset(of: \.exit_status), D.exitStatus)
+        XCTAssertEqual(MemoryLayout<infrasight_setid_event>.offset(of: \.old_uid), D.setidOldIds)
+        XCTAssertEqual(MemoryLayout<infrasight_setid_event>.offset(of: \.old_sgid), D.setidOldIds + 20)
+        XCTAssertEqual(MemoryLayout<infrasight_setid_event>.offset(of: \.new_real), D.setidNewIds)
+        XCTAssertEqual(MemoryLayout<infrasight_setid_event>.offset(of: \.new_saved), D.setidNewIds + 8)
+        XCTAssertEqual(MemoryLayout<infrasight_setid_event>.offset(of: \.cap_version), D.setidCapVersion)
+        XCTAssertEqual(MemoryLayout<infrasight_setid_event>.offset(of: \.old_cap_effective), D.setidOldCaps)
+        XCTAssertEqual(MemoryLayout<infrasight_setid_event>.offset(of: \.old_cap_inheritable), D.setidOldCaps + 16)
+        XCTAssertEqual(MemoryLayout<infrasight_setid_event>.offset(of: \.cap_effective), D.setidCaps)
+        XCTAssertEqual(MemoryLayout<infrasight_setid_event>.offset(of: \.cap_inheritable), D.setidCaps + 16)
+        XCTAssertEqual(MemoryLayout<infrasight_setid_event>.offset(of: \.cap_pid), D.setidCapPid)
     }
 
     /// A record of `size` bytes with the common header filled.
@@ -181,6 +191,43 @@ final class ProbeRecordDecoderTests: XCTestCase {
         guard case .mount(let n) = try D.decode(m) else { return XCTFail() }
         XCTAssertEqual([n.source, n.target, n.fsType], ["none", "/mnt", "tmpfs"])
         XCTAssertEqual(n.syscall, .mount); XCTAssertEqual(n.flags, 6); XCTAssertFalse(n.truncated)
+    }
+
+    func testSetidRecordsDecodeWithUnchangedIdsAsMinusOne() throws {
+        let size = MemoryLayout<infrasight_setid_event>.size
+        var r = record(kind: D.kindSetid, size: size, syscall: KernelSyscall.setresuid.rawValue)
+        for (i, v) in [UInt32(65534), 0, 65534, 100, 101, 102].enumerated() { put(v, D.setidOldIds + 4 * i, in: &r) }
+        put(UInt32.max, D.setidNewIds, in: &r); put(UInt32(0), D.setidNewIds + 4, in: &r)
+        put(UInt32(4_294_967_294), D.setidNewIds + 8, in: &r)
+        guard case .setid(let s) = try D.decode(r) else { return XCTFail() }
+        XCTAssertEqual(s.syscall, .setresuid); XCTAssertTrue(s.changesUids); XCTAssertFalse(s.changesGids)
+        XCTAssertEqual([s.oldUid, s.oldEuid, s.oldSuid, s.oldGid, s.oldEgid, s.oldSgid], [65534, 0, 65534, 100, 101, 102])
+        XCTAssertEqual([s.newReal, s.newEffective, s.newSaved], [-1, 0, 4_294_967_294], "only (uid_t)-1 reads as -1")
+        XCTAssertEqual(s.common.ret, -2); XCTAssertEqual(s.common.pid, 10); XCTAssertEqual(s.common.comm, "comm")
+
+        var c = record(kind: D.kindSetid, size: size, syscall: KernelSyscall.capset.rawValue,
+                       flags: RecordFlags.capsReadFailed.rawValue)
+        for o in [D.setidNewIds, D.setidNewIds + 4, D.setidNewIds + 8] { put(UInt32.max, o, in: &c) }
+        put(UInt32(0x2008_0522), D.setidCapVersion, in: &c); put(Int32(-7), D.setidCapPid, in: &c)
+        for (i, v) in [UInt64(1), 2, 3, 1 << 40, 1 << 41, 1 << 33].enumerated() { put(v, D.setidOldCaps + 8 * i, in: &c) }
+        guard case .setid(let t) = try D.decode(c) else { return XCTFail() }
+        XCTAssertEqual(t.syscall, .capset); XCTAssertFalse(t.changesUids || t.changesGids)
+        XCTAssertEqual([t.oldCapEffective, t.oldCapPermitted, t.oldCapInheritable], [1, 2, 3])
+        XCTAssertEqual([t.capEffective, t.capPermitted, t.capInheritable], [1 << 40, 1 << 41, 1 << 33])
+        XCTAssertEqual(t.capVersion, 0x2008_0522); XCTAssertEqual(t.capPid, -7)
+        XCTAssertEqual([t.newReal, t.newEffective, t.newSaved], [-1, -1, -1])
+        XCTAssertTrue(t.common.flags.contains(.capsReadFailed))
+
+        XCTAssertThrowsError(try D.decode(Array(r.dropLast())), "a cut setid record")
+        var wrong = r
+        put(KernelSyscall.ptrace.rawValue, D.offSyscall, in: &wrong)
+        XCTAssertThrowsError(try D.decode(wrong), "a ptrace syscall id in a setid record")
+        for id in KernelSyscall.allCases {
+            var any = r
+            put(id.rawValue, D.offSyscall, in: &any)
+            let decoded = try? D.decode(any)
+            XCTAssertEqual(decoded != nil, (KernelSyscall.setuid ... .capset).contains(id), "\(id)")
+        }
     }
 
     func testMalformedRecordsThrow() {

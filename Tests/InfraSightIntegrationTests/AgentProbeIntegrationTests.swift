@@ -23,7 +23,7 @@ final class AgentProbeIntegrationTests: XCTestCase {
     static let lock = NSLock()
     nonisolated(unsafe) static var received: [(topic: String, key: String, event: Event)] = []
     nonisolated(unsafe) static var consumerError: String?
-    static let probes: [Probe] = [.open, .chmod, .connect, .accept, .exit, .ptrace, .mount, .execve]
+    static let probes: [Probe] = [.open, .chmod, .connect, .accept, .exit, .ptrace, .mount, .setid, .execve]
     static let me = UInt32(getpid())
     static let host = "agent-probe-it"
 
@@ -359,6 +359,64 @@ final class AgentProbeIntegrationTests: XCTestCase {
         XCTAssertEqual(evs.map(\.mount.fsType), ["tmpfs", "", ""])
         XCTAssertEqual(evs.map(\.mount.flags), [UInt64(MS_NOEXEC), 0, 0])
         for (e, r) in zip(evs, [0, 0, -Int64(EINVAL)]) { assertCommon(e, ret: r) }
+    }
+
+    /// A python child lowers and raises its effective ids and sets its capabilities while strace is
+    /// attached; every call strace saw is an event with the same ids asked for and the same return value.
+    func testSetidEventsMatchWhatStraceSaw() throws {
+        try ready()
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = """
+        import ctypes, time
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        def call(nr, *a): return libc.syscall(ctypes.c_long(nr), *[x if isinstance(x, ctypes.Array) else ctypes.c_long(x) for x in a])
+        import os, sys
+        # strace reports syscalls a little after it attached: wait until it logged one (getppid, a marker)
+        deadline = time.time() + 20
+        while 'getppid(' not in open(sys.argv[1]).read() and time.time() < deadline: os.getppid(); time.sleep(0.01)
+        N = 0xffffffff
+        call(119, N, 1234, N); call(117, N, 65534, N); call(105, 0); call(114, N, 0); call(113, 0, N); call(106, 0)
+        call(105, N)
+        hdr = (ctypes.c_uint32 * 2)(0x20080522, 0); data = (ctypes.c_uint32 * 6)()
+        assert call(125, hdr, data) == 0
+        call(126, hdr, data)
+        other = (ctypes.c_uint32 * 2)(0x20080522, 1)
+        call(126, other, data)
+        print(data[0] | data[3] << 32, data[1] | data[4] << 32, data[2] | data[5] << 32, flush=True)
+        """
+        let log = dir + "/strace.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let child = try ChildProcess(name: "setid helper", executable: "/usr/bin/python3", arguments: ["-c", script, log],
+                                     environment: [:], logPath: dir + "/caps")
+        let strace = SC.spawn(["/usr/bin/strace", "-qq", "-o", log, "-e",
+                               "trace=getppid,setuid,setgid,setreuid,setregid,setresuid,setresgid,capset", "-p", "\(child.pid)"])
+        child.process.waitUntilExit()
+        SC.wait(strace)
+        XCTAssertEqual(child.process.terminationStatus, 0, child.output())
+        let seen = try StraceSyscallLog(contentsOf: log).calls.filter { $0.name != "getppid" }
+        XCTAssertEqual(seen.map(\.name), ["setresgid", "setresuid", "setuid", "setregid", "setreuid", "setgid", "setuid", "capset", "capset"],
+                       "strace saw: \(seen)")
+        let evs = events(.setid, count: seen.count) { $0.pid == UInt32(child.pid) }
+        guard evs.count == seen.count else { return }
+        for (e, call) in zip(evs, seen) {
+            XCTAssertEqual(e.setid.syscall, call.name)
+            assertCommon(e, ret: call.ret, pid: UInt32(child.pid))
+            XCTAssertEqual(e.ppid, Self.me)
+            guard call.name != "capset" else { continue }
+            let asked = (0..<3).map { call.number($0) ?? -1 }   // strace prints (uid_t)-1 as -1
+            XCTAssertEqual([e.setid.newReal, e.setid.newEffective, e.setid.newSaved], asked, "\(call)")
+        }
+        XCTAssertEqual(evs.map { [$0.setid.oldUid, $0.setid.oldEuid, $0.setid.oldSuid, $0.setid.oldGid, $0.setid.oldEgid, $0.setid.oldSgid] },
+                       [[0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 1234, 0], [0, 65534, 0, 0, 1234, 0], [0, 0, 0, 0, 1234, 0],
+                        [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]])
+        let caps = child.output().split(separator: "\n").last.map { $0.split(separator: " ").compactMap { UInt64($0) } } ?? []
+        XCTAssertEqual(caps.count, 3, child.output())
+        for e in evs.suffix(2) where caps.count == 3 {
+            XCTAssertEqual([e.setid.capEffective, e.setid.capPermitted, e.setid.capInheritable], caps)
+        }
+        if caps.count == 3 { XCTAssertEqual([evs[7].setid.oldCapEffective, evs[7].setid.oldCapPermitted], Array(caps.prefix(2))) }
     }
 
     func testAgentReportsPerProbeCounters() throws {

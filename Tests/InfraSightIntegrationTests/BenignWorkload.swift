@@ -1,6 +1,7 @@
 /// What an ordinary build-and-deploy day on a host looks like, as one shell script: compile and run a C
 /// program, run Python, create a venv and pip-install a local package into it (offline), unpack a
-/// .deb-like tree and install it with `install`, and run shell scripts. No default rule may fire on it.
+/// .deb-like tree and install it with `install`, run shell scripts, and change privileges the way root
+/// services do. No default rule may fire on it.
 enum BenignWorkload {
     static func script(dir: String) -> String {
         let py = DetectTrigger.python
@@ -56,6 +57,9 @@ enum BenignWorkload {
         chmod +x job.sh
         ./job.sh > /dev/null
         sh -c 'cat /etc/hostname /etc/os-release > /dev/null; id > /dev/null; ps -e > /dev/null'
+        # Privilege changes a root service makes: a command run as nobody, the effective ids lowered and raised
+        setpriv --reuid=65534 --regid=65534 --clear-groups id > /dev/null
+        \(py) -c 'import os; os.setegid(65534); os.seteuid(65534); os.seteuid(0); os.setegid(0)'
         echo benign workload done
         """
     }

@@ -41,7 +41,7 @@ final class DetectRuleIntegrationTests: XCTestCase {
         try harness.cli(["topics", "create", "--partitions", "4"])
         try harness.start("enrich-1", ["enrich"])
         try harness.start("detect", detectArguments)
-        try harness.start("agent", ["agent", "--probes", "execve,open,chmod,connect,ptrace,mount", "--allow-cgroup", cgroupName])
+        try harness.start("agent", ["agent", "--probes", "execve,open,chmod,connect,ptrace,mount,setid", "--allow-cgroup", cgroupName])
         try harness.waitForLog("agent", containing: "probe attached", timeout: 60)
         try harness.waitForLog("enrich-1", containing: "partitions assigned", timeout: 60)
         try harness.waitForLog("detect", containing: "partitions assigned", timeout: 60)
@@ -79,32 +79,7 @@ final class DetectRuleIntegrationTests: XCTestCase {
 
         // 2. Every host trigger.
         let id = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        var expected: [(trigger: DetectTrigger, pid: Int)] = []
-        let triggers = DetectTrigger.all(dir: dir, id: id)
-        defer { for t in triggers where !t.cleanup.isEmpty { _ = try? shell(t.cleanup) } }
-        for trigger in triggers {
-            if !trigger.setup.isEmpty { try shell(trigger.setup) }
-            let run = try traced(trigger.action, timeout: 30)
-            var pid = run.pid
-            if trigger.printsPid {
-                guard let printed = run.output.split(separator: "\n").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
-                    XCTFail("\(trigger.name): no pid printed:\n\(run.output)"); continue
-                }
-                pid = printed
-            }
-            expected.append((trigger, pid))
-        }
-        let allRaised = { (seen: [SeenAlert]) in
-            expected.allSatisfy { e in e.trigger.rules.allSatisfy { rule in seen.contains { $0.pid == e.pid && $0.rule == rule } } }
-        }
-        try? waitForAlerts(timeout: 120, until: allRaised)
-        sleep(4)   // time for any extra alert to show
-        let seen = alerts()
-        for (trigger, pid) in expected {
-            let mine = seen.filter { $0.pid == pid }
-            XCTAssertEqual(mine.map(\.rule).sorted(), trigger.rules.sorted(),
-                           "\(trigger.name) (pid \(pid)): expected exactly \(trigger.rules), got \(mine.map(\.rule))")
-        }
+        let expected = try runTriggersAndCheckTheirAlerts(DetectTrigger.all(dir: dir, id: id))
         // Every host-visible default rule has at least two triggers (the action and a variant).
         let rulesTriggered = Dictionary(grouping: expected.flatMap(\.trigger.rules), by: { $0 }).mapValues(\.count)
         let defaults = try harness.cli(["detect", "--check"])
@@ -137,6 +112,46 @@ final class DetectRuleIntegrationTests: XCTestCase {
         let dropperAlerts = alerts().filter { $0.pid == dropperPid }
         XCTAssertEqual(Set(dropperAlerts.map(\.rule)), ["Drop and execute new binary"])
         XCTAssertEqual(Set(dropperAlerts.map(\.alertID)).count, 1, "one alert after dedup: \(dropperAlerts.map(\.alertID))")
+    }
+
+    /// Only the privilege-change triggers (the setid probe's rule), without the benign workload: a
+    /// quick check of that rule alone. The full sequence above runs them too.
+    func testSetuidToRootTriggersRaiseOnlyTheirRule() throws {
+        let id = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let mine = DetectTrigger.all(dir: dir, id: id).filter { $0.rules.contains(DetectTrigger.setuidToRoot) }
+        XCTAssertGreaterThanOrEqual(mine.count, 2, "the rule and a variant")
+        _ = try runTriggersAndCheckTheirAlerts(mine)
+    }
+
+    /// Runs each trigger (setup untraced, action traced), then asserts each raised exactly its rules
+    /// for its pid, once each, and nothing else. Returns the (trigger, pid) pairs.
+    func runTriggersAndCheckTheirAlerts(_ triggers: [DetectTrigger]) throws -> [(trigger: DetectTrigger, pid: Int)] {
+        var expected: [(trigger: DetectTrigger, pid: Int)] = []
+        defer { for t in triggers where !t.cleanup.isEmpty { _ = try? shell(t.cleanup) } }
+        for trigger in triggers {
+            if !trigger.setup.isEmpty { try shell(trigger.setup) }
+            let run = try traced(trigger.action, timeout: 30)
+            var pid = run.pid
+            if trigger.printsPid {
+                guard let printed = run.output.split(separator: "\n").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
+                    XCTFail("\(trigger.name): no pid printed:\n\(run.output)"); continue
+                }
+                pid = printed
+            }
+            expected.append((trigger, pid))
+        }
+        let allRaised = { (seen: [SeenAlert]) in
+            expected.allSatisfy { e in e.trigger.rules.allSatisfy { rule in seen.contains { $0.pid == e.pid && $0.rule == rule } } }
+        }
+        try? waitForAlerts(timeout: 120, until: allRaised)
+        sleep(4)   // time for any extra alert to show
+        let seen = alerts()
+        for (trigger, pid) in expected {
+            let mine = seen.filter { $0.pid == pid }
+            XCTAssertEqual(mine.map(\.rule).sorted(), trigger.rules.sorted(),
+                           "\(trigger.name) (pid \(pid)): expected exactly \(trigger.rules), got \(mine.map(\.rule))")
+        }
+        return expected
     }
 
     /// The container rules, triggered in real podman containers placed under the traced cgroup

@@ -17,6 +17,7 @@ struct DetectTrigger {
     var cleanup = ""
 
     static let python = "/usr/bin/python3"
+    static let setuidToRoot = "Setuid to root by a non-root process"
 
     /// Every trigger, with `dir` the test's own folder (not world-writable, not hidden) and `id` a
     /// unique suffix for files outside it.
@@ -123,6 +124,16 @@ struct DetectTrigger {
             DetectTrigger(name: "PTRACE_TRACEME by a renamed interpreter", setup: "cp \(py) \(dir)/guard",
                           action: "exec \(dir)/guard -c \"import ctypes; ctypes.CDLL(None).ptrace(0, 0, None, None)\"",
                           rules: ["PTRACE anti-debug attempt"]),
+            // A set-user-id-root copy of the interpreter (made untraced, so the chmod raises nothing) run as
+            // nobody: it starts with euid 0 and makes its real uid root too.
+            DetectTrigger(name: "setuid(0) by a setuid-root program run as nobody",
+                          setup: "cp \(py) \(dir)/suid-tool && chown root:root \(dir)/suid-tool && chmod 4755 \(dir)/suid-tool",
+                          action: "exec setpriv --reuid=65534 --regid=65534 --clear-groups \(dir)/suid-tool -c \"import os; os.setuid(0)\"",
+                          rules: [setuidToRoot]),
+            DetectTrigger(name: "setreuid(0, 0) by a setuid-root program named like a kernel thread",
+                          setup: "cp \(py) \(dir)/kworker && chown root:root \(dir)/kworker && chmod 4755 \(dir)/kworker",
+                          action: "exec setpriv --reuid=65534 --regid=65534 --clear-groups \(dir)/kworker -c \"import os; os.setreuid(0, 0)\"",
+                          rules: [setuidToRoot]),
             DetectTrigger(name: "chmod u+s", setup: "touch \(dir)/suid", action: "exec chmod u+s \(dir)/suid",
                           rules: ["Set setuid or setgid bit"]),
             DetectTrigger(name: "chmod 2755, relative", setup: "touch \(dir)/sgid", action: "cd \(dir) && exec chmod 2755 sgid",

@@ -33,7 +33,7 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         XCTAssertEqual(status.appliedVersions, Self.versions)
         for table in ["exec_events", "exec_events_dedup", "file_events", "file_events_dedup", "network_events",
                       "network_events_dedup", "process_events", "process_events_dedup", "pipeline_stats", "schema_migrations",
-                      "alerts", "alerts_dedup"] {
+                      "alerts", "alerts_dedup", "setid_events", "setid_events_dedup"] {
             XCTAssertTrue(status.tables.contains(table), "missing \(table): \(status.tables)")
         }
         XCTAssertNoThrow(try manager.requireCurrent())
@@ -64,6 +64,8 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
                        "the dedup view shows the added columns")
         XCTAssertTrue(try manager.status().isCurrent)
         XCTAssertEqual(try c.query("EXISTS TABLE \(db).alerts_dedup FORMAT TabSeparated"), "1\n", "v4 adds the alerts table and its view")
+        XCTAssertEqual(try c.query("EXISTS TABLE \(db).setid_events_dedup FORMAT TabSeparated"), "1\n",
+                       "v6 adds setid_events and its view (v3, run before it, leaves the later table alone)")
     }
 
     /// A server at schema 3 (file_events and exec_events without the resolved path) migrates to v5:
@@ -102,6 +104,20 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         XCTAssertEqual(try c.query("SELECT path, resolved_path, resolved_lexical, resolved_truncated FROM \(db).file_events_dedup WHERE event_id = '\(event.eventID)' FORMAT TabSeparated"),
                        "shadow\t/etc/shadow\t0\t1\n")
         XCTAssertTrue(try manager.status().isCurrent)
+    }
+
+    /// setid rows on 18.16: -1 (unchanged) stays -1 in the Int64 columns, 64-bit capability masks whole.
+    func testSetidRowsRoundTrip() throws {
+        let c = try client()
+        let db = "setid_it"
+        _ = try SchemaManager(client: c, database: db).apply()
+        var batch = RowBatch(table: EventTables.setid)
+        for (i, e) in [SampleEvents.setid(), SampleEvents.setid(capset: true)].enumerated() {
+            batch.append(e, of: EventTables.setid, flavor: .legacy, from: KafkaMessageStub.make(offset: Int64(i)))
+        }
+        try c.insert(statement: EventTables.setid.insertStatement(database: db), body: batch.writer.bytes)
+        XCTAssertEqual(try c.query("SELECT syscall, old_uid, old_euid, new_real, new_effective, new_saved, cap_effective, cap_permitted, old_cap_permitted FROM \(db).setid_events_dedup ORDER BY syscall FORMAT TabSeparated"),
+                       "capset\t65534\t0\t-1\t-1\t-1\t2097152\t1099513724928\t1099513724928\nsetresuid\t65534\t0\t-1\t0\t-1\t0\t0\t0\n")
     }
 
     func testRequireCurrentNamesTheFix() throws {

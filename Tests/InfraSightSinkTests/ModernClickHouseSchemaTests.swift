@@ -94,6 +94,19 @@ final class ModernClickHouseSchemaTests: XCTestCase {
         XCTAssertEqual(header.firstIndex(of: "path").map { row[$0] }, "shadow", out)
     }
 
+    func testSetidRowsRoundTripOnCurrentClickHouse() throws {
+        var batch = RowBatch(table: EventTables.setid)
+        for (i, e) in [SampleEvents.setid(), SampleEvents.setid(capset: true)].enumerated() {
+            batch.append(e, of: EventTables.setid, flavor: .modern, from: KafkaMessageStub.make(offset: Int64(i)))
+        }
+        let table = EventTables.setid
+        let insert = "INSERT INTO infrasight.setid_events (\(table.columns.map(\.name).joined(separator: ", "))) FROM INFILE '{file:rows}' FORMAT RowBinary"
+        let out = try ChDB.run(statements: ddl() + [insert, """
+            SELECT syscall, old_uid, new_real, new_effective, cap_effective, cap_permitted FROM infrasight.setid_events_dedup ORDER BY syscall FORMAT TabSeparated
+            """], files: ["rows": batch.writer.bytes])
+        XCTAssertEqual(out.split(separator: "\n").map(String.init), ["capset\t65534\t-1\t-1\t2097152\t1099513724928", "setresuid\t65534\t-1\t0\t0\t0"], out)
+    }
+
     func testReplayedBatchWithTheSameTokenIsDroppedByTheServer() throws {
         let b = body(SampleEvents.all)
         let token = "infrasight.events.execve-0-0-2"

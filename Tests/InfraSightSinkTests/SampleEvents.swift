@@ -45,3 +45,19 @@ enum SampleEvents {
         exec(id: "33333333-3333-8333-8333-333333333333", timeNs: 1_795_000_002_999_999_999, argv: []),
     ]
 }
+
+extension SampleEvents {
+    /// A setid event: setresuid(-1, 0, -1) from uid 65534 (or capset when `capset`), for the setid_events row tests.
+    static func setid(capset: Bool = false) -> Event {
+        var e = all[0]
+        e.probe = "setid"
+        var d = SetidDetail()
+        d.syscall = capset ? "capset" : "setresuid"
+        d.oldUid = 65534; d.oldEuid = 0; d.oldSuid = 0; d.oldGid = 65534; d.oldEgid = 65534; d.oldSgid = 65534
+        d.newReal = -1; d.newEffective = capset ? -1 : 0; d.newSaved = -1
+        if capset { d.capEffective = 1 << 21; d.capPermitted = 1 << 40 | 1 << 21; d.oldCapPermitted = 1 << 40 | 1 << 21 }
+        e.setid = d
+        if capset { e.eventID += "-capset" }
+        return e
+    }
+}

@@ -120,6 +120,23 @@ final class ViewRowEncodingTests: XCTestCase {
             "fs_type": { w, e, _ in w.string(e.mount.fsType) },
             "mount_flags": { w, e, _ in w.uint64(e.mount.flags) },
         ],
+        "setid_events": [
+            "syscall": { w, e, _ in w.string(e.setid.syscall) },
+            "old_uid": { w, e, _ in w.uint32(e.setid.oldUid) },
+            "old_euid": { w, e, _ in w.uint32(e.setid.oldEuid) },
+            "old_suid": { w, e, _ in w.uint32(e.setid.oldSuid) },
+            "old_gid": { w, e, _ in w.uint32(e.setid.oldGid) },
+            "old_egid": { w, e, _ in w.uint32(e.setid.oldEgid) },
+            "old_sgid": { w, e, _ in w.uint32(e.setid.oldSgid) },
+            "new_real": { w, e, _ in w.int64(e.setid.newReal) },
+            "new_effective": { w, e, _ in w.int64(e.setid.newEffective) },
+            "new_saved": { w, e, _ in w.int64(e.setid.newSaved) },
+            "cap_effective": { w, e, _ in w.uint64(e.setid.capEffective) },
+            "cap_permitted": { w, e, _ in w.uint64(e.setid.capPermitted) },
+            "cap_inheritable": { w, e, _ in w.uint64(e.setid.capInheritable) },
+            "old_cap_effective": { w, e, _ in w.uint64(e.setid.oldCapEffective) },
+            "old_cap_permitted": { w, e, _ in w.uint64(e.setid.oldCapPermitted) },
+        ],
     ]
 
     /// The row the Event-based encoding wrote.

@@ -33,6 +33,7 @@ public enum EventViewCheck {
         case .exit?: kind = .exit
         case .ptrace?: kind = .ptrace
         case .mount?: kind = .mount
+        case .setid?: kind = .setid
         case nil: kind = nil
         }
         n("detail", v.detailKind, kind)
@@ -74,6 +75,17 @@ public enum EventViewCheck {
         s("mount.syscall", v.mount.syscall, e.mount.syscall); s("mount.source", v.mount.source, e.mount.source)
         s("mount.target", v.mount.target, e.mount.target); s("mount.fs_type", v.mount.fsType, e.mount.fsType)
         n("mount.flags", v.mount.flags, e.mount.flags)
+        s("setid.syscall", v.setid.syscall, e.setid.syscall)
+        n("setid.old_uid", v.setid.oldUid, e.setid.oldUid); n("setid.old_euid", v.setid.oldEuid, e.setid.oldEuid)
+        n("setid.old_suid", v.setid.oldSuid, e.setid.oldSuid); n("setid.old_gid", v.setid.oldGid, e.setid.oldGid)
+        n("setid.old_egid", v.setid.oldEgid, e.setid.oldEgid); n("setid.old_sgid", v.setid.oldSgid, e.setid.oldSgid)
+        n("setid.new_real", v.setid.newReal, e.setid.newReal); n("setid.new_effective", v.setid.newEffective, e.setid.newEffective)
+        n("setid.new_saved", v.setid.newSaved, e.setid.newSaved)
+        n("setid.cap_effective", v.setid.capEffective, e.setid.capEffective)
+        n("setid.cap_permitted", v.setid.capPermitted, e.setid.capPermitted)
+        n("setid.cap_inheritable", v.setid.capInheritable, e.setid.capInheritable)
+        n("setid.old_cap_effective", v.setid.oldCapEffective, e.setid.oldCapEffective)
+        n("setid.old_cap_permitted", v.setid.oldCapPermitted, e.setid.oldCapPermitted)
 
         let p = v.process
         n("has process", p.isPresent, e.hasProcess)

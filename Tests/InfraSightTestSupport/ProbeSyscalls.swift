@@ -17,6 +17,8 @@ public enum ProbeSyscalls {
     #if arch(x86_64)
     public static let open = 2, chmod = 90, fchmod = 91, fchmodat = 268, fchmodat2 = 452, openat = 257, openat2 = 437
     public static let connect = 42, accept = 43, accept4 = 288, ptrace = 101, mount = 165, umount2 = 166
+    public static let setuid = 105, setgid = 106, setreuid = 113, setregid = 114, setresuid = 117, setresgid = 119
+    public static let capget = 125, capset = 126
     #endif
 
     /// O_PATH (0o10000000), not exported by the Glibc module.

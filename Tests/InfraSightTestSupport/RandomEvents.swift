@@ -104,6 +104,14 @@ public struct RandomEvents {
             var d = MountDetail()
             d.syscall = string(); d.source = string(); d.target = string(); d.fsType = string(); d.flags = u64()
             e.mount = d
+        case .setid:
+            var d = SetidDetail()
+            d.syscall = string()
+            d.oldUid = u32(); d.oldEuid = u32(); d.oldSuid = u32(); d.oldGid = u32(); d.oldEgid = u32(); d.oldSgid = u32()
+            d.newReal = i64(); d.newEffective = i64(); d.newSaved = i64()
+            d.capEffective = u64(); d.capPermitted = u64(); d.capInheritable = u64()
+            d.oldCapEffective = u64(); d.oldCapPermitted = u64()
+            e.setid = d
         }
         if Bool.random(using: &rng) {
             var p = ProcessContext()

@@ -200,6 +200,7 @@ _Static_assert(sizeof(struct infrasight_exec_event) == 4704, "layout");
 #define INFRASIGHT_EVENT_KIND_EXIT    5
 #define INFRASIGHT_EVENT_KIND_PTRACE  6
 #define INFRASIGHT_EVENT_KIND_MOUNT   7
+#define INFRASIGHT_EVENT_KIND_SETID   10  /* set*id, capset (8 and 9 left to probes added alongside) */
 
 #define INFRASIGHT_PATH_MAX      512   /* power of two, incl. NUL: open/chmod path, mount source/target */
 #define INFRASIGHT_FSTYPE_MAX    64
@@ -212,6 +213,10 @@ enum infrasight_syscall {
 	INFRASIGHT_SYS_FCHMODAT2 = 7,
 	INFRASIGHT_SYS_CONNECT = 8, INFRASIGHT_SYS_ACCEPT = 9, INFRASIGHT_SYS_ACCEPT4 = 10,
 	INFRASIGHT_SYS_PTRACE = 11, INFRASIGHT_SYS_MOUNT = 12, INFRASIGHT_SYS_UMOUNT2 = 13,
+	/* setid (ids 30..36: room below for probes added alongside) */
+	INFRASIGHT_SYS_SETUID = 30, INFRASIGHT_SYS_SETGID = 31, INFRASIGHT_SYS_SETREUID = 32,
+	INFRASIGHT_SYS_SETREGID = 33, INFRASIGHT_SYS_SETRESUID = 34, INFRASIGHT_SYS_SETRESGID = 35,
+	INFRASIGHT_SYS_CAPSET = 36,
 };
 
 /* flags of the newer records (same `flags` word as exec, own bits) */
@@ -244,6 +249,9 @@ enum infrasight_syscall {
  *   EXE_MEMFD     it is a memfd (memfd_create(2)): unlinked and named "memfd:..." by the kernel. */
 #define INFRASIGHT_F_EXE_UNLINKED       (1u << 21)
 #define INFRASIGHT_F_EXE_MEMFD          (1u << 22)
+/* setid: capset's header or data was unreadable (the new sets are then 0). Bit 24 (21 and 22 are
+ * exec's fileless flags, 23 left to probes added alongside). Counted as INFRASIGHT_CTR_READ_FAILED. */
+#define INFRASIGHT_F_CAPS_READ_FAILED   (1u << 24)
 /* Steps of the walk: path components plus mount crossings. */
 #define INFRASIGHT_PATH_WALK_DEPTH      64
 
@@ -339,6 +347,37 @@ struct infrasight_mount_event {
 	char fstype[INFRASIGHT_FSTYPE_MAX];
 };
 
+/* set*id and capset. old_* are the task's credentials at sys_enter (capset: its ids at sys_exit, which
+ * capset does not change; set*id: old caps are 0). new_* are the values the call asked for, in the
+ * kernel's argument order, as raw 32-bit ids: 0xffffffff (-1) = "leave unchanged" / not an argument.
+ *   setuid(id), setgid(id)          new_real = id (the kernel sets the effective id, and the real and
+ *                                   saved ids too when privileged); new_effective = new_saved = -1
+ *   setreuid(r, e), setregid(r, e)  new_real = r, new_effective = e, new_saved = -1
+ *   setresuid(r, e, s), setresgid   new_real = r, new_effective = e, new_saved = s
+ *   capset(hdr, data)               cap_* = the requested sets (both 32-bit words for versions 2 and
+ *                                   3, the low word for version 1), read at sys_exit; ids all -1. */
+struct infrasight_setid_event {
+	struct infrasight_common c;
+	__u32 old_uid;
+	__u32 old_euid;
+	__u32 old_suid;
+	__u32 old_gid;
+	__u32 old_egid;
+	__u32 old_sgid;
+	__u32 new_real;       /* uids for set*uid, gids for set*gid */
+	__u32 new_effective;
+	__u32 new_saved;
+	__u32 cap_version;    /* capset header version (_LINUX_CAPABILITY_VERSION_*) */
+	__u64 old_cap_effective;
+	__u64 old_cap_permitted;
+	__u64 old_cap_inheritable;
+	__u64 cap_effective;
+	__u64 cap_permitted;
+	__u64 cap_inheritable;
+	__s32 cap_pid;        /* capset header pid (0 = self) */
+	__u32 _pad;
+};
+
 _Static_assert(sizeof(struct infrasight_common) == 80, "layout");
 _Static_assert(__builtin_offsetof(struct infrasight_open_event, path) == 120, "layout");
 _Static_assert(__builtin_offsetof(struct infrasight_open_event, resolved) == 632, "layout");
@@ -353,5 +392,9 @@ _Static_assert(sizeof(struct infrasight_exit_event) == 88, "layout");
 _Static_assert(sizeof(struct infrasight_ptrace_event) == 112, "layout");
 _Static_assert(__builtin_offsetof(struct infrasight_mount_event, source) == 104, "layout");
 _Static_assert(sizeof(struct infrasight_mount_event) == 1192, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_setid_event, new_real) == 104, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_setid_event, old_cap_effective) == 120, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_setid_event, cap_pid) == 168, "layout");
+_Static_assert(sizeof(struct infrasight_setid_event) == 176, "layout");
 
 #endif /* INFRASIGHT_EVENT_H */

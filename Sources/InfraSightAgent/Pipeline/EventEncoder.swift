@@ -208,6 +208,24 @@ public final class EventEncoder {
                 w.string(4, k.fsType)
                 w.uint(5, k.flags)
             }
+        case .setid(let k):
+            writer.message(27, keepEmpty: true) { w in
+                w.string(1, k.syscall.name)
+                w.uint(2, UInt64(k.oldUid))
+                w.uint(3, UInt64(k.oldEuid))
+                w.uint(4, UInt64(k.oldSuid))
+                w.uint(5, UInt64(k.oldGid))
+                w.uint(6, UInt64(k.oldEgid))
+                w.uint(7, UInt64(k.oldSgid))
+                w.int64(8, k.newReal)
+                w.int64(9, k.newEffective)
+                w.int64(10, k.newSaved)
+                w.uint(11, k.capEffective)
+                w.uint(12, k.capPermitted)
+                w.uint(13, k.capInheritable)
+                w.uint(14, k.oldCapEffective)
+                w.uint(15, k.oldCapPermitted)
+            }
         }
     }
 

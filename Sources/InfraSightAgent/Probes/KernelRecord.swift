@@ -6,6 +6,7 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
     case chmod = 4, fchmod = 5, fchmodat = 6, fchmodat2 = 7
     case connect = 8, accept = 9, accept4 = 10
     case ptrace = 11, mount = 12, umount2 = 13
+    case setuid = 30, setgid = 31, setreuid = 32, setregid = 33, setresuid = 34, setresgid = 35, capset = 36
 
     /// By id: each kind's syscalls are one contiguous range of ids.
     public static func < (a: KernelSyscall, b: KernelSyscall) -> Bool { a.rawValue < b.rawValue }
@@ -27,6 +28,13 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
         case .ptrace: return "ptrace"
         case .mount: return "mount"
         case .umount2: return "umount2"
+        case .setuid: return "setuid"
+        case .setgid: return "setgid"
+        case .setreuid: return "setreuid"
+        case .setregid: return "setregid"
+        case .setresuid: return "setresuid"
+        case .setresgid: return "setresgid"
+        case .capset: return "capset"
         }
     }
 }
@@ -87,6 +95,8 @@ public struct RecordFlags: OptionSet, Sendable, Hashable {
     public static let resolvedDir = RecordFlags(rawValue: 1 << 19)
     /// The kernel's path walk stopped short (depth or length limit, unreachable root).
     public static let resolvedTruncated = RecordFlags(rawValue: 1 << 20)
+    /// setid: capset's header or data was unreadable (the requested sets read as 0).
+    public static let capsReadFailed = RecordFlags(rawValue: 1 << 24)
 }
 
 /// A file event's path as the kernel resolved it at the syscall (`resolved_path` and its two flags in
@@ -203,6 +213,43 @@ public struct KernelMountEvent: Sendable, Equatable {
     public var truncated: Bool
 }
 
+/// set*id / capset: the caller's credentials before the call and what it asked for.
+public struct KernelSetidEvent: Sendable, Equatable {
+    /// The value of an id argument meaning "leave unchanged" (and of ids the call does not take).
+    public static let unchanged: Int64 = -1
+
+    public var common: KernelCommon
+    public var syscall: KernelSyscall
+    /// Credentials before the call (capset: at its exit; capset does not change ids).
+    public var oldUid: UInt32
+    public var oldEuid: UInt32
+    public var oldSuid: UInt32
+    public var oldGid: UInt32
+    public var oldEgid: UInt32
+    public var oldSgid: UInt32
+    /// Requested ids in argument order (uids for set*uid, gids for set*gid), -1 = unchanged / not an
+    /// argument: setuid/setgid fill `newReal` only, setre*id real and effective, setres*id all three.
+    public var newReal: Int64
+    public var newEffective: Int64
+    public var newSaved: Int64
+    /// capset: the requested sets (0 for set*id or when unreadable).
+    public var capEffective: UInt64
+    public var capPermitted: UInt64
+    public var capInheritable: UInt64
+    /// capset: the sets before the call (0 for set*id).
+    public var oldCapEffective: UInt64
+    public var oldCapPermitted: UInt64
+    public var oldCapInheritable: UInt64
+    /// capset header: version and target pid (0 = self).
+    public var capVersion: UInt32
+    public var capPid: Int32
+
+    /// Whether the call changes uids (setuid, setreuid, setresuid).
+    public var changesUids: Bool { syscall == .setuid || syscall == .setreuid || syscall == .setresuid }
+    /// Whether the call changes gids (setgid, setregid, setresgid).
+    public var changesGids: Bool { syscall == .setgid || syscall == .setregid || syscall == .setresgid }
+}
+
 /// One decoded ring-buffer record of any probe.
 public enum KernelRecord: Sendable, Equatable {
     case exec(KernelExecEvent)
@@ -212,6 +259,7 @@ public enum KernelRecord: Sendable, Equatable {
     case exit(KernelExitEvent)
     case ptrace(KernelPtraceEvent)
     case mount(KernelMountEvent)
+    case setid(KernelSetidEvent)
 
     /// The probe (and so the topic) this record belongs to.
     public var probe: Probe {
@@ -223,6 +271,7 @@ public enum KernelRecord: Sendable, Equatable {
         case .exit: return .exit
         case .ptrace: return .ptrace
         case .mount: return .mount
+        case .setid: return .setid
         }
     }
 
@@ -239,6 +288,7 @@ public enum KernelRecord: Sendable, Equatable {
         case .exit(let e): return e.common
         case .ptrace(let e): return e.common
         case .mount(let e): return e.common
+        case .setid(let e): return e.common
         }
     }
 }

@@ -43,6 +43,9 @@ public enum KernelRecordDecoder {
     // struct infrasight_mount_event
     static let mountFlags = 80, mountSourceLen = 88, mountTargetLen = 92, mountFsTypeLen = 96
     static let mountSource = 104, mountTarget = 616, mountFsType = 1128
+    // struct infrasight_setid_event
+    static let setidOldIds = 80, setidNewIds = 104, setidCapVersion = 116, setidOldCaps = 120, setidCaps = 144
+    static let setidCapPid = 168
 
     public static let version = UInt16(INFRASIGHT_EVENT_VERSION)
     public static let pathCapacity = Int(INFRASIGHT_PATH_MAX)
@@ -57,6 +60,7 @@ public enum KernelRecordDecoder {
     public static let kindExit = UInt16(INFRASIGHT_EVENT_KIND_EXIT)
     public static let kindPtrace = UInt16(INFRASIGHT_EVENT_KIND_PTRACE)
     public static let kindMount = UInt16(INFRASIGHT_EVENT_KIND_MOUNT)
+    public static let kindSetid = UInt16(INFRASIGHT_EVENT_KIND_SETID)
 
     /// Smallest valid record per kind: everything before the trailing string region (the full
     /// record for kinds without strings).
@@ -69,6 +73,7 @@ public enum KernelRecordDecoder {
         case kindExit: return MemoryLayout<infrasight_exit_event>.size
         case kindPtrace: return MemoryLayout<infrasight_ptrace_event>.size
         case kindMount: return mountSource
+        case kindSetid: return MemoryLayout<infrasight_setid_event>.size
         default: return nil
         }
     }
@@ -153,6 +158,19 @@ public enum KernelRecordDecoder {
                 flags: u64(mountFlags),
                 truncated: source.truncated || target.truncated || fsType.truncated
                     || !common.flags.intersection(flagged).isEmpty))
+        case kindSetid:
+            let s = try syscall(.setuid ... .capset)
+            /// A raw 32-bit id argument: 0xffffffff ((uid_t)-1) is "unchanged".
+            func id(_ o: Int) -> Int64 { u32(o) == UInt32.max ? KernelSetidEvent.unchanged : Int64(u32(o)) }
+            return .setid(KernelSetidEvent(
+                common: common, syscall: s,
+                oldUid: u32(setidOldIds), oldEuid: u32(setidOldIds + 4), oldSuid: u32(setidOldIds + 8),
+                oldGid: u32(setidOldIds + 12), oldEgid: u32(setidOldIds + 16), oldSgid: u32(setidOldIds + 20),
+                newReal: id(setidNewIds), newEffective: id(setidNewIds + 4), newSaved: id(setidNewIds + 8),
+                capEffective: u64(setidCaps), capPermitted: u64(setidCaps + 8), capInheritable: u64(setidCaps + 16),
+                oldCapEffective: u64(setidOldCaps), oldCapPermitted: u64(setidOldCaps + 8),
+                oldCapInheritable: u64(setidOldCaps + 16),
+                capVersion: u32(setidCapVersion), capPid: i32(setidCapPid)))
         default:
             throw RecordDecodeError.unknownKind(kind)
         }

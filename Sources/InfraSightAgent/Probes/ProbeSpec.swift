@@ -94,6 +94,11 @@ public struct ProbeSpec: Sendable {
                                         Group("tracepoint syscalls:sys_enter_umount/sys_exit_umount (umount2)",
                                               programs: ["tp_enter_umount", "tp_exit_umount"])]),
             ])
+        case .setid:
+            return ProbeSpec(probe: probe, object: "setid", variants: [
+                Variant("tracepoints", ["setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "capset"]
+                    .map { syscallPair($0) }),
+            ])
         }
     }
 }

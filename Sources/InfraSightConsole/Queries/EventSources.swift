@@ -32,7 +32,12 @@ struct EventSource: Sendable {
         detail: "multiIf(probe = 'exit', concat('exit code ', toString(exit_code), ' signal ', toString(signal)), probe = 'ptrace', concat('ptrace request ', toString(ptrace_request), ' target ', toString(target_pid)), concat(toString(mount_syscall), ' ', mount_source, ' ', mount_target, ' ', toString(fs_type)))",
         pathColumns: ["mount_target"], addressColumns: nil)
 
-    static let all = [exec, file, network, process]
+    static let setid = EventSource(
+        table: "setid_events", probes: [.setid],
+        detail: "if(toString(syscall) = 'capset', concat('capset effective ', toString(cap_effective), ' permitted ', toString(cap_permitted)), concat(toString(syscall), ' ', toString(new_real), ',', toString(new_effective), ',', toString(new_saved), ' (was uid ', toString(old_uid), ' euid ', toString(old_euid), ' gid ', toString(old_gid), ')'))",
+        pathColumns: nil, addressColumns: nil)
+
+    static let all = [exec, file, network, process, setid]
 
     /// The columns that fit one probe, shown in place of `detail` when the stream is filtered to that
     /// probe: (result name, SQL expression; fixed text). A name never repeats a different column's name.
@@ -59,6 +64,10 @@ struct EventSource: Sendable {
         case .mount:
             return [("mount_syscall", "toString(mount_syscall)"), ("mount_source", "mount_source"),
                     ("mount_target", "mount_target"), ("fs_type", "toString(fs_type)"), ("mount_flags", "mount_flags")]
+        case .setid:
+            return [("syscall", "toString(syscall)"), ("old_uid", "old_uid"), ("old_euid", "old_euid"),
+                    ("old_gid", "old_gid"), ("new_real", "new_real"), ("new_effective", "new_effective"),
+                    ("new_saved", "new_saved"), ("cap_effective", "cap_effective"), ("cap_permitted", "cap_permitted")]
         }
     }
 

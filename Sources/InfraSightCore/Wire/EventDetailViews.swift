@@ -8,7 +8,7 @@
 extension EventView {
     /// Which member of the `detail` oneof an event carries.
     public enum DetailKind: Int, Sendable {
-        case exec = 20, open, chmod, socket, exit, ptrace, mount
+        case exec = 20, open, chmod, socket, exit, ptrace, mount, setid
     }
 
     /// The set member of `detail`, nil when none.
@@ -24,6 +24,7 @@ extension EventView {
     @inlinable @inline(__always) public var exit: ExitView { ExitView(m: detailMessage(.exit)) }
     @inlinable @inline(__always) public var ptrace: PtraceView { PtraceView(m: detailMessage(.ptrace)) }
     @inlinable @inline(__always) public var mount: MountView { MountView(buffer: buffer, m: detailMessage(.mount)) }
+    @inlinable @inline(__always) public var setid: SetidView { SetidView(buffer: buffer, m: detailMessage(.setid)) }
     @inlinable @inline(__always) public var process: ProcessView { ProcessView(buffer: buffer, m: processView) }
     @inlinable @inline(__always) public var container: ContainerView { ContainerView(buffer: buffer, m: containerView) }
     @inlinable @inline(__always) public var enriched: EnrichmentView { EnrichmentView(buffer: buffer, m: enrichedView) }
@@ -161,6 +162,29 @@ public struct MountView {
     @inlinable @inline(__always) public var target: UnsafeRawBufferPointer { m.bytes(3, in: buffer) }
     @inlinable @inline(__always) public var fsType: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
     @inlinable @inline(__always) public var flags: UInt64 { m.value(5) }
+}
+
+/// `SetidDetail` of an `EventView`: ids before the call, the requested ids (-1 = unchanged), capset's sets.
+public struct SetidView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable @inline(__always) init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    @inlinable @inline(__always) public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable @inline(__always) public var oldUid: UInt32 { UInt32(truncatingIfNeeded: m.value(2)) }
+    @inlinable @inline(__always) public var oldEuid: UInt32 { UInt32(truncatingIfNeeded: m.value(3)) }
+    @inlinable @inline(__always) public var oldSuid: UInt32 { UInt32(truncatingIfNeeded: m.value(4)) }
+    @inlinable @inline(__always) public var oldGid: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
+    @inlinable @inline(__always) public var oldEgid: UInt32 { UInt32(truncatingIfNeeded: m.value(6)) }
+    @inlinable @inline(__always) public var oldSgid: UInt32 { UInt32(truncatingIfNeeded: m.value(7)) }
+    @inlinable @inline(__always) public var newReal: Int64 { Int64(bitPattern: m.value(8)) }
+    @inlinable @inline(__always) public var newEffective: Int64 { Int64(bitPattern: m.value(9)) }
+    @inlinable @inline(__always) public var newSaved: Int64 { Int64(bitPattern: m.value(10)) }
+    @inlinable @inline(__always) public var capEffective: UInt64 { m.value(11) }
+    @inlinable @inline(__always) public var capPermitted: UInt64 { m.value(12) }
+    @inlinable @inline(__always) public var capInheritable: UInt64 { m.value(13) }
+    @inlinable @inline(__always) public var oldCapEffective: UInt64 { m.value(14) }
+    @inlinable @inline(__always) public var oldCapPermitted: UInt64 { m.value(15) }
 }
 
 /// `ProcessContext` of an `EventView`.

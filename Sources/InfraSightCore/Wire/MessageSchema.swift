@@ -42,6 +42,9 @@ struct MessageSchema: Sendable {
     static var ptrace: MessageSchema { MessageSchema(varint: 0b11110) }
     /// MountDetail: syscall 1, source 2, target 3, fs_type 4, flags 5.
     static var mount: MessageSchema { MessageSchema(varint: 0b100000, string: 0b11110) }
+    /// SetidDetail: syscall 1, old_uid 2 ... old_sgid 7, new_real 8, new_effective 9, new_saved 10,
+    /// cap_effective 11, cap_permitted 12, cap_inheritable 13, old_cap_effective 14, old_cap_permitted 15.
+    static var setid: MessageSchema { MessageSchema(varint: 0b1111_1111_1111_1100, string: 0b10) }
     /// ProcessContext: exec_id 1, parent_exec_id 2, exe 3, cwd 4, ancestors 5 (repeated), start_boot_ns 6.
     static var process: MessageSchema { MessageSchema(varint: 0b100_0000, string: 0b1_1110, repeatedAncestor: 0b10_0000) }
     /// ContainerContext: name 1, image 2, labels 3 (map), pod_name 4, pod_namespace 5, pod_uid 6.
@@ -53,7 +56,7 @@ struct MessageSchema: Sendable {
         MessageSchema(varint: 0b10_0000_0000_0000, fixed64: 0b100, string: 0b1_1111_1111_1010)
     }
 
-    /// The detail payload's schema for a field number of the `detail` oneof (20...26).
+    /// The detail payload's schema for a field number of the `detail` oneof (20...27).
     static func detail(_ field: Int) -> MessageSchema {
         switch field {
         case 20: return exec
@@ -62,7 +65,8 @@ struct MessageSchema: Sendable {
         case 23: return socket
         case 24: return exit
         case 25: return ptrace
-        default: return mount
+        case 26: return mount
+        default: return setid
         }
     }
 }

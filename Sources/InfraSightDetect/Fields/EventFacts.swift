@@ -27,7 +27,7 @@ public struct EventFacts {
         case .execve: return event.exec.filename
         case .connect, .accept: return event.socket.unixPath
         case .mount: return event.mount.target
-        case .exit, .ptrace: return UnsafeRawBufferPointer(start: nil, count: 0)
+        case .exit, .ptrace, .setid: return UnsafeRawBufferPointer(start: nil, count: 0)
         }
     }
 

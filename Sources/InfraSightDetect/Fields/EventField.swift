@@ -62,7 +62,7 @@ public enum EventFields {
 
     public static let all: [EventField] = [
         // The event
-        text("evt.probe", "probe family: execve, open, chmod, connect, accept, exit, ptrace, mount") { $0.event.probe },
+        text("evt.probe", "probe family: execve, open, chmod, connect, accept, exit, ptrace, mount, setid") { $0.event.probe },
         text("evt.type", "the syscall: execve, openat, fchmodat, connect, accept4, mount, ... (exit: exit, ptrace: ptrace)") { facts in
             switch facts.probe {
             case .execve: return facts.event.exec.syscall
@@ -70,6 +70,7 @@ public enum EventFields {
             case .chmod: return facts.event.chmod.syscall
             case .connect, .accept: return facts.event.socket.syscall
             case .mount: return facts.event.mount.syscall
+            case .setid: return facts.event.setid.syscall
             case .exit: return StaticTexts.exit
             case .ptrace: return StaticTexts.ptrace
             }
@@ -189,6 +190,27 @@ public enum EventFields {
         text("mount.target", "mount target as passed") { $0.probe == .mount ? $0.event.mount.target : StaticTexts.empty },
         text("mount.fstype", "file system type") { $0.probe == .mount ? $0.event.mount.fsType : StaticTexts.empty },
         number("mount.flags", "mount flags") { $0.probe == .mount ? Int64(bitPattern: $0.event.mount.flags) : nil },
+        // setid (set*id, capset): ids before the call and the ids asked for (-1 = unchanged)
+        text("setid.call", "setuid, setgid, setreuid, setregid, setresuid, setresgid, capset") {
+            $0.probe == .setid ? $0.event.setid.syscall : StaticTexts.empty
+        },
+        number("setid.old_uid", "real uid before the call") { $0.probe == .setid ? Int64($0.event.setid.oldUid) : nil },
+        number("setid.old_euid", "effective uid before the call") { $0.probe == .setid ? Int64($0.event.setid.oldEuid) : nil },
+        number("setid.old_suid", "saved uid before the call") { $0.probe == .setid ? Int64($0.event.setid.oldSuid) : nil },
+        number("setid.old_gid", "real gid before the call") { $0.probe == .setid ? Int64($0.event.setid.oldGid) : nil },
+        number("setid.old_egid", "effective gid before the call") { $0.probe == .setid ? Int64($0.event.setid.oldEgid) : nil },
+        number("setid.old_sgid", "saved gid before the call") { $0.probe == .setid ? Int64($0.event.setid.oldSgid) : nil },
+        number("setid.new_uid", "real uid asked for (-1: unchanged; setuid: its argument)") { SetidFields.requested($0, .uid, .real) },
+        number("setid.new_euid", "effective uid asked for (-1: unchanged; setuid: its argument)") { SetidFields.requested($0, .uid, .effective) },
+        number("setid.new_suid", "saved uid asked for (-1: unchanged)") { SetidFields.requested($0, .uid, .saved) },
+        number("setid.new_gid", "real gid asked for (-1: unchanged; setgid: its argument)") { SetidFields.requested($0, .gid, .real) },
+        number("setid.new_egid", "effective gid asked for (-1: unchanged; setgid: its argument)") { SetidFields.requested($0, .gid, .effective) },
+        number("setid.new_sgid", "saved gid asked for (-1: unchanged)") { SetidFields.requested($0, .gid, .saved) },
+        number("setid.cap_effective", "capset: effective set asked for") { $0.probe == .setid ? Int64(bitPattern: $0.event.setid.capEffective) : nil },
+        number("setid.cap_permitted", "capset: permitted set asked for") { $0.probe == .setid ? Int64(bitPattern: $0.event.setid.capPermitted) : nil },
+        number("setid.cap_inheritable", "capset: inheritable set asked for") { $0.probe == .setid ? Int64(bitPattern: $0.event.setid.capInheritable) : nil },
+        number("setid.old_cap_effective", "capset: effective set before the call") { $0.probe == .setid ? Int64(bitPattern: $0.event.setid.oldCapEffective) : nil },
+        number("setid.old_cap_permitted", "capset: permitted set before the call") { $0.probe == .setid ? Int64(bitPattern: $0.event.setid.oldCapPermitted) : nil },
         number("exit.code", "exit code") { $0.probe == .exit ? Int64($0.event.exit.exitCode) : nil },
         number("exit.signal", "terminating signal") { $0.probe == .exit ? Int64($0.event.exit.signal) : nil },
     ]

@@ -72,6 +72,11 @@ public enum DefaultRules {
 - list: module_loaders
   items: [insmod, modprobe]
 
+# Set-user-id-root programs whose job is to make a user root (or run something as another user).
+- list: privilege_switch_binaries
+  items: [sudo, su, sg, newgrp, pkexec, doas, passwd, chsh, chfn, gpasswd, chage, expiry, newuidmap, newgidmap,
+          unix_chkpwd, mount, umount, fusermount, fusermount3, ping, crontab, at, ssh-keysign, polkit-agent-helper-1]
+
 # ---------------------------------------------------------------------------------------------------
 # Macros
 - macro: spawned_process
@@ -266,6 +271,15 @@ public enum DefaultRules {
   condition: evt.probe = chmod and (chmod.setuid or chmod.setgid) and not evt.failed and not proc.name in (package_managers)
   output: "Setuid or setgid bit set on %fd.name (mode=%chmod.mode by %proc.name pid=%proc.pid user=%user.name container=%container.id)"
   priority: notice
+  tags: [T1548.001, mitre_privilege_escalation]
+
+# The real uid before the call is what makes a process "non-root": a root daemon that lowered only its
+# effective uid and raises it again (old uid 0) is not reported.
+- rule: Setuid to root by a non-root process
+  desc: A process whose real uid is not root made itself root (uid or effective uid 0) with setuid, setreuid or setresuid, as a set-user-id-root backdoor or an exploited setuid program does.
+  condition: evt.probe = setid and setid.old_uid != 0 and (setid.new_uid = 0 or setid.new_euid = 0) and not evt.failed and not proc.name in (privilege_switch_binaries)
+  output: "%proc.name became root with %evt.type (old uid=%setid.old_uid euid=%setid.old_euid, new uid=%setid.new_uid euid=%setid.new_euid; pid=%proc.pid exe=%proc.exe parent=%proc.pname container=%container.id)"
+  priority: critical
   tags: [T1548.001, mitre_privilege_escalation]
 
 # ---------------------------------------------------------------------------------------------------

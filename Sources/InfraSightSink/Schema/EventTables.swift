@@ -81,7 +81,29 @@ public enum EventTables {
             ColumnSpec("mount_flags", "UInt64") { w, e, _ in w.uint64(e.mount.flags) },
         ] + CommonColumns.trailing)
 
-    public static let all: [EventTable] = [exec, file, network, process]
+    /// `setid_events` (schema v6): set*id and capset, the credentials before the call and the requested
+    /// ids (-1 = unchanged; uids for set*uid, gids for set*gid) or capability sets.
+    public static let setid = EventTable(
+        name: "setid_events", probes: [.setid],
+        columns: CommonColumns.leading + [
+            ColumnSpec("syscall", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.setid.syscall) },
+            ColumnSpec("old_uid", "UInt32") { w, e, _ in w.uint32(e.setid.oldUid) },
+            ColumnSpec("old_euid", "UInt32") { w, e, _ in w.uint32(e.setid.oldEuid) },
+            ColumnSpec("old_suid", "UInt32") { w, e, _ in w.uint32(e.setid.oldSuid) },
+            ColumnSpec("old_gid", "UInt32") { w, e, _ in w.uint32(e.setid.oldGid) },
+            ColumnSpec("old_egid", "UInt32") { w, e, _ in w.uint32(e.setid.oldEgid) },
+            ColumnSpec("old_sgid", "UInt32") { w, e, _ in w.uint32(e.setid.oldSgid) },
+            ColumnSpec("new_real", "Int64") { w, e, _ in w.int64(e.setid.newReal) },
+            ColumnSpec("new_effective", "Int64") { w, e, _ in w.int64(e.setid.newEffective) },
+            ColumnSpec("new_saved", "Int64") { w, e, _ in w.int64(e.setid.newSaved) },
+            ColumnSpec("cap_effective", "UInt64") { w, e, _ in w.uint64(e.setid.capEffective) },
+            ColumnSpec("cap_permitted", "UInt64") { w, e, _ in w.uint64(e.setid.capPermitted) },
+            ColumnSpec("cap_inheritable", "UInt64") { w, e, _ in w.uint64(e.setid.capInheritable) },
+            ColumnSpec("old_cap_effective", "UInt64") { w, e, _ in w.uint64(e.setid.oldCapEffective) },
+            ColumnSpec("old_cap_permitted", "UInt64") { w, e, _ in w.uint64(e.setid.oldCapPermitted) },
+        ] + CommonColumns.trailing)
+
+    public static let all: [EventTable] = [exec, file, network, process, setid]
 
     public static func table(for probe: Probe) -> EventTable {
         switch probe {
@@ -89,6 +111,7 @@ public enum EventTables {
         case .open, .chmod: return file
         case .connect, .accept: return network
         case .exit, .ptrace, .mount: return process
+        case .setid: return setid
         }
     }
 }

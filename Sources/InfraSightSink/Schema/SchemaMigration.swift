@@ -39,7 +39,8 @@ public enum SchemaMigrations {
         // A current ClickHouse fixes a view's columns when it is created, so the `_dedup` views are
         // recreated to show the added columns (this also brings exec_events_dedup up to v2's columns).
         SchemaMigration(version: 3, description: "container labels (container_label_keys, container_label_values); dedup views recreated") { db, _, _ in
-            EventTables.all.flatMap { table -> [SchemaStep] in
+            // The tables v2 knew (a table added later is created, with its view, by its own version).
+            [EventTables.exec, EventTables.file, EventTables.network, EventTables.process].flatMap { table -> [SchemaStep] in
                 [.ensureColumns(table), .sql("DROP TABLE IF EXISTS \(db).\(table.name)_dedup"), .sql(table.dedupViewStatement(database: db))]
             }
         },
@@ -54,7 +55,11 @@ public enum SchemaMigrations {
                 [.ensureColumns(table), .sql("DROP TABLE IF EXISTS \(db).\(table.name)_dedup"), .sql(table.dedupViewStatement(database: db))]
             }
         },
-        // Fileless execution flags on exec_events (versions 6 and 7 belong to the setid and dup/socket probes).
+        SchemaMigration(version: 6, description: "setid_events (set*id, capset) and setid_events_dedup") { db, flavor, retention in
+            [.sql(EventTables.setid.createStatement(database: db, flavor: flavor, retentionDays: retention)),
+             .sql(EventTables.setid.dedupViewStatement(database: db))]
+        },
+        // Fileless execution flags on exec_events (version 7 belongs to the dup and socket probes).
         SchemaMigration(version: 8, description: "exe_unlinked, exe_memfd on exec_events; its dedup view recreated") { db, _, _ in
             [.ensureColumns(EventTables.exec), .sql("DROP TABLE IF EXISTS \(db).exec_events_dedup"), .sql(EventTables.exec.dedupViewStatement(database: db))]
         },

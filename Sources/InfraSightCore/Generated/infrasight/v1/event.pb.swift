@@ -204,6 +204,15 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     set {_uniqueStorage()._detail = .mount(newValue)}
   }
 
+  /// setuid, setgid, setreuid, setregid, setresuid, setresgid, capset
+  public var setid: Infrasight_V1_SetidDetail {
+    get {
+      if case .setid(let v)? = _storage._detail {return v}
+      return Infrasight_V1_SetidDetail()
+    }
+    set {_uniqueStorage()._detail = .setid(newValue)}
+  }
+
   /// Process context from the agent's process cache.
   public var process: Infrasight_V1_ProcessContext {
     get {_storage._process ?? Infrasight_V1_ProcessContext()}
@@ -247,6 +256,8 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     case ptrace(Infrasight_V1_PtraceDetail)
     /// mount, umount2
     case mount(Infrasight_V1_MountDetail)
+    /// setuid, setgid, setreuid, setregid, setresuid, setresgid, capset
+    case setid(Infrasight_V1_SetidDetail)
 
   }
 
@@ -562,6 +573,55 @@ public nonisolated struct Infrasight_V1_MountDetail: Sendable {
   public init() {}
 }
 
+/// setuid, setgid, setreuid, setregid, setresuid, setresgid, capset: a privilege change.
+/// old_* are the caller's credentials before the call (capset: its ids, which capset leaves alone).
+/// new_* are the ids the call asked for, in argument order (uids for set*uid, gids for set*gid);
+/// -1 = "leave unchanged" or not an argument of this call:
+///   setuid(id), setgid(id): new_real = id (the kernel sets the effective id to it, and the real and
+///   saved ids too when the caller is privileged); setre*id(r, e): new_real, new_effective;
+///   setres*id(r, e, s): all three. Whether the change happened is the event's ret (0 or -errno).
+/// cap_*: capset's requested sets (64-bit masks); old_cap_*: the sets before capset (0 for set*id).
+/// Field numbers stay below 16 (the sink's wire views keep 16 slots per message).
+public nonisolated struct Infrasight_V1_SetidDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var syscall: String = String()
+
+  public var oldUid: UInt32 = 0
+
+  public var oldEuid: UInt32 = 0
+
+  public var oldSuid: UInt32 = 0
+
+  public var oldGid: UInt32 = 0
+
+  public var oldEgid: UInt32 = 0
+
+  public var oldSgid: UInt32 = 0
+
+  public var newReal: Int64 = 0
+
+  public var newEffective: Int64 = 0
+
+  public var newSaved: Int64 = 0
+
+  public var capEffective: UInt64 = 0
+
+  public var capPermitted: UInt64 = 0
+
+  public var capInheritable: UInt64 = 0
+
+  public var oldCapEffective: UInt64 = 0
+
+  public var oldCapPermitted: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// Fields added by `infrasight enrich`.
 public nonisolated struct Infrasight_V1_Enrichment: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -616,7 +676,7 @@ fileprivate nonisolated let _protobuf_package = "infrasight.v1"
 
 nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Event"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{2}\u{4}process\0\u{1}container\0\u{2}\u{9}enriched\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{1}setid\0\u{2}\u{3}process\0\u{1}container\0\u{2}\u{9}enriched\0")
 
   fileprivate class _StorageClass {
     var _eventID: String = String()
@@ -800,6 +860,19 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
             _storage._detail = .mount(v)
           }
         }()
+        case 27: try {
+          var v: Infrasight_V1_SetidDetail?
+          var hadOneofValue = false
+          if let current = _storage._detail {
+            hadOneofValue = true
+            if case .setid(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._detail = .setid(v)
+          }
+        }()
         case 30: try { try decoder.decodeSingularMessageField(value: &_storage._process) }()
         case 31: try { try decoder.decodeSingularMessageField(value: &_storage._container) }()
         case 40: try { try decoder.decodeSingularMessageField(value: &_storage._enriched) }()
@@ -897,6 +970,10 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
       case .mount?: try {
         guard case .mount(let v)? = _storage._detail else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 26)
+      }()
+      case .setid?: try {
+        guard case .setid(let v)? = _storage._detail else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 27)
       }()
       case nil: break
       }
@@ -1549,6 +1626,106 @@ nonisolated extension Infrasight_V1_MountDetail: SwiftProtobuf.Message, SwiftPro
     if lhs.target != rhs.target {return false}
     if lhs.fsType != rhs.fsType {return false}
     if lhs.flags != rhs.flags {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_SetidDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SetidDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{3}old_uid\0\u{3}old_euid\0\u{3}old_suid\0\u{3}old_gid\0\u{3}old_egid\0\u{3}old_sgid\0\u{3}new_real\0\u{3}new_effective\0\u{3}new_saved\0\u{3}cap_effective\0\u{3}cap_permitted\0\u{3}cap_inheritable\0\u{3}old_cap_effective\0\u{3}old_cap_permitted\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.oldUid) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.oldEuid) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.oldSuid) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.oldGid) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.oldEgid) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.oldSgid) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.newReal) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.newEffective) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self.newSaved) }()
+      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.capEffective) }()
+      case 12: try { try decoder.decodeSingularUInt64Field(value: &self.capPermitted) }()
+      case 13: try { try decoder.decodeSingularUInt64Field(value: &self.capInheritable) }()
+      case 14: try { try decoder.decodeSingularUInt64Field(value: &self.oldCapEffective) }()
+      case 15: try { try decoder.decodeSingularUInt64Field(value: &self.oldCapPermitted) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.syscall.isEmpty {
+      try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 1)
+    }
+    if self.oldUid != 0 {
+      try visitor.visitSingularUInt32Field(value: self.oldUid, fieldNumber: 2)
+    }
+    if self.oldEuid != 0 {
+      try visitor.visitSingularUInt32Field(value: self.oldEuid, fieldNumber: 3)
+    }
+    if self.oldSuid != 0 {
+      try visitor.visitSingularUInt32Field(value: self.oldSuid, fieldNumber: 4)
+    }
+    if self.oldGid != 0 {
+      try visitor.visitSingularUInt32Field(value: self.oldGid, fieldNumber: 5)
+    }
+    if self.oldEgid != 0 {
+      try visitor.visitSingularUInt32Field(value: self.oldEgid, fieldNumber: 6)
+    }
+    if self.oldSgid != 0 {
+      try visitor.visitSingularUInt32Field(value: self.oldSgid, fieldNumber: 7)
+    }
+    if self.newReal != 0 {
+      try visitor.visitSingularInt64Field(value: self.newReal, fieldNumber: 8)
+    }
+    if self.newEffective != 0 {
+      try visitor.visitSingularInt64Field(value: self.newEffective, fieldNumber: 9)
+    }
+    if self.newSaved != 0 {
+      try visitor.visitSingularInt64Field(value: self.newSaved, fieldNumber: 10)
+    }
+    if self.capEffective != 0 {
+      try visitor.visitSingularUInt64Field(value: self.capEffective, fieldNumber: 11)
+    }
+    if self.capPermitted != 0 {
+      try visitor.visitSingularUInt64Field(value: self.capPermitted, fieldNumber: 12)
+    }
+    if self.capInheritable != 0 {
+      try visitor.visitSingularUInt64Field(value: self.capInheritable, fieldNumber: 13)
+    }
+    if self.oldCapEffective != 0 {
+      try visitor.visitSingularUInt64Field(value: self.oldCapEffective, fieldNumber: 14)
+    }
+    if self.oldCapPermitted != 0 {
+      try visitor.visitSingularUInt64Field(value: self.oldCapPermitted, fieldNumber: 15)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_SetidDetail, rhs: Infrasight_V1_SetidDetail) -> Bool {
+    if lhs.syscall != rhs.syscall {return false}
+    if lhs.oldUid != rhs.oldUid {return false}
+    if lhs.oldEuid != rhs.oldEuid {return false}
+    if lhs.oldSuid != rhs.oldSuid {return false}
+    if lhs.oldGid != rhs.oldGid {return false}
+    if lhs.oldEgid != rhs.oldEgid {return false}
+    if lhs.oldSgid != rhs.oldSgid {return false}
+    if lhs.newReal != rhs.newReal {return false}
+    if lhs.newEffective != rhs.newEffective {return false}
+    if lhs.newSaved != rhs.newSaved {return false}
+    if lhs.capEffective != rhs.capEffective {return false}
+    if lhs.capPermitted != rhs.capPermitted {return false}
+    if lhs.capInheritable != rhs.capInheritable {return false}
+    if lhs.oldCapEffective != rhs.oldCapEffective {return false}
+    if lhs.oldCapPermitted != rhs.oldCapPermitted {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
