@@ -43,7 +43,12 @@ public final class DevToolsConnection: @unchecked Sendable {
                                                 name: "devtools-upgrade-request")
                 }
             }
-        channel = try bootstrap.connect(host: "127.0.0.1", port: port).wait()
+        do {
+            channel = try bootstrap.connect(host: "127.0.0.1", port: port).wait()
+        } catch {
+            upgraded.fail(error)  // a promise left pending is a crash in debug builds
+            throw TestSupportError("DevTools on 127.0.0.1:\(port): \(error)")
+        }
         box.withLockedValue { $0 = self }
         let deadline = channel.eventLoop.scheduleTask(in: .seconds(Int64(timeout))) {
             upgraded.fail(TestSupportError("DevTools WebSocket upgrade on \(port)\(path) timed out"))
@@ -155,7 +160,7 @@ public final class DevToolsConnection: @unchecked Sendable {
         init(owner: NIOLockedValueBox<DevToolsConnection?>) { self.owner = owner }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            var frame = unwrapInboundIn(data)
+            let frame = unwrapInboundIn(data)
             switch frame.opcode {
             case .text, .continuation:
                 var data = frame.unmaskedData
@@ -176,7 +181,7 @@ public final class DevToolsConnection: @unchecked Sendable {
                 owner.withLockedValue { $0 }?.ended("the browser closed it")
                 context.close(promise: nil)
             default:
-                _ = frame
+                break
             }
         }
 
