@@ -150,9 +150,8 @@ extension ConsoleIntegrationTests {
         try browser.press(.enter)
         try browser.waitUntil("document.getElementById('pause').textContent === 'Pause' && " + shown(second), timeout: 30)
 
-        // The `p` shortcut (focus anywhere but a field) pauses and resumes too.
-        try browser.press(.escape)
-        try browser.evaluate("document.activeElement.blur()")
+        // The `p` shortcut (focus anywhere but a field: here back on the first table link) pauses and resumes too.
+        try browser.tab(until: "e.matches('#results a')")
         try browser.press(.character("p"))
         try browser.waitUntil("document.getElementById('pause').textContent === 'Resume'")
         try browser.press(.character("p"))

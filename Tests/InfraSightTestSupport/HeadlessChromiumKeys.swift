@@ -13,7 +13,6 @@ extension HeadlessChromium {
         public static let tab = Key(key: "Tab", code: "Tab", keyCode: 9, text: nil)
         public static let enter = Key(key: "Enter", code: "Enter", keyCode: 13, text: "\r")
         public static let space = Key(key: " ", code: "Space", keyCode: 32, text: " ")
-        public static let escape = Key(key: "Escape", code: "Escape", keyCode: 27, text: nil)
         public static let slash = Key(key: "/", code: "Slash", keyCode: 191, text: "/")
 
         /// A digit of the main row ("1" → Digit1) or a lower-case letter ("p" → KeyP).
