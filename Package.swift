@@ -158,7 +158,13 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "InfraSightTestSupport",
-            dependencies: ["InfraSightCore", "InfraSightKafka", "InfraSightClickHouse"],
+            dependencies: ["InfraSightCore", "InfraSightKafka", "InfraSightClickHouse",
+                           // HeadlessChromium: the DevTools protocol over a WebSocket
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOWebSocket", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             path: "Tests/InfraSightTestSupport"),
         .testTarget(name: "InfraSightCoreTests", dependencies: ["InfraSightCore", "InfraSightTestSupport"]),
         .testTarget(name: "InfraSightKafkaTests", dependencies: ["InfraSightKafka", "InfraSightTestSupport"]),

@@ -489,7 +489,15 @@ extension ConsoleAssets {
             }
             const fresh = el('div');
             for (const [title, data] of parts) { render(fresh, title, data); }
+            // A redraw must not throw away keyboard focus: a focused link comes back on its new copy
+            // (same address), or the results themselves keep it, so Tab goes on from there.
+            const focused = document.activeElement;
+            const focusedHref = focused && focused !== results && results.contains(focused) ? focused.getAttribute('href') : null;
             results.replaceChildren(fresh);
+            if (focusedHref !== null) {
+              const again = Array.from(results.querySelectorAll('a')).find(function (a) { return a.getAttribute('href') === focusedHref; });
+              (again || results).focus();
+            }
             status.className = '';
             status.textContent = 'Updated ' + new Date().toISOString();
             if (view.poll && !paused) { window.setTimeout(refresh, view.poll); }
