@@ -88,12 +88,14 @@ struct DetectTrigger {
             DetectTrigger(name: "exec of /proc/self/fd of a memfd", setup: "",
                           action: "exec \(py) -c \"import os; fd = os.memfd_create('y', 0); os.write(fd, open('/bin/true', 'rb').read()); os.execv('/proc/self/fd/%d' % fd, ['y'])\"",
                           rules: ["Fileless execution via memfd_create"]),
+            // fexecve (execveat with an empty path) is fileless execution as well: both rules.
             DetectTrigger(name: "fexecve of a deleted binary", setup: "cp /bin/true \(dir)/gone1",
                           action: "exec \(py) -c \"import os; fd = os.open('\(dir)/gone1', os.O_RDONLY); os.unlink('\(dir)/gone1'); os.execve(fd, ['gone1'], {})\"",
-                          rules: ["Execution of a deleted binary"]),
-            DetectTrigger(name: "exec of /proc/self/fd of a deleted binary", setup: "cp /bin/true \(dir)/gone2",
-                          action: "exec \(py) -c \"import os; fd = os.open('\(dir)/gone2', os.O_RDONLY); os.unlink('\(dir)/gone2'); os.execv('/proc/self/fd/%d' % fd, ['gone2'])\"",
                           rules: ["Execution of a deleted binary", "Fileless execution via memfd_create"]),
+            // Through /proc/<pid>/fd/N, which no path rule knows: only the kernel's flag tells.
+            DetectTrigger(name: "exec of /proc/PID/fd of a deleted binary", setup: "cp /bin/true \(dir)/gone2",
+                          action: "exec \(py) -c \"import os; fd = os.open('\(dir)/gone2', os.O_RDONLY); os.unlink('\(dir)/gone2'); os.execv('/proc/%d/fd/%d' % (os.getpid(), fd), ['gone2'])\"",
+                          rules: ["Execution of a deleted binary"]),
             DetectTrigger(name: "dropper", setup: "",
                           action: "exec \(py) -c \"\(dropper.replacingOccurrences(of: "WRITTEN", with: "\(dir)/payload").replacingOccurrences(of: "CHMODDED", with: "\(dir)/payload").replacingOccurrences(of: "EXECUTED", with: "\(dir)/payload"))\"",
                           rules: ["Drop and execute new binary"]),
