@@ -200,6 +200,9 @@ _Static_assert(sizeof(struct infrasight_exec_event) == 4704, "layout");
 #define INFRASIGHT_EVENT_KIND_EXIT    5
 #define INFRASIGHT_EVENT_KIND_PTRACE  6
 #define INFRASIGHT_EVENT_KIND_MOUNT   7
+/* 8 is left for the setid probe. These two reuse struct infrasight_socket_event (see there). */
+#define INFRASIGHT_EVENT_KIND_DUP     9   /* dup, dup2, dup3, fcntl F_DUPFD*: a socket onto fd 0, 1 or 2 */
+#define INFRASIGHT_EVENT_KIND_SOCKET_CREATE 10 /* socket() */
 
 #define INFRASIGHT_PATH_MAX      512   /* power of two, incl. NUL: open/chmod path, mount source/target */
 #define INFRASIGHT_FSTYPE_MAX    64
@@ -212,6 +215,9 @@ enum infrasight_syscall {
 	INFRASIGHT_SYS_FCHMODAT2 = 7,
 	INFRASIGHT_SYS_CONNECT = 8, INFRASIGHT_SYS_ACCEPT = 9, INFRASIGHT_SYS_ACCEPT4 = 10,
 	INFRASIGHT_SYS_PTRACE = 11, INFRASIGHT_SYS_MOUNT = 12, INFRASIGHT_SYS_UMOUNT2 = 13,
+	/* 14..29 are left for the setid probe */
+	INFRASIGHT_SYS_DUP = 30, INFRASIGHT_SYS_DUP2 = 31, INFRASIGHT_SYS_DUP3 = 32, INFRASIGHT_SYS_FCNTL = 33,
+	INFRASIGHT_SYS_SOCKET = 34,
 };
 
 /* flags of the newer records (same `flags` word as exec, own bits) */
@@ -290,6 +296,14 @@ struct infrasight_chmod_event {
 	char resolved[INFRASIGHT_PATH_MAX];  /* only resolved_len + 1 bytes are emitted */
 };
 
+/* connect / accept (KIND_SOCKET), and with other meanings of fd, new_fd and sock_flags:
+ *   dup (KIND_DUP): fd = the old fd (a socket), new_fd = the fd it landed on (dup2/dup3: the one
+ *     requested; dup/fcntl: the one returned), sock_flags = dup3 flags (O_CLOEXEC; fcntl
+ *     F_DUPFD_CLOEXEC gives O_CLOEXEC); the socket's family, type, protocol, local and remote
+ *     address as for accept.
+ *   socket (KIND_SOCKET_CREATE): family, sock_type (type & SOCK_TYPE_MASK) and protocol as passed,
+ *     sock_flags = the type's SOCK_NONBLOCK | SOCK_CLOEXEC bits, fd = -1, new_fd = ret (-1 on
+ *     failure); no addresses. */
 struct infrasight_socket_event {
 	struct infrasight_common c;
 	__u16 family;         /* AF_* */
