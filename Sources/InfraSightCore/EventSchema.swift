@@ -18,6 +18,10 @@ public typealias ExitDetail = Infrasight_V1_ExitDetail
 public typealias PtraceDetail = Infrasight_V1_PtraceDetail
 /// mount / umount payload.
 public typealias MountDetail = Infrasight_V1_MountDetail
+/// A socket duplicated onto fd 0, 1 or 2 (dup, dup2, dup3, fcntl F_DUPFD*).
+public typealias DupDetail = Infrasight_V1_DupDetail
+/// socket() payload.
+public typealias SocketCreateDetail = Infrasight_V1_SocketCreateDetail
 /// Process identity and ancestry from the agent's process cache.
 public typealias ProcessContext = Infrasight_V1_ProcessContext
 /// One ancestor in a process's parent chain.

@@ -16,6 +16,10 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
     case ptrace
     /// mount, umount2
     case mount
+    /// dup, dup2, dup3, fcntl F_DUPFD*: only a socket duplicated onto fd 0, 1 or 2 (reverse shells)
+    case dup
+    /// socket(): every family but AF_UNIX and AF_NETLINK/NETLINK_ROUTE
+    case socket
 
     /// Topic the agent publishes this probe's raw events to.
     public var rawTopic: String { TopicNames.raw(self) }
@@ -26,7 +30,7 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
     public func accepts(_ detail: Event.OneOf_Detail?) -> Bool {
         switch (self, detail) {
         case (.execve, .exec?), (.open, .open?), (.chmod, .chmod?), (.connect, .socket?), (.accept, .socket?),
-             (.exit, .exit?), (.ptrace, .ptrace?), (.mount, .mount?):
+             (.exit, .exit?), (.ptrace, .ptrace?), (.mount, .mount?), (.dup, .dup?), (.socket, .socketCreate?):
             return true
         default:
             return false
@@ -55,6 +59,8 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
         case .exit: return 24
         case .ptrace: return 25
         case .mount: return 26
+        case .dup: return 28
+        case .socket: return 29
         }
     }
 }

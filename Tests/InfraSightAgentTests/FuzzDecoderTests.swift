@@ -85,7 +85,13 @@ final class FuzzDecoderTests: XCTestCase {
         put(UInt32(9), D.mountSourceLen, in: &mount); putString("/dev/sda1", D.mountSource, in: &mount)
         put(UInt32(4), D.mountTargetLen, in: &mount); putString("/mnt", D.mountTarget, in: &mount)
         put(UInt32(4), D.mountFsTypeLen, in: &mount); putString("ext4", D.mountFsType, in: &mount)
-        return [open, chmod, sock4, sockUnix, exit, ptrace, mount,
+        var dup6 = record(D.kindDup, MemoryLayout<infrasight_socket_event>.size, 31)
+        put(UInt16(10), D.sockFamily, in: &dup6); put(Int32(3), D.sockFd, in: &dup6); put(Int32(0), D.sockNewFd, in: &dup6)
+        put(UInt16(4444), D.sockRemotePort, in: &dup6); dup6[D.sockRemoteAddr + 15] = 1
+        var socketCreate = record(D.kindSocketCreate, MemoryLayout<infrasight_socket_event>.size, 34)
+        put(UInt16(17), D.sockFamily, in: &socketCreate); put(UInt16(3), D.sockType, in: &socketCreate)
+        put(UInt32(0o2004000), D.sockFlags, in: &socketCreate)
+        return [open, chmod, sock4, sockUnix, exit, ptrace, mount, dup6, socketCreate,
                 execRecord(filename: "/bin/true", argv: ["true"], comm: "true")]
     }
 
@@ -118,6 +124,11 @@ final class FuzzDecoderTests: XCTestCase {
             case .socket(let e):
                 if ![0, 4, 16].contains(e.localAddr.count) || e.localAddr.count != e.remoteAddr.count { return "address length" }
                 return path(e.unixPath, D.unixPathCapacity + 1, "unix path")
+            case .dup(let e):
+                if ![0, 4, 16].contains(e.localAddr.count) || e.localAddr.count != e.remoteAddr.count { return "address length" }
+                return path(e.unixPath, D.unixPathCapacity + 1, "dup unix path")
+            case .socketCreate(let e):
+                return path(e.common.comm, D.commCapacity, "comm")
             case .mount(let e):
                 return path(e.source, D.pathCapacity, "mount source") ?? path(e.target, D.pathCapacity, "mount target")
                     ?? path(e.fsType, D.fsTypeCapacity, "fs type")

@@ -48,7 +48,7 @@ final class AlertsTableTests: XCTestCase {
 
     func testSchemaVersionFourCreatesTheTableAndTheView() throws {
         let v4 = try XCTUnwrap(SchemaMigrations.all.first { $0.version == 4 })
-        XCTAssertEqual(SchemaMigrations.latest, 5, "v5: the resolved path on the file tables")
+        XCTAssertEqual(SchemaMigrations.latest, 7, "v7: dup_events and socket_events (v6 is setid's)")
         for flavor in SchemaFlavor.allCases {
             XCTAssertEqual(v4.statements("db", flavor, 30), [AlertsTable.createStatement(database: "db", flavor: flavor, retentionDays: 30),
                                                              AlertsTable.dedupViewStatement(database: "db")])

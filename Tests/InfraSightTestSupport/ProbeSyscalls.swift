@@ -17,6 +17,7 @@ public enum ProbeSyscalls {
     #if arch(x86_64)
     public static let open = 2, chmod = 90, fchmod = 91, fchmodat = 268, fchmodat2 = 452, openat = 257, openat2 = 437
     public static let connect = 42, accept = 43, accept4 = 288, ptrace = 101, mount = 165, umount2 = 166
+    public static let dup = 32, dup2 = 33, dup3 = 292, fcntl = 72, socket = 41
     #endif
 
     /// O_PATH (0o10000000), not exported by the Glibc module.

@@ -6,6 +6,8 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
     case chmod = 4, fchmod = 5, fchmodat = 6, fchmodat2 = 7
     case connect = 8, accept = 9, accept4 = 10
     case ptrace = 11, mount = 12, umount2 = 13
+    case dup = 30, dup2 = 31, dup3 = 32, fcntl = 33
+    case socket = 34
 
     /// By id: each kind's syscalls are one contiguous range of ids.
     public static func < (a: KernelSyscall, b: KernelSyscall) -> Bool { a.rawValue < b.rawValue }
@@ -27,6 +29,11 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
         case .ptrace: return "ptrace"
         case .mount: return "mount"
         case .umount2: return "umount2"
+        case .dup: return "dup"
+        case .dup2: return "dup2"
+        case .dup3: return "dup3"
+        case .fcntl: return "fcntl"
+        case .socket: return "socket"
         }
     }
 }
@@ -169,6 +176,40 @@ public struct KernelSocketEvent: Sendable, Equatable {
     public var flags: UInt32
 }
 
+/// A socket duplicated onto fd 0, 1 or 2: dup / dup2 / dup3 / fcntl F_DUPFD* (the kernel emits no other).
+public struct KernelDupEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    public var syscall: KernelSyscall
+    /// The duplicated fd (a socket).
+    public var oldfd: Int32
+    /// The fd it landed on: dup2/dup3 the one requested, dup/fcntl the one returned.
+    public var newfd: Int32
+    /// dup3 flags (O_CLOEXEC); fcntl F_DUPFD_CLOEXEC reads as O_CLOEXEC.
+    public var flags: UInt32
+    /// The socket's family, type, protocol and endpoints, as `KernelSocketEvent` has them.
+    public var family: UInt16
+    public var sockType: UInt16
+    public var `protocol`: UInt16
+    public var localAddr: [UInt8]
+    public var localPort: UInt16
+    public var remoteAddr: [UInt8]
+    public var remotePort: UInt16
+    public var unixPath: String
+}
+
+/// socket(): family, type and protocol as passed (AF_UNIX and AF_NETLINK/NETLINK_ROUTE are not emitted).
+public struct KernelSocketCreateEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    public var family: UInt16
+    /// type & SOCK_TYPE_MASK: SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3, ...
+    public var sockType: UInt16
+    public var `protocol`: UInt16
+    public var nonblock: Bool
+    public var cloexec: Bool
+    /// The fd returned, -1 on failure.
+    public var fd: Int32
+}
+
 /// Process exit (last thread of the process).
 public struct KernelExitEvent: Sendable, Equatable {
     public var common: KernelCommon
@@ -212,6 +253,8 @@ public enum KernelRecord: Sendable, Equatable {
     case exit(KernelExitEvent)
     case ptrace(KernelPtraceEvent)
     case mount(KernelMountEvent)
+    case dup(KernelDupEvent)
+    case socketCreate(KernelSocketCreateEvent)
 
     /// The probe (and so the topic) this record belongs to.
     public var probe: Probe {
@@ -223,6 +266,8 @@ public enum KernelRecord: Sendable, Equatable {
         case .exit: return .exit
         case .ptrace: return .ptrace
         case .mount: return .mount
+        case .dup: return .dup
+        case .socketCreate: return .socket
         }
     }
 
@@ -239,6 +284,8 @@ public enum KernelRecord: Sendable, Equatable {
         case .exit(let e): return e.common
         case .ptrace(let e): return e.common
         case .mount(let e): return e.common
+        case .dup(let e): return e.common
+        case .socketCreate(let e): return e.common
         }
     }
 }

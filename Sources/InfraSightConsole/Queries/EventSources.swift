@@ -32,7 +32,16 @@ struct EventSource: Sendable {
         detail: "multiIf(probe = 'exit', concat('exit code ', toString(exit_code), ' signal ', toString(signal)), probe = 'ptrace', concat('ptrace request ', toString(ptrace_request), ' target ', toString(target_pid)), concat(toString(mount_syscall), ' ', mount_source, ' ', mount_target, ' ', toString(fs_type)))",
         pathColumns: ["mount_target"], addressColumns: nil)
 
-    static let all = [exec, file, network, process]
+    static let dup = EventSource(
+        table: "dup_events", probes: [.dup],
+        detail: "concat(toString(syscall), ' fd ', toString(oldfd), ' -> ', toString(newfd), ' ', toString(family_name), ' ', remote_ip, ':', toString(remote_port), if(unix_path = '', '', concat(' ', unix_path)))",
+        pathColumns: ["unix_path"], addressColumns: ["remote_ip", "local_ip"])
+    static let socket = EventSource(
+        table: "socket_events", probes: [.socket],
+        detail: "concat('socket ', toString(family_name), ' type ', toString(sock_type), ' protocol ', toString(protocol))",
+        pathColumns: nil, addressColumns: nil)
+
+    static let all = [exec, file, network, process, dup, socket]
 
     /// The columns that fit one probe, shown in place of `detail` when the stream is filtered to that
     /// probe: (result name, SQL expression; fixed text). A name never repeats a different column's name.
@@ -59,6 +68,13 @@ struct EventSource: Sendable {
         case .mount:
             return [("mount_syscall", "toString(mount_syscall)"), ("mount_source", "mount_source"),
                     ("mount_target", "mount_target"), ("fs_type", "toString(fs_type)"), ("mount_flags", "mount_flags")]
+        case .dup:
+            return [("syscall", "toString(syscall)"), ("oldfd", "oldfd"), ("newfd", "newfd"),
+                    ("family_name", "toString(family_name)"), ("remote_ip", "remote_ip"), ("remote_port", "remote_port"),
+                    ("local_ip", "local_ip"), ("local_port", "local_port"), ("unix_path", "unix_path")]
+        case .socket:
+            return [("family_name", "toString(family_name)"), ("sock_type", "sock_type"), ("protocol", "protocol"),
+                    ("protocol_name", "toString(protocol_name)"), ("nonblock", "nonblock"), ("cloexec", "cloexec")]
         }
     }
 

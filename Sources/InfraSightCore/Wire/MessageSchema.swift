@@ -42,6 +42,13 @@ struct MessageSchema: Sendable {
     static var ptrace: MessageSchema { MessageSchema(varint: 0b11110) }
     /// MountDetail: syscall 1, source 2, target 3, fs_type 4, flags 5.
     static var mount: MessageSchema { MessageSchema(varint: 0b100000, string: 0b11110) }
+    /// DupDetail: syscall 1, oldfd 2, newfd 3, flags 4, family 5, sock_type 6, protocol 7, local_addr 8,
+    /// local_port 9, remote_addr 10, remote_port 11, unix_path 12.
+    static var dup: MessageSchema {
+        MessageSchema(varint: 0b1010_1111_1100, string: 0b1_0000_0000_0010, bytes: 0b101_0000_0000)
+    }
+    /// SocketCreateDetail: family 1, sock_type 2, protocol 3, nonblock 4, cloexec 5.
+    static var socketCreate: MessageSchema { MessageSchema(varint: 0b11_1110) }
     /// ProcessContext: exec_id 1, parent_exec_id 2, exe 3, cwd 4, ancestors 5 (repeated), start_boot_ns 6.
     static var process: MessageSchema { MessageSchema(varint: 0b100_0000, string: 0b1_1110, repeatedAncestor: 0b10_0000) }
     /// ContainerContext: name 1, image 2, labels 3 (map), pod_name 4, pod_namespace 5, pod_uid 6.
@@ -53,7 +60,7 @@ struct MessageSchema: Sendable {
         MessageSchema(varint: 0b10_0000_0000_0000, fixed64: 0b100, string: 0b1_1111_1111_1010)
     }
 
-    /// The detail payload's schema for a field number of the `detail` oneof (20...26).
+    /// The detail payload's schema for a field number of the `detail` oneof (20...26, 28, 29).
     static func detail(_ field: Int) -> MessageSchema {
         switch field {
         case 20: return exec
@@ -62,6 +69,8 @@ struct MessageSchema: Sendable {
         case 23: return socket
         case 24: return exit
         case 25: return ptrace
+        case 28: return dup
+        case 29: return socketCreate
         default: return mount
         }
     }

@@ -54,6 +54,13 @@ public enum SchemaMigrations {
                 [.ensureColumns(table), .sql("DROP TABLE IF EXISTS \(db).\(table.name)_dedup"), .sql(table.dedupViewStatement(database: db))]
             }
         },
+        // Version 6 is the setid probe's (another branch); versions apply in order, each once.
+        SchemaMigration(version: 7, description: "dup_events (a socket duplicated onto fd 0-2) and socket_events (socket()), with their dedup views") { db, flavor, retention in
+            [EventTables.dup, EventTables.socket].flatMap { table -> [SchemaStep] in
+                [.sql(table.createStatement(database: db, flavor: flavor, retentionDays: retention)),
+                 .sql(table.dedupViewStatement(database: db))]
+            }
+        },
     ]
 
     public static var latest: Int { all.map(\.version).max() ?? 0 }
