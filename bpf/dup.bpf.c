@@ -15,7 +15,8 @@
  * At sys_exit the record carries oldfd, the fd reached, dup3's flags, the return value and the
  * socket's family, type, protocol, local and remote address (or a unix socket's path).
  * Loss accounting: a sys_exit without a stash is normal here; it is counted as an enter miss only
- * when a socket now sits on the returned fd 0..2 (sys_enter's data was lost, e.g. LRU eviction).
+ * when a socket now sits on the returned fd 0..2 (sys_enter's data was lost, e.g. LRU eviction);
+ * fcntl's exit cannot tell (its return value is an fd only for F_DUPFD*), so it counts none.
  */
 #include "vmlinux.h"
 #include "infrasight_bpf.h"
@@ -41,12 +42,13 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u32
 	return stash_enter(ctx, syscall, nargs);
 }
 
-static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
+/* `ret_is_fd`: the return value is an fd whatever the call did (not fcntl's: F_GETFL returns flags). */
+static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, const int ret_is_fd)
 {
 	long ret = ctx->ret;
 	struct sys_stash st;
 	if (!stash_pending()) {
-		if (ret >= 0 && ret <= IS_STDERR_FD && is_socket_fd(ret))
+		if (ret_is_fd && ret >= 0 && ret <= IS_STDERR_FD && is_socket_fd(ret))
 			stash_take(&st); /* finds none: counts the enter miss (or the filter that refused it) */
 		return 0;
 	}
@@ -90,7 +92,7 @@ int tp_enter_dup2(struct trace_event_raw_sys_enter *ctx)
 	return on_enter(ctx, INFRASIGHT_SYS_DUP2, 2, (unsigned int)ctx->args[1]);
 }
 SEC("tracepoint/syscalls/sys_exit_dup2")
-int tp_exit_dup2(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx); }
+int tp_exit_dup2(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx, 1); }
 
 SEC("tracepoint/syscalls/sys_enter_dup3")
 int tp_enter_dup3(struct trace_event_raw_sys_enter *ctx)
@@ -98,12 +100,12 @@ int tp_enter_dup3(struct trace_event_raw_sys_enter *ctx)
 	return on_enter(ctx, INFRASIGHT_SYS_DUP3, 3, (unsigned int)ctx->args[1]);
 }
 SEC("tracepoint/syscalls/sys_exit_dup3")
-int tp_exit_dup3(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx); }
+int tp_exit_dup3(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx, 1); }
 
 SEC("tracepoint/syscalls/sys_enter_dup")
 int tp_enter_dup(struct trace_event_raw_sys_enter *ctx) { return on_enter(ctx, INFRASIGHT_SYS_DUP, 1, 0); }
 SEC("tracepoint/syscalls/sys_exit_dup")
-int tp_exit_dup(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx); }
+int tp_exit_dup(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx, 1); }
 
 SEC("tracepoint/syscalls/sys_enter_fcntl")
 int tp_enter_fcntl(struct trace_event_raw_sys_enter *ctx)
@@ -114,4 +116,4 @@ int tp_enter_fcntl(struct trace_event_raw_sys_enter *ctx)
 	return on_enter(ctx, INFRASIGHT_SYS_FCNTL, 3, (unsigned long)ctx->args[2]);
 }
 SEC("tracepoint/syscalls/sys_exit_fcntl")
-int tp_exit_fcntl(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx); }
+int tp_exit_fcntl(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx, 0); }

@@ -147,3 +147,25 @@ extension ProbeKernelTests {
         XCTAssertEqual(probe.counters().enterMisses, 0)
     }
 }
+
+extension ProbeKernelTests {
+    /// A fresh process (python's reverse shell, and bash's /dev/tcp redirection): the socket is on a
+    /// low fd and the process has never grown its fd table.
+    func testDupOfAFreshProcessReverseShell() throws {
+        let probe = try makeProbe(.dup)
+        defer { probe.close() }
+        let (l, port) = ProbeSockets.bound(family: AF_INET, type: Int32(SOCK_STREAM.rawValue))
+        defer { close(l) }
+        let py = ProbeSyscalls.spawn(["/usr/bin/python3", "-c",
+            "import os, socket\ns = socket.create_connection(('127.0.0.1', \(port)))\nfor fd in (0, 1, 2): os.dup2(s.fileno(), fd)"])
+        let sh = ProbeSyscalls.spawn(["/bin/bash", "-c", "exec 0<>/dev/tcp/127.0.0.1/\(port) 1>&0 2>&0; exit 0"])
+        XCTAssertEqual(ProbeSyscalls.wait(py), 0)
+        XCTAssertEqual(ProbeSyscalls.wait(sh), 0)
+        let pids: Set<UInt32> = [UInt32(py), UInt32(sh)]
+        let recs = collect(probe, pids: pids) { $0.count >= 6 }
+        let dups = recs.compactMap { r -> KernelDupEvent? in if case .dup(let d) = r { return d }; return nil }
+        XCTAssertEqual(dups.filter { $0.common.pid == UInt32(py) }.map(\.newfd), [0, 1, 2], "\(probe.counters())")
+        XCTAssertEqual(dups.filter { $0.common.pid == UInt32(sh) }.map(\.newfd), [0, 1, 2], "\(probe.counters())")
+        for d in dups { XCTAssertEqual(d.remotePort, port) }
+    }
+}

@@ -43,11 +43,13 @@ struct DetectTrigger {
         os.execv('EXECUTED', ['payload'])
         """
         // A local listener (started untraced by the first trigger that needs it) for the reverse shells;
-        // connections complete in its backlog, nothing is accepted. It exits after 5 minutes.
+        // connections complete in its backlog, nothing is accepted. It exits after 5 minutes. It closes every
+        // inherited fd first: holding the setup's output pipe would keep the setup from finishing.
         let listen = """
         [ -s \(dir)/port ] || { nohup \(py) -c "import os, socket, time
+        os.closerange(3, 65536)
         s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(64)
-        open('\(dir)/port.tmp', 'w').write(str(s.getsockname()[1])); os.rename('\(dir)/port.tmp', '\(dir)/port'); time.sleep(300)" >/dev/null 2>&1 &
+        open('\(dir)/port.tmp', 'w').write(str(s.getsockname()[1])); os.rename('\(dir)/port.tmp', '\(dir)/port'); time.sleep(300)" </dev/null >/dev/null 2>&1 &
         while [ ! -s \(dir)/port ]; do sleep 0.05; done; }
         """
         let port = "$(cat \(dir)/port)"
