@@ -22,15 +22,15 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
     func testApplyIsIdempotentAndStatusReportsCurrent() throws {
         let manager = SchemaManager(client: try client(), database: "schema_it")
         XCTAssertFalse(try manager.status().isCurrent)
-        XCTAssertEqual(try manager.apply(), [1, 2, 3, 4, 5])
+        XCTAssertEqual(try manager.apply(), [1, 2, 3, 4, 5, 7])
         XCTAssertEqual(try manager.apply(), [], "second apply changes nothing")
         let status = try manager.status()
         XCTAssertTrue(status.isCurrent)
         XCTAssertEqual(status.flavor, .legacy)
-        XCTAssertEqual(status.appliedVersions, [1, 2, 3, 4, 5])
+        XCTAssertEqual(status.appliedVersions, [1, 2, 3, 4, 5, 7])
         for table in ["exec_events", "exec_events_dedup", "file_events", "file_events_dedup", "network_events",
                       "network_events_dedup", "process_events", "process_events_dedup", "pipeline_stats", "schema_migrations",
-                      "alerts", "alerts_dedup"] {
+                      "alerts", "alerts_dedup", "dup_events", "dup_events_dedup", "socket_events", "socket_events_dedup"] {
             XCTAssertTrue(status.tables.contains(table), "missing \(table): \(status.tables)")
         }
         XCTAssertNoThrow(try manager.requireCurrent())
@@ -52,7 +52,7 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         try c.execute("INSERT INTO \(db).exec_events (event_id, time, time_ns, host, argv) VALUES ('old-1', now(), 1, 'h', ['a'])")
         try c.execute(EventTables.exec.dedupViewStatement(database: db))
         let manager = SchemaManager(client: c, database: db)
-        XCTAssertEqual(try manager.apply(), [2, 3, 4, 5])
+        XCTAssertEqual(try manager.apply(), [2, 3, 4, 5, 7])
         let columns = try c.query("SELECT name FROM system.columns WHERE database = '\(db)' AND table = 'exec_events' FORMAT TabSeparated")
             .split(separator: "\n").map(String.init)
         XCTAssertEqual(columns, EventTables.exec.columns.map(\.name) + [], "columns in definition order")
@@ -80,7 +80,7 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         }
         try c.execute("INSERT INTO \(db).file_events (event_id, time, time_ns, host, path) VALUES ('old-1', now(), 1, 'h', 'shadow')")
         let manager = SchemaManager(client: c, database: db)
-        XCTAssertEqual(try manager.apply(), [4, 5])
+        XCTAssertEqual(try manager.apply(), [4, 5, 7])
         for table in [EventTables.file, EventTables.exec] {
             let columns = try c.query("SELECT name FROM system.columns WHERE database = '\(db)' AND table = '\(table.name)' FORMAT TabSeparated")
                 .split(separator: "\n").map(String.init)

@@ -39,7 +39,8 @@ public enum SchemaMigrations {
         // A current ClickHouse fixes a view's columns when it is created, so the `_dedup` views are
         // recreated to show the added columns (this also brings exec_events_dedup up to v2's columns).
         SchemaMigration(version: 3, description: "container labels (container_label_keys, container_label_values); dedup views recreated") { db, _, _ in
-            EventTables.all.flatMap { table -> [SchemaStep] in
+            // The tables that existed at v3 (a later table is created with its view by its own migration).
+            [EventTables.exec, EventTables.file, EventTables.network, EventTables.process].flatMap { table -> [SchemaStep] in
                 [.ensureColumns(table), .sql("DROP TABLE IF EXISTS \(db).\(table.name)_dedup"), .sql(table.dedupViewStatement(database: db))]
             }
         },
