@@ -20,6 +20,10 @@ public typealias PtraceDetail = Infrasight_V1_PtraceDetail
 public typealias MountDetail = Infrasight_V1_MountDetail
 /// set*id / capset payload (privilege changes).
 public typealias SetidDetail = Infrasight_V1_SetidDetail
+/// A socket duplicated onto fd 0, 1 or 2 (dup, dup2, dup3, fcntl F_DUPFD*).
+public typealias DupDetail = Infrasight_V1_DupDetail
+/// socket() payload.
+public typealias SocketCreateDetail = Infrasight_V1_SocketCreateDetail
 /// Process identity and ancestry from the agent's process cache.
 public typealias ProcessContext = Infrasight_V1_ProcessContext
 /// One ancestor in a process's parent chain.

@@ -22,6 +22,10 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
     case mount
     /// setuid, setgid, setreuid, setregid, setresuid, setresgid, capset (privilege changes)
     case setid
+    /// dup, dup2, dup3, fcntl F_DUPFD*: only a socket duplicated onto fd 0, 1 or 2 (reverse shells)
+    case dup
+    /// socket(): every family but AF_UNIX and AF_NETLINK/NETLINK_ROUTE
+    case socket
 
     /// Topic the agent publishes this probe's raw events to.
     public var rawTopic: String { TopicNames.raw(self) }
@@ -32,7 +36,8 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
     public func accepts(_ detail: Event.OneOf_Detail?) -> Bool {
         switch (self, detail) {
         case (.execve, .exec?), (.open, .open?), (.chmod, .chmod?), (.connect, .socket?), (.accept, .socket?),
-             (.exit, .exit?), (.ptrace, .ptrace?), (.mount, .mount?), (.setid, .setid?):
+             (.exit, .exit?), (.ptrace, .ptrace?), (.mount, .mount?), (.setid, .setid?), (.dup, .dup?),
+             (.socket, .socketCreate?):
             return true
         default:
             return false
@@ -66,6 +71,8 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
         case .ptrace: return 25
         case .mount: return 26
         case .setid: return 27
+        case .dup: return 28
+        case .socket: return 29
         }
     }
 }

@@ -88,8 +88,14 @@ final class FuzzDecoderTests: XCTestCase {
         var setid = record(D.kindSetid, MemoryLayout<infrasight_setid_event>.size, KernelSyscall.setresuid.rawValue)
         put(UInt32(1000), D.setidOldIds, in: &setid); put(UInt32.max, D.setidNewIds, in: &setid)
         put(UInt32(0), D.setidNewIds + 4, in: &setid); put(UInt32.max, D.setidNewIds + 8, in: &setid)
+        var dup6 = record(D.kindDup, MemoryLayout<infrasight_socket_event>.size, KernelSyscall.dup2.rawValue)
+        put(UInt16(10), D.sockFamily, in: &dup6); put(Int32(3), D.sockFd, in: &dup6); put(Int32(0), D.sockNewFd, in: &dup6)
+        put(UInt16(4444), D.sockRemotePort, in: &dup6); dup6[D.sockRemoteAddr + 15] = 1
+        var socketCreate = record(D.kindSocketCreate, MemoryLayout<infrasight_socket_event>.size, KernelSyscall.socket.rawValue)
+        put(UInt16(17), D.sockFamily, in: &socketCreate); put(UInt16(3), D.sockType, in: &socketCreate)
+        put(UInt32(0o2004000), D.sockFlags, in: &socketCreate)
         return [open, chmod, sock4, sockUnix, exit, ptrace, mount,
-                execRecord(filename: "/bin/true", argv: ["true"], comm: "true"), setid]
+                execRecord(filename: "/bin/true", argv: ["true"], comm: "true"), setid, dup6, socketCreate]
     }
 
     func testFuzzKernelRecordDecoder() throws {
@@ -123,6 +129,11 @@ final class FuzzDecoderTests: XCTestCase {
             case .socket(let e):
                 if ![0, 4, 16].contains(e.localAddr.count) || e.localAddr.count != e.remoteAddr.count { return "address length" }
                 return path(e.unixPath, D.unixPathCapacity + 1, "unix path")
+            case .dup(let e):
+                if ![0, 4, 16].contains(e.localAddr.count) || e.localAddr.count != e.remoteAddr.count { return "address length" }
+                return path(e.unixPath, D.unixPathCapacity + 1, "dup unix path")
+            case .socketCreate(let e):
+                return path(e.common.comm, D.commCapacity, "comm")
             case .mount(let e):
                 return path(e.source, D.pathCapacity, "mount source") ?? path(e.target, D.pathCapacity, "mount target")
                     ?? path(e.fsType, D.fsTypeCapacity, "fs type")

@@ -66,6 +66,28 @@ final class PipelineEventEncoderTests: XCTestCase {
         XCTAssertEqual(e.open.path, "")
     }
 
+    func testDupAndSocketCreateRecords() throws {
+        let k = common(uid: 1000)
+        let dup = try roundTrip(.dup(KernelDupEvent(
+            common: k, syscall: .dup2, oldfd: 3, newfd: 0, flags: 0, family: 2, sockType: 1, protocol: 6,
+            localAddr: [127, 0, 0, 1], localPort: 40_000, remoteAddr: [10, 0, 0, 9], remotePort: 4444, unixPath: "")))
+        assertCommon(dup, k, probe: .dup)
+        XCTAssertEqual(dup.dup.syscall, "dup2")
+        XCTAssertEqual([dup.dup.oldfd, dup.dup.newfd], [3, 0])
+        XCTAssertEqual([dup.dup.family, dup.dup.sockType, dup.dup.protocol, dup.dup.localPort, dup.dup.remotePort], [2, 1, 6, 40_000, 4444])
+        XCTAssertEqual(Array(dup.dup.remoteAddr), [10, 0, 0, 9])
+        let stdin = try roundTrip(.dup(KernelDupEvent(
+            common: k, syscall: .dup3, oldfd: 0, newfd: 0, flags: 0, family: 1, sockType: 1, protocol: 0,
+            localAddr: [], localPort: 0, remoteAddr: [], remotePort: 0, unixPath: "")))
+        if case .dup? = stdin.detail {} else { XCTFail("a dup with every field zero keeps its (empty) detail") }
+
+        let socket = try roundTrip(.socketCreate(KernelSocketCreateEvent(
+            common: k, family: 17, sockType: 3, protocol: 0x0300, nonblock: false, cloexec: true, fd: 5)))
+        assertCommon(socket, k, probe: .socket)
+        XCTAssertEqual([socket.socketCreate.family, socket.socketCreate.sockType, socket.socketCreate.protocol], [17, 3, 0x0300])
+        XCTAssertFalse(socket.socketCreate.nonblock); XCTAssertTrue(socket.socketCreate.cloexec)
+    }
+
     func testChmodSocketExitPtraceMountRecords() throws {
         let k = common(uid: 65534)
         let chmod = try roundTrip(.chmod(KernelChmodEvent(common: k, syscall: .fchmodat2, path: "/tmp/x", pathTruncated: false,

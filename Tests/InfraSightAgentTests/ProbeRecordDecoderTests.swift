@@ -168,6 +168,38 @@ final class ProbeRecordDecoderTests: XCTestCase {
         XCTAssertLessThanOrEqual(u2.unixPath.utf8.count, D.unixPathCapacity + 1)
     }
 
+    func testDupAndSocketCreateRecordsDecodeExactly() throws {
+        var d = record(kind: D.kindDup, size: MemoryLayout<infrasight_socket_event>.size, syscall: KernelSyscall.dup3.rawValue)
+        put(UInt16(2), D.sockFamily, in: &d); put(UInt16(1), D.sockType, in: &d); put(UInt16(6), D.sockProtocol, in: &d)
+        put(Int32(5), D.sockFd, in: &d); put(Int32(1), D.sockNewFd, in: &d); put(UInt32(0o2000000), D.sockFlags, in: &d)
+        put(UInt16(40000), D.sockLocalPort, in: &d); put(UInt16(4444), D.sockRemotePort, in: &d)
+        for (i, x) in [UInt8]([127, 0, 0, 1]).enumerated() { d[D.sockLocalAddr + i] = x; d[D.sockRemoteAddr + i] = x + 1 }
+        guard case .dup(let e) = try D.decode(d) else { return XCTFail() }
+        XCTAssertEqual(e.syscall, .dup3)
+        XCTAssertEqual([e.oldfd, e.newfd], [5, 1]); XCTAssertEqual(e.flags, 0o2000000)
+        XCTAssertEqual([e.family, e.sockType, e.protocol, e.localPort, e.remotePort], [2, 1, 6, 40000, 4444])
+        XCTAssertEqual(e.localAddr, [127, 0, 0, 1]); XCTAssertEqual(e.remoteAddr, [128, 1, 1, 2])
+        XCTAssertEqual(e.common.ret, -2); XCTAssertEqual(e.common.comm, "comm")
+        XCTAssertEqual(KernelRecord.dup(e).probe, .dup)
+        // A dup record with a syscall of another kind is refused.
+        put(UInt32(8), D.offSyscall, in: &d)
+        XCTAssertThrowsError(try D.decode(d)) { XCTAssertEqual($0 as? RecordDecodeError, .unexpectedSyscall(kind: D.kindDup, syscall: 8)) }
+        XCTAssertThrowsError(try D.decode(Array(d.prefix(D.sockUnixPath - 1))))
+
+        var s = record(kind: D.kindSocketCreate, size: MemoryLayout<infrasight_socket_event>.size, syscall: KernelSyscall.socket.rawValue)
+        put(UInt16(17), D.sockFamily, in: &s); put(UInt16(3), D.sockType, in: &s); put(UInt16(0x0300), D.sockProtocol, in: &s)
+        put(Int32(7), D.sockNewFd, in: &s); put(D.sockNonblock | D.sockCloexec, D.sockFlags, in: &s)
+        guard case .socketCreate(let c) = try D.decode(s) else { return XCTFail() }
+        XCTAssertEqual([c.family, c.sockType, c.protocol], [17, 3, 0x0300])
+        XCTAssertTrue(c.nonblock); XCTAssertTrue(c.cloexec); XCTAssertEqual(c.fd, 7)
+        XCTAssertEqual(KernelRecord.socketCreate(c).probe, .socket)
+        put(D.sockCloexec, D.sockFlags, in: &s)
+        guard case .socketCreate(let c2) = try D.decode(s) else { return XCTFail() }
+        XCTAssertFalse(c2.nonblock); XCTAssertTrue(c2.cloexec)
+        put(UInt32(31), D.offSyscall, in: &s)
+        XCTAssertThrowsError(try D.decode(s))
+    }
+
     func testExitPtraceMountDecode() throws {
         var e = record(kind: D.kindExit, size: MemoryLayout<infrasight_exit_event>.size, syscall: 0)
         put(UInt32((3 << 8)), D.exitStatus, in: &e)

@@ -31,6 +31,25 @@ final class EnrichedMessageTests: XCTestCase {
             e.remoteIp = IPText.text(d.remoteAddr)
             event.enriched = e
         }
+        // dup: the socket put on fd 0-2, named like connect's; socket(): family and protocol names only.
+        if case .dup(let d)? = event.detail {
+            var e = event.enriched
+            e.familyName = SocketNames.family(d.family)
+            e.protocolName = SocketNames.protocolName(family: d.family, sockType: d.sockType, protocol: d.protocol)
+            e.localIp = IPText.text(d.localAddr)
+            e.remoteIp = IPText.text(d.remoteAddr)
+            event.enriched = e
+            if SocketNames.isInet(d.family) {
+                let udp = d.protocol == SocketNames.IPPROTO_UDP || d.protocol == 136
+                    || (d.protocol == 0 && d.sockType & SocketNames.SOCK_TYPE_MASK == SocketNames.SOCK_DGRAM)
+                let service = ServiceNames().name(port: d.remotePort, transport: udp ? .udp : .tcp)
+                if !service.isEmpty { event.enriched.service = service }
+            }
+        }
+        if case .socketCreate(let d)? = event.detail {
+            event.enriched.familyName = SocketNames.family(d.family)
+            event.enriched.protocolName = SocketNames.protocolName(family: d.family, sockType: d.sockType, protocol: d.protocol)
+        }
         if case .socket(let d)? = event.detail, SocketNames.isInet(d.family) {
             let isAccept = event.probe == "accept" || (event.probe != "connect" && d.syscall.hasPrefix("accept"))
             let port = isAccept ? d.localPort : d.remotePort

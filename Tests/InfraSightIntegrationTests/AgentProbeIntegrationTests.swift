@@ -23,7 +23,7 @@ final class AgentProbeIntegrationTests: XCTestCase {
     static let lock = NSLock()
     nonisolated(unsafe) static var received: [(topic: String, key: String, event: Event)] = []
     nonisolated(unsafe) static var consumerError: String?
-    static let probes: [Probe] = [.open, .chmod, .connect, .accept, .exit, .ptrace, .mount, .setid, .execve]
+    static let probes: [Probe] = [.open, .chmod, .connect, .accept, .exit, .ptrace, .mount, .execve, .setid, .dup, .socket]
     static let me = UInt32(getpid())
     static let host = "agent-probe-it"
 
@@ -80,7 +80,8 @@ final class AgentProbeIntegrationTests: XCTestCase {
                         lock.lock(); consumerError = "undecodable message on \(m.topic)"; lock.unlock()
                         continue
                     }
-                    guard e.pid == me || e.ppid == me else { continue }
+                    // this process, its children, and deeper descendants (a helper run under strace)
+                    guard e.pid == me || e.ppid == me || e.process.ancestors.contains(where: { $0.pid == me }) else { continue }
                     let key = m.key.map { String(decoding: $0, as: UTF8.self) } ?? ""
                     lock.lock(); received.append((m.topic, key, e)); lock.unlock()
                 }

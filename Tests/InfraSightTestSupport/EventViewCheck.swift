@@ -34,6 +34,8 @@ public enum EventViewCheck {
         case .ptrace?: kind = .ptrace
         case .mount?: kind = .mount
         case .setid?: kind = .setid
+        case .dup?: kind = .dup
+        case .socketCreate?: kind = .socketCreate
         case nil: kind = nil
         }
         n("detail", v.detailKind, kind)
@@ -86,6 +88,17 @@ public enum EventViewCheck {
         n("setid.cap_inheritable", v.setid.capInheritable, e.setid.capInheritable)
         n("setid.old_cap_effective", v.setid.oldCapEffective, e.setid.oldCapEffective)
         n("setid.old_cap_permitted", v.setid.oldCapPermitted, e.setid.oldCapPermitted)
+        let du = v.dup, de = e.dup
+        s("dup.syscall", du.syscall, de.syscall); n("dup.oldfd", du.oldfd, de.oldfd); n("dup.newfd", du.newfd, de.newfd)
+        n("dup.flags", du.flags, de.flags); n("dup.family", du.family, de.family)
+        n("dup.sock_type", du.sockType, de.sockType); n("dup.protocol", du.protocol, de.protocol)
+        b("dup.local_addr", du.localAddr, de.localAddr); n("dup.local_port", du.localPort, de.localPort)
+        b("dup.remote_addr", du.remoteAddr, de.remoteAddr); n("dup.remote_port", du.remotePort, de.remotePort)
+        s("dup.unix_path", du.unixPath, de.unixPath)
+        let sc = v.socketCreate, sce = e.socketCreate
+        n("socket_create.family", sc.family, sce.family); n("socket_create.sock_type", sc.sockType, sce.sockType)
+        n("socket_create.protocol", sc.protocol, sce.protocol); n("socket_create.nonblock", sc.nonblock, sce.nonblock)
+        n("socket_create.cloexec", sc.cloexec, sce.cloexec)
 
         let p = v.process
         n("has process", p.isPresent, e.hasProcess)

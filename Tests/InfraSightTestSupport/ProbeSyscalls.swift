@@ -19,6 +19,7 @@ public enum ProbeSyscalls {
     public static let connect = 42, accept = 43, accept4 = 288, ptrace = 101, mount = 165, umount2 = 166
     public static let setuid = 105, setgid = 106, setreuid = 113, setregid = 114, setresuid = 117, setresgid = 119
     public static let capget = 125, capset = 126
+    public static let dup = 32, dup2 = 33, dup3 = 292, fcntl = 72, socket = 41
     #endif
 
     /// O_PATH (0o10000000), not exported by the Glibc module.

@@ -112,6 +112,25 @@ public struct RandomEvents {
             d.capEffective = u64(); d.capPermitted = u64(); d.capInheritable = u64()
             d.oldCapEffective = u64(); d.oldCapPermitted = u64()
             e.setid = d
+        case .dup:
+            var d = DupDetail()
+            d.syscall = ["dup", "dup2", "dup3", "fcntl", string()].randomElement(using: &rng)!
+            d.oldfd = i32(); d.newfd = [0, 1, 2, i32()].randomElement(using: &rng)!
+            d.flags = [0, 0o2000000, u32()].randomElement(using: &rng)!
+            d.family = [1, 2, 10, u32()].randomElement(using: &rng)!
+            d.sockType = [1, 2, 3, u32()].randomElement(using: &rng)!
+            d.protocol = [0, 6, 17, u32()].randomElement(using: &rng)!
+            d.localAddr = addr(); d.localPort = [0, 4444, 65535, u32()].randomElement(using: &rng)!
+            d.remoteAddr = addr(); d.remotePort = [0, 443, 4444, u32()].randomElement(using: &rng)!
+            d.unixPath = string()
+            e.dup = d
+        case .socket:
+            var d = SocketCreateDetail()
+            d.family = [2, 10, 16, 17, u32()].randomElement(using: &rng)!
+            d.sockType = [1, 2, 3, 10, u32()].randomElement(using: &rng)!
+            d.protocol = [0, 6, 17, 255, 0x0300, u32()].randomElement(using: &rng)!
+            d.nonblock = Bool.random(using: &rng); d.cloexec = Bool.random(using: &rng)
+            e.socketCreate = d
         }
         if Bool.random(using: &rng) {
             var p = ProcessContext()

@@ -78,6 +78,14 @@ static __always_inline int stash_enter(struct trace_event_raw_sys_enter *ctx, __
 	return 0;
 }
 
+/* 1 when this thread has a stash. For probes that choose at sys_enter what to stash (dup, socket):
+ * their sys_exit looks here first, since a missing stash is then the usual case, not a miss. */
+static __always_inline int stash_pending(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	return bpf_map_lookup_elem(&starts, &tid) != NULL;
+}
+
 /* sys_exit: takes (copies and deletes) this thread's stash; 0 when there is none. */
 static __always_inline int stash_take(struct sys_stash *out)
 {

@@ -200,7 +200,10 @@ _Static_assert(sizeof(struct infrasight_exec_event) == 4704, "layout");
 #define INFRASIGHT_EVENT_KIND_EXIT    5
 #define INFRASIGHT_EVENT_KIND_PTRACE  6
 #define INFRASIGHT_EVENT_KIND_MOUNT   7
-#define INFRASIGHT_EVENT_KIND_SETID   10  /* set*id, capset (8 and 9 left to probes added alongside) */
+#define INFRASIGHT_EVENT_KIND_SETID   10  /* set*id, capset (8 is free) */
+/* These two reuse struct infrasight_socket_event (see there). */
+#define INFRASIGHT_EVENT_KIND_DUP     9   /* dup, dup2, dup3, fcntl F_DUPFD*: a socket onto fd 0, 1 or 2 */
+#define INFRASIGHT_EVENT_KIND_SOCKET_CREATE 11 /* socket() */
 
 #define INFRASIGHT_PATH_MAX      512   /* power of two, incl. NUL: open/chmod path, mount source/target */
 #define INFRASIGHT_FSTYPE_MAX    64
@@ -213,10 +216,13 @@ enum infrasight_syscall {
 	INFRASIGHT_SYS_FCHMODAT2 = 7,
 	INFRASIGHT_SYS_CONNECT = 8, INFRASIGHT_SYS_ACCEPT = 9, INFRASIGHT_SYS_ACCEPT4 = 10,
 	INFRASIGHT_SYS_PTRACE = 11, INFRASIGHT_SYS_MOUNT = 12, INFRASIGHT_SYS_UMOUNT2 = 13,
-	/* setid (ids 30..36: room below for probes added alongside) */
+	/* setid (ids 30..36) */
 	INFRASIGHT_SYS_SETUID = 30, INFRASIGHT_SYS_SETGID = 31, INFRASIGHT_SYS_SETREUID = 32,
 	INFRASIGHT_SYS_SETREGID = 33, INFRASIGHT_SYS_SETRESUID = 34, INFRASIGHT_SYS_SETRESGID = 35,
 	INFRASIGHT_SYS_CAPSET = 36,
+	/* dup and socket (ids 37..41) */
+	INFRASIGHT_SYS_DUP = 37, INFRASIGHT_SYS_DUP2 = 38, INFRASIGHT_SYS_DUP3 = 39, INFRASIGHT_SYS_FCNTL = 40,
+	INFRASIGHT_SYS_SOCKET = 41,
 };
 
 /* flags of the newer records (same `flags` word as exec, own bits) */
@@ -303,6 +309,14 @@ struct infrasight_chmod_event {
 	char resolved[INFRASIGHT_PATH_MAX];  /* only resolved_len + 1 bytes are emitted */
 };
 
+/* connect / accept (KIND_SOCKET), and with other meanings of fd, new_fd and sock_flags:
+ *   dup (KIND_DUP): fd = the old fd (a socket), new_fd = the fd it landed on (dup2/dup3: the one
+ *     requested; dup/fcntl: the one returned), sock_flags = dup3 flags (O_CLOEXEC; fcntl
+ *     F_DUPFD_CLOEXEC gives O_CLOEXEC); the socket's family, type, protocol, local and remote
+ *     address as for accept.
+ *   socket (KIND_SOCKET_CREATE): family, sock_type (type & SOCK_TYPE_MASK) and protocol as passed,
+ *     sock_flags = the type's SOCK_NONBLOCK | SOCK_CLOEXEC bits, fd = -1, new_fd = ret (-1 on
+ *     failure); no addresses. */
 struct infrasight_socket_event {
 	struct infrasight_common c;
 	__u16 family;         /* AF_* */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
-/* infrasight_sock.h — BPF-side socket helpers for connect.bpf.c and accept.bpf.c: find the kernel
+/* infrasight_sock.h — BPF-side socket helpers for connect, accept, dup and socket (*.bpf.c): find the kernel
  * `struct socket` behind an fd through the current task's fd table (CO-RE reads:
  * task->files->fdt->fd[fd] → file (S_IFSOCK inode) → private_data) and copy family, type,
  * protocol and the addresses from `struct sock`. Self-contained. */

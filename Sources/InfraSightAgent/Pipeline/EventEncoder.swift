@@ -226,6 +226,29 @@ public final class EventEncoder {
                 w.uint(14, k.oldCapEffective)
                 w.uint(15, k.oldCapPermitted)
             }
+        case .dup(let k):
+            writer.message(28, keepEmpty: true) { w in
+                w.string(1, k.syscall.name)
+                w.int32(2, k.oldfd)
+                w.int32(3, k.newfd)
+                w.uint(4, UInt64(k.flags))
+                w.uint(5, UInt64(k.family))
+                w.uint(6, UInt64(k.sockType))
+                w.uint(7, UInt64(k.protocol))
+                w.bytes(8, k.localAddr)
+                w.uint(9, UInt64(k.localPort))
+                w.bytes(10, k.remoteAddr)
+                w.uint(11, UInt64(k.remotePort))
+                w.string(12, k.unixPath)
+            }
+        case .socketCreate(let k):
+            writer.message(29, keepEmpty: true) { w in
+                w.uint(1, UInt64(k.family))
+                w.uint(2, UInt64(k.sockType))
+                w.uint(3, UInt64(k.protocol))
+                w.bool(4, k.nonblock)
+                w.bool(5, k.cloexec)
+            }
         }
     }
 

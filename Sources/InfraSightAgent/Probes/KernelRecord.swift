@@ -7,6 +7,8 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
     case connect = 8, accept = 9, accept4 = 10
     case ptrace = 11, mount = 12, umount2 = 13
     case setuid = 30, setgid = 31, setreuid = 32, setregid = 33, setresuid = 34, setresgid = 35, capset = 36
+    case dup = 37, dup2 = 38, dup3 = 39, fcntl = 40
+    case socket = 41
 
     /// By id: each kind's syscalls are one contiguous range of ids.
     public static func < (a: KernelSyscall, b: KernelSyscall) -> Bool { a.rawValue < b.rawValue }
@@ -35,6 +37,11 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
         case .setresuid: return "setresuid"
         case .setresgid: return "setresgid"
         case .capset: return "capset"
+        case .dup: return "dup"
+        case .dup2: return "dup2"
+        case .dup3: return "dup3"
+        case .fcntl: return "fcntl"
+        case .socket: return "socket"
         }
     }
 }
@@ -179,6 +186,40 @@ public struct KernelSocketEvent: Sendable, Equatable {
     public var flags: UInt32
 }
 
+/// A socket duplicated onto fd 0, 1 or 2: dup / dup2 / dup3 / fcntl F_DUPFD* (the kernel emits no other).
+public struct KernelDupEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    public var syscall: KernelSyscall
+    /// The duplicated fd (a socket).
+    public var oldfd: Int32
+    /// The fd it landed on: dup2/dup3 the one requested, dup/fcntl the one returned.
+    public var newfd: Int32
+    /// dup3 flags (O_CLOEXEC); fcntl F_DUPFD_CLOEXEC reads as O_CLOEXEC.
+    public var flags: UInt32
+    /// The socket's family, type, protocol and endpoints, as `KernelSocketEvent` has them.
+    public var family: UInt16
+    public var sockType: UInt16
+    public var `protocol`: UInt16
+    public var localAddr: [UInt8]
+    public var localPort: UInt16
+    public var remoteAddr: [UInt8]
+    public var remotePort: UInt16
+    public var unixPath: String
+}
+
+/// socket(): family, type and protocol as passed (AF_UNIX and AF_NETLINK/NETLINK_ROUTE are not emitted).
+public struct KernelSocketCreateEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    public var family: UInt16
+    /// type & SOCK_TYPE_MASK: SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3, ...
+    public var sockType: UInt16
+    public var `protocol`: UInt16
+    public var nonblock: Bool
+    public var cloexec: Bool
+    /// The fd returned, -1 on failure.
+    public var fd: Int32
+}
+
 /// Process exit (last thread of the process).
 public struct KernelExitEvent: Sendable, Equatable {
     public var common: KernelCommon
@@ -260,6 +301,8 @@ public enum KernelRecord: Sendable, Equatable {
     case ptrace(KernelPtraceEvent)
     case mount(KernelMountEvent)
     case setid(KernelSetidEvent)
+    case dup(KernelDupEvent)
+    case socketCreate(KernelSocketCreateEvent)
 
     /// The probe (and so the topic) this record belongs to.
     public var probe: Probe {
@@ -272,6 +315,8 @@ public enum KernelRecord: Sendable, Equatable {
         case .ptrace: return .ptrace
         case .mount: return .mount
         case .setid: return .setid
+        case .dup: return .dup
+        case .socketCreate: return .socket
         }
     }
 
@@ -289,6 +334,8 @@ public enum KernelRecord: Sendable, Equatable {
         case .ptrace(let e): return e.common
         case .mount(let e): return e.common
         case .setid(let e): return e.common
+        case .dup(let e): return e.common
+        case .socketCreate(let e): return e.common
         }
     }
 }

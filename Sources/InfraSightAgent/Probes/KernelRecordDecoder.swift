@@ -61,6 +61,10 @@ public enum KernelRecordDecoder {
     public static let kindPtrace = UInt16(INFRASIGHT_EVENT_KIND_PTRACE)
     public static let kindMount = UInt16(INFRASIGHT_EVENT_KIND_MOUNT)
     public static let kindSetid = UInt16(INFRASIGHT_EVENT_KIND_SETID)
+    public static let kindDup = UInt16(INFRASIGHT_EVENT_KIND_DUP)
+    public static let kindSocketCreate = UInt16(INFRASIGHT_EVENT_KIND_SOCKET_CREATE)
+    /// SOCK_NONBLOCK and SOCK_CLOEXEC in socket()'s type (and so in a socket record's sock_flags).
+    public static let sockNonblock: UInt32 = 0o4000, sockCloexec: UInt32 = 0o2000000
 
     /// Smallest valid record per kind: everything before the trailing string region (the full
     /// record for kinds without strings).
@@ -69,7 +73,7 @@ public enum KernelRecordDecoder {
         case kindExec: return ExecEventDecoder.headerSize
         case kindOpen: return openPath
         case kindChmod: return chmodPath
-        case kindSocket: return sockUnixPath
+        case kindSocket, kindDup, kindSocketCreate: return sockUnixPath
         case kindExit: return MemoryLayout<infrasight_exit_event>.size
         case kindPtrace: return MemoryLayout<infrasight_ptrace_event>.size
         case kindMount: return mountSource
@@ -130,12 +134,23 @@ public enum KernelRecordDecoder {
                 fd: i32(chmodFd), mode: u32(chmodMode), flags: u32(chmodFlags),
                 resolved: resolved(raw, at: chmodResolved, claimed: claimed, flags: common.flags,
                                    passed: path.value, passedTruncated: pathTruncated)))
+        case kindDup:
+            let s = try syscall(.dup ... .fcntl)
+            let (family, local, remote) = addresses(raw)
+            return .dup(KernelDupEvent(
+                common: common, syscall: s, oldfd: i32(sockFd), newfd: i32(sockNewFd), flags: u32(sockFlags),
+                family: family, sockType: u16(sockType), protocol: u16(sockProtocol),
+                localAddr: local, localPort: u16(sockLocalPort), remoteAddr: remote, remotePort: u16(sockRemotePort),
+                unixPath: unixPath(raw, claimed: Int(u16(sockUnixLen)))))
+        case kindSocketCreate:
+            _ = try syscall(.socket ... .socket)
+            let flags = u32(sockFlags)
+            return .socketCreate(KernelSocketCreateEvent(
+                common: common, family: u16(sockFamily), sockType: u16(sockType), protocol: u16(sockProtocol),
+                nonblock: flags & sockNonblock != 0, cloexec: flags & sockCloexec != 0, fd: i32(sockNewFd)))
         case kindSocket:
             let s = try syscall(.connect ... .accept4)
-            let family = u16(sockFamily)
-            let addrLen = family == 2 ? 4 : family == 10 ? 16 : 0
-            let local = Array(UnsafeRawBufferPointer(rebasing: raw[sockLocalAddr ..< sockLocalAddr + addrLen]))
-            let remote = Array(UnsafeRawBufferPointer(rebasing: raw[sockRemoteAddr ..< sockRemoteAddr + addrLen]))
+            let (family, local, remote) = addresses(raw)
             return .socket(KernelSocketEvent(
                 common: common, syscall: s, family: family, sockType: u16(sockType), protocol: u16(sockProtocol),
                 localAddr: local, localPort: u16(sockLocalPort), remoteAddr: remote, remotePort: u16(sockRemotePort),
@@ -174,6 +189,16 @@ public enum KernelRecordDecoder {
         default:
             throw RecordDecodeError.unknownKind(kind)
         }
+    }
+
+    /// A socket record's family and its local and remote address bytes (4 for AF_INET, 16 for
+    /// AF_INET6, none otherwise).
+    static func addresses(_ raw: UnsafeRawBufferPointer) -> (family: UInt16, local: [UInt8], remote: [UInt8]) {
+        let family = raw.loadUnaligned(fromByteOffset: sockFamily, as: UInt16.self)
+        let addrLen = family == 2 ? 4 : family == 10 ? 16 : 0
+        let local = Array(UnsafeRawBufferPointer(rebasing: raw[sockLocalAddr ..< sockLocalAddr + addrLen]))
+        let remote = Array(UnsafeRawBufferPointer(rebasing: raw[sockRemoteAddr ..< sockRemoteAddr + addrLen]))
+        return (family, local, remote)
     }
 
     static func decodeCommon(_ raw: UnsafeRawBufferPointer) -> KernelCommon {

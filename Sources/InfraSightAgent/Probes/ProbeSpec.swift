@@ -88,6 +88,16 @@ public struct ProbeSpec: Sendable {
             return ProbeSpec(probe: probe, object: "ptrace", variants: [
                 Variant("tracepoints", [syscallPair("ptrace")]),
             ])
+        case .dup:
+            return ProbeSpec(probe: probe, object: "dup", variants: [
+                Variant("tracepoints", [syscallPair("dup2", required: false), syscallPair("dup3"), syscallPair("dup"),
+                                        syscallPair("fcntl"),
+                                        Group("fd table → struct socket (CO-RE)", programs: [])]),
+            ])
+        case .socket:
+            return ProbeSpec(probe: probe, object: "socket", variants: [
+                Variant("tracepoints", [syscallPair("socket"), Group("fd table → struct socket (CO-RE)", programs: [])]),
+            ])
         case .mount:
             return ProbeSpec(probe: probe, object: "mount", variants: [
                 Variant("tracepoints", [syscallPair("mount"),

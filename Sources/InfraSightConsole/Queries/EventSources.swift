@@ -36,8 +36,16 @@ struct EventSource: Sendable {
         table: "setid_events", probes: [.setid],
         detail: "if(toString(syscall) = 'capset', concat('capset effective ', toString(cap_effective), ' permitted ', toString(cap_permitted)), concat(toString(syscall), ' ', toString(new_real), ',', toString(new_effective), ',', toString(new_saved), ' (was uid ', toString(old_uid), ' euid ', toString(old_euid), ' gid ', toString(old_gid), ')'))",
         pathColumns: nil, addressColumns: nil)
+    static let dup = EventSource(
+        table: "dup_events", probes: [.dup],
+        detail: "concat(toString(syscall), ' fd ', toString(oldfd), ' -> ', toString(newfd), ' ', toString(family_name), ' ', remote_ip, ':', toString(remote_port), if(unix_path = '', '', concat(' ', unix_path)))",
+        pathColumns: ["unix_path"], addressColumns: ["remote_ip", "local_ip"])
+    static let socket = EventSource(
+        table: "socket_events", probes: [.socket],
+        detail: "concat('socket ', toString(family_name), ' type ', toString(sock_type), ' protocol ', toString(protocol))",
+        pathColumns: nil, addressColumns: nil)
 
-    static let all = [exec, file, network, process, setid]
+    static let all = [exec, file, network, process, setid, dup, socket]
 
     /// The columns that fit one probe, shown in place of `detail` when the stream is filtered to that
     /// probe: (result name, SQL expression; fixed text). A name never repeats a different column's name.
@@ -68,6 +76,13 @@ struct EventSource: Sendable {
             return [("syscall", "toString(syscall)"), ("old_uid", "old_uid"), ("old_euid", "old_euid"),
                     ("old_gid", "old_gid"), ("new_real", "new_real"), ("new_effective", "new_effective"),
                     ("new_saved", "new_saved"), ("cap_effective", "cap_effective"), ("cap_permitted", "cap_permitted")]
+        case .dup:
+            return [("syscall", "toString(syscall)"), ("oldfd", "oldfd"), ("newfd", "newfd"),
+                    ("family_name", "toString(family_name)"), ("remote_ip", "remote_ip"), ("remote_port", "remote_port"),
+                    ("local_ip", "local_ip"), ("local_port", "local_port"), ("unix_path", "unix_path")]
+        case .socket:
+            return [("family_name", "toString(family_name)"), ("sock_type", "sock_type"), ("protocol", "protocol"),
+                    ("protocol_name", "toString(protocol_name)"), ("nonblock", "nonblock"), ("cloexec", "cloexec")]
         }
     }
 

@@ -8,7 +8,7 @@
 extension EventView {
     /// Which member of the `detail` oneof an event carries.
     public enum DetailKind: Int, Sendable {
-        case exec = 20, open, chmod, socket, exit, ptrace, mount, setid
+        case exec = 20, open, chmod, socket, exit, ptrace, mount, setid, dup, socketCreate
     }
 
     /// The set member of `detail`, nil when none.
@@ -25,6 +25,8 @@ extension EventView {
     @inlinable @inline(__always) public var ptrace: PtraceView { PtraceView(m: detailMessage(.ptrace)) }
     @inlinable @inline(__always) public var mount: MountView { MountView(buffer: buffer, m: detailMessage(.mount)) }
     @inlinable @inline(__always) public var setid: SetidView { SetidView(buffer: buffer, m: detailMessage(.setid)) }
+    @inlinable @inline(__always) public var dup: DupView { DupView(buffer: buffer, m: detailMessage(.dup)) }
+    @inlinable @inline(__always) public var socketCreate: SocketCreateView { SocketCreateView(m: detailMessage(.socketCreate)) }
     @inlinable @inline(__always) public var process: ProcessView { ProcessView(buffer: buffer, m: processView) }
     @inlinable @inline(__always) public var container: ContainerView { ContainerView(buffer: buffer, m: containerView) }
     @inlinable @inline(__always) public var enriched: EnrichmentView { EnrichmentView(buffer: buffer, m: enrichedView) }
@@ -185,6 +187,39 @@ public struct SetidView {
     @inlinable @inline(__always) public var capInheritable: UInt64 { m.value(13) }
     @inlinable @inline(__always) public var oldCapEffective: UInt64 { m.value(14) }
     @inlinable @inline(__always) public var oldCapPermitted: UInt64 { m.value(15) }
+}
+
+/// `DupDetail` of an `EventView`: a socket duplicated onto fd 0, 1 or 2.
+public struct DupView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable @inline(__always) init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    @inlinable @inline(__always) public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable @inline(__always) public var oldfd: Int32 { Int32(truncatingIfNeeded: m.value(2)) }
+    @inlinable @inline(__always) public var newfd: Int32 { Int32(truncatingIfNeeded: m.value(3)) }
+    @inlinable @inline(__always) public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(4)) }
+    @inlinable @inline(__always) public var family: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
+    @inlinable @inline(__always) public var sockType: UInt32 { UInt32(truncatingIfNeeded: m.value(6)) }
+    @inlinable @inline(__always) public var `protocol`: UInt32 { UInt32(truncatingIfNeeded: m.value(7)) }
+    /// 4 or 16 bytes, network order (as sent; not checked).
+    @inlinable @inline(__always) public var localAddr: UnsafeRawBufferPointer { m.bytes(8, in: buffer) }
+    @inlinable @inline(__always) public var localPort: UInt32 { UInt32(truncatingIfNeeded: m.value(9)) }
+    @inlinable @inline(__always) public var remoteAddr: UnsafeRawBufferPointer { m.bytes(10, in: buffer) }
+    @inlinable @inline(__always) public var remotePort: UInt32 { UInt32(truncatingIfNeeded: m.value(11)) }
+    @inlinable @inline(__always) public var unixPath: UnsafeRawBufferPointer { m.bytes(12, in: buffer) }
+}
+
+/// `SocketCreateDetail` of an `EventView`: one socket() call.
+public struct SocketCreateView {
+    @usableFromInline let m: MessageView
+    @inlinable @inline(__always) init(m: MessageView) { self.m = m }
+
+    @inlinable @inline(__always) public var family: UInt32 { UInt32(truncatingIfNeeded: m.value(1)) }
+    @inlinable @inline(__always) public var sockType: UInt32 { UInt32(truncatingIfNeeded: m.value(2)) }
+    @inlinable @inline(__always) public var `protocol`: UInt32 { UInt32(truncatingIfNeeded: m.value(3)) }
+    @inlinable @inline(__always) public var nonblock: Bool { m.value(4) != 0 }
+    @inlinable @inline(__always) public var cloexec: Bool { m.value(5) != 0 }
 }
 
 /// `ProcessContext` of an `EventView`.

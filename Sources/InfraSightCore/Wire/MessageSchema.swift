@@ -45,6 +45,13 @@ struct MessageSchema: Sendable {
     /// SetidDetail: syscall 1, old_uid 2 ... old_sgid 7, new_real 8, new_effective 9, new_saved 10,
     /// cap_effective 11, cap_permitted 12, cap_inheritable 13, old_cap_effective 14, old_cap_permitted 15.
     static var setid: MessageSchema { MessageSchema(varint: 0b1111_1111_1111_1100, string: 0b10) }
+    /// DupDetail: syscall 1, oldfd 2, newfd 3, flags 4, family 5, sock_type 6, protocol 7, local_addr 8,
+    /// local_port 9, remote_addr 10, remote_port 11, unix_path 12.
+    static var dup: MessageSchema {
+        MessageSchema(varint: 0b1010_1111_1100, string: 0b1_0000_0000_0010, bytes: 0b101_0000_0000)
+    }
+    /// SocketCreateDetail: family 1, sock_type 2, protocol 3, nonblock 4, cloexec 5.
+    static var socketCreate: MessageSchema { MessageSchema(varint: 0b11_1110) }
     /// ProcessContext: exec_id 1, parent_exec_id 2, exe 3, cwd 4, ancestors 5 (repeated), start_boot_ns 6.
     static var process: MessageSchema { MessageSchema(varint: 0b100_0000, string: 0b1_1110, repeatedAncestor: 0b10_0000) }
     /// ContainerContext: name 1, image 2, labels 3 (map), pod_name 4, pod_namespace 5, pod_uid 6.
@@ -56,7 +63,7 @@ struct MessageSchema: Sendable {
         MessageSchema(varint: 0b10_0000_0000_0000, fixed64: 0b100, string: 0b1_1111_1111_1010)
     }
 
-    /// The detail payload's schema for a field number of the `detail` oneof (20...27).
+    /// The detail payload's schema for a field number of the `detail` oneof (20...29).
     static func detail(_ field: Int) -> MessageSchema {
         switch field {
         case 20: return exec
@@ -66,7 +73,9 @@ struct MessageSchema: Sendable {
         case 24: return exit
         case 25: return ptrace
         case 26: return mount
-        default: return setid
+        case 27: return setid
+        case 28: return dup
+        default: return socketCreate
         }
     }
 }

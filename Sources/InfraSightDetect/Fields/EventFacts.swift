@@ -26,8 +26,9 @@ public struct EventFacts {
         case .chmod: return event.chmod.path
         case .execve: return event.exec.filename
         case .connect, .accept: return event.socket.unixPath
+        case .dup: return event.dup.unixPath
         case .mount: return event.mount.target
-        case .exit, .ptrace, .setid: return UnsafeRawBufferPointer(start: nil, count: 0)
+        case .exit, .ptrace, .setid, .socket: return UnsafeRawBufferPointer(start: nil, count: 0)
         }
     }
 

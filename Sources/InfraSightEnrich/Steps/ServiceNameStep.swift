@@ -1,7 +1,7 @@
 import InfraSightCore
 
 /// Adds `service`: the well-known name (`ServiceNames`) of the remote port for connect and of the
-/// local (listening) port for accept, looked up in the TCP or UDP table by the socket's protocol
+/// local (listening) port for accept, of the remote (peer) port for dup (a reverse shell's listener), looked up in the TCP or UDP table by the socket's protocol
 /// (type `SOCK_DGRAM` or protocol UDP/UDPLITE → udp, other inet sockets → tcp). Empty for
 /// non-inet sockets, port 0 and unknown ports. The table is built once, at construction.
 public struct ServiceNameStep: EnrichmentStep {
@@ -17,14 +17,25 @@ public struct ServiceNameStep: EnrichmentStep {
     public init(services: ServiceNames) { self.services = services }
 
     public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
+        if event.detailKind == .dup {
+            let d = event.dup
+            guard SocketNames.isInet(d.family) else { return }
+            add(port: d.remotePort, sockType: d.sockType, protocol: d.protocol, to: &enrichment)
+            return
+        }
         guard event.detailKind == .socket else { return }
         let d = event.socket
         guard SocketNames.isInet(d.family) else { return }
         let probe = event.probeKind
         let isAccept = probe == .accept || (probe != .connect && ByteText.hasPrefix(d.syscall, "accept"))
         let port = isAccept ? d.localPort : d.remotePort
-        let udp = d.protocol == SocketNames.IPPROTO_UDP || d.protocol == 136
-            || (d.protocol == 0 && d.sockType & SocketNames.SOCK_TYPE_MASK == SocketNames.SOCK_DGRAM)
+        add(port: port, sockType: d.sockType, protocol: d.protocol, to: &enrichment)
+    }
+
+    private func add(port: UInt32, sockType: UInt32, protocol proto: UInt32,
+                     to enrichment: inout EnrichmentFields) {
+        let udp = proto == SocketNames.IPPROTO_UDP || proto == 136
+            || (proto == 0 && sockType & SocketNames.SOCK_TYPE_MASK == SocketNames.SOCK_DGRAM)
         let service = services.name(port: port, transport: udp ? .udp : .tcp)
         if !service.isEmpty { enrichment.service = service }
     }

@@ -103,7 +103,41 @@ public enum EventTables {
             ColumnSpec("old_cap_permitted", "UInt64") { w, e, _ in w.uint64(e.setid.oldCapPermitted) },
         ] + CommonColumns.trailing)
 
-    public static let all: [EventTable] = [exec, file, network, process, setid]
+    /// `dup_events`: a socket duplicated onto fd 0, 1 or 2 (dup, dup2, dup3, fcntl F_DUPFD*), schema v7.
+    public static let dup = EventTable(
+        name: "dup_events", probes: [.dup],
+        columns: CommonColumns.leading + [
+            ColumnSpec("syscall", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.dup.syscall) },
+            ColumnSpec("oldfd", "Int32") { w, e, _ in w.int32(e.dup.oldfd) },
+            ColumnSpec("newfd", "Int32") { w, e, _ in w.int32(e.dup.newfd) },
+            ColumnSpec("flags", "UInt32") { w, e, _ in w.uint32(e.dup.flags) },
+            ColumnSpec("family", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.dup.family)) },
+            ColumnSpec("family_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.familyName) },
+            ColumnSpec("sock_type", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.dup.sockType)) },
+            ColumnSpec("protocol", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.dup.protocol)) },
+            ColumnSpec("protocol_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.protocolName) },
+            ColumnSpec("local_ip", "String") { w, e, _ in w.string(e.enriched.localIp) },
+            ColumnSpec("local_port", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.dup.localPort)) },
+            ColumnSpec("remote_ip", "String") { w, e, _ in w.string(e.enriched.remoteIp) },
+            ColumnSpec("remote_port", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.dup.remotePort)) },
+            ColumnSpec("unix_path", "String") { w, e, _ in w.string(e.dup.unixPath) },
+            ColumnSpec("service", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.service) },
+        ] + CommonColumns.trailing)
+
+    /// `socket_events`: socket() (every family but AF_UNIX and AF_NETLINK/NETLINK_ROUTE), schema v7.
+    public static let socket = EventTable(
+        name: "socket_events", probes: [.socket],
+        columns: CommonColumns.leading + [
+            ColumnSpec("family", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socketCreate.family)) },
+            ColumnSpec("family_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.familyName) },
+            ColumnSpec("sock_type", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socketCreate.sockType)) },
+            ColumnSpec("protocol", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.socketCreate.protocol)) },
+            ColumnSpec("protocol_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.protocolName) },
+            ColumnSpec("nonblock", "UInt8") { w, e, _ in w.uint8(e.socketCreate.nonblock ? 1 : 0) },
+            ColumnSpec("cloexec", "UInt8") { w, e, _ in w.uint8(e.socketCreate.cloexec ? 1 : 0) },
+        ] + CommonColumns.trailing)
+
+    public static let all: [EventTable] = [exec, file, network, process, setid, dup, socket]
 
     public static func table(for probe: Probe) -> EventTable {
         switch probe {
@@ -112,6 +146,8 @@ public enum EventTables {
         case .connect, .accept: return network
         case .exit, .ptrace, .mount: return process
         case .setid: return setid
+        case .dup: return dup
+        case .socket: return socket
         }
     }
 }

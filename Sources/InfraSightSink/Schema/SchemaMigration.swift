@@ -59,6 +59,12 @@ public enum SchemaMigrations {
             [.sql(EventTables.setid.createStatement(database: db, flavor: flavor, retentionDays: retention)),
              .sql(EventTables.setid.dedupViewStatement(database: db))]
         },
+        SchemaMigration(version: 7, description: "dup_events (a socket duplicated onto fd 0-2) and socket_events (socket()), with their dedup views") { db, flavor, retention in
+            [EventTables.dup, EventTables.socket].flatMap { table -> [SchemaStep] in
+                [.sql(table.createStatement(database: db, flavor: flavor, retentionDays: retention)),
+                 .sql(table.dedupViewStatement(database: db))]
+            }
+        },
         // Fileless execution flags on exec_events (version 7 belongs to the dup and socket probes).
         SchemaMigration(version: 8, description: "exe_unlinked, exe_memfd on exec_events; its dedup view recreated") { db, _, _ in
             [.ensureColumns(EventTables.exec), .sql("DROP TABLE IF EXISTS \(db).exec_events_dedup"), .sql(EventTables.exec.dedupViewStatement(database: db))]

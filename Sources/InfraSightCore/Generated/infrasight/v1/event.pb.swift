@@ -213,6 +213,24 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     set {_uniqueStorage()._detail = .setid(newValue)}
   }
 
+  /// dup, dup2, dup3, fcntl F_DUPFD*: a socket onto fd 0, 1 or 2
+  public var dup: Infrasight_V1_DupDetail {
+    get {
+      if case .dup(let v)? = _storage._detail {return v}
+      return Infrasight_V1_DupDetail()
+    }
+    set {_uniqueStorage()._detail = .dup(newValue)}
+  }
+
+  /// socket()
+  public var socketCreate: Infrasight_V1_SocketCreateDetail {
+    get {
+      if case .socketCreate(let v)? = _storage._detail {return v}
+      return Infrasight_V1_SocketCreateDetail()
+    }
+    set {_uniqueStorage()._detail = .socketCreate(newValue)}
+  }
+
   /// Process context from the agent's process cache.
   public var process: Infrasight_V1_ProcessContext {
     get {_storage._process ?? Infrasight_V1_ProcessContext()}
@@ -258,6 +276,10 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     case mount(Infrasight_V1_MountDetail)
     /// setuid, setgid, setreuid, setregid, setresuid, setresgid, capset
     case setid(Infrasight_V1_SetidDetail)
+    /// dup, dup2, dup3, fcntl F_DUPFD*: a socket onto fd 0, 1 or 2
+    case dup(Infrasight_V1_DupDetail)
+    /// socket()
+    case socketCreate(Infrasight_V1_SocketCreateDetail)
 
   }
 
@@ -622,6 +644,70 @@ public nonisolated struct Infrasight_V1_SetidDetail: Sendable {
   public init() {}
 }
 
+/// A socket duplicated onto standard input, output or error (dup, dup2, dup3, fcntl F_DUPFD*):
+/// the reverse shell's signature. Only sockets onto fds 0-2 are reported.
+public nonisolated struct Infrasight_V1_DupDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var syscall: String = String()
+
+  /// The duplicated fd (a socket) and the fd it landed on (0, 1 or 2).
+  public var oldfd: Int32 = 0
+
+  public var newfd: Int32 = 0
+
+  /// dup3 flags (O_CLOEXEC=0x80000; fcntl F_DUPFD_CLOEXEC gives O_CLOEXEC).
+  public var flags: UInt32 = 0
+
+  /// The socket: AF_INET=2, AF_INET6=10, AF_UNIX=1; SOCK_STREAM=1, ...; IPPROTO_TCP=6, ...
+  public var family: UInt32 = 0
+
+  public var sockType: UInt32 = 0
+
+  public var `protocol`: UInt32 = 0
+
+  /// Its local and remote (peer) address: 4 or 16 bytes, network order.
+  public var localAddr: Data = Data()
+
+  public var localPort: UInt32 = 0
+
+  public var remoteAddr: Data = Data()
+
+  public var remotePort: UInt32 = 0
+
+  public var unixPath: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// socket(): every family except AF_UNIX and AF_NETLINK/NETLINK_ROUTE (see README, probe `socket`).
+public nonisolated struct Infrasight_V1_SocketCreateDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// As passed: AF_PACKET=17, AF_INET=2, ...; SOCK_RAW=3, ... (type & 0xf); protocol (ETH_P_* in
+  /// network order for AF_PACKET, IPPROTO_* for IP).
+  public var family: UInt32 = 0
+
+  public var sockType: UInt32 = 0
+
+  public var `protocol`: UInt32 = 0
+
+  /// The type's SOCK_NONBLOCK and SOCK_CLOEXEC bits.
+  public var nonblock: Bool = false
+
+  public var cloexec: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// Fields added by `infrasight enrich`.
 public nonisolated struct Infrasight_V1_Enrichment: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -676,7 +762,7 @@ fileprivate nonisolated let _protobuf_package = "infrasight.v1"
 
 nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Event"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{1}setid\0\u{2}\u{3}process\0\u{1}container\0\u{2}\u{9}enriched\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{1}setid\0\u{1}dup\0\u{3}socket_create\0\u{1}process\0\u{1}container\0\u{2}\u{9}enriched\0")
 
   fileprivate class _StorageClass {
     var _eventID: String = String()
@@ -873,6 +959,32 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
             _storage._detail = .setid(v)
           }
         }()
+        case 28: try {
+          var v: Infrasight_V1_DupDetail?
+          var hadOneofValue = false
+          if let current = _storage._detail {
+            hadOneofValue = true
+            if case .dup(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._detail = .dup(v)
+          }
+        }()
+        case 29: try {
+          var v: Infrasight_V1_SocketCreateDetail?
+          var hadOneofValue = false
+          if let current = _storage._detail {
+            hadOneofValue = true
+            if case .socketCreate(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._detail = .socketCreate(v)
+          }
+        }()
         case 30: try { try decoder.decodeSingularMessageField(value: &_storage._process) }()
         case 31: try { try decoder.decodeSingularMessageField(value: &_storage._container) }()
         case 40: try { try decoder.decodeSingularMessageField(value: &_storage._enriched) }()
@@ -974,6 +1086,14 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
       case .setid?: try {
         guard case .setid(let v)? = _storage._detail else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 27)
+      }()
+      case .dup?: try {
+        guard case .dup(let v)? = _storage._detail else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 28)
+      }()
+      case .socketCreate?: try {
+        guard case .socketCreate(let v)? = _storage._detail else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 29)
       }()
       case nil: break
       }
@@ -1726,6 +1846,141 @@ nonisolated extension Infrasight_V1_SetidDetail: SwiftProtobuf.Message, SwiftPro
     if lhs.capInheritable != rhs.capInheritable {return false}
     if lhs.oldCapEffective != rhs.oldCapEffective {return false}
     if lhs.oldCapPermitted != rhs.oldCapPermitted {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_DupDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DupDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}oldfd\0\u{1}newfd\0\u{1}flags\0\u{1}family\0\u{3}sock_type\0\u{1}protocol\0\u{3}local_addr\0\u{3}local_port\0\u{3}remote_addr\0\u{3}remote_port\0\u{3}unix_path\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.oldfd) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.newfd) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.flags) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.family) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.sockType) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.`protocol`) }()
+      case 8: try { try decoder.decodeSingularBytesField(value: &self.localAddr) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.localPort) }()
+      case 10: try { try decoder.decodeSingularBytesField(value: &self.remoteAddr) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.remotePort) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.unixPath) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.syscall.isEmpty {
+      try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 1)
+    }
+    if self.oldfd != 0 {
+      try visitor.visitSingularInt32Field(value: self.oldfd, fieldNumber: 2)
+    }
+    if self.newfd != 0 {
+      try visitor.visitSingularInt32Field(value: self.newfd, fieldNumber: 3)
+    }
+    if self.flags != 0 {
+      try visitor.visitSingularUInt32Field(value: self.flags, fieldNumber: 4)
+    }
+    if self.family != 0 {
+      try visitor.visitSingularUInt32Field(value: self.family, fieldNumber: 5)
+    }
+    if self.sockType != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sockType, fieldNumber: 6)
+    }
+    if self.`protocol` != 0 {
+      try visitor.visitSingularUInt32Field(value: self.`protocol`, fieldNumber: 7)
+    }
+    if !self.localAddr.isEmpty {
+      try visitor.visitSingularBytesField(value: self.localAddr, fieldNumber: 8)
+    }
+    if self.localPort != 0 {
+      try visitor.visitSingularUInt32Field(value: self.localPort, fieldNumber: 9)
+    }
+    if !self.remoteAddr.isEmpty {
+      try visitor.visitSingularBytesField(value: self.remoteAddr, fieldNumber: 10)
+    }
+    if self.remotePort != 0 {
+      try visitor.visitSingularUInt32Field(value: self.remotePort, fieldNumber: 11)
+    }
+    if !self.unixPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.unixPath, fieldNumber: 12)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_DupDetail, rhs: Infrasight_V1_DupDetail) -> Bool {
+    if lhs.syscall != rhs.syscall {return false}
+    if lhs.oldfd != rhs.oldfd {return false}
+    if lhs.newfd != rhs.newfd {return false}
+    if lhs.flags != rhs.flags {return false}
+    if lhs.family != rhs.family {return false}
+    if lhs.sockType != rhs.sockType {return false}
+    if lhs.`protocol` != rhs.`protocol` {return false}
+    if lhs.localAddr != rhs.localAddr {return false}
+    if lhs.localPort != rhs.localPort {return false}
+    if lhs.remoteAddr != rhs.remoteAddr {return false}
+    if lhs.remotePort != rhs.remotePort {return false}
+    if lhs.unixPath != rhs.unixPath {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_SocketCreateDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SocketCreateDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}family\0\u{3}sock_type\0\u{1}protocol\0\u{1}nonblock\0\u{1}cloexec\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.family) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.sockType) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.`protocol`) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.nonblock) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.cloexec) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.family != 0 {
+      try visitor.visitSingularUInt32Field(value: self.family, fieldNumber: 1)
+    }
+    if self.sockType != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sockType, fieldNumber: 2)
+    }
+    if self.`protocol` != 0 {
+      try visitor.visitSingularUInt32Field(value: self.`protocol`, fieldNumber: 3)
+    }
+    if self.nonblock != false {
+      try visitor.visitSingularBoolField(value: self.nonblock, fieldNumber: 4)
+    }
+    if self.cloexec != false {
+      try visitor.visitSingularBoolField(value: self.cloexec, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_SocketCreateDetail, rhs: Infrasight_V1_SocketCreateDetail) -> Bool {
+    if lhs.family != rhs.family {return false}
+    if lhs.sockType != rhs.sockType {return false}
+    if lhs.`protocol` != rhs.`protocol` {return false}
+    if lhs.nonblock != rhs.nonblock {return false}
+    if lhs.cloexec != rhs.cloexec {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
