@@ -182,7 +182,7 @@ let package = Package(
                                    .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "InfraSightDeploymentTests", dependencies: ["InfraSightTestSupport"]),
         .testTarget(name: "InfraSightIntegrationTests",
-                    dependencies: ["InfraSightCore", "InfraSightKafka", "InfraSightClickHouse",
+                    dependencies: ["InfraSightCore", "InfraSightKafka", "InfraSightClickHouse", "InfraSightDetect",
                                    "InfraSightTestSupport"]),
     ]
 )

@@ -51,7 +51,9 @@ extension AgentProbeIntegrationTests {
 
     static func parseStrace(_ text: String) -> [StraceCall] {
         text.split(separator: "\n").compactMap { line -> StraceCall? in
-            let parts = line.split(separator: " ", maxSplits: 1)
+            // strace pads the pid to five columns: "3359  socket(...)" has two spaces.
+            let split = line.split(separator: " ", maxSplits: 1)
+            let parts = split.count == 2 ? [split[0], split[1].drop { $0 == " " }] : split
             guard parts.count == 2, let pid = UInt32(parts[0]), let open = parts[1].firstIndex(of: "("),
                   let eq = parts[1].range(of: ") = ", options: .backwards) else { return nil }
             let name = String(parts[1][..<open])
