@@ -55,9 +55,9 @@ struct CaptureRow {
         let aRate = received / window
         let ok = aRate >= 0.9 * facts.cRate && lost == 0 && dropped == 0
         var row = RowResult(
-            number: "1", what: "capture (agent --output null, default probes (8), openat storm \(Int(window)) s)",
+            number: "1", what: "capture (agent --output null, default probes (\(BenchEnvironment.defaultProbes.count)), openat storm \(Int(window)) s)",
             measured: "\(Fmt.rate(aRate)) events; storm \(Fmt.rate(aStorm)) (\(Fmt.ratio(facts.untraced / aStorm)) slower than untraced)",
-            baseline: "C loader (same 8 objects) \(Fmt.rate(facts.cRate)) events, storm \(Fmt.rate(facts.cStorm)) (\(Fmt.ratio(facts.cSlowdown)) slower); untraced storm \(Fmt.rate(facts.untraced))",
+            baseline: "C loader (same \(BenchEnvironment.defaultProbes.count) objects) \(Fmt.rate(facts.cRate)) events, storm \(Fmt.rate(facts.cStorm)) (\(Fmt.ratio(facts.cSlowdown)) slower); untraced storm \(Fmt.rate(facts.untraced))",
             ratio: "\(Fmt.ratio(aRate / facts.cRate)) of C",
             target: ">= 0.9x the C loader's events/s, 0 lost",
             loss: "agent received \(Fmt.int(received)), lost \(Fmt.int(lost)), dropped \(Fmt.int(dropped)); C received \(Fmt.int(cEvents)), lost \(Fmt.int(facts.cLost))",
