@@ -23,40 +23,33 @@ final class EnrichedMessageTests: XCTestCase {
         case .chmod(let d)?: event.enriched.modeText = ModeText.text(d.mode)
         default: break
         }
-        if case .socket(let d)? = event.detail {
-            var e = event.enriched
-            e.familyName = SocketNames.family(d.family)
-            e.protocolName = SocketNames.protocolName(family: d.family, sockType: d.sockType, protocol: d.protocol)
-            e.localIp = IPText.text(d.localAddr)
-            e.remoteIp = IPText.text(d.remoteAddr)
-            event.enriched = e
-        }
-        // dup: the socket put on fd 0-2, named like connect's; socket(): family and protocol names only.
-        if case .dup(let d)? = event.detail {
-            var e = event.enriched
-            e.familyName = SocketNames.family(d.family)
-            e.protocolName = SocketNames.protocolName(family: d.family, sockType: d.sockType, protocol: d.protocol)
-            e.localIp = IPText.text(d.localAddr)
-            e.remoteIp = IPText.text(d.remoteAddr)
-            event.enriched = e
-            if SocketNames.isInet(d.family) {
-                let udp = d.protocol == SocketNames.IPPROTO_UDP || d.protocol == 136
-                    || (d.protocol == 0 && d.sockType & SocketNames.SOCK_TYPE_MASK == SocketNames.SOCK_DGRAM)
-                let service = ServiceNames().name(port: d.remotePort, transport: udp ? .udp : .tcp)
-                if !service.isEmpty { event.enriched.service = service }
+        // A socket's names (connect, accept, and dup: the socket put on fd 0-2) and its port's service.
+        func name(family: UInt32, sockType: UInt32, protocol proto: UInt32, local: Data?, remote: Data?) {
+            event.enriched.familyName = SocketNames.family(family)
+            event.enriched.protocolName = SocketNames.protocolName(family: family, sockType: sockType, protocol: proto)
+            if let local, let remote {
+                event.enriched.localIp = IPText.text(local)
+                event.enriched.remoteIp = IPText.text(remote)
             }
         }
-        if case .socketCreate(let d)? = event.detail {
-            event.enriched.familyName = SocketNames.family(d.family)
-            event.enriched.protocolName = SocketNames.protocolName(family: d.family, sockType: d.sockType, protocol: d.protocol)
-        }
-        if case .socket(let d)? = event.detail, SocketNames.isInet(d.family) {
-            let isAccept = event.probe == "accept" || (event.probe != "connect" && d.syscall.hasPrefix("accept"))
-            let port = isAccept ? d.localPort : d.remotePort
-            let udp = d.protocol == SocketNames.IPPROTO_UDP || d.protocol == 136
-                || (d.protocol == 0 && d.sockType & SocketNames.SOCK_TYPE_MASK == SocketNames.SOCK_DGRAM)
+        func service(port: UInt32, family: UInt32, sockType: UInt32, protocol proto: UInt32) {
+            guard SocketNames.isInet(family) else { return }
+            let udp = proto == SocketNames.IPPROTO_UDP || proto == 136
+                || (proto == 0 && sockType & SocketNames.SOCK_TYPE_MASK == SocketNames.SOCK_DGRAM)
             let service = ServiceNames().name(port: port, transport: udp ? .udp : .tcp)
             if !service.isEmpty { event.enriched.service = service }
+        }
+        switch event.detail {
+        case .socket(let d)?:
+            name(family: d.family, sockType: d.sockType, protocol: d.protocol, local: d.localAddr, remote: d.remoteAddr)
+            let isAccept = event.probe == "accept" || (event.probe != "connect" && d.syscall.hasPrefix("accept"))
+            service(port: isAccept ? d.localPort : d.remotePort, family: d.family, sockType: d.sockType, protocol: d.protocol)
+        case .dup(let d)?:
+            name(family: d.family, sockType: d.sockType, protocol: d.protocol, local: d.localAddr, remote: d.remoteAddr)
+            service(port: d.remotePort, family: d.family, sockType: d.sockType, protocol: d.protocol)
+        case .socketCreate(let d)?:   // no address yet: family and protocol names only
+            name(family: d.family, sockType: d.sockType, protocol: d.protocol, local: nil, remote: nil)
+        default: break
         }
         let matcher = SensitivePathMatcher.defaults
         // the resolved path when the event has one (and the passed path too when it was cut), else the passed path
