@@ -31,10 +31,11 @@ release: bpf
 image: deps bpf
 	@bash scripts/image.sh
 
-## test: every unit and integration test (needs root for BPF; starts its own broker and ClickHouse)
+## test: every unit and integration test (needs root for BPF; starts its own broker and ClickHouse); a test
+## that stalls for 10 minutes is killed with its backtraces printed (scripts/run-tests.sh)
 test: deps bpf image
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --build-tests
-	INFRASIGHT_BPF_DIR=$(ROOT)/bpf/build $(SWIFT) test $(SWIFT_BUILD_FLAGS) --skip-build 2>&1 | tee $(ROOT)/.build/test-output.txt; exit $${PIPESTATUS[0]}
+	INFRASIGHT_BPF_DIR=$(ROOT)/bpf/build SWIFT=$(SWIFT) bash scripts/run-tests.sh $(SWIFT_BUILD_FLAGS)
 
 ## fuzz: the decoder fuzz tests (*Fuzz* in Core, Agent and Enrich tests) with 1,000,000 inputs per decoder,
 ## optimised (`make test` runs them with 20,000); replay a failure with INFRASIGHT_FUZZ_SEED=<seed it printed>

@@ -25,6 +25,7 @@ APT_PACKAGES=(
   systemd
   prometheus  # promtool: InfraSightObservabilityTests lint the /metrics exposition with `promtool check metrics`
   chromium    # headless browser: ConsoleIntegrationTests check the console page renders captured data as text
+  gdb         # make test: a stalled test's thread backtraces (scripts/run-tests.sh)
   valgrind    # make bench row 9: instructions per event counted with callgrind
   debootstrap  # make image: the Debian base image when no registry is reachable (scripts/image.sh)
   podman runc busybox-static  # PodmanMetadataIntegrationTests: a real container and podman's API socket (runc: crun refuses hybrid cgroup hosts)
