@@ -288,22 +288,21 @@ public final class KafkaConsumer {
     /// The fatal error the consumer hit, if any.
     public var fatalError: KafkaError? { context.fatalError }
 
-    /// Leaves the group (the final `onRevoke` runs inside, so the caller can commit) and destroys the handle.
-    /// Idempotent.
-    public func close() {
+    /// Leaves the group (the final `onRevoke` runs inside, so the caller can commit) and destroys the handle,
+    /// within `timeoutMs` (see `RdKafkaHandle.closeConsumer`). Idempotent.
+    public func close(timeoutMs: Int = 30_000) {
         guard let handle = rk else { return }
         // Taken but never handled: not committed, so re-delivered (and librdkafka must get them back first).
         while batchIndex < batchCount {
             if let msgPtr = takeFromBatch() { rd_kafka_message_destroy(msgPtr) }
         }
-        let err = rd_kafka_consumer_close(handle)
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            kafkaLogger.warning("closing consumer group \(groupId) on \(brokers): \(String(cString: rd_kafka_err2str(err)))")
+        // `rk` stays set while the group is left: the final `onRevoke` commits through it. The message queue
+        // goes after that and before the handle (it holds a reference on it).
+        RdKafkaHandle.closeConsumer(handle, role: "consumer group \(groupId)", brokers: brokers, timeoutMs: timeoutMs) {
+            if let queue = self.context.messageQueue { rd_kafka_queue_destroy(queue) }
+            self.context.messageQueue = nil
+            self.rk = nil
         }
-        if let queue = context.messageQueue { rd_kafka_queue_destroy(queue) }
-        context.messageQueue = nil
-        rk = nil
-        rd_kafka_destroy(handle)
     }
 }
 

@@ -24,8 +24,7 @@ public enum KafkaRecordReader {
                                               extra: [:], context: context)
         let rk = try RdKafkaHandle.create(RD_KAFKA_CONSUMER, conf: conf, role: role, brokers: config.brokers)
         defer {
-            _ = rd_kafka_consumer_close(rk)
-            rd_kafka_destroy(rk)
+            RdKafkaHandle.closeConsumer(rk, role: role, brokers: config.brokers, timeoutMs: 10_000)
             withExtendedLifetime(context) {}   // librdkafka's callbacks point at it until the handle is gone
         }
         rd_kafka_poll_set_consumer(rk)

@@ -78,7 +78,6 @@ public final class KafkaTopicTail {
     public func close() {
         guard let handle = rk else { return }
         rk = nil
-        _ = rd_kafka_consumer_close(handle)
-        rd_kafka_destroy(handle)
+        RdKafkaHandle.closeConsumer(handle, role: context.role, brokers: brokers, timeoutMs: 10_000)
     }
 }

@@ -112,6 +112,37 @@ enum RdKafkaHandle {
         }
         return rk
     }
+
+    /// Leaves the consumer group and destroys the handle, within `timeoutMs`.
+    ///
+    /// `rd_kafka_consumer_close` waits without a limit for the group to be left, and `rd_kafka_destroy`
+    /// closes a consumer that was not closed. A broker that stops answering mid-close would hold a
+    /// stage's shutdown (and a test) for ever, so this closes asynchronously, serves the rebalance
+    /// callbacks (the final `onRevoke` commit) until librdkafka says the consumer is closed or the
+    /// deadline passes, and then destroys without a second close. Past the deadline the group learns
+    /// of the departure from the session timeout, and uncommitted offsets are read again by the next
+    /// owner: nothing is lost, it is only late.
+    /// `beforeDestroy` runs after the group is left (or the deadline passed) and before the handle goes.
+    static func closeConsumer(_ rk: OpaquePointer, role: String, brokers: String, timeoutMs: Int,
+                              beforeDestroy: () -> Void = {}) {
+        let queue = rd_kafka_queue_new(rk)!
+        if let error = rd_kafka_consumer_close_queue(rk, queue) {
+            kafkaLogger.warning("closing \(role) on \(brokers): \(String(cString: rd_kafka_error_string(error)))")
+            rd_kafka_error_destroy(error)
+        } else {
+            let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMs))
+            while rd_kafka_consumer_closed(rk) == 0 {
+                if ContinuousClock.now >= deadline {
+                    kafkaLogger.warning("\(role) on \(brokers) did not leave its group within \(timeoutMs) ms; destroyed without waiting (the group notices at its session timeout)")
+                    break
+                }
+                _ = rd_kafka_queue_poll_callback(queue, 100)
+            }
+        }
+        rd_kafka_queue_destroy(queue)
+        beforeDestroy()
+        rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)
+    }
 }
 
 /// Conversions between `rd_kafka_topic_partition_list_t` and Swift values.

@@ -45,6 +45,23 @@ final class KafkaConsumerGroupTests: KafkaBrokerTestCase {
         second.close()
     }
 
+    /// A broker that stops answering while a member leaves does not hold `close()`: it returns after its
+    /// deadline (the group learns of the departure from the session timeout) instead of waiting for ever.
+    func testCloseReturnsByItsDeadlineWhenTheBrokerStopsAnswering() throws {
+        try broker.createTopic("frozen", partitions: 1)
+        let consumer = try KafkaConsumer(config: clientConfig, groupId: "frozen-group", topics: ["frozen"])
+        let deadline = Date().addingTimeInterval(30)
+        while consumer.assignment().isEmpty && Date() < deadline { _ = try consumer.poll(timeoutMs: 100) }
+        XCTAssertFalse(consumer.assignment().isEmpty, "joined the group")
+        broker.freeze()
+        defer { broker.thaw() }
+        let started = Date()
+        consumer.close(timeoutMs: 3_000)
+        let took = Date().timeIntervalSince(started)
+        XCTAssertLessThan(took, 20, "close() took \(took) s against a frozen broker with a 3 s deadline")
+        XCTAssertTrue(consumer.assignment().isEmpty, "closed")
+    }
+
     /// Two members of one group on a 4-partition topic split it (cooperative-sticky against tansu).
     func testTwoConsumersSplitPartitions() throws {
         try broker.createTopic("split", partitions: 4)
