@@ -18,7 +18,7 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
     case exit
     /// ptrace
     case ptrace
-    /// mount, umount2
+    /// mount, umount2, and the new mount API: fsopen, fsmount, open_tree, move_mount
     case mount
     /// setuid, setgid, setreuid, setregid, setresuid, setresgid, capset (privilege changes)
     case setid

@@ -440,6 +440,53 @@ final class ProbeKernelTests: XCTestCase {
         XCTAssertEqual(baderr, ENODEV)
     }
 
+    /// The new mount API, step by step as mount(8) from util-linux 2.39 does it: a tmpfs context
+    /// (fsopen), created, mounted detached (fsmount) and attached (move_mount); that mount cloned
+    /// detached (open_tree); a file system type the kernel does not know fails.
+    func testNewMountAPICallsCarryTheirTypeFlagsAndPaths() throws {
+        let probe = try makeProbe(.mount)
+        defer { probe.close() }
+        for tp in ["fsopen", "fsmount", "open_tree", "move_mount"] {
+            XCTAssertTrue(probe.hookDescription.contains("sys_enter_\(tp)/sys_exit_\(tp)"), probe.hookDescription)
+        }
+        let target = tmp + "/newapi"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        typealias S = ProbeSyscalls
+        let fs = S.withPath("tmpfs") { S.call(S.fsopen, $0, 0) }
+        XCTAssertGreaterThanOrEqual(fs, 0, "fsopen: \(fs)")
+        defer { close(Int32(fs)) }
+        XCTAssertEqual(S.call(S.fsconfig, fs, S.FSCONFIG_CMD_CREATE, 0, 0, 0), 0)
+        let mnt = S.call(S.fsmount, fs, 0, S.MOUNT_ATTR_NOEXEC)
+        XCTAssertGreaterThanOrEqual(mnt, 0, "fsmount: \(mnt)")
+        defer { close(Int32(mnt)) }
+        let moved = S.withPath("") { empty in
+            S.withPath(target) { S.call(S.moveMount, mnt, empty, Int(AT_FDCWD), $0, S.MOVE_MOUNT_F_EMPTY_PATH) }
+        }
+        XCTAssertEqual(moved, 0, "move_mount")
+        let tree = S.withPath(target) { S.call(S.openTree, Int(AT_FDCWD), $0, S.OPEN_TREE_CLONE | S.OPEN_TREE_CLOEXEC) }
+        XCTAssertGreaterThanOrEqual(tree, 0, "open_tree: \(tree)")
+        if tree >= 0 { close(Int32(tree)) }
+        XCTAssertEqual(umount2(target, Int32(MNT_DETACH)), 0, "umount2: \(errno)")
+        let bad = S.withPath("no-such-fs-type") { S.call(S.fsopen, $0, 0) }
+        XCTAssertEqual(bad, -Int(ENODEV))
+
+        let newAPI: Set<KernelSyscall> = [.fsopen, .fsmount, .moveMount, .openTree]
+        let recs = collect(probe) { $0.count >= 6 }
+        let events = recs.compactMap { r -> KernelMountEvent? in
+            if case .mount(let e) = r, newAPI.contains(e.syscall) || e.target == target { return e }
+            return nil
+        }
+        guard events.count == 6 else { return XCTFail("mount records: \(events); counters \(probe.counters())") }
+        XCTAssertEqual(events.map(\.syscall), [.fsopen, .fsmount, .moveMount, .openTree, .umount2, .fsopen])
+        XCTAssertEqual(events.map(\.common.ret), [Int64(fs), Int64(mnt), 0, Int64(tree), 0, -Int64(ENODEV)])
+        XCTAssertEqual(events.map(\.fsType), ["tmpfs", "", "", "", "", "no-such-fs-type"])
+        XCTAssertEqual(events.map(\.source), ["", "", "", target, "", ""])
+        XCTAssertEqual(events.map(\.target), ["", "", target, "", target, ""])
+        XCTAssertEqual(events.map(\.flags), [0, UInt64(S.MOUNT_ATTR_NOEXEC), UInt64(S.MOVE_MOUNT_F_EMPTY_PATH),
+                                             UInt64(S.OPEN_TREE_CLONE | S.OPEN_TREE_CLOEXEC), UInt64(MNT_DETACH), 0])
+        for e in events { assertCommon(e.common, ret: e.common.ret); XCTAssertFalse(e.truncated) }
+    }
+
     // MARK: setid
 
     /// capget/capset's structs (version 3: two 32-bit words per set).

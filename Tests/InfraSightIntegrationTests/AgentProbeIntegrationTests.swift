@@ -362,6 +362,34 @@ final class AgentProbeIntegrationTests: XCTestCase {
         for (e, r) in zip(evs, [0, 0, -Int64(EINVAL)]) { assertCommon(e, ret: r) }
     }
 
+    /// The new mount API through the agent: a tmpfs made with fsopen, fsmount and move_mount, then
+    /// unmounted; each call is one event with the fields the kernel test checks, and the right syscall name.
+    func testNewMountAPIEventsArriveWithExactFields() throws {
+        try ready()
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        typealias S = ProbeSyscalls
+        let fs = S.withPath("tmpfs") { S.call(S.fsopen, $0, 0) }
+        XCTAssertGreaterThanOrEqual(fs, 0, "fsopen: \(fs)")
+        defer { close(Int32(fs)) }
+        XCTAssertEqual(S.call(S.fsconfig, fs, S.FSCONFIG_CMD_CREATE, 0, 0, 0), 0)
+        let mnt = S.call(S.fsmount, fs, 0, S.MOUNT_ATTR_NOEXEC)
+        XCTAssertGreaterThanOrEqual(mnt, 0, "fsmount: \(mnt)")
+        defer { close(Int32(mnt)) }
+        let moved = S.withPath("") { empty in S.withPath(dir) { S.call(S.moveMount, mnt, empty, Int(AT_FDCWD), $0, S.MOVE_MOUNT_F_EMPTY_PATH) } }
+        XCTAssertEqual(moved, 0, "move_mount")
+        XCTAssertEqual(umount2(dir, Int32(MNT_DETACH)), 0)
+        let me = UInt32(getpid())
+        let newAPI: Set<String> = ["fsopen", "fsmount", "move_mount"]
+        let evs = events(.mount, count: 4) { $0.pid == me && (newAPI.contains($0.mount.syscall) || $0.mount.target == dir) }
+        guard evs.count == 4 else { return }
+        XCTAssertEqual(evs.map(\.mount.syscall), ["fsopen", "fsmount", "move_mount", "umount2"])
+        XCTAssertEqual(evs.map(\.mount.fsType), ["tmpfs", "", "", ""])
+        XCTAssertEqual(evs.map(\.mount.target), ["", "", dir, dir])
+        XCTAssertEqual(evs.map(\.mount.flags), [0, UInt64(S.MOUNT_ATTR_NOEXEC), UInt64(S.MOVE_MOUNT_F_EMPTY_PATH), UInt64(MNT_DETACH)])
+        for (e, r) in zip(evs, [Int64(fs), Int64(mnt), 0, 0]) { assertCommon(e, ret: r) }
+    }
+
     /// A python child lowers and raises its effective ids and sets its capabilities while strace is
     /// attached; every call strace saw is an event with the same ids asked for and the same return value.
     func testSetidEventsMatchWhatStraceSaw() throws {

@@ -171,6 +171,12 @@ final class DetectRuleIntegrationTests: XCTestCase {
             ("release_agent, relative", "cd /tmp && exec touch ./release_agent", "Detect release_agent file container escapes"),
             ("Kubernetes API", "exec nc -w 1 198.51.100.7 6443", "Contact K8S API server from container"),
             ("Kubernetes API with another client", "exec telnet 198.51.100.8 6443", "Contact K8S API server from container"),
+            // The new mount API through the host's python (busybox has no applet for it), with /usr and the
+            // libraries mounted read-only; each action makes exactly one fsmount or move_mount.
+            ("fsmount: a detached tmpfs", "exec /usr/bin/python3 -c '\(Self.mountAPIPrelude) fs = c.syscall(430, b\"tmpfs\", 0); c.syscall(431, fs, 6, None, None, 0); c.syscall(432, fs, 0, 8)'",
+             "Mount API used in container"),
+            ("move_mount of a cloned tree", "exec /usr/bin/python3 -c '\(Self.mountAPIPrelude) os.makedirs(\"/mnt/y\", exist_ok=True); t = c.syscall(428, -100, b\"/tmp\", 1); c.syscall(429, t, b\"\", -100, b\"/mnt/y\", 4)'",
+             "Mount API used in container"),
         ]
         let cgroupParent = "/" + (cgroupPath as NSString).lastPathComponent
         var expected: [(name: String, pid: Int, rule: String)] = []
@@ -178,8 +184,9 @@ final class DetectRuleIntegrationTests: XCTestCase {
             let name = "infrasight-detect-it-\(UInt32.random(in: 0...UInt32.max))"
             defer { _ = try? Podman.run(["rm", "-f", "--ignore", name]) }
             // The action may fail (no network, no such disk): only its syscalls matter, and the pid it printed.
+            let hostPython = t.action.contains("/usr/bin/python3") ? ["-v", "/usr:/usr:ro", "-v", "/lib:/lib:ro", "-v", "/lib64:/lib64:ro"] : []
             let out = try Podman.output(["run", "--name", name, "--pid", "host", "--privileged", "--network", "none",
-                                         "--cgroup-parent", cgroupParent] + Podman.limits
+                                         "--cgroup-parent", cgroupParent] + Podman.limits + hostPython
                                         + [Podman.busyboxToolsImage, "/bin/sh", "-c", "(\(t.action)) & echo $!; wait; sleep 2"]).output
             guard let pid = out.split(separator: "\n").first.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
                 XCTFail("\(t.name): no pid from the container:\n\(out)"); continue
@@ -195,6 +202,9 @@ final class DetectRuleIntegrationTests: XCTestCase {
         let covered = Dictionary(grouping: expected.map(\.rule), by: { $0 }).mapValues(\.count)
         for rule in DetectTrigger.containerRules { XCTAssertGreaterThanOrEqual(covered[rule] ?? 0, 2, "\(rule) needs a trigger and a variant") }
     }
+
+    /// Python's way to raw syscalls (open_tree 428, move_mount 429, fsopen 430, fsconfig 431, fsmount 432 on x86-64).
+    static let mountAPIPrelude = "import ctypes, os; c = ctypes.CDLL(None); c.syscall.restype = ctypes.c_long;"
 
     // MARK: Running things in the traced cgroup
 

@@ -220,5 +220,6 @@ struct DetectTrigger {
 
     /// Rules that need a container; they are triggered in `podman` by the container test.
     static let containerRules: Set<String> = ["Contact K8S API server from container", "Mount launched in container",
-                                              "Debugfs launched in container", "Detect release_agent file container escapes"]
+                                              "Mount API used in container", "Debugfs launched in container",
+                                              "Detect release_agent file container escapes"]
 }

@@ -5,7 +5,7 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
     case open = 1, openat = 2, openat2 = 3
     case chmod = 4, fchmod = 5, fchmodat = 6, fchmodat2 = 7
     case connect = 8, accept = 9, accept4 = 10
-    case ptrace = 11, mount = 12, umount2 = 13
+    case ptrace = 11, mount = 12, umount2 = 13, fsopen = 14, fsmount = 15, moveMount = 16, openTree = 17
     case setuid = 30, setgid = 31, setreuid = 32, setregid = 33, setresuid = 34, setresgid = 35, capset = 36
     case dup = 37, dup2 = 38, dup3 = 39, fcntl = 40
     case socket = 41
@@ -30,6 +30,10 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
         case .ptrace: return "ptrace"
         case .mount: return "mount"
         case .umount2: return "umount2"
+        case .fsopen: return "fsopen"
+        case .fsmount: return "fsmount"
+        case .moveMount: return "move_mount"
+        case .openTree: return "open_tree"
         case .setuid: return "setuid"
         case .setgid: return "setgid"
         case .setreuid: return "setreuid"
@@ -239,16 +243,19 @@ public struct KernelPtraceEvent: Sendable, Equatable {
     public var data: UInt64
 }
 
-/// mount / umount2.
+/// mount / umount2, and the new mount API (fsopen, fsmount, open_tree, move_mount): one family, so a
+/// rule on mounts sees both ways of doing one.
 public struct KernelMountEvent: Sendable, Equatable {
     public var common: KernelCommon
     public var syscall: KernelSyscall
-    /// mount only (empty for umount2).
+    /// mount's source; open_tree's and move_mount's from-path as passed (empty for the others).
     public var source: String
+    /// mount's and umount2's target; move_mount's to-path as passed (empty for the others).
     public var target: String
-    /// mount only.
+    /// mount's file system type; fsopen's fs name.
     public var fsType: String
-    /// mount: MS_*; umount2: MNT_* / UMOUNT_*.
+    /// mount: MS_*; umount2: MNT_* / UMOUNT_*; fsopen: FSOPEN_*; fsmount: MOUNT_ATTR_*; open_tree: OPEN_TREE_*
+    /// and AT_*; move_mount: MOVE_MOUNT_*.
     public var flags: UInt64
     /// source, target or fs type was cut.
     public var truncated: Bool

@@ -163,7 +163,7 @@ public enum KernelRecordDecoder {
                 common: common, request: raw.loadUnaligned(fromByteOffset: ptraceRequest, as: Int64.self),
                 targetPid: u32(ptraceTarget), addr: u64(ptraceAddr), data: u64(ptraceData)))
         case kindMount:
-            let s = try syscall(.mount ... .umount2)
+            let s = try syscall(.mount ... .openTree)
             let source = string(raw, at: mountSource, capacity: pathCapacity, claimed: u32(mountSourceLen))
             let target = string(raw, at: mountTarget, capacity: pathCapacity, claimed: u32(mountTargetLen))
             let fsType = string(raw, at: mountFsType, capacity: fsTypeCapacity, claimed: u32(mountFsTypeLen))

@@ -102,7 +102,9 @@ public struct ProbeSpec: Sendable {
             return ProbeSpec(probe: probe, object: "mount", variants: [
                 Variant("tracepoints", [syscallPair("mount"),
                                         Group("tracepoint syscalls:sys_enter_umount/sys_exit_umount (umount2)",
-                                              programs: ["tp_enter_umount", "tp_exit_umount"])]),
+                                              programs: ["tp_enter_umount", "tp_exit_umount"]),
+                                        syscallPair("fsopen"), syscallPair("fsmount"), syscallPair("open_tree"),
+                                        syscallPair("move_mount")]),
             ])
         case .setid:
             return ProbeSpec(probe: probe, object: "setid", variants: [

@@ -397,6 +397,13 @@ public enum DefaultRules {
   priority: warning
   tags: [T1611, mitre_privilege_escalation]
 
+- rule: Mount API used in container
+  desc: A process in a container made a mount with the new mount API, the way around a rule on mount(2) alone. fsmount makes a detached mount whose files can be read through its fd without ever attaching it; move_mount attaches one (from fsmount or a cloned open_tree).
+  condition: evt.probe = mount and evt.type in (fsmount, move_mount) and container and not evt.failed and not container_runtime_setup
+  output: "Mount API %evt.type (from %mount.source to %mount.target, flags %mount.flags) in container %container.id by %proc.name (pid=%proc.pid)"
+  priority: warning
+  tags: [T1611, mitre_privilege_escalation]
+
 - rule: Debugfs launched in container
   desc: debugfs was run in a container (raw access to a host disk).
   condition: spawned_process and container and proc.name = debugfs

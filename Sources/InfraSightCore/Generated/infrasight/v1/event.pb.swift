@@ -195,7 +195,7 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     set {_uniqueStorage()._detail = .ptrace(newValue)}
   }
 
-  /// mount, umount2
+  /// mount, umount2, fsopen, fsmount, open_tree, move_mount
   public var mount: Infrasight_V1_MountDetail {
     get {
       if case .mount(let v)? = _storage._detail {return v}
@@ -272,7 +272,7 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     case socket(Infrasight_V1_SocketDetail)
     case exit(Infrasight_V1_ExitDetail)
     case ptrace(Infrasight_V1_PtraceDetail)
-    /// mount, umount2
+    /// mount, umount2, fsopen, fsmount, open_tree, move_mount
     case mount(Infrasight_V1_MountDetail)
     /// setuid, setgid, setreuid, setregid, setresuid, setresgid, capset
     case setid(Infrasight_V1_SetidDetail)
@@ -574,7 +574,8 @@ public nonisolated struct Infrasight_V1_PtraceDetail: Sendable {
   public init() {}
 }
 
-/// mount, umount2.
+/// mount, umount2, and the new mount API (fsopen: fs_type; fsmount: flags = MOUNT_ATTR_*; open_tree: source;
+/// move_mount: source and target, as passed).
 public nonisolated struct Infrasight_V1_MountDetail: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
