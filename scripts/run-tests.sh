@@ -12,6 +12,7 @@ OUT="$ROOT/.build/test-output.txt"
 STALL=${INFRASIGHT_TEST_STALL_SECONDS:-600}
 : > "$OUT"
 
+export INFRASIGHT_TEST_RUN="run-tests-$$-$RANDOM"   # marks every process of this run (see below)
 ( stdbuf -oL -eL "${SWIFT:-swift}" test "$@" --skip-build 2>&1 | tee -a "$OUT"; exit "${PIPESTATUS[0]}" ) &
 RUN=$!
 
@@ -21,6 +22,18 @@ test_processes() {
   for pid in $(pgrep -P "$1"); do
     grep -q 'xctest' "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
     test_processes "$pid"
+  done
+}
+
+# Every process of this run but this script: the test process and the brokers, ClickHouse servers
+# and stages it started, found by the environment they inherit (a server that daemonised has left the
+# process tree, not its environment).
+processes_of_this_run() {
+  local env pid
+  for env in /proc/[0-9]*/environ; do
+    pid=${env#/proc/}; pid=${pid%/environ}
+    [ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] && continue
+    tr '\0' '\n' < "$env" 2>/dev/null | grep -qx "INFRASIGHT_TEST_RUN=$INFRASIGHT_TEST_RUN" && echo "$pid"
   done
 }
 
@@ -42,10 +55,10 @@ watch_for_stall() {
         timeout 180 gdb -p "$pid" -batch -ex 'set complaints 0' -ex 'thread apply all bt 30' 2>&1 \
           | grep -v '^\[New LWP\|^warning:\|^During symbol reading' | head -600
       done
-      echo "=== run-tests.sh: killing the stalled test process; this run FAILS"
+      echo "=== run-tests.sh: killing the stalled test process and what it started; this run FAILS"
     } | tee -a "$OUT" >&2
-    # shellcheck disable=SC2086
-    kill -9 $pids 2>/dev/null
+    # shellcheck disable=SC2046
+    kill -9 $pids $(processes_of_this_run) 2>/dev/null
     return
   done
 }
