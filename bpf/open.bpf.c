@@ -6,6 +6,10 @@
  * The resolved path (include/infrasight_path.h): a successful open's fd → its file's path; a failed
  * open → the directory the passed path was looked up from (cwd or dirfd), joined in user space.
  * Path filters judge that resolved path (infrasight_bpf.h resolved_path_filtered).
+ * memfd_create(2) is an open-kind record too: the file it makes is opened (fd), its name is the path
+ * as passed, its MFD_* flags are the flags, and the resolved path is the memfd's own ("/memfd:NAME";
+ * none when the call failed: the name is no path to look up). An exec of that fd is flagged on the
+ * exec record (INFRASIGHT_F_EXE_MEMFD).
  */
 #include "vmlinux.h"
 #include "infrasight_bpf.h"
@@ -40,6 +44,12 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		ev->flags = (__u32)st.args[2];
 		ev->mode = (__u32)st.args[3];
 		break;
+	case INFRASIGHT_SYS_MEMFD_CREATE: /* memfd_create(uname, flags) */
+		ev->dirfd = -100;
+		path = (const void *)st.args[0];
+		ev->flags = (__u32)st.args[1];
+		ev->mode = 0;
+		break;
 	default: { /* openat2(dfd, filename, how, usize) */
 		ev->dirfd = (__s32)st.args[0];
 		path = (const void *)st.args[1];
@@ -66,6 +76,8 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	__u32 rlen;
 	if (ret >= 0)
 		rlen = path_resolve_file(path_file_from_fd(ret), ev->resolved, &flags);
+	else if (st.syscall == INFRASIGHT_SYS_MEMFD_CREATE)
+		rlen = path_resolve_file(0, ev->resolved, &flags);
 	else
 		rlen = path_resolve_dir(ev->dirfd, ev->path[0], ev->resolved, &flags);
 	rlen &= INFRASIGHT_PATH_MAX - 1;
@@ -91,3 +103,8 @@ SEC("tracepoint/syscalls/sys_enter_openat2")
 int tp_enter_openat2(struct trace_event_raw_sys_enter *ctx) { return stash_enter(ctx, INFRASIGHT_SYS_OPENAT2, 4); }
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int tp_exit_openat2(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx); }
+
+SEC("tracepoint/syscalls/sys_enter_memfd_create")
+int tp_enter_memfd_create(struct trace_event_raw_sys_enter *ctx) { return stash_enter(ctx, INFRASIGHT_SYS_MEMFD_CREATE, 2); }
+SEC("tracepoint/syscalls/sys_exit_memfd_create")
+int tp_exit_memfd_create(struct trace_event_raw_sys_exit *ctx) { return on_exit(ctx); }

@@ -6,7 +6,7 @@ import Glibc
 public enum Probe: String, CaseIterable, Sendable, Codable {
     /// execve, execveat
     case execve
-    /// open, openat, openat2
+    /// open, openat, openat2, memfd_create (an anonymous file made and opened)
     case open
     /// chmod, fchmod, fchmodat, fchmodat2
     case chmod

@@ -131,6 +131,31 @@ final class ProbeKernelTests: XCTestCase {
         XCTAssertEqual(k.decodeErrors, 0)
     }
 
+    /// memfd_create is an open-kind record: the name as the path, MFD_* as the flags, the memfd as the
+    /// fd, and the memfd's own path as the resolved path; a failed call (a name too long) has none.
+    func testMemfdCreateIsAnOpenRecordWithTheMemfdsPath() throws {
+        let probe = try makeProbe(.open)
+        defer { probe.close() }
+        XCTAssertTrue(probe.hookDescription.contains("sys_enter_memfd_create/sys_exit_memfd_create"), probe.hookDescription)
+        typealias S = ProbeSyscalls
+        let name = "is-memfd-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = S.withPath(name) { S.call(S.memfdCreate, $0, S.MFD_CLOEXEC | S.MFD_ALLOW_SEALING) }
+        XCTAssertGreaterThanOrEqual(fd, 0, "memfd_create: \(fd)")
+        if fd >= 0 { close(Int32(fd)) }
+        let tooLong = String(repeating: "m", count: 300)   // the kernel allows 249 bytes
+        let bad = S.withPath(tooLong) { S.call(S.memfdCreate, $0, 0) }
+        XCTAssertEqual(bad, -Int(EINVAL))
+        let recs = collect(probe) { $0.filter { if case .open(let o) = $0 { return o.syscall == .memfdCreate }; return false }.count >= 2 }
+        let events = recs.compactMap { r -> KernelOpenEvent? in if case .open(let o) = r, o.syscall == .memfdCreate { return o }; return nil }
+        guard events.count == 2 else { return XCTFail("memfd_create records: \(events); counters \(probe.counters())") }
+        XCTAssertEqual(events.map(\.path), [name, tooLong])
+        XCTAssertEqual(events.map(\.flags), [UInt64(S.MFD_CLOEXEC | S.MFD_ALLOW_SEALING), 0])
+        XCTAssertEqual(events.map(\.fd), [Int32(fd), -1])
+        XCTAssertEqual(events.map(\.common.ret), [Int64(fd), -Int64(EINVAL)])
+        XCTAssertEqual(events.map(\.resolved), [ResolvedPath(path: "/memfd:" + name), .none])
+        for e in events { assertCommon(e.common, ret: e.common.ret) }
+    }
+
     func testOpenLongPathIsTruncatedAndFlagged() throws {
         let probe = try makeProbe(.open)
         defer { probe.close() }

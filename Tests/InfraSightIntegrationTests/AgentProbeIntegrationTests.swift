@@ -142,6 +142,20 @@ final class AgentProbeIntegrationTests: XCTestCase {
         return d
     }
 
+    /// memfd_create through the agent: an open event named by the call, with the memfd's path resolved.
+    func testMemfdCreateArrivesAsAnOpenEvent() throws {
+        try ready()
+        let name = "it-memfd-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = SC.withPath(name) { SC.call(SC.memfdCreate, $0, SC.MFD_CLOEXEC) }
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        if fd >= 0 { close(Int32(fd)) }
+        let evs = events(.open, count: 1) { $0.pid == Self.me && $0.open.syscall == "memfd_create" && $0.open.path == name }
+        guard let e = evs.first else { return }
+        assertCommon(e, ret: Int64(fd))
+        XCTAssertEqual(e.open.flags, UInt32(SC.MFD_CLOEXEC)); XCTAssertEqual(e.open.fd, Int32(fd))
+        XCTAssertEqual(e.open.resolvedPath, "/memfd:" + name); XCTAssertFalse(e.open.resolvedLexical)
+    }
+
     func testOpenEventsArriveWithExactFields() throws {
         try ready()
         let dir = try tempDir()

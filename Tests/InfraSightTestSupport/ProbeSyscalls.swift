@@ -20,6 +20,7 @@ public enum ProbeSyscalls {
     public static let setuid = 105, setgid = 106, setreuid = 113, setregid = 114, setresuid = 117, setresgid = 119
     public static let capget = 125, capset = 126
     public static let dup = 32, dup2 = 33, dup3 = 292, fcntl = 72, socket = 41
+    public static let memfdCreate = 319, MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2
     public static let openTree = 428, moveMount = 429, fsopen = 430, fsconfig = 431, fsmount = 432
     /// The new mount API's constants (linux/mount.h).
     public static let FSCONFIG_CMD_CREATE = 6, MOUNT_ATTR_NOEXEC = 0x8, MOVE_MOUNT_F_EMPTY_PATH = 0x4

@@ -219,6 +219,8 @@ enum infrasight_syscall {
 	/* the new mount API, beside mount and umount2 (one kind's ids stay contiguous) */
 	INFRASIGHT_SYS_FSOPEN = 14, INFRASIGHT_SYS_FSMOUNT = 15, INFRASIGHT_SYS_MOVE_MOUNT = 16,
 	INFRASIGHT_SYS_OPEN_TREE = 17,
+	/* memfd_create: an open-kind record (an anonymous file made and opened), outside open's 1..3 */
+	INFRASIGHT_SYS_MEMFD_CREATE = 18,
 	/* setid (ids 30..36) */
 	INFRASIGHT_SYS_SETUID = 30, INFRASIGHT_SYS_SETGID = 31, INFRASIGHT_SYS_SETREUID = 32,
 	INFRASIGHT_SYS_SETREGID = 33, INFRASIGHT_SYS_SETRESUID = 34, INFRASIGHT_SYS_SETRESGID = 35,

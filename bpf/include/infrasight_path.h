@@ -23,6 +23,9 @@
  *     kept part is the END of the path (the components nearest the file), joined as "/c/d/file".
  *   - A deleted file (unlinked after it was opened) keeps the name it had; the kernel's " (deleted)"
  *     suffix is not added.
+ *   - A pseudo file (a dentry that is its own parent without being a mount's root: a memfd, a named
+ *     anonymous inode) is "/NAME", as /proc/PID/fd shows it ("/memfd:x"); a nameless one (a pipe, a
+ *     socket) is cut, as above.
  *
  * Cost: one step per component (three kernel reads and one copy of the name), and the walk
  * only runs when the record is going to be emitted.
@@ -95,7 +98,10 @@ static long path_walk_step(__u32 index, void *ctx)
 	}
 	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
 	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-	if (dentry == mnt_root || dentry == parent) {
+	/* A file with no parent that is not a mount's root is a pseudo file (a memfd, a named anonymous
+	 * inode): named by itself, "/NAME", as /proc/PID/fd shows it. */
+	int pseudo = dentry == parent && dentry != mnt_root && w->pos == INFRASIGHT_PATH_MAX - 1;
+	if (!pseudo && (dentry == mnt_root || dentry == parent)) {
 		/* top of this mount: continue from where it is mounted on its parent */
 		struct mount *mnt = (struct mount *)w->mnt;
 		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
@@ -126,6 +132,10 @@ static long path_walk_step(__u32 index, void *ctx)
 	w->buf[pos & (INFRASIGHT_PATH_MAX - 1)] = '/';
 	w->pos = pos;
 	w->dentry = (__u64)parent;
+	if (pseudo) {
+		w->state = PATH_WALK_DONE;
+		return 1;
+	}
 	return 0;
 }
 

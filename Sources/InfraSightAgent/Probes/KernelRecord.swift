@@ -6,6 +6,8 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
     case chmod = 4, fchmod = 5, fchmodat = 6, fchmodat2 = 7
     case connect = 8, accept = 9, accept4 = 10
     case ptrace = 11, mount = 12, umount2 = 13, fsopen = 14, fsmount = 15, moveMount = 16, openTree = 17
+    /// An open-kind record outside open's range (`KernelRecordDecoder` admits it by name).
+    case memfdCreate = 18
     case setuid = 30, setgid = 31, setreuid = 32, setregid = 33, setresuid = 34, setresgid = 35, capset = 36
     case dup = 37, dup2 = 38, dup3 = 39, fcntl = 40
     case socket = 41
@@ -34,6 +36,7 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
         case .fsmount: return "fsmount"
         case .moveMount: return "move_mount"
         case .openTree: return "open_tree"
+        case .memfdCreate: return "memfd_create"
         case .setuid: return "setuid"
         case .setgid: return "setgid"
         case .setreuid: return "setreuid"

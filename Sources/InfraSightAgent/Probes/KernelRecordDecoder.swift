@@ -101,8 +101,8 @@ public enum KernelRecordDecoder {
         let common = decodeCommon(raw)
         let syscallID = raw.loadUnaligned(fromByteOffset: offSyscall, as: UInt32.self)
         // A range of raw ids per kind (no array per record): the enum's ids are grouped by kind.
-        func syscall(_ allowed: ClosedRange<KernelSyscall>) throws -> KernelSyscall {
-            guard let s = KernelSyscall(rawValue: syscallID), allowed.contains(s) else {
+        func syscall(_ allowed: ClosedRange<KernelSyscall>, or also: KernelSyscall? = nil) throws -> KernelSyscall {
+            guard let s = KernelSyscall(rawValue: syscallID), allowed.contains(s) || s == also else {
                 throw RecordDecodeError.unexpectedSyscall(kind: kind, syscall: syscallID)
             }
             return s
@@ -114,7 +114,7 @@ public enum KernelRecordDecoder {
 
         switch kind {
         case kindOpen:
-            let s = try syscall(.open ... .openat2)
+            let s = try syscall(.open ... .openat2, or: .memfdCreate)
             let path = string(raw, at: openPath, capacity: pathCapacity, claimed: u32(openPathLen))
             let pathTruncated = path.truncated || common.flags.contains(.pathTruncated)
             return .open(KernelOpenEvent(

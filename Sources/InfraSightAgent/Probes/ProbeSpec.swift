@@ -50,7 +50,8 @@ public struct ProbeSpec: Sendable {
         case .open:
             return ProbeSpec(probe: probe, object: "open", variants: [
                 Variant("tracepoints", [syscallPair("open", required: false), syscallPair("openat"),
-                                        syscallPair("openat2", required: false)]),
+                                        syscallPair("openat2", required: false),
+                                        syscallPair("memfd_create", required: false)]),
             ])
         case .chmod:
             return ProbeSpec(probe: probe, object: "chmod", variants: [

@@ -411,7 +411,8 @@ public nonisolated struct Infrasight_V1_ExecDetail: Sendable {
   public init() {}
 }
 
-/// open, openat, openat2.
+/// open, openat, openat2, and memfd_create (path = the name passed, flags = MFD_*, fd = the memfd,
+/// resolved_path = "/memfd:NAME"; none when it failed).
 public nonisolated struct Infrasight_V1_OpenDetail: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
