@@ -12,6 +12,9 @@ OUT="$ROOT/.build/test-output.txt"
 STALL=${INFRASIGHT_TEST_STALL_SECONDS:-600}
 : > "$OUT"
 
+# One test process runs hundreds of tests that each start brokers, ClickHouse and clients: give it
+# the hard limit of open files, not a login shell's soft 1024.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 export INFRASIGHT_TEST_RUN="run-tests-$$-$RANDOM"   # marks every process of this run (see below)
 ( stdbuf -oL -eL "${SWIFT:-swift}" test "$@" --skip-build 2>&1 | tee -a "$OUT"; exit "${PIPESTATUS[0]}" ) &
 RUN=$!
