@@ -122,6 +122,20 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
                        "capset\t65534\t0\t-1\t-1\t-1\t2097152\t1099513724928\t1099513724928\nsetresuid\t65534\t0\t-1\t0\t-1\t0\t0\t0\n")
     }
 
+    /// link rows on 18.16: both paths and their resolved forms, negative dirfds, flags and `sensitive`.
+    func testLinkRowsRoundTrip() throws {
+        let c = try client()
+        let db = "link_it"
+        _ = try SchemaManager(client: c, database: db).apply()
+        var batch = RowBatch(table: EventTables.link)
+        for (i, e) in [SampleEvents.link(), SampleEvents.link(symlink: true)].enumerated() {
+            batch.append(e, of: EventTables.link, flavor: .legacy, from: KafkaMessageStub.make(offset: Int64(i)))
+        }
+        try c.insert(statement: EventTables.link.insertStatement(database: db), body: batch.writer.bytes)
+        XCTAssertEqual(try c.query("SELECT syscall, path, path_truncated, resolved_path, old_path, old_resolved_path, old_resolved_truncated, dirfd, old_dirfd, flags, sensitive, ret FROM \(db).link_events_dedup ORDER BY syscall FORMAT TabSeparated"),
+                       "renameat2\t/var/log/x.1\t1\t/var/log/x.1\tx\t/var/log/x\t0\t-100\t5\t1\t0\t0\nsymlinkat\ts\t0\t/tmp/s\t../etc/shadow\t/etc/shadow\t1\t3\t-100\t0\t1\t-17\n")
+    }
+
     func testRequireCurrentNamesTheFix() throws {
         let manager = SchemaManager(client: try client(), database: "schema_missing")
         XCTAssertThrowsError(try manager.requireCurrent()) { error in
