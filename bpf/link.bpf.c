@@ -17,13 +17,48 @@
  * path it has is refused (a rename out of a watched directory is kept), a symlink's relative
  * target is not judged (its directory is the link's). Counted once, by the path's refusal.
  * Cost: nothing on open(); per call one stash, two string reads and one or two directory walks
- * (a throttled call without path filters walks nothing).
+ * (a throttled call without path filters walks nothing). The walks and the path judgement are global
+ * BPF functions, verified once for the object: inlined at the nine exits the object took 6.4 s to
+ * load here, now 0.09 s (as chmod.bpf.o).
  */
 #include "vmlinux.h"
 #include "infrasight_bpf.h"
 #include "infrasight_path.h"
 
 DEFINE_SCRATCH(struct infrasight_link_event)
+
+/* The path filters' judgement of the record's path (old = 0) or old path (old = 1), read from the
+ * scratch record (resolved[], old_resolved[] and their lengths already written): 0 admitted, else
+ * the counter index (not counted here). A global function: the verifier checks it once, not at each
+ * of the nine exits for each of the two paths (inlined, the object took seconds to load). */
+__noinline __u32 link_path_refused(__u32 gen, __u32 flags, __u32 old)
+{
+	struct infrasight_link_event *ev = scratch_event();
+	if (!ev)
+		return 0;
+	struct sys_stash st = { .filter_gen = gen };
+	if (old)
+		return resolved_path_refused(&st, flags, ev->old_resolved, ev->old_resolved_len & (INFRASIGHT_PATH_MAX - 1),
+					     ev->old_path, ev->old_path_len & (INFRASIGHT_PATH_MAX - 1));
+	return resolved_path_refused(&st, flags, ev->resolved, ev->resolved_len & (INFRASIGHT_PATH_MAX - 1),
+				     ev->path, ev->path_len & (INFRASIGHT_PATH_MAX - 1));
+}
+
+/* The lookup directory of the record's path (old = 0) or old path (old = 1), walked into resolved[]
+ * or old_resolved[] of the scratch record (dirfds and paths already written): the RESOLVED_* flags
+ * in the high 32 bits, the length in the low ones. Global for the same reason as above. */
+__noinline __u64 link_resolve_dir(__u32 old)
+{
+	struct infrasight_link_event *ev = scratch_event();
+	if (!ev)
+		return 0;
+	__u32 f = 0, len;
+	if (old)
+		len = path_resolve_dir(ev->old_dirfd, ev->old_path[0], ev->old_resolved, &f);
+	else
+		len = path_resolve_dir(ev->dirfd, ev->path[0], ev->resolved, &f);
+	return ((__u64)f << 32) | (len & (INFRASIGHT_PATH_MAX - 1));
+}
 
 static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 {
@@ -81,18 +116,22 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	int judged = filter_path_on(st.filter_gen);
 	if (!judged && throttled())
 		return 0;
-	__u32 rlen = path_resolve_dir(ev->dirfd, ev->path[0], ev->resolved, &flags);
-	rlen &= INFRASIGHT_PATH_MAX - 1;
+	__u64 walked = link_resolve_dir(0);
+	__u32 rlen = (__u32)walked & (INFRASIGHT_PATH_MAX - 1);
+	flags |= walked >> 32;
 	__u32 olen = 0;
 	ev->old_resolved[0] = 0;
-	if (old && !symlink)
-		olen = path_resolve_dir(ev->old_dirfd, ev->old_path[0], ev->old_resolved, &old_flags);
-	olen &= INFRASIGHT_PATH_MAX - 1;
+	if (old && !symlink) {
+		walked = link_resolve_dir(1);
+		olen = (__u32)walked & (INFRASIGHT_PATH_MAX - 1);
+		old_flags |= walked >> 32;
+	}
+	ev->resolved_len = rlen;
+	ev->old_resolved_len = olen;
 	if (judged) {
-		__u32 refused = resolved_path_refused(&st, flags, ev->resolved, rlen, ev->path, ev->path_len);
+		__u32 refused = link_path_refused(st.filter_gen, flags, 0);
 		/* the second path can admit the record: link/rename's old path, an absolute symlink target */
-		if (refused && old && (!symlink || ev->old_path[0] == '/') &&
-		    !resolved_path_refused(&st, old_flags, ev->old_resolved, olen, ev->old_path, ev->old_path_len))
+		if (refused && old && (!symlink || ev->old_path[0] == '/') && !link_path_refused(st.filter_gen, old_flags, 1))
 			refused = 0;
 		if (refused) {
 			count(refused);
@@ -101,8 +140,6 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		if (throttled())
 			return 0;
 	}
-	ev->resolved_len = rlen;
-	ev->old_resolved_len = olen;
 	ev->old_flags = old_flags;
 	ev->c.flags = flags;
 	/* fixed part, then the resolved path up to and including its NUL; old_path's truncation and

@@ -35,4 +35,33 @@ extension FilterKernelProbeTests {
         XCTAssertEqual(seen.map(\.resolved.path), [ok + "/out", deny + "/in", ok + "/hard"])
         XCTAssertEqual(seen.map(\.oldResolved.path), [deny + "/out", ok + "/in", deny + "/b"])
     }
+
+    /// link judges pid, comm, uid and cgroup at sys_enter like the other probes: denied calls are counted
+    /// once and never an enter miss; after the filter is lifted every call is emitted.
+    func testTheLinkProbeAppliesTheProcessFiltersAtEnter() throws {
+        touch([tmp + "/p/one", tmp + "/p/two"])
+        let probe = try makeProbe(.link, try tables(deny: FilterArguments(pids: ["\(me)"])))
+        defer { probe.close() }
+        var before = probe.counters()
+        XCTAssertEqual(rename(tmp + "/p/one", tmp + "/p/one.1"), 0)
+        XCTAssertEqual(unlink(tmp + "/p/one.1"), 0)
+        XCTAssertEqual(unlink(tmp + "/p/missing"), -1)
+        var after = probe.counters()
+        XCTAssertEqual(after.filteredPid - before.filteredPid, 3)
+        XCTAssertEqual(after.enterMisses - before.enterMisses, 0, "a filtered syscall is not an enter miss")
+        XCTAssertEqual(drain(probe) { $0.common.pid == self.me }.count, 0)
+
+        try probe.setFilter(try tables())
+        before = probe.counters()
+        XCTAssertEqual(rename(tmp + "/p/two", tmp + "/p/two.1"), 0)
+        XCTAssertEqual(unlink(tmp + "/p/two.1"), 0)
+        let records = drain(probe) { $0.common.pid == self.me }.compactMap { r -> KernelLinkEvent? in
+            if case .link(let l) = r { return l }; return nil
+        }
+        after = probe.counters()
+        XCTAssertEqual(records.map(\.syscall), [.rename, .unlink])
+        XCTAssertEqual(records.map(\.resolved.path), [tmp + "/p/two.1", tmp + "/p/two.1"])
+        XCTAssertGreaterThanOrEqual(after.emitted - before.emitted, 2)
+        XCTAssertEqual(after.filteredPid - before.filteredPid, 0)
+    }
 }
