@@ -24,6 +24,8 @@ public typealias SetidDetail = Infrasight_V1_SetidDetail
 public typealias DupDetail = Infrasight_V1_DupDetail
 /// socket() payload.
 public typealias SocketCreateDetail = Infrasight_V1_SocketCreateDetail
+/// symlink*, link*, unlink*, rename* payload (links and removals).
+public typealias LinkDetail = Infrasight_V1_LinkDetail
 /// Process identity and ancestry from the agent's process cache.
 public typealias ProcessContext = Infrasight_V1_ProcessContext
 /// One ancestor in a process's parent chain.

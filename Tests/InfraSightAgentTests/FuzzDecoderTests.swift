@@ -94,8 +94,13 @@ final class FuzzDecoderTests: XCTestCase {
         var socketCreate = record(D.kindSocketCreate, MemoryLayout<infrasight_socket_event>.size, KernelSyscall.socket.rawValue)
         put(UInt16(17), D.sockFamily, in: &socketCreate); put(UInt16(3), D.sockType, in: &socketCreate)
         put(UInt32(0o2004000), D.sockFlags, in: &socketCreate)
+        var link = record(D.kindLink, MemoryLayout<infrasight_link_event>.size, KernelSyscall.linkat.rawValue)
+        put(UInt32(1 << 19), 4, in: &link); put(UInt32(1 << 19), D.linkOldFlags, in: &link)
+        put(UInt32(6), D.linkPathLen, in: &link); putString("x/../y", D.linkPath, in: &link)
+        put(UInt32(11), D.linkOldPathLen, in: &link); putString("/etc/shadow", D.linkOldPath, in: &link)
+        put(UInt32(4), D.linkResolvedLen, in: &link); putString("/tmp", D.linkResolved, in: &link)
         return [open, chmod, sock4, sockUnix, exit, ptrace, mount,
-                execRecord(filename: "/bin/true", argv: ["true"], comm: "true"), setid, dup6, socketCreate]
+                execRecord(filename: "/bin/true", argv: ["true"], comm: "true"), setid, dup6, socketCreate, link]
     }
 
     func testFuzzKernelRecordDecoder() throws {
@@ -111,7 +116,10 @@ final class FuzzDecoderTests: XCTestCase {
         guard case .setid(let u) = try D.decode(seeds[8]) else { return XCTFail("setid seed") }
         XCTAssertEqual([u.newReal, u.newEffective, u.newSaved], [-1, 0, -1]); XCTAssertEqual(u.oldUid, 1000)
 
-        let maxSize = MemoryLayout<infrasight_mount_event>.size + 64
+        guard case .link(let l) = try D.decode(seeds[11]) else { return XCTFail("link seed") }
+        XCTAssertEqual([l.resolved.path, l.oldResolved.path], ["/tmp/y", "/etc/shadow"])
+
+        let maxSize = MemoryLayout<infrasight_link_event>.size + 64
         FuzzKit.run("kernel-record", seeds: seeds, maxLength: maxSize) { input in
             let record: KernelRecord
             do { record = try D.decode(input) } catch is RecordDecodeError { return nil } catch { return "unexpected error \(error)" }
@@ -134,6 +142,8 @@ final class FuzzDecoderTests: XCTestCase {
                 return path(e.unixPath, D.unixPathCapacity + 1, "dup unix path")
             case .socketCreate(let e):
                 return path(e.common.comm, D.commCapacity, "comm")
+            case .link(let e):
+                return path(e.path, D.pathCapacity, "link path") ?? path(e.oldPath, D.pathCapacity, "link old path")
             case .mount(let e):
                 return path(e.source, D.pathCapacity, "mount source") ?? path(e.target, D.pathCapacity, "mount target")
                     ?? path(e.fsType, D.fsTypeCapacity, "fs type")

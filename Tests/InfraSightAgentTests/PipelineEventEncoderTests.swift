@@ -66,6 +66,26 @@ final class PipelineEventEncoderTests: XCTestCase {
         XCTAssertEqual(e.open.path, "")
     }
 
+    func testLinkRecord() throws {
+        let k = common(ret: -17, uid: 1000)
+        let e = try roundTrip(.link(KernelLinkEvent(
+            common: k, syscall: .linkat, path: "x", pathTruncated: false, oldPath: "/etc/shadow", oldPathTruncated: true,
+            dirfd: 7, oldDirfd: -100, flags: 0x400,
+            resolved: ResolvedPath(path: "/tmp/x", lexical: true, truncated: false),
+            oldResolved: ResolvedPath(path: "/etc/shadow", lexical: true, truncated: true))))
+        assertCommon(e, k, probe: .link)
+        XCTAssertEqual([e.link.syscall, e.link.path, e.link.oldPath], ["linkat", "x", "/etc/shadow"])
+        XCTAssertFalse(e.link.pathTruncated); XCTAssertTrue(e.link.oldPathTruncated)
+        XCTAssertEqual([e.link.dirfd, e.link.oldDirfd], [7, -100]); XCTAssertEqual(e.link.flags, 0x400)
+        XCTAssertEqual([e.link.resolvedPath, e.link.oldResolvedPath], ["/tmp/x", "/etc/shadow"])
+        XCTAssertTrue(e.link.resolvedLexical); XCTAssertFalse(e.link.resolvedTruncated)
+        XCTAssertTrue(e.link.oldResolvedLexical); XCTAssertTrue(e.link.oldResolvedTruncated)
+        let bare = try roundTrip(.link(KernelLinkEvent(
+            common: k, syscall: .unlink, path: "", pathTruncated: false, oldPath: "", oldPathTruncated: false,
+            dirfd: 0, oldDirfd: 0, flags: 0)))
+        if case .link? = bare.detail {} else { XCTFail("a link event with every field zero keeps its (empty) detail") }
+    }
+
     func testDupAndSocketCreateRecords() throws {
         let k = common(uid: 1000)
         let dup = try roundTrip(.dup(KernelDupEvent(

@@ -36,6 +36,18 @@ final class ProbeRecordDecoderTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<infrasight_setid_event>.offset(of: \.cap_effective), D.setidCaps)
         XCTAssertEqual(MemoryLayout<infrasight_setid_event>.offset(of: \.cap_inheritable), D.setidCaps + 16)
         XCTAssertEqual(MemoryLayout<infrasight_setid_event>.offset(of: \.cap_pid), D.setidCapPid)
+        XCTAssertEqual(MemoryLayout<infrasight_link_event>.offset(of: \.dirfd), D.linkDirfd)
+        XCTAssertEqual(MemoryLayout<infrasight_link_event>.offset(of: \.old_dirfd), D.linkOldDirfd)
+        XCTAssertEqual(MemoryLayout<infrasight_link_event>.offset(of: \.at_flags), D.linkAtFlags)
+        XCTAssertEqual(MemoryLayout<infrasight_link_event>.offset(of: \.old_flags), D.linkOldFlags)
+        XCTAssertEqual(MemoryLayout<infrasight_link_event>.offset(of: \.path_len), D.linkPathLen)
+        XCTAssertEqual(MemoryLayout<infrasight_link_event>.offset(of: \.old_path_len), D.linkOldPathLen)
+        XCTAssertEqual(MemoryLayout<infrasight_link_event>.offset(of: \.old_resolved_len), D.linkOldResolvedLen)
+        XCTAssertEqual(MemoryLayout<infrasight_link_event>.offset(of: \.resolved_len), D.linkResolvedLen)
+        XCTAssertEqual(MemoryLayout<infrasight_link_event>.offset(of: \.path), D.linkPath)
+        XCTAssertEqual(MemoryLayout<infrasight_link_event>.offset(of: \.old_path), D.linkOldPath)
+        XCTAssertEqual(MemoryLayout<infrasight_link_event>.offset(of: \.old_resolved), D.linkOldResolved)
+        XCTAssertEqual(MemoryLayout<infrasight_link_event>.offset(of: \.resolved), D.linkResolved)
     }
 
     /// A record of `size` bytes with the common header filled.
@@ -166,6 +178,52 @@ final class ProbeRecordDecoderTests: XCTestCase {
         put(UInt16(0xffff), D.sockUnixLen, in: &b)   // lying length: bounded by sun_path
         guard case .socket(let u2) = try D.decode(b) else { return XCTFail() }
         XCTAssertLessThanOrEqual(u2.unixPath.utf8.count, D.unixPathCapacity + 1)
+    }
+
+    func testLinkRecordsDecodeExactly() throws {
+        // renameat(dirfd 5 = /var/log, "syslog", AT_FDCWD in /tmp, "../tmp/x") as the kernel emits it: up to resolved's NUL
+        var r = record(kind: D.kindLink, size: D.linkResolved + 5, syscall: KernelSyscall.renameat2.rawValue, flags: 1 << 19)
+        put(Int32(-100), D.linkDirfd, in: &r); put(Int32(5), D.linkOldDirfd, in: &r); put(UInt32(1), D.linkAtFlags, in: &r)
+        put(UInt32(1 << 19), D.linkOldFlags, in: &r)
+        put(UInt32(8), D.linkPathLen, in: &r); putString("../tmp/x", D.linkPath, in: &r)
+        put(UInt32(6), D.linkOldPathLen, in: &r); putString("syslog", D.linkOldPath, in: &r)
+        put(UInt32(8), D.linkOldResolvedLen, in: &r); putString("/var/log", D.linkOldResolved, in: &r)
+        put(UInt32(4), D.linkResolvedLen, in: &r); putString("/tmp", D.linkResolved, in: &r)
+        guard case .link(let e) = try D.decode(r) else { return XCTFail() }
+        XCTAssertEqual(e.syscall, .renameat2)
+        XCTAssertEqual([e.path, e.oldPath], ["../tmp/x", "syslog"])
+        XCTAssertEqual([e.dirfd, e.oldDirfd], [-100, 5]); XCTAssertEqual(e.flags, 1)
+        XCTAssertEqual(e.resolved, ResolvedPath(path: "/tmp/x", lexical: true, truncated: false))
+        XCTAssertEqual(e.oldResolved, ResolvedPath(path: "/var/log/syslog", lexical: true, truncated: false))
+        XCTAssertEqual(KernelRecord.link(e).probe, .link)
+        XCTAssertEqual(e.common.ret, -2)
+
+        // symlink("../etc/shadow", "x") in /tmp: the target is taken from the link's directory
+        var s = record(kind: D.kindLink, size: D.linkResolved + 5, syscall: KernelSyscall.symlink.rawValue, flags: 1 << 19)
+        put(Int32(-100), D.linkDirfd, in: &s); put(Int32(-100), D.linkOldDirfd, in: &s)
+        put(UInt32(1), D.linkPathLen, in: &s); putString("x", D.linkPath, in: &s)
+        put(UInt32(13), D.linkOldPathLen, in: &s); putString("../etc/shadow", D.linkOldPath, in: &s)
+        put(UInt32(4), D.linkResolvedLen, in: &s); putString("/tmp", D.linkResolved, in: &s)
+        guard case .link(let sym) = try D.decode(s) else { return XCTFail() }
+        XCTAssertEqual(sym.resolved.path, "/tmp/x")
+        XCTAssertEqual(sym.oldResolved, ResolvedPath(path: "/etc/shadow", lexical: true, truncated: false))
+        // an absolute target is normalised on its own; an old path cut by the kernel is flagged
+        putString("/etc//shadow\0", D.linkOldPath, in: &s); put(UInt32(12), D.linkOldPathLen, in: &s)
+        put(UInt32(1 << 8), D.linkOldFlags, in: &s)
+        guard case .link(let abs) = try D.decode(s) else { return XCTFail() }
+        XCTAssertEqual(abs.oldResolved, ResolvedPath(path: "/etc/shadow", lexical: true, truncated: true))
+        XCTAssertTrue(abs.oldPathTruncated)
+
+        // unlink("/var/log/auth.log"): no old path, none resolved
+        var u = record(kind: D.kindLink, size: D.linkResolved + 1, syscall: KernelSyscall.unlink.rawValue, flags: 1 << 19)
+        put(UInt32(17), D.linkPathLen, in: &u); putString("/var/log/auth.log", D.linkPath, in: &u)
+        guard case .link(let un) = try D.decode(u) else { return XCTFail() }
+        XCTAssertEqual(un.resolved.path, "/var/log/auth.log"); XCTAssertEqual(un.oldPath, ""); XCTAssertEqual(un.oldResolved, .none)
+
+        // a link record with another kind's syscall, or cut before resolved[], is refused
+        put(UInt32(41), D.offSyscall, in: &u)
+        XCTAssertThrowsError(try D.decode(u)) { XCTAssertEqual($0 as? RecordDecodeError, .unexpectedSyscall(kind: D.kindLink, syscall: 41)) }
+        XCTAssertThrowsError(try D.decode(Array(r.prefix(D.linkResolved - 1))))
     }
 
     func testDupAndSocketCreateRecordsDecodeExactly() throws {

@@ -62,6 +62,10 @@ final class EnrichedMessageTests: XCTestCase {
         case .open(let d)?: hit = judged(d.resolvedPath, d.resolvedTruncated, d.path, write: OpenFlags.isWriteish(d.flags))
         case .chmod(let d)?: hit = judged(d.resolvedPath, d.resolvedTruncated, d.path, write: true)
         case .exec(let d)?: hit = judged(d.resolvedPath, d.resolvedTruncated, d.filename, write: false)
+        case .link(let d)?:   // either path: the one created or removed, or the old one (a symlink's target is read)
+            hit = judged(d.resolvedPath, d.resolvedTruncated, d.path, write: true)
+                || (!d.oldPath.isEmpty && judged(d.oldResolvedPath, d.oldResolvedTruncated, d.oldPath,
+                                                 write: !d.syscall.hasPrefix("symlink")))
         default: hit = nil
         }
         if hit == true { event.enriched.sensitive = true }

@@ -54,10 +54,13 @@ extension AgentProbeIntegrationTests {
             // strace pads the pid to five columns: "3359  socket(...)" has two spaces.
             let split = line.split(separator: " ", maxSplits: 1)
             let parts = split.count == 2 ? [split[0], split[1].drop { $0 == " " }] : split
+            // strace pads a short call to a column before " = ": ")          = -1 ENOENT (...)".
             guard parts.count == 2, let pid = UInt32(parts[0]), let open = parts[1].firstIndex(of: "("),
-                  let eq = parts[1].range(of: ") = ", options: .backwards) else { return nil }
+                  let eq = parts[1].range(of: " = ", options: .backwards) else { return nil }
+            let call = parts[1][..<eq.lowerBound].reversed().drop { $0 == " " }.reversed()
+            guard call.last == ")" else { return nil }
             let name = String(parts[1][..<open])
-            let args = parts[1][parts[1].index(after: open)..<eq.lowerBound].components(separatedBy: ", ")
+            let args = String(call.dropFirst(name.count + 1).dropLast()).components(separatedBy: ", ")
             let retText = parts[1][eq.upperBound...].prefix { $0.isNumber || $0 == "-" }
             guard var ret = Int64(retText) else { return nil }
             if ret == -1, let errName = parts[1][eq.upperBound...].split(separator: " ").dropFirst().first {
@@ -67,7 +70,7 @@ extension AgentProbeIntegrationTests {
         }
     }
 
-    static let errnoByName = ["EPROTONOSUPPORT": EPROTONOSUPPORT, "EPERM": EPERM, "EAFNOSUPPORT": EAFNOSUPPORT,
+    static let errnoByName = ["EPROTONOSUPPORT": EPROTONOSUPPORT, "EPERM": EPERM, "EAFNOSUPPORT": EAFNOSUPPORT, "ENOENT": ENOENT,
                               "EINVAL": EINVAL, "EBADF": EBADF, "ESOCKTNOSUPPORT": ESOCKTNOSUPPORT]
     static let families = ["AF_UNIX": 1, "AF_INET": 2, "AF_INET6": 10, "AF_NETLINK": 16, "AF_PACKET": 17]
     static let types = ["SOCK_STREAM": 1, "SOCK_DGRAM": 2, "SOCK_RAW": 3, "SOCK_SEQPACKET": 5]

@@ -41,8 +41,9 @@ final class DetectRuleIntegrationTests: XCTestCase {
         try harness.cli(["topics", "create", "--partitions", "4"])
         try harness.start("enrich-1", ["enrich"])
         try harness.start("detect", detectArguments)
-        try harness.start("agent", ["agent", "--probes", "execve,open,chmod,connect,ptrace,mount,setid,dup,socket", "--allow-cgroup", cgroupName])
-        try harness.waitForLog("agent", containing: "probe attached", timeout: 60)
+        try harness.start("agent", ["agent", "--probes", "execve,open,chmod,connect,ptrace,mount,setid,dup,socket,link", "--allow-cgroup", cgroupName])
+        // the probes attach in the order given: the last one attached means all are
+        try harness.waitForLog("agent", containing: "link probe attached", timeout: 60)
         try harness.waitForLog("enrich-1", containing: "partitions assigned", timeout: 60)
         try harness.waitForLog("detect", containing: "partitions assigned", timeout: 60)
     }
@@ -120,6 +121,15 @@ final class DetectRuleIntegrationTests: XCTestCase {
         let id = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let mine = DetectTrigger.all(dir: dir, id: id).filter { $0.rules.contains(DetectTrigger.setuidToRoot) }
         XCTAssertGreaterThanOrEqual(mine.count, 2, "the rule and a variant")
+        _ = try runTriggersAndCheckTheirAlerts(mine)
+    }
+
+    /// Only the link probe's triggers (symlink and hard link to credentials, shell history and log files
+    /// removed or renamed away), without the benign workload: each raises exactly its rule.
+    func testLinkTriggersRaiseOnlyTheirRules() throws {
+        let id = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let mine = DetectTrigger.all(dir: dir, id: id).filter { !DetectTrigger.linkRules.isDisjoint(with: $0.rules) }
+        XCTAssertEqual(mine.count, 8, "each of the four rules and a variant")
         _ = try runTriggersAndCheckTheirAlerts(mine)
     }
 

@@ -18,6 +18,9 @@ struct DetectTrigger {
 
     static let python = "/usr/bin/python3"
     static let setuidToRoot = "Setuid to root by a non-root process"
+    /// The link probe's rules (links and removals).
+    static let linkRules: Set<String> = ["Create symlink over sensitive files", "Create hardlink over sensitive files",
+                                         "Delete or rename shell history", "Log file removed"]
 
     /// Every trigger, with `dir` the test's own folder (not world-writable, not hidden) and `id` a
     /// unique suffix for files outside it.
@@ -201,6 +204,28 @@ struct DetectTrigger {
                           rules: ["Clear log activities"], cleanup: "rm -f /var/log/infrasight-it-\(id).log"),
             DetectTrigger(name: "truncate a log, relative", setup: "", action: "cd /var/log && exec \(py) -c \"open('infrasight-it2-\(id).log', 'w').close()\"",
                           rules: ["Clear log activities"], cleanup: "rm -f /var/log/infrasight-it2-\(id).log"),
+            // Links and removals. The relative variants name the target from the link's directory, or are
+            // passed against the cwd: the resolved paths carry the rule.
+            DetectTrigger(name: "symlink to /etc/shadow", setup: "", action: "exec ln -s /etc/shadow \(dir)/shadow-link",
+                          rules: ["Create symlink over sensitive files"]),
+            DetectTrigger(name: "symlink to /etc, relative target", setup: "mkdir -p \(dir)/deep",
+                          action: "cd \(dir)/deep && exec ln -s \(String(repeating: "../", count: 24))etc etc-link",
+                          rules: ["Create symlink over sensitive files"]),
+            DetectTrigger(name: "hard link to /etc/shadow", setup: "", action: "exec ln /etc/shadow /etc/infrasight-it-\(id)-hard",
+                          rules: ["Create hardlink over sensitive files"], cleanup: "rm -f /etc/infrasight-it-\(id)-hard"),
+            DetectTrigger(name: "hard link to /etc/gshadow, relative", setup: "",
+                          action: "cd /etc && exec ln ./gshadow infrasight-it2-\(id)-hard",
+                          rules: ["Create hardlink over sensitive files"], cleanup: "rm -f /etc/infrasight-it2-\(id)-hard"),
+            DetectTrigger(name: "remove bash history", setup: "mkdir -p \(dir)/home && echo ls > \(dir)/home/.bash_history",
+                          action: "exec rm -f \(dir)/home/.bash_history", rules: ["Delete or rename shell history"]),
+            DetectTrigger(name: "rename zsh history away, relative", setup: "mkdir -p \(dir)/home && echo ls > \(dir)/home/.zsh_history",
+                          action: "cd \(dir)/home && exec mv .zsh_history old-shell-lines", rules: ["Delete or rename shell history"]),
+            DetectTrigger(name: "remove a log file", setup: "echo line > /var/log/infrasight-it3-\(id).log",
+                          action: "exec rm -f /var/log/infrasight-it3-\(id).log", rules: ["Log file removed"],
+                          cleanup: "rm -f /var/log/infrasight-it3-\(id).log"),
+            DetectTrigger(name: "rename a log file away, relative", setup: "echo line > /var/log/infrasight-it4-\(id).log",
+                          action: "cd /var/log && exec mv infrasight-it4-\(id).log \(dir)/taken.log", rules: ["Log file removed"],
+                          cleanup: "rm -f /var/log/infrasight-it4-\(id).log"),
             DetectTrigger(name: "connect from /tmp", setup: "cp \(py) /tmp/pyx-\(id)",
                           action: "exec /tmp/pyx-\(id) -c \"import socket; s = socket.socket(); s.settimeout(0.3); s.connect_ex(('198.51.100.7', 80))\"",
                           rules: ["Execution from a world-writable directory", "Outbound connection from a binary in a world-writable directory"],

@@ -34,7 +34,8 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         for table in ["exec_events", "exec_events_dedup", "file_events", "file_events_dedup", "network_events",
                       "network_events_dedup", "process_events", "process_events_dedup", "pipeline_stats", "schema_migrations",
                       "alerts", "alerts_dedup", "setid_events", "setid_events_dedup",
-                      "dup_events", "dup_events_dedup", "socket_events", "socket_events_dedup"] {
+                      "dup_events", "dup_events_dedup", "socket_events", "socket_events_dedup",
+                      "link_events", "link_events_dedup"] {
             XCTAssertTrue(status.tables.contains(table), "missing \(table): \(status.tables)")
         }
         XCTAssertNoThrow(try manager.requireCurrent())
@@ -119,6 +120,20 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
         try c.insert(statement: EventTables.setid.insertStatement(database: db), body: batch.writer.bytes)
         XCTAssertEqual(try c.query("SELECT syscall, old_uid, old_euid, new_real, new_effective, new_saved, cap_effective, cap_permitted, old_cap_permitted FROM \(db).setid_events_dedup ORDER BY syscall FORMAT TabSeparated"),
                        "capset\t65534\t0\t-1\t-1\t-1\t2097152\t1099513724928\t1099513724928\nsetresuid\t65534\t0\t-1\t0\t-1\t0\t0\t0\n")
+    }
+
+    /// link rows on 18.16: both paths and their resolved forms, negative dirfds, flags and `sensitive`.
+    func testLinkRowsRoundTrip() throws {
+        let c = try client()
+        let db = "link_it"
+        _ = try SchemaManager(client: c, database: db).apply()
+        var batch = RowBatch(table: EventTables.link)
+        for (i, e) in [SampleEvents.link(), SampleEvents.link(symlink: true)].enumerated() {
+            batch.append(e, of: EventTables.link, flavor: .legacy, from: KafkaMessageStub.make(offset: Int64(i)))
+        }
+        try c.insert(statement: EventTables.link.insertStatement(database: db), body: batch.writer.bytes)
+        XCTAssertEqual(try c.query("SELECT syscall, path, path_truncated, resolved_path, old_path, old_resolved_path, old_resolved_truncated, dirfd, old_dirfd, flags, sensitive, ret FROM \(db).link_events_dedup ORDER BY syscall FORMAT TabSeparated"),
+                       "renameat2\t/var/log/x.1\t1\t/var/log/x.1\tx\t/var/log/x\t0\t-100\t5\t1\t0\t0\nsymlinkat\ts\t0\t/tmp/s\t../etc/shadow\t/etc/shadow\t1\t3\t-100\t0\t1\t-17\n")
     }
 
     func testRequireCurrentNamesTheFix() throws {

@@ -107,6 +107,21 @@ final class ModernClickHouseSchemaTests: XCTestCase {
         XCTAssertEqual(out.split(separator: "\n").map(String.init), ["capset\t65534\t-1\t-1\t2097152\t1099513724928", "setresuid\t65534\t-1\t0\t0\t0"], out)
     }
 
+    func testLinkRowsRoundTripOnCurrentClickHouse() throws {
+        var batch = RowBatch(table: EventTables.link)
+        for (i, e) in [SampleEvents.link(), SampleEvents.link(symlink: true)].enumerated() {
+            batch.append(e, of: EventTables.link, flavor: .modern, from: KafkaMessageStub.make(offset: Int64(i)))
+        }
+        let table = EventTables.link
+        let insert = "INSERT INTO infrasight.link_events (\(table.columns.map(\.name).joined(separator: ", "))) FROM INFILE '{file:rows}' FORMAT RowBinary"
+        let out = try ChDB.run(statements: ddl() + [insert, """
+            SELECT syscall, path, resolved_path, old_path, old_resolved_path, dirfd, old_dirfd, flags, sensitive FROM infrasight.link_events_dedup ORDER BY syscall FORMAT TabSeparated
+            """], files: ["rows": batch.writer.bytes])
+        XCTAssertEqual(out.split(separator: "\n").map(String.init),
+                       ["renameat2\t/var/log/x.1\t/var/log/x.1\tx\t/var/log/x\t-100\t5\t1\t0",
+                        "symlinkat\ts\t/tmp/s\t../etc/shadow\t/etc/shadow\t3\t-100\t0\t1"], out)
+    }
+
     func testReplayedBatchWithTheSameTokenIsDroppedByTheServer() throws {
         let b = body(SampleEvents.all)
         let token = "infrasight.events.execve-0-0-2"

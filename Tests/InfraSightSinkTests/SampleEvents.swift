@@ -61,3 +61,26 @@ extension SampleEvents {
         return e
     }
 }
+
+extension SampleEvents {
+    /// A link event: renameat2 of a relative name (dirfd 5) to an absolute one, or a symlink to /etc/shadow
+    /// (failed, -17) when `symlink`, for the link_events row tests.
+    static func link(symlink: Bool = false) -> Event {
+        var e = all[0]
+        e.probe = "link"
+        var d = LinkDetail()
+        if symlink {
+            d.syscall = "symlinkat"; d.path = "s"; d.oldPath = "../etc/shadow"; d.dirfd = 3; d.oldDirfd = -100
+            d.resolvedPath = "/tmp/s"; d.oldResolvedPath = "/etc/shadow"; d.oldResolvedTruncated = true
+            e.ret = -17
+            e.enriched.sensitive = true
+            e.eventID += "-symlink"
+        } else {
+            d.syscall = "renameat2"; d.path = "/var/log/x.1"; d.oldPath = "x"; d.dirfd = -100; d.oldDirfd = 5; d.flags = 1
+            d.resolvedPath = "/var/log/x.1"; d.oldResolvedPath = "/var/log/x"; d.pathTruncated = true
+        }
+        d.resolvedLexical = true; d.oldResolvedLexical = true
+        e.link = d
+        return e
+    }
+}

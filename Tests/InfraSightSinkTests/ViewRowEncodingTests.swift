@@ -163,6 +163,23 @@ final class ViewRowEncodingTests: XCTestCase {
             "nonblock": { w, e, _ in w.uint8(e.socketCreate.nonblock ? 1 : 0) },
             "cloexec": { w, e, _ in w.uint8(e.socketCreate.cloexec ? 1 : 0) },
         ],
+        "link_events": [
+            "syscall": { w, e, _ in w.string(e.link.syscall) },
+            "path": { w, e, _ in w.string(e.link.path) },
+            "path_truncated": { w, e, _ in w.uint8(e.link.pathTruncated ? 1 : 0) },
+            "resolved_path": { w, e, _ in w.string(e.link.resolvedPath) },
+            "resolved_lexical": { w, e, _ in w.uint8(e.link.resolvedLexical ? 1 : 0) },
+            "resolved_truncated": { w, e, _ in w.uint8(e.link.resolvedTruncated ? 1 : 0) },
+            "old_path": { w, e, _ in w.string(e.link.oldPath) },
+            "old_path_truncated": { w, e, _ in w.uint8(e.link.oldPathTruncated ? 1 : 0) },
+            "old_resolved_path": { w, e, _ in w.string(e.link.oldResolvedPath) },
+            "old_resolved_lexical": { w, e, _ in w.uint8(e.link.oldResolvedLexical ? 1 : 0) },
+            "old_resolved_truncated": { w, e, _ in w.uint8(e.link.oldResolvedTruncated ? 1 : 0) },
+            "dirfd": { w, e, _ in w.int32(e.link.dirfd) },
+            "old_dirfd": { w, e, _ in w.int32(e.link.oldDirfd) },
+            "flags": { w, e, _ in w.uint32(e.link.flags) },
+            "sensitive": { w, e, _ in w.uint8(e.enriched.sensitive ? 1 : 0) },
+        ],
     ]
 
     /// The row the Event-based encoding wrote.

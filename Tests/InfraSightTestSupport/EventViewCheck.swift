@@ -36,6 +36,7 @@ public enum EventViewCheck {
         case .setid?: kind = .setid
         case .dup?: kind = .dup
         case .socketCreate?: kind = .socketCreate
+        case .link?: kind = .link
         case nil: kind = nil
         }
         n("detail", v.detailKind, kind)
@@ -99,6 +100,17 @@ public enum EventViewCheck {
         n("socket_create.family", sc.family, sce.family); n("socket_create.sock_type", sc.sockType, sce.sockType)
         n("socket_create.protocol", sc.protocol, sce.protocol); n("socket_create.nonblock", sc.nonblock, sce.nonblock)
         n("socket_create.cloexec", sc.cloexec, sce.cloexec)
+        let li = v.link, le = e.link
+        s("link.syscall", li.syscall, le.syscall); s("link.path", li.path, le.path)
+        n("link.path_truncated", li.pathTruncated, le.pathTruncated)
+        s("link.old_path", li.oldPath, le.oldPath); n("link.old_path_truncated", li.oldPathTruncated, le.oldPathTruncated)
+        n("link.dirfd", li.dirfd, le.dirfd); n("link.old_dirfd", li.oldDirfd, le.oldDirfd); n("link.flags", li.flags, le.flags)
+        s("link.resolved_path", li.resolvedPath, le.resolvedPath)
+        n("link.resolved_lexical", li.resolvedLexical, le.resolvedLexical)
+        n("link.resolved_truncated", li.resolvedTruncated, le.resolvedTruncated)
+        s("link.old_resolved_path", li.oldResolvedPath, le.oldResolvedPath)
+        n("link.old_resolved_lexical", li.oldResolvedLexical, le.oldResolvedLexical)
+        n("link.old_resolved_truncated", li.oldResolvedTruncated, le.oldResolvedTruncated)
 
         let p = v.process
         n("has process", p.isPresent, e.hasProcess)

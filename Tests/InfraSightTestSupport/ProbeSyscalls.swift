@@ -25,6 +25,8 @@ public enum ProbeSyscalls {
     /// The new mount API's constants (linux/mount.h).
     public static let FSCONFIG_CMD_CREATE = 6, MOUNT_ATTR_NOEXEC = 0x8, MOVE_MOUNT_F_EMPTY_PATH = 0x4
     public static let OPEN_TREE_CLONE = 1, OPEN_TREE_CLOEXEC = 0o2000000
+    public static let symlink = 88, symlinkat = 266, link = 86, linkat = 265, unlink = 87, unlinkat = 263
+    public static let rename = 82, renameat = 264, renameat2 = 316
     #endif
 
     /// O_PATH (0o10000000), not exported by the Glibc module.

@@ -131,6 +131,17 @@ public struct RandomEvents {
             d.protocol = [0, 6, 17, 255, 0x0300, u32()].randomElement(using: &rng)!
             d.nonblock = Bool.random(using: &rng); d.cloexec = Bool.random(using: &rng)
             e.socketCreate = d
+        case .link:
+            var d = LinkDetail()
+            d.syscall = ["symlink", "symlinkat", "linkat", "unlinkat", "renameat2", string()].randomElement(using: &rng)!
+            d.path = string(); d.pathTruncated = Bool.random(using: &rng)
+            d.oldPath = string(); d.oldPathTruncated = Bool.random(using: &rng)
+            d.dirfd = [-100, 3, i32()].randomElement(using: &rng)!; d.oldDirfd = [-100, 4, i32()].randomElement(using: &rng)!
+            d.flags = [0, 0x200, 0x400, 1, 2, u32()].randomElement(using: &rng)!
+            d.resolvedPath = string(); d.resolvedLexical = Bool.random(using: &rng); d.resolvedTruncated = Bool.random(using: &rng)
+            d.oldResolvedPath = string(); d.oldResolvedLexical = Bool.random(using: &rng)
+            d.oldResolvedTruncated = Bool.random(using: &rng)
+            e.link = d
         }
         if Bool.random(using: &rng) {
             var p = ProcessContext()

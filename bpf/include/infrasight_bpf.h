@@ -110,17 +110,23 @@ static __always_inline int stash_take(struct sys_stash *out)
  *   - else an absolute passed path, as passed (a failed call, chmod by path);
  *   - else the walked directory (cwd or dirfd, INFRASIGHT_F_RESOLVED_DIR), "/" and the passed path;
  *   - else (no directory could be walked) the relative path as passed.
- * Counted like path_filtered. */
+ * resolved_path_refused gives the counter index of the refusal (0: admitted) without counting it, for
+ * a record judged by two paths (link); resolved_path_filtered counts it. */
+static __always_inline __u32 resolved_path_refused(const struct sys_stash *st, __u32 flags, const char *resolved,
+						   __u32 rlen, const char *passed, __u32 plen)
+{
+	if (flags & INFRASIGHT_F_RESOLVED_FILE)
+		return filter_path(st->filter_gen, resolved, rlen);
+	if (passed[0] == '/' || !(flags & INFRASIGHT_F_RESOLVED_DIR))
+		return filter_path(st->filter_gen, passed, plen);
+	return filter_path_joined(st->filter_gen, resolved, rlen, passed, plen);
+}
+
+/* resolved_path_refused, counted: 1 when the record is to be dropped. */
 static __always_inline int resolved_path_filtered(const struct sys_stash *st, __u32 flags, const char *resolved,
 						  __u32 rlen, const char *passed, __u32 plen)
 {
-	__u32 refused;
-	if (flags & INFRASIGHT_F_RESOLVED_FILE)
-		refused = filter_path(st->filter_gen, resolved, rlen);
-	else if (passed[0] == '/' || !(flags & INFRASIGHT_F_RESOLVED_DIR))
-		refused = filter_path(st->filter_gen, passed, plen);
-	else
-		refused = filter_path_joined(st->filter_gen, resolved, rlen, passed, plen);
+	__u32 refused = resolved_path_refused(st, flags, resolved, rlen, passed, plen);
 	if (refused)
 		count(refused);
 	return refused != 0;

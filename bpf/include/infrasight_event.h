@@ -72,7 +72,7 @@ enum infrasight_counter {
 	INFRASIGHT_CTR_FILTERED_COMM = 11,
 	INFRASIGHT_CTR_FILTERED_UID = 12,
 	INFRASIGHT_CTR_FILTERED_CGROUP = 13, /* cgroup ids, container ids and cgroup paths */
-	INFRASIGHT_CTR_FILTERED_PATH = 14,   /* open and chmod only */
+	INFRASIGHT_CTR_FILTERED_PATH = 14,   /* open, chmod and link only */
 	INFRASIGHT_CTR_MAX = 15,
 };
 
@@ -204,6 +204,7 @@ _Static_assert(sizeof(struct infrasight_exec_event) == 4704, "layout");
 /* These two reuse struct infrasight_socket_event (see there). */
 #define INFRASIGHT_EVENT_KIND_DUP     9   /* dup, dup2, dup3, fcntl F_DUPFD*: a socket onto fd 0, 1 or 2 */
 #define INFRASIGHT_EVENT_KIND_SOCKET_CREATE 11 /* socket() */
+#define INFRASIGHT_EVENT_KIND_LINK    12  /* symlink*, link*, unlink*, rename* */
 
 #define INFRASIGHT_PATH_MAX      512   /* power of two, incl. NUL: open/chmod path, mount source/target */
 #define INFRASIGHT_FSTYPE_MAX    64
@@ -228,6 +229,10 @@ enum infrasight_syscall {
 	/* dup and socket (ids 37..41) */
 	INFRASIGHT_SYS_DUP = 37, INFRASIGHT_SYS_DUP2 = 38, INFRASIGHT_SYS_DUP3 = 39, INFRASIGHT_SYS_FCNTL = 40,
 	INFRASIGHT_SYS_SOCKET = 41,
+	/* link (ids 42..50) */
+	INFRASIGHT_SYS_SYMLINK = 42, INFRASIGHT_SYS_SYMLINKAT = 43, INFRASIGHT_SYS_LINK = 44,
+	INFRASIGHT_SYS_LINKAT = 45, INFRASIGHT_SYS_UNLINK = 46, INFRASIGHT_SYS_UNLINKAT = 47,
+	INFRASIGHT_SYS_RENAME = 48, INFRASIGHT_SYS_RENAMEAT = 49, INFRASIGHT_SYS_RENAMEAT2 = 50,
 };
 
 /* flags of the newer records (same `flags` word as exec, own bits) */
@@ -397,7 +402,39 @@ struct infrasight_setid_event {
 	__u32 _pad;
 };
 
+/* Links and removals (KIND_LINK): symlink, symlinkat, link, linkat, unlink, unlinkat, rename, renameat,
+ * renameat2. Two paths, as passed:
+ *   path      the name the call creates or removes: symlink's linkpath, link's and rename's newpath,
+ *             unlink's pathname;
+ *   old_path  symlink's target (stored as is, never looked up), link's and rename's oldpath; empty
+ *             for unlink.
+ * dirfd / old_dirfd are the directories they are relative to (AT_FDCWD -100 for the calls without
+ * one; old_dirfd is -100 for symlink* too, whose target is not looked up). at_flags: linkat's AT_*,
+ * unlinkat's AT_REMOVEDIR, renameat2's RENAME_*.
+ * resolved[] is path's lookup directory (flags INFRASIGHT_F_RESOLVED_DIR in c.flags, as chmod by
+ * path), joined in user space; old_resolved[] old_path's, with its RESOLVED_* bits and its own
+ * PATH_TRUNCATED / PATH_READ_FAILED in old_flags (symlink: none, user space takes the target
+ * relative to the link's directory). Emitted up to resolved[]'s NUL. */
+struct infrasight_link_event {
+	struct infrasight_common c;
+	__s32 dirfd;
+	__s32 old_dirfd;
+	__u32 at_flags;
+	__u32 old_flags;      /* INFRASIGHT_F_PATH_* and INFRASIGHT_F_RESOLVED_* of old_path */
+	__u32 path_len;       /* bytes in path[] excluding NUL */
+	__u32 old_path_len;
+	__u32 old_resolved_len;
+	__u32 resolved_len;
+	char path[INFRASIGHT_PATH_MAX];
+	char old_path[INFRASIGHT_PATH_MAX];
+	char old_resolved[INFRASIGHT_PATH_MAX];
+	char resolved[INFRASIGHT_PATH_MAX];  /* only resolved_len + 1 bytes are emitted */
+};
+
 _Static_assert(sizeof(struct infrasight_common) == 80, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_link_event, path) == 112, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_link_event, resolved) == 1648, "layout");
+_Static_assert(sizeof(struct infrasight_link_event) == 2160, "layout");
 _Static_assert(__builtin_offsetof(struct infrasight_open_event, path) == 120, "layout");
 _Static_assert(__builtin_offsetof(struct infrasight_open_event, resolved) == 632, "layout");
 _Static_assert(sizeof(struct infrasight_open_event) == 1144, "layout");

@@ -249,6 +249,23 @@ public final class EventEncoder {
                 w.bool(4, k.nonblock)
                 w.bool(5, k.cloexec)
             }
+        case .link(let k):
+            writer.message(32, keepEmpty: true) { w in
+                w.string(1, k.syscall.name)
+                w.string(2, k.path)
+                w.bool(3, k.pathTruncated)
+                w.string(4, k.oldPath)
+                w.bool(5, k.oldPathTruncated)
+                w.int32(6, k.dirfd)
+                w.int32(7, k.oldDirfd)
+                w.uint(8, UInt64(k.flags))
+                w.string(9, k.resolved.path)
+                w.bool(10, k.resolved.lexical)
+                w.bool(11, k.resolved.truncated)
+                w.string(12, k.oldResolved.path)
+                w.bool(13, k.oldResolved.lexical)
+                w.bool(14, k.oldResolved.truncated)
+            }
         }
     }
 

@@ -11,6 +11,8 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
     case setuid = 30, setgid = 31, setreuid = 32, setregid = 33, setresuid = 34, setresgid = 35, capset = 36
     case dup = 37, dup2 = 38, dup3 = 39, fcntl = 40
     case socket = 41
+    case symlink = 42, symlinkat = 43, link = 44, linkat = 45, unlink = 46, unlinkat = 47
+    case rename = 48, renameat = 49, renameat2 = 50
 
     /// By id: each kind's syscalls are one contiguous range of ids.
     public static func < (a: KernelSyscall, b: KernelSyscall) -> Bool { a.rawValue < b.rawValue }
@@ -49,6 +51,15 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
         case .dup3: return "dup3"
         case .fcntl: return "fcntl"
         case .socket: return "socket"
+        case .symlink: return "symlink"
+        case .symlinkat: return "symlinkat"
+        case .link: return "link"
+        case .linkat: return "linkat"
+        case .unlink: return "unlink"
+        case .unlinkat: return "unlinkat"
+        case .rename: return "rename"
+        case .renameat: return "renameat"
+        case .renameat2: return "renameat2"
         }
     }
 }
@@ -301,6 +312,28 @@ public struct KernelSetidEvent: Sendable, Equatable {
     public var changesGids: Bool { syscall == .setgid || syscall == .setregid || syscall == .setresgid }
 }
 
+/// A link or a removal (symlink*, link*, unlink*, rename*): the two paths as passed and resolved.
+/// Why: a name created over, or removed from, a sensitive place is judged by where it lands.
+public struct KernelLinkEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    public var syscall: KernelSyscall
+    /// The name created or removed: symlink's linkpath, link's and rename's newpath, unlink's pathname.
+    public var path: String
+    public var pathTruncated: Bool
+    /// symlink's target, link's and rename's oldpath; empty for unlink.
+    public var oldPath: String
+    public var oldPathTruncated: Bool
+    /// Their lookup directories: AT_FDCWD (-100) without a dirfd (old: also for symlink*).
+    public var dirfd: Int32
+    public var oldDirfd: Int32
+    /// linkat AT_*, unlinkat AT_REMOVEDIR, renameat2 RENAME_*.
+    public var flags: UInt32
+    /// `path` joined onto its directory (lexical).
+    public var resolved: ResolvedPath = .none
+    /// `oldPath` joined onto its directory; symlink: the target relative to the link's directory.
+    public var oldResolved: ResolvedPath = .none
+}
+
 /// One decoded ring-buffer record of any probe.
 public enum KernelRecord: Sendable, Equatable {
     case exec(KernelExecEvent)
@@ -313,6 +346,7 @@ public enum KernelRecord: Sendable, Equatable {
     case setid(KernelSetidEvent)
     case dup(KernelDupEvent)
     case socketCreate(KernelSocketCreateEvent)
+    case link(KernelLinkEvent)
 
     /// The probe (and so the topic) this record belongs to.
     public var probe: Probe {
@@ -327,6 +361,7 @@ public enum KernelRecord: Sendable, Equatable {
         case .setid: return .setid
         case .dup: return .dup
         case .socketCreate: return .socket
+        case .link: return .link
         }
     }
 
@@ -346,6 +381,7 @@ public enum KernelRecord: Sendable, Equatable {
         case .setid(let e): return e.common
         case .dup(let e): return e.common
         case .socketCreate(let e): return e.common
+        case .link(let e): return e.common
         }
     }
 }

@@ -46,6 +46,10 @@ public enum KernelRecordDecoder {
     // struct infrasight_setid_event
     static let setidOldIds = 80, setidNewIds = 104, setidCapVersion = 116, setidOldCaps = 120, setidCaps = 144
     static let setidCapPid = 168
+    // struct infrasight_link_event
+    static let linkDirfd = 80, linkOldDirfd = 84, linkAtFlags = 88, linkOldFlags = 92, linkPathLen = 96
+    static let linkOldPathLen = 100, linkOldResolvedLen = 104, linkResolvedLen = 108
+    static let linkPath = 112, linkOldPath = 624, linkOldResolved = 1136, linkResolved = 1648
 
     public static let version = UInt16(INFRASIGHT_EVENT_VERSION)
     public static let pathCapacity = Int(INFRASIGHT_PATH_MAX)
@@ -63,6 +67,7 @@ public enum KernelRecordDecoder {
     public static let kindSetid = UInt16(INFRASIGHT_EVENT_KIND_SETID)
     public static let kindDup = UInt16(INFRASIGHT_EVENT_KIND_DUP)
     public static let kindSocketCreate = UInt16(INFRASIGHT_EVENT_KIND_SOCKET_CREATE)
+    public static let kindLink = UInt16(INFRASIGHT_EVENT_KIND_LINK)
     /// SOCK_NONBLOCK and SOCK_CLOEXEC in socket()'s type (and so in a socket record's sock_flags).
     public static let sockNonblock: UInt32 = 0o4000, sockCloexec: UInt32 = 0o2000000
 
@@ -78,6 +83,7 @@ public enum KernelRecordDecoder {
         case kindPtrace: return MemoryLayout<infrasight_ptrace_event>.size
         case kindMount: return mountSource
         case kindSetid: return MemoryLayout<infrasight_setid_event>.size
+        case kindLink: return linkResolved
         default: return nil
         }
     }
@@ -186,6 +192,24 @@ public enum KernelRecordDecoder {
                 oldCapEffective: u64(setidOldCaps), oldCapPermitted: u64(setidOldCaps + 8),
                 oldCapInheritable: u64(setidOldCaps + 16),
                 capVersion: u32(setidCapVersion), capPid: i32(setidCapPid)))
+        case kindLink:
+            let s = try syscall(.symlink ... .renameat2)
+            let path = string(raw, at: linkPath, capacity: pathCapacity, claimed: u32(linkPathLen))
+            let pathTruncated = path.truncated || common.flags.contains(.pathTruncated)
+            let oldFlags = RecordFlags(rawValue: u32(linkOldFlags))
+            let old = string(raw, at: linkOldPath, capacity: pathCapacity, claimed: u32(linkOldPathLen))
+            let oldTruncated = old.truncated || oldFlags.contains(.pathTruncated)
+            let resolvedPath = resolved(raw, at: linkResolved, claimed: u32(linkResolvedLen), flags: common.flags,
+                                        passed: path.value, passedTruncated: pathTruncated)
+            let oldResolved = s == .symlink || s == .symlinkat
+                ? symlinkTarget(old.value, truncated: oldTruncated, link: resolvedPath)
+                : resolved(raw, at: linkOldResolved, claimed: u32(linkOldResolvedLen), flags: oldFlags,
+                           passed: old.value, passedTruncated: oldTruncated)
+            return .link(KernelLinkEvent(
+                common: common, syscall: s, path: path.value, pathTruncated: pathTruncated,
+                oldPath: old.value, oldPathTruncated: oldTruncated,
+                dirfd: i32(linkDirfd), oldDirfd: i32(linkOldDirfd), flags: u32(linkAtFlags),
+                resolved: resolvedPath, oldResolved: oldResolved))
         default:
             throw RecordDecodeError.unknownKind(kind)
         }
@@ -262,6 +286,26 @@ public enum KernelRecordDecoder {
         if bytes.isEmpty && passed.utf8.first != UInt8(ascii: "/") { return ResolvedPath(path: "", lexical: true, truncated: true) }
         return ResolvedPath(path: LexicalPath.join(directory: bytes, passed: passed), lexical: true,
                             truncated: cut || passedTruncated)
+    }
+
+    /// A symlink's target as the kernel follows it: relative to the link's directory (the resolved
+    /// link path without its last component), normalised (lexical); an absolute target as it is.
+    /// No resolved link path and a relative target: none.
+    static func symlinkTarget(_ target: String, truncated: Bool, link: ResolvedPath) -> ResolvedPath {
+        guard !target.isEmpty else { return .none }
+        let slash = UInt8(ascii: "/")
+        if target.utf8.first == slash {
+            let path = LexicalPath.join(directory: UnsafeRawBufferPointer(start: nil, count: 0), passed: target)
+            return ResolvedPath(path: path, lexical: true, truncated: truncated)
+        }
+        guard link.path.utf8.first == slash else { return .none }
+        var linkPath = link.path
+        return linkPath.withUTF8 { p in
+            let last = p.lastIndex(of: slash) ?? 0
+            let directory = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(p)[..<max(last, 1)])
+            return ResolvedPath(path: LexicalPath.join(directory: directory, passed: target), lexical: true,
+                                truncated: truncated || link.truncated)
+        }
     }
 
     /// sun_path bytes: a pathname (up to its NUL) or an abstract name (leading NUL → "@", the

@@ -112,6 +112,15 @@ public struct ProbeSpec: Sendable {
                 Variant("tracepoints", ["setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "capset"]
                     .map { syscallPair($0) }),
             ])
+        case .link:
+            // the calls without "at" are x86-64 only (arm64 has the *at forms alone)
+            return ProbeSpec(probe: probe, object: "link", variants: [
+                Variant("tracepoints", [syscallPair("symlink", required: false), syscallPair("symlinkat"),
+                                        syscallPair("link", required: false), syscallPair("linkat"),
+                                        syscallPair("unlink", required: false), syscallPair("unlinkat"),
+                                        syscallPair("rename", required: false), syscallPair("renameat", required: false),
+                                        syscallPair("renameat2")]),
+            ])
         }
     }
 }

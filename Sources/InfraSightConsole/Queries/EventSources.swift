@@ -45,7 +45,12 @@ struct EventSource: Sendable {
         detail: "concat('socket ', toString(family_name), ' type ', toString(sock_type), ' protocol ', toString(protocol))",
         pathColumns: nil, addressColumns: nil)
 
-    static let all = [exec, file, network, process, setid, dup, socket]
+    static let link = EventSource(
+        table: "link_events", probes: [.link],
+        detail: "concat(toString(syscall), ' ', if(old_path = '', '', concat(old_path, ' -> ')), path, if(resolved_path = '' OR resolved_path = path, '', concat(' (', resolved_path, ')')))",
+        pathColumns: ["path", "resolved_path", "old_path", "old_resolved_path"], addressColumns: nil)
+
+    static let all = [exec, file, network, process, setid, dup, socket, link]
 
     /// The columns that fit one probe, shown in place of `detail` when the stream is filtered to that
     /// probe: (result name, SQL expression; fixed text). A name never repeats a different column's name.
@@ -83,6 +88,10 @@ struct EventSource: Sendable {
         case .socket:
             return [("family_name", "toString(family_name)"), ("sock_type", "sock_type"), ("protocol", "protocol"),
                     ("protocol_name", "toString(protocol_name)"), ("nonblock", "nonblock"), ("cloexec", "cloexec")]
+        case .link:
+            return [("syscall", "toString(syscall)"), ("path", "path"), ("resolved_path", "resolved_path"),
+                    ("old_path", "old_path"), ("old_resolved_path", "old_resolved_path"), ("flags", "flags"),
+                    ("sensitive", "sensitive")]
         }
     }
 

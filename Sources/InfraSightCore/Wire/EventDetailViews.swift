@@ -9,6 +9,7 @@ extension EventView {
     /// Which member of the `detail` oneof an event carries.
     public enum DetailKind: Int, Sendable {
         case exec = 20, open, chmod, socket, exit, ptrace, mount, setid, dup, socketCreate
+        case link = 32
     }
 
     /// The set member of `detail`, nil when none.
@@ -27,6 +28,7 @@ extension EventView {
     @inlinable @inline(__always) public var setid: SetidView { SetidView(buffer: buffer, m: detailMessage(.setid)) }
     @inlinable @inline(__always) public var dup: DupView { DupView(buffer: buffer, m: detailMessage(.dup)) }
     @inlinable @inline(__always) public var socketCreate: SocketCreateView { SocketCreateView(m: detailMessage(.socketCreate)) }
+    @inlinable @inline(__always) public var link: LinkView { LinkView(buffer: buffer, m: detailMessage(.link)) }
     @inlinable @inline(__always) public var process: ProcessView { ProcessView(buffer: buffer, m: processView) }
     @inlinable @inline(__always) public var container: ContainerView { ContainerView(buffer: buffer, m: containerView) }
     @inlinable @inline(__always) public var enriched: EnrichmentView { EnrichmentView(buffer: buffer, m: enrichedView) }
@@ -109,6 +111,32 @@ public struct ChmodView {
     @inlinable @inline(__always) public var resolvedPath: UnsafeRawBufferPointer { m.bytes(7, in: buffer) }
     @inlinable @inline(__always) public var resolvedLexical: Bool { m.value(8) != 0 }
     @inlinable @inline(__always) public var resolvedTruncated: Bool { m.value(9) != 0 }
+}
+
+/// `LinkDetail` of an `EventView`: a link or a removal (symlink*, link*, unlink*, rename*).
+public struct LinkView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable @inline(__always) init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    @inlinable @inline(__always) public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    /// The name created or removed (symlink's linkpath, link's/rename's newpath, unlink's pathname).
+    @inlinable @inline(__always) public var path: UnsafeRawBufferPointer { m.bytes(2, in: buffer) }
+    @inlinable @inline(__always) public var pathTruncated: Bool { m.value(3) != 0 }
+    /// symlink's target, link's/rename's oldpath; empty for unlink.
+    @inlinable @inline(__always) public var oldPath: UnsafeRawBufferPointer { m.bytes(4, in: buffer) }
+    @inlinable @inline(__always) public var oldPathTruncated: Bool { m.value(5) != 0 }
+    @inlinable @inline(__always) public var dirfd: Int32 { Int32(truncatingIfNeeded: m.value(6)) }
+    @inlinable @inline(__always) public var oldDirfd: Int32 { Int32(truncatingIfNeeded: m.value(7)) }
+    @inlinable @inline(__always) public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(8)) }
+    /// `path` joined onto the cwd or dirfd and normalised (lexical); empty when unknown.
+    @inlinable @inline(__always) public var resolvedPath: UnsafeRawBufferPointer { m.bytes(9, in: buffer) }
+    @inlinable @inline(__always) public var resolvedLexical: Bool { m.value(10) != 0 }
+    @inlinable @inline(__always) public var resolvedTruncated: Bool { m.value(11) != 0 }
+    /// `oldPath` resolved the same way (symlink: relative to the link's directory).
+    @inlinable @inline(__always) public var oldResolvedPath: UnsafeRawBufferPointer { m.bytes(12, in: buffer) }
+    @inlinable @inline(__always) public var oldResolvedLexical: Bool { m.value(13) != 0 }
+    @inlinable @inline(__always) public var oldResolvedTruncated: Bool { m.value(14) != 0 }
 }
 
 /// `SocketDetail` of an `EventView`.

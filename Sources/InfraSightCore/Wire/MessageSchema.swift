@@ -52,6 +52,10 @@ struct MessageSchema: Sendable {
     }
     /// SocketCreateDetail: family 1, sock_type 2, protocol 3, nonblock 4, cloexec 5.
     static var socketCreate: MessageSchema { MessageSchema(varint: 0b11_1110) }
+    /// LinkDetail: syscall 1, path 2, path_truncated 3, old_path 4, old_path_truncated 5, dirfd 6,
+    /// old_dirfd 7, flags 8, resolved_path 9, resolved_lexical 10, resolved_truncated 11,
+    /// old_resolved_path 12, old_resolved_lexical 13, old_resolved_truncated 14.
+    static var link: MessageSchema { MessageSchema(varint: 0b110_1101_1110_1000, string: 0b1_0010_0001_0110) }
     /// ProcessContext: exec_id 1, parent_exec_id 2, exe 3, cwd 4, ancestors 5 (repeated), start_boot_ns 6.
     static var process: MessageSchema { MessageSchema(varint: 0b100_0000, string: 0b1_1110, repeatedAncestor: 0b10_0000) }
     /// ContainerContext: name 1, image 2, labels 3 (map), pod_name 4, pod_namespace 5, pod_uid 6.
@@ -63,7 +67,7 @@ struct MessageSchema: Sendable {
         MessageSchema(varint: 0b10_0000_0000_0000, fixed64: 0b100, string: 0b1_1111_1111_1010)
     }
 
-    /// The detail payload's schema for a field number of the `detail` oneof (20...29).
+    /// The detail payload's schema for a field number of the `detail` oneof (20...29, 32).
     static func detail(_ field: Int) -> MessageSchema {
         switch field {
         case 20: return exec
@@ -75,7 +79,8 @@ struct MessageSchema: Sendable {
         case 26: return mount
         case 27: return setid
         case 28: return dup
-        default: return socketCreate
+        case 29: return socketCreate
+        default: return link
         }
     }
 }

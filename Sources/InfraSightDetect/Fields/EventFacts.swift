@@ -19,7 +19,7 @@ public struct EventFacts {
     }
 
     /// The path the event names as the process passed it: open and chmod's path, execve's filename,
-    /// a unix socket's path, mount's target.
+    /// a unix socket's path, mount's target, the name a link event creates or removes.
     public var passedPath: UnsafeRawBufferPointer {
         switch probe {
         case .open: return event.open.path
@@ -28,6 +28,7 @@ public struct EventFacts {
         case .connect, .accept: return event.socket.unixPath
         case .dup: return event.dup.unixPath
         case .mount: return event.mount.target
+        case .link: return event.link.path
         case .exit, .ptrace, .setid, .socket: return UnsafeRawBufferPointer(start: nil, count: 0)
         }
     }
@@ -45,6 +46,7 @@ public struct EventFacts {
             return event.chmod.fd == PathResolution.atFDCWD
         case .execve:
             return !ByteText.equals(event.exec.syscall, "execveat") || event.exec.dirfd == PathResolution.atFDCWD
+        case .link: return event.link.dirfd == PathResolution.atFDCWD
         default: return true
         }
     }
@@ -60,6 +62,7 @@ public struct EventFacts {
         case .open: kernel = event.open.resolvedPath
         case .chmod: kernel = event.chmod.resolvedPath
         case .execve: kernel = event.exec.resolvedPath
+        case .link: kernel = event.link.resolvedPath
         default: kernel = UnsafeRawBufferPointer(start: nil, count: 0)
         }
         if !kernel.isEmpty { return body(kernel) }

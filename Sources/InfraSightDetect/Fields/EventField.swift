@@ -62,8 +62,8 @@ public enum EventFields {
 
     public static let all: [EventField] = [
         // The event
-        text("evt.probe", "probe family: execve, open, chmod, connect, accept, exit, ptrace, mount, setid, dup, socket") { $0.event.probe },
-        text("evt.type", "the syscall: execve, openat, fchmodat, connect, accept4, mount, dup2, ... (exit: exit, ptrace: ptrace, socket: socket)") { facts in
+        text("evt.probe", "probe family: execve, open, chmod, connect, accept, exit, ptrace, mount, setid, dup, socket, link") { $0.event.probe },
+        text("evt.type", "the syscall: execve, openat, fchmodat, connect, accept4, mount, dup2, ... (exit: exit, ptrace: ptrace, socket: socket; link: symlink, linkat, unlinkat, renameat2, ...)") { facts in
             switch facts.probe {
             case .execve: return facts.event.exec.syscall
             case .open: return facts.event.open.syscall
@@ -75,6 +75,7 @@ public enum EventFields {
             case .ptrace: return StaticTexts.ptrace
             case .dup: return facts.event.dup.syscall
             case .socket: return StaticTexts.socket
+            case .link: return facts.event.link.syscall
             }
         },
         number("evt.res", "syscall return value (negative errno on failure)") { $0.event.ret },
@@ -165,6 +166,16 @@ public enum EventFields {
         flag("chmod.setgid", "chmod set the set-group-id bit") { $0.probe == .chmod && $0.event.chmod.mode & 0o2000 != 0 },
         flag("chmod.exec", "chmod set an execute bit") { $0.probe == .chmod && $0.event.chmod.mode & 0o111 != 0 },
         flag("chmod.world_writable", "chmod made the file writable by anyone") { $0.probe == .chmod && $0.event.chmod.mode & 0o002 != 0 },
+        // Links and removals (fd.name is the name created or removed, resolved)
+        text("link.old_name", "symlink's target or link's/rename's old path, resolved (target: relative to the link's directory); as passed when unresolved") {
+            $0.probe == .link ? ($0.event.link.oldResolvedPath.isEmpty ? $0.event.link.oldPath : $0.event.link.oldResolvedPath) : StaticTexts.empty
+        },
+        text("link.old_passed_name", "symlink's target or link's/rename's old path exactly as passed") {
+            $0.probe == .link ? $0.event.link.oldPath : StaticTexts.empty
+        },
+        number("link.flags", "linkat AT_*, unlinkat AT_REMOVEDIR 0x200, renameat2 RENAME_* (NOREPLACE 1, EXCHANGE 2)") {
+            $0.probe == .link ? Int64($0.event.link.flags) : nil
+        },
         // Exec
         text("exec.filename", "execve's path as passed (fd.name is the resolved one)") { $0.probe == .execve ? $0.event.exec.filename : StaticTexts.empty },
         number("exec.flags", "execveat's flags (AT_EMPTY_PATH 0x1000: the program is the dirfd itself)") {

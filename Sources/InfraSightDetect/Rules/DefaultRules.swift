@@ -47,6 +47,14 @@ public enum DefaultRules {
 - list: log_dirs
   items: [/var/log]
 
+# Shell history files (Falco's modify_shell_history names).
+- list: shell_history_names
+  items: [.bash_history, .zsh_history, .sh_history, .ash_history, fish_history, .mysql_history, .psql_history, .python_history]
+
+# Directories a link must not point at or stand in for (Falco's sensitive_directory_names).
+- list: sensitive_directories
+  items: [/, /etc, /root]
+
 - list: log_rotators
   items: [logrotate, savelog, journald, systemd-journal, rsyslogd, syslog-ng]
 
@@ -112,6 +120,17 @@ public enum DefaultRules {
 # own binary under /run/runc (comm exe).
 - macro: container_runtime_setup
   condition: proc.name startswith "runc:" or proc.name in (runc, crun, conmon) or (proc.name = exe and mount.target startswith /run/runc/)
+
+# Links and removals (probe link): the name created or removed is fd.name; the target or old path is
+# link.old_name, both resolved against the cwd or dirfd.
+- macro: link_old_name_sensitive
+  condition: >
+    link.old_name pmatch (sensitive_paths) or link.old_name in (sensitive_directories)
+    or link.old_name glob "/root/.ssh/id_*" or link.old_name glob "/home/*/.ssh/id_*"
+    or link.old_name glob "/etc/ssh/ssh_host_*_key"
+
+- macro: removed_or_renamed_away
+  condition: evt.probe = link and evt.type in (unlink, unlinkat, rename, renameat, renameat2) and not evt.failed
 
 # An IP socket put on a process's standard input (dup2/dup3/dup/fcntl onto fd 0): the shell or program
 # then reads its commands from the network. stdout/stderr alone are not enough (a program sending data).
@@ -362,6 +381,42 @@ public enum DefaultRules {
   desc: A log file under /var/log was truncated (covering tracks).
   condition: open_write and open.truncate and fd.name pmatch (log_dirs) and not proc.name in (log_rotators)
   output: "Log file %fd.name truncated by %proc.name (pid=%proc.pid user=%user.name command=%proc.cmdline)"
+  priority: warning
+  tags: [T1070.002, mitre_defense_evasion]
+
+- rule: Create symlink over sensitive files
+  desc: A symbolic link to a credential file or a sensitive directory was created (read through a name nobody watches, or a planted path).
+  condition: evt.probe = link and evt.type in (symlink, symlinkat) and not evt.failed and link_old_name_sensitive
+  output: "Symlink %fd.name -> %link.old_name created by %proc.name (target as passed=%link.old_passed_name pid=%proc.pid exe=%proc.exe user=%user.name container=%container.id)"
+  priority: warning
+  tags: [T1555, mitre_credential_access]
+
+- rule: Create hardlink over sensitive files
+  desc: A hard link to a credential file was created (a second name for its contents, outside any watched path).
+  condition: evt.probe = link and evt.type in (link, linkat) and not evt.failed and link_old_name_sensitive
+  output: "Hard link %fd.name -> %link.old_name created by %proc.name (pid=%proc.pid exe=%proc.exe user=%user.name container=%container.id)"
+  priority: warning
+  tags: [T1555, mitre_credential_access]
+
+- rule: Delete or rename shell history
+  desc: A shell history file was removed, renamed away or truncated (covering tracks).
+  condition: >
+    (removed_or_renamed_away and (fd.filename in (shell_history_names) and evt.type in (unlink, unlinkat)
+      or link.old_name endswith history and evt.type in (rename, renameat, renameat2)
+      and (link.old_name endswith .bash_history or link.old_name endswith .zsh_history or link.old_name endswith fish_history
+           or link.old_name endswith .sh_history or link.old_name endswith .ash_history)))
+    or (open_write and open.truncate and fd.filename in (shell_history_names))
+  output: "Shell history %fd.name %evt.type by %proc.name (old name=%link.old_name pid=%proc.pid user=%user.name command=%proc.cmdline container=%container.id)"
+  priority: warning
+  tags: [T1070.003, mitre_defense_evasion]
+
+- rule: Log file removed
+  desc: A log file under /var/log was removed or renamed away outside log rotation (clear log activities).
+  condition: >
+    removed_or_renamed_away and not proc.name in (log_rotators) and not proc.name in (package_managers)
+    and (fd.name pmatch (log_dirs) and evt.type in (unlink, unlinkat)
+         or link.old_name pmatch (log_dirs) and evt.type in (rename, renameat, renameat2))
+  output: "Log file %fd.name %evt.type by %proc.name (old name=%link.old_name pid=%proc.pid user=%user.name command=%proc.cmdline)"
   priority: warning
   tags: [T1070.002, mitre_defense_evasion]
 

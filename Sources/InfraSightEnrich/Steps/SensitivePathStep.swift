@@ -10,6 +10,10 @@ import InfraSightCore
 /// `/tmp/x → /etc/shadow` passes `/tmp/x`. The path as passed is judged instead when the event has no
 /// resolved path (an older agent), and as well when the kernel's walk was cut (`resolved_truncated`:
 /// the resolved path then lacks its leading components).
+///
+/// A link event (`LinkDetail`) is sensitive when either of its paths is: the name created or removed
+/// (a modification), or the old path (link's and rename's: a modification too; a symlink's target:
+/// an access, judged by the read patterns).
 public struct SensitivePathStep: EnrichmentStep {
     public let name = "sensitive"
     let matcher: SensitivePathMatcher
@@ -29,9 +33,20 @@ public struct SensitivePathStep: EnrichmentStep {
         case .exec?:
             let d = event.exec
             hit = matches(resolved: d.resolvedPath, truncated: d.resolvedTruncated, passed: d.filename, write: false)
+        case .link?:
+            let d = event.link
+            hit = matches(resolved: d.resolvedPath, truncated: d.resolvedTruncated, passed: d.path, write: true)
+                || (!d.oldPath.isEmpty && matches(resolved: d.oldResolvedPath, truncated: d.oldResolvedTruncated,
+                                                  passed: d.oldPath, write: !Self.isSymlink(d.syscall)))
         default: return
         }
         if hit { enrichment.sensitive = true }
+    }
+
+    /// Whether a link event's syscall is symlink or symlinkat (its old path is a target, not modified).
+    @inline(__always)
+    static func isSymlink(_ syscall: UnsafeRawBufferPointer) -> Bool {
+        syscall.count >= 7 && syscall[0] == UInt8(ascii: "s") && syscall[1] == UInt8(ascii: "y")
     }
 
     @inline(__always)

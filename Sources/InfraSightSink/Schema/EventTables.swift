@@ -137,7 +137,29 @@ public enum EventTables {
             ColumnSpec("cloexec", "UInt8") { w, e, _ in w.uint8(e.socketCreate.cloexec ? 1 : 0) },
         ] + CommonColumns.trailing)
 
-    public static let all: [EventTable] = [exec, file, network, process, setid, dup, socket]
+    /// `link_events`: symlink*, link*, unlink*, rename* with both paths as passed and resolved, and the
+    /// enrich step's sensitive flag, schema v9.
+    public static let link = EventTable(
+        name: "link_events", probes: [.link],
+        columns: CommonColumns.leading + [
+            ColumnSpec("syscall", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.link.syscall) },
+            ColumnSpec("path", "String") { w, e, _ in w.string(e.link.path) },
+            ColumnSpec("path_truncated", "UInt8") { w, e, _ in w.uint8(e.link.pathTruncated ? 1 : 0) },
+            ColumnSpec("resolved_path", "String") { w, e, _ in w.string(e.link.resolvedPath) },
+            ColumnSpec("resolved_lexical", "UInt8") { w, e, _ in w.uint8(e.link.resolvedLexical ? 1 : 0) },
+            ColumnSpec("resolved_truncated", "UInt8") { w, e, _ in w.uint8(e.link.resolvedTruncated ? 1 : 0) },
+            ColumnSpec("old_path", "String") { w, e, _ in w.string(e.link.oldPath) },
+            ColumnSpec("old_path_truncated", "UInt8") { w, e, _ in w.uint8(e.link.oldPathTruncated ? 1 : 0) },
+            ColumnSpec("old_resolved_path", "String") { w, e, _ in w.string(e.link.oldResolvedPath) },
+            ColumnSpec("old_resolved_lexical", "UInt8") { w, e, _ in w.uint8(e.link.oldResolvedLexical ? 1 : 0) },
+            ColumnSpec("old_resolved_truncated", "UInt8") { w, e, _ in w.uint8(e.link.oldResolvedTruncated ? 1 : 0) },
+            ColumnSpec("dirfd", "Int32") { w, e, _ in w.int32(e.link.dirfd) },
+            ColumnSpec("old_dirfd", "Int32") { w, e, _ in w.int32(e.link.oldDirfd) },
+            ColumnSpec("flags", "UInt32") { w, e, _ in w.uint32(e.link.flags) },
+            ColumnSpec("sensitive", "UInt8") { w, e, _ in w.uint8(e.enriched.sensitive ? 1 : 0) },
+        ] + CommonColumns.trailing)
+
+    public static let all: [EventTable] = [exec, file, network, process, setid, dup, socket, link]
 
     public static func table(for probe: Probe) -> EventTable {
         switch probe {
@@ -148,6 +170,7 @@ public enum EventTables {
         case .setid: return setid
         case .dup: return dup
         case .socket: return socket
+        case .link: return link
         }
     }
 }
