@@ -24,6 +24,8 @@ public typealias SetidDetail = Infrasight_V1_SetidDetail
 public typealias DupDetail = Infrasight_V1_DupDetail
 /// socket() payload.
 public typealias SocketCreateDetail = Infrasight_V1_SocketCreateDetail
+/// bind() / listen(): a new listener.
+public typealias BindDetail = Infrasight_V1_BindDetail
 /// Process identity and ancestry from the agent's process cache.
 public typealias ProcessContext = Infrasight_V1_ProcessContext
 /// One ancestor in a process's parent chain.

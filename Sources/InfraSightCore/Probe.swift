@@ -26,6 +26,8 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
     case dup
     /// socket(): every family but AF_UNIX and AF_NETLINK/NETLINK_ROUTE
     case socket
+    /// bind, listen: new listeners (AF_UNIX and AF_NETLINK are not emitted)
+    case bind
 
     /// Topic the agent publishes this probe's raw events to.
     public var rawTopic: String { TopicNames.raw(self) }
@@ -37,7 +39,7 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
         switch (self, detail) {
         case (.execve, .exec?), (.open, .open?), (.chmod, .chmod?), (.connect, .socket?), (.accept, .socket?),
              (.exit, .exit?), (.ptrace, .ptrace?), (.mount, .mount?), (.setid, .setid?), (.dup, .dup?),
-             (.socket, .socketCreate?):
+             (.socket, .socketCreate?), (.bind, .bind?):
             return true
         default:
             return false
@@ -73,6 +75,7 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
         case .setid: return 27
         case .dup: return 28
         case .socket: return 29
+        case .bind: return 33
         }
     }
 }

@@ -36,6 +36,7 @@ public enum EventViewCheck {
         case .setid?: kind = .setid
         case .dup?: kind = .dup
         case .socketCreate?: kind = .socketCreate
+        case .bind?: kind = .bind
         case nil: kind = nil
         }
         n("detail", v.detailKind, kind)
@@ -99,6 +100,10 @@ public enum EventViewCheck {
         n("socket_create.family", sc.family, sce.family); n("socket_create.sock_type", sc.sockType, sce.sockType)
         n("socket_create.protocol", sc.protocol, sce.protocol); n("socket_create.nonblock", sc.nonblock, sce.nonblock)
         n("socket_create.cloexec", sc.cloexec, sce.cloexec)
+        let bi = v.bind, bie = e.bind
+        s("bind.syscall", bi.syscall, bie.syscall); n("bind.fd", bi.fd, bie.fd); n("bind.family", bi.family, bie.family)
+        n("bind.sock_type", bi.sockType, bie.sockType); n("bind.protocol", bi.protocol, bie.protocol)
+        b("bind.addr", bi.addr, bie.addr); n("bind.port", bi.port, bie.port); n("bind.backlog", bi.backlog, bie.backlog)
 
         let p = v.process
         n("has process", p.isPresent, e.hasProcess)

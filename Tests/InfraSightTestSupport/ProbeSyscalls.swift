@@ -20,6 +20,7 @@ public enum ProbeSyscalls {
     public static let setuid = 105, setgid = 106, setreuid = 113, setregid = 114, setresuid = 117, setresgid = 119
     public static let capget = 125, capset = 126
     public static let dup = 32, dup2 = 33, dup3 = 292, fcntl = 72, socket = 41
+    public static let bind = 49, listen = 50
     #endif
 
     /// O_PATH (0o10000000), not exported by the Glibc module.

@@ -131,6 +131,16 @@ public struct RandomEvents {
             d.protocol = [0, 6, 17, 255, 0x0300, u32()].randomElement(using: &rng)!
             d.nonblock = Bool.random(using: &rng); d.cloexec = Bool.random(using: &rng)
             e.socketCreate = d
+        case .bind:
+            var d = BindDetail()
+            d.syscall = ["bind", "listen", string()].randomElement(using: &rng)!
+            d.fd = i32()
+            d.family = [2, 10, 17, u32()].randomElement(using: &rng)!
+            d.sockType = [1, 2, 3, u32()].randomElement(using: &rng)!
+            d.protocol = [0, 6, 17, u32()].randomElement(using: &rng)!
+            d.addr = addr(); d.port = [0, 22, 4444, 65535, u32()].randomElement(using: &rng)!
+            d.backlog = [0, -1, 128, 4096, i32()].randomElement(using: &rng)!
+            e.bind = d
         }
         if Bool.random(using: &rng) {
             var p = ProcessContext()

@@ -249,6 +249,17 @@ public final class EventEncoder {
                 w.bool(4, k.nonblock)
                 w.bool(5, k.cloexec)
             }
+        case .bind(let k):
+            writer.message(33, keepEmpty: true) { w in
+                w.string(1, k.syscall.name)
+                w.int32(2, k.fd)
+                w.uint(3, UInt64(k.family))
+                w.uint(4, UInt64(k.sockType))
+                w.uint(5, UInt64(k.protocol))
+                w.bytes(6, k.addr)
+                w.uint(7, UInt64(k.port))
+                w.int32(8, k.backlog)
+            }
         }
     }
 

@@ -9,6 +9,7 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
     case setuid = 30, setgid = 31, setreuid = 32, setregid = 33, setresuid = 34, setresgid = 35, capset = 36
     case dup = 37, dup2 = 38, dup3 = 39, fcntl = 40
     case socket = 41
+    case bind = 51, listen = 52
 
     /// By id: each kind's syscalls are one contiguous range of ids.
     public static func < (a: KernelSyscall, b: KernelSyscall) -> Bool { a.rawValue < b.rawValue }
@@ -42,6 +43,8 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
         case .dup3: return "dup3"
         case .fcntl: return "fcntl"
         case .socket: return "socket"
+        case .bind: return "bind"
+        case .listen: return "listen"
         }
     }
 }
@@ -220,6 +223,26 @@ public struct KernelSocketCreateEvent: Sendable, Equatable {
     public var fd: Int32
 }
 
+/// A new listener: bind() (the address as passed) or listen() (the socket's bound address, read in
+/// the kernel). AF_UNIX and AF_NETLINK are not emitted.
+public struct KernelBindEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    /// .bind or .listen.
+    public var syscall: KernelSyscall
+    /// The socket's fd.
+    public var fd: Int32
+    /// bind: the sockaddr's family; listen: the socket's.
+    public var family: UInt16
+    /// From the kernel socket: SOCK_STREAM 1, SOCK_DGRAM 2, ...; IPPROTO_TCP 6, ...
+    public var sockType: UInt16
+    public var `protocol`: UInt16
+    /// bind: the address and port as passed; listen: the bound ones. 4 or 16 bytes, network order.
+    public var addr: [UInt8]
+    public var port: UInt16
+    /// listen's backlog as passed (0 for bind).
+    public var backlog: Int32
+}
+
 /// Process exit (last thread of the process).
 public struct KernelExitEvent: Sendable, Equatable {
     public var common: KernelCommon
@@ -303,6 +326,7 @@ public enum KernelRecord: Sendable, Equatable {
     case setid(KernelSetidEvent)
     case dup(KernelDupEvent)
     case socketCreate(KernelSocketCreateEvent)
+    case bind(KernelBindEvent)
 
     /// The probe (and so the topic) this record belongs to.
     public var probe: Probe {
@@ -317,6 +341,7 @@ public enum KernelRecord: Sendable, Equatable {
         case .setid: return .setid
         case .dup: return .dup
         case .socketCreate: return .socket
+        case .bind: return .bind
         }
     }
 
@@ -336,6 +361,7 @@ public enum KernelRecord: Sendable, Equatable {
         case .setid(let e): return e.common
         case .dup(let e): return e.common
         case .socketCreate(let e): return e.common
+        case .bind(let e): return e.common
         }
     }
 }

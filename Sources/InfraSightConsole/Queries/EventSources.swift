@@ -45,7 +45,12 @@ struct EventSource: Sendable {
         detail: "concat('socket ', toString(family_name), ' type ', toString(sock_type), ' protocol ', toString(protocol))",
         pathColumns: nil, addressColumns: nil)
 
-    static let all = [exec, file, network, process, setid, dup, socket]
+    static let bind = EventSource(
+        table: "bind_events", probes: [.bind],
+        detail: "concat(toString(syscall), ' ', toString(family_name), ' ', local_ip, ':', toString(local_port), if(toString(service) = '', '', concat(' (', toString(service), ')')), if(toString(syscall) = 'listen', concat(' backlog ', toString(backlog)), ''))",
+        pathColumns: nil, addressColumns: ["local_ip"])
+
+    static let all = [exec, file, network, process, setid, dup, socket, bind]
 
     /// The columns that fit one probe, shown in place of `detail` when the stream is filtered to that
     /// probe: (result name, SQL expression; fixed text). A name never repeats a different column's name.
@@ -83,6 +88,10 @@ struct EventSource: Sendable {
         case .socket:
             return [("family_name", "toString(family_name)"), ("sock_type", "sock_type"), ("protocol", "protocol"),
                     ("protocol_name", "toString(protocol_name)"), ("nonblock", "nonblock"), ("cloexec", "cloexec")]
+        case .bind:
+            return [("syscall", "toString(syscall)"), ("family_name", "toString(family_name)"),
+                    ("protocol_name", "toString(protocol_name)"), ("local_ip", "local_ip"), ("local_port", "local_port"),
+                    ("service", "toString(service)"), ("backlog", "backlog"), ("fd", "fd")]
         }
     }
 

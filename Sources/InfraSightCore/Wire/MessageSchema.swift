@@ -52,6 +52,8 @@ struct MessageSchema: Sendable {
     }
     /// SocketCreateDetail: family 1, sock_type 2, protocol 3, nonblock 4, cloexec 5.
     static var socketCreate: MessageSchema { MessageSchema(varint: 0b11_1110) }
+    /// BindDetail: syscall 1, fd 2, family 3, sock_type 4, protocol 5, addr 6, port 7, backlog 8.
+    static var bind: MessageSchema { MessageSchema(varint: 0b1_1011_1100, string: 0b10, bytes: 0b100_0000) }
     /// ProcessContext: exec_id 1, parent_exec_id 2, exe 3, cwd 4, ancestors 5 (repeated), start_boot_ns 6.
     static var process: MessageSchema { MessageSchema(varint: 0b100_0000, string: 0b1_1110, repeatedAncestor: 0b10_0000) }
     /// ContainerContext: name 1, image 2, labels 3 (map), pod_name 4, pod_namespace 5, pod_uid 6.
@@ -63,7 +65,7 @@ struct MessageSchema: Sendable {
         MessageSchema(varint: 0b10_0000_0000_0000, fixed64: 0b100, string: 0b1_1111_1111_1010)
     }
 
-    /// The detail payload's schema for a field number of the `detail` oneof (20...29).
+    /// The detail payload's schema for a field number of the `detail` oneof (20...29, 33).
     static func detail(_ field: Int) -> MessageSchema {
         switch field {
         case 20: return exec
@@ -75,6 +77,7 @@ struct MessageSchema: Sendable {
         case 26: return mount
         case 27: return setid
         case 28: return dup
+        case 33: return bind
         default: return socketCreate
         }
     }

@@ -137,7 +137,25 @@ public enum EventTables {
             ColumnSpec("cloexec", "UInt8") { w, e, _ in w.uint8(e.socketCreate.cloexec ? 1 : 0) },
         ] + CommonColumns.trailing)
 
-    public static let all: [EventTable] = [exec, file, network, process, setid, dup, socket]
+    /// `bind_events`: bind() (the address as passed) and listen() (the bound address, the backlog); every
+    /// family but AF_UNIX and AF_NETLINK; schema v9.
+    public static let bind = EventTable(
+        name: "bind_events", probes: [.bind],
+        columns: CommonColumns.leading + [
+            ColumnSpec("syscall", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.bind.syscall) },
+            ColumnSpec("fd", "Int32") { w, e, _ in w.int32(e.bind.fd) },
+            ColumnSpec("family", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.bind.family)) },
+            ColumnSpec("family_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.familyName) },
+            ColumnSpec("sock_type", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.bind.sockType)) },
+            ColumnSpec("protocol", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.bind.protocol)) },
+            ColumnSpec("protocol_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.protocolName) },
+            ColumnSpec("local_ip", "String") { w, e, _ in w.string(e.enriched.localIp) },
+            ColumnSpec("local_port", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.bind.port)) },
+            ColumnSpec("backlog", "Int32") { w, e, _ in w.int32(e.bind.backlog) },
+            ColumnSpec("service", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.service) },
+        ] + CommonColumns.trailing)
+
+    public static let all: [EventTable] = [exec, file, network, process, setid, dup, socket, bind]
 
     public static func table(for probe: Probe) -> EventTable {
         switch probe {
@@ -148,6 +166,7 @@ public enum EventTables {
         case .setid: return setid
         case .dup: return dup
         case .socket: return socket
+        case .bind: return bind
         }
     }
 }

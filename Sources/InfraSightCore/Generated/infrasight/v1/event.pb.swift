@@ -231,6 +231,15 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     set {_uniqueStorage()._detail = .socketCreate(newValue)}
   }
 
+  /// bind, listen: new listeners
+  public var bind: Infrasight_V1_BindDetail {
+    get {
+      if case .bind(let v)? = _storage._detail {return v}
+      return Infrasight_V1_BindDetail()
+    }
+    set {_uniqueStorage()._detail = .bind(newValue)}
+  }
+
   /// Process context from the agent's process cache.
   public var process: Infrasight_V1_ProcessContext {
     get {_storage._process ?? Infrasight_V1_ProcessContext()}
@@ -280,6 +289,8 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     case dup(Infrasight_V1_DupDetail)
     /// socket()
     case socketCreate(Infrasight_V1_SocketCreateDetail)
+    /// bind, listen: new listeners
+    case bind(Infrasight_V1_BindDetail)
 
   }
 
@@ -708,6 +719,40 @@ public nonisolated struct Infrasight_V1_SocketCreateDetail: Sendable {
   public init() {}
 }
 
+/// A new listener: bind() or listen() on any family but AF_UNIX and AF_NETLINK (see README, probe `bind`).
+public nonisolated struct Infrasight_V1_BindDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "bind" or "listen".
+  public var syscall: String = String()
+
+  /// The socket's fd.
+  public var fd: Int32 = 0
+
+  /// bind: the sockaddr's family as passed; listen: the socket's (AF_INET=2, AF_INET6=10, ...).
+  /// Type and protocol come from the kernel socket (SOCK_STREAM=1, SOCK_DGRAM=2; IPPROTO_TCP=6, ...).
+  public var family: UInt32 = 0
+
+  public var sockType: UInt32 = 0
+
+  public var `protocol`: UInt32 = 0
+
+  /// bind: the address and port as passed; listen: the socket's bound local address and port, read
+  /// in the kernel. 4 or 16 bytes, network order (empty for other families).
+  public var addr: Data = Data()
+
+  public var port: UInt32 = 0
+
+  /// listen's backlog as passed (0 for bind).
+  public var backlog: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// Fields added by `infrasight enrich`.
 public nonisolated struct Infrasight_V1_Enrichment: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -762,7 +807,7 @@ fileprivate nonisolated let _protobuf_package = "infrasight.v1"
 
 nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Event"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{1}setid\0\u{1}dup\0\u{3}socket_create\0\u{1}process\0\u{1}container\0\u{2}\u{9}enriched\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{1}setid\0\u{1}dup\0\u{3}socket_create\0\u{1}process\0\u{1}container\0\u{2}\u{2}bind\0\u{2}\u{7}enriched\0")
 
   fileprivate class _StorageClass {
     var _eventID: String = String()
@@ -987,6 +1032,19 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
         }()
         case 30: try { try decoder.decodeSingularMessageField(value: &_storage._process) }()
         case 31: try { try decoder.decodeSingularMessageField(value: &_storage._container) }()
+        case 33: try {
+          var v: Infrasight_V1_BindDetail?
+          var hadOneofValue = false
+          if let current = _storage._detail {
+            hadOneofValue = true
+            if case .bind(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._detail = .bind(v)
+          }
+        }()
         case 40: try { try decoder.decodeSingularMessageField(value: &_storage._enriched) }()
         default: break
         }
@@ -1095,13 +1153,16 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
         guard case .socketCreate(let v)? = _storage._detail else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 29)
       }()
-      case nil: break
+      default: break
       }
       try { if let v = _storage._process {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
       } }()
       try { if let v = _storage._container {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 31)
+      } }()
+      try { if case .bind(let v)? = _storage._detail {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
       } }()
       try { if let v = _storage._enriched {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 40)
@@ -1981,6 +2042,71 @@ nonisolated extension Infrasight_V1_SocketCreateDetail: SwiftProtobuf.Message, S
     if lhs.`protocol` != rhs.`protocol` {return false}
     if lhs.nonblock != rhs.nonblock {return false}
     if lhs.cloexec != rhs.cloexec {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_BindDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BindDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}fd\0\u{1}family\0\u{3}sock_type\0\u{1}protocol\0\u{1}addr\0\u{1}port\0\u{1}backlog\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.fd) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.family) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.sockType) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.`protocol`) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.addr) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.port) }()
+      case 8: try { try decoder.decodeSingularInt32Field(value: &self.backlog) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.syscall.isEmpty {
+      try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 1)
+    }
+    if self.fd != 0 {
+      try visitor.visitSingularInt32Field(value: self.fd, fieldNumber: 2)
+    }
+    if self.family != 0 {
+      try visitor.visitSingularUInt32Field(value: self.family, fieldNumber: 3)
+    }
+    if self.sockType != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sockType, fieldNumber: 4)
+    }
+    if self.`protocol` != 0 {
+      try visitor.visitSingularUInt32Field(value: self.`protocol`, fieldNumber: 5)
+    }
+    if !self.addr.isEmpty {
+      try visitor.visitSingularBytesField(value: self.addr, fieldNumber: 6)
+    }
+    if self.port != 0 {
+      try visitor.visitSingularUInt32Field(value: self.port, fieldNumber: 7)
+    }
+    if self.backlog != 0 {
+      try visitor.visitSingularInt32Field(value: self.backlog, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_BindDetail, rhs: Infrasight_V1_BindDetail) -> Bool {
+    if lhs.syscall != rhs.syscall {return false}
+    if lhs.fd != rhs.fd {return false}
+    if lhs.family != rhs.family {return false}
+    if lhs.sockType != rhs.sockType {return false}
+    if lhs.`protocol` != rhs.`protocol` {return false}
+    if lhs.addr != rhs.addr {return false}
+    if lhs.port != rhs.port {return false}
+    if lhs.backlog != rhs.backlog {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
