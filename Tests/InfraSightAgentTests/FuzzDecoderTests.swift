@@ -94,8 +94,11 @@ final class FuzzDecoderTests: XCTestCase {
         var socketCreate = record(D.kindSocketCreate, MemoryLayout<infrasight_socket_event>.size, KernelSyscall.socket.rawValue)
         put(UInt16(17), D.sockFamily, in: &socketCreate); put(UInt16(3), D.sockType, in: &socketCreate)
         put(UInt32(0o2004000), D.sockFlags, in: &socketCreate)
+        var listen = record(D.kindBind, MemoryLayout<infrasight_socket_event>.size, KernelSyscall.listen.rawValue)
+        put(UInt16(2), D.sockFamily, in: &listen); put(Int32(3), D.sockFd, in: &listen); put(Int32(128), D.sockNewFd, in: &listen)
+        put(UInt16(4444), D.sockLocalPort, in: &listen)
         return [open, chmod, sock4, sockUnix, exit, ptrace, mount,
-                execRecord(filename: "/bin/true", argv: ["true"], comm: "true"), setid, dup6, socketCreate]
+                execRecord(filename: "/bin/true", argv: ["true"], comm: "true"), setid, dup6, socketCreate, listen]
     }
 
     func testFuzzKernelRecordDecoder() throws {
@@ -133,6 +136,10 @@ final class FuzzDecoderTests: XCTestCase {
                 if ![0, 4, 16].contains(e.localAddr.count) || e.localAddr.count != e.remoteAddr.count { return "address length" }
                 return path(e.unixPath, D.unixPathCapacity + 1, "dup unix path")
             case .socketCreate(let e):
+                return path(e.common.comm, D.commCapacity, "comm")
+            case .bind(let e):
+                if ![0, 4, 16].contains(e.addr.count) { return "bind address length" }
+                if e.syscall == .bind && e.backlog != 0 { return "bind with a backlog" }
                 return path(e.common.comm, D.commCapacity, "comm")
             case .mount(let e):
                 return path(e.source, D.pathCapacity, "mount source") ?? path(e.target, D.pathCapacity, "mount target")

@@ -88,6 +88,24 @@ final class PipelineEventEncoderTests: XCTestCase {
         XCTAssertFalse(socket.socketCreate.nonblock); XCTAssertTrue(socket.socketCreate.cloexec)
     }
 
+    func testBindAndListenRecords() throws {
+        let k = common(uid: 33)
+        let bind = try roundTrip(.bind(KernelBindEvent(
+            common: k, syscall: .bind, fd: 3, family: 2, sockType: 1, protocol: 6, addr: [0, 0, 0, 0], port: 4444, backlog: 0)))
+        assertCommon(bind, k, probe: .bind)
+        XCTAssertEqual(bind.bind.syscall, "bind")
+        XCTAssertEqual([bind.bind.family, bind.bind.sockType, bind.bind.protocol, bind.bind.port], [2, 1, 6, 4444])
+        XCTAssertEqual(Array(bind.bind.addr), [0, 0, 0, 0]); XCTAssertEqual(bind.bind.fd, 3); XCTAssertEqual(bind.bind.backlog, 0)
+        let listen = try roundTrip(.bind(KernelBindEvent(
+            common: k, syscall: .listen, fd: 5, family: 10, sockType: 1, protocol: 6,
+            addr: [UInt8](repeating: 0, count: 15) + [1], port: 8080, backlog: -1)))
+        XCTAssertEqual(listen.bind.syscall, "listen"); XCTAssertEqual(listen.bind.backlog, -1)
+        XCTAssertEqual(listen.bind.addr.count, 16); XCTAssertEqual(listen.bind.port, 8080)
+        let empty = try roundTrip(.bind(KernelBindEvent(
+            common: k, syscall: .bind, fd: 0, family: 0, sockType: 0, protocol: 0, addr: [], port: 0, backlog: 0)))
+        if case .bind? = empty.detail {} else { XCTFail("a bind with every field zero keeps its detail") }
+    }
+
     func testChmodSocketExitPtraceMountRecords() throws {
         let k = common(uid: 65534)
         let chmod = try roundTrip(.chmod(KernelChmodEvent(common: k, syscall: .fchmodat2, path: "/tmp/x", pathTruncated: false,

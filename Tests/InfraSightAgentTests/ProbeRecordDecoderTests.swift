@@ -200,6 +200,37 @@ final class ProbeRecordDecoderTests: XCTestCase {
         XCTAssertThrowsError(try D.decode(s))
     }
 
+    func testBindAndListenRecordsDecodeExactly() throws {
+        var b = record(kind: D.kindBind, size: MemoryLayout<infrasight_socket_event>.size, syscall: KernelSyscall.bind.rawValue)
+        put(UInt16(10), D.sockFamily, in: &b); put(UInt16(2), D.sockType, in: &b); put(UInt16(17), D.sockProtocol, in: &b)
+        put(Int32(4), D.sockFd, in: &b); put(Int32(-1), D.sockNewFd, in: &b); put(UInt16(5353), D.sockLocalPort, in: &b)
+        b[D.sockLocalAddr + 15] = 1
+        b[D.sockRemoteAddr] = 9   // never read for bind
+        guard case .bind(let e) = try D.decode(b) else { return XCTFail() }
+        XCTAssertEqual(e.syscall, .bind)
+        XCTAssertEqual([e.family, e.sockType, e.protocol, e.port], [10, 2, 17, 5353])
+        XCTAssertEqual(e.addr, [UInt8](repeating: 0, count: 15) + [1]); XCTAssertEqual(e.fd, 4)
+        XCTAssertEqual(e.backlog, 0, "bind has no backlog, whatever new_fd holds")
+        XCTAssertEqual(e.common.ret, -2); XCTAssertEqual(KernelRecord.bind(e).probe, .bind)
+
+        var l = record(kind: D.kindBind, size: MemoryLayout<infrasight_socket_event>.size, syscall: KernelSyscall.listen.rawValue)
+        put(UInt16(2), D.sockFamily, in: &l); put(UInt16(1), D.sockType, in: &l); put(UInt16(6), D.sockProtocol, in: &l)
+        put(Int32(3), D.sockFd, in: &l); put(Int32(-5), D.sockNewFd, in: &l); put(UInt16(4444), D.sockLocalPort, in: &l)
+        for (i, x) in [UInt8]([0, 0, 0, 0]).enumerated() { l[D.sockLocalAddr + i] = x }
+        guard case .bind(let li) = try D.decode(l) else { return XCTFail() }
+        XCTAssertEqual(li.syscall, .listen); XCTAssertEqual(li.backlog, -5); XCTAssertEqual(li.addr, [0, 0, 0, 0])
+        XCTAssertEqual(li.port, 4444)
+        // Another family carries no address bytes; a syscall of another kind is refused; a cut record too.
+        put(UInt16(17), D.sockFamily, in: &l)
+        guard case .bind(let packet) = try D.decode(l) else { return XCTFail() }
+        XCTAssertEqual(packet.addr, [])
+        put(KernelSyscall.connect.rawValue, D.offSyscall, in: &l)
+        XCTAssertThrowsError(try D.decode(l)) {
+            XCTAssertEqual($0 as? RecordDecodeError, .unexpectedSyscall(kind: D.kindBind, syscall: KernelSyscall.connect.rawValue))
+        }
+        XCTAssertThrowsError(try D.decode(Array(b.prefix(D.sockUnixPath - 1))))
+    }
+
     func testExitPtraceMountDecode() throws {
         var e = record(kind: D.kindExit, size: MemoryLayout<infrasight_exit_event>.size, syscall: 0)
         put(UInt32((3 << 8)), D.exitStatus, in: &e)
