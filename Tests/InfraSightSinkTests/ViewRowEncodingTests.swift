@@ -163,6 +163,19 @@ final class ViewRowEncodingTests: XCTestCase {
             "nonblock": { w, e, _ in w.uint8(e.socketCreate.nonblock ? 1 : 0) },
             "cloexec": { w, e, _ in w.uint8(e.socketCreate.cloexec ? 1 : 0) },
         ],
+        "bind_events": [
+            "syscall": { w, e, _ in w.string(e.bind.syscall) },
+            "fd": { w, e, _ in w.int32(e.bind.fd) },
+            "family": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.bind.family)) },
+            "family_name": { w, e, _ in w.string(e.enriched.familyName) },
+            "sock_type": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.bind.sockType)) },
+            "protocol": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.bind.protocol)) },
+            "protocol_name": { w, e, _ in w.string(e.enriched.protocolName) },
+            "local_ip": { w, e, _ in w.string(e.enriched.localIp) },
+            "local_port": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.bind.port)) },
+            "backlog": { w, e, _ in w.int32(e.bind.backlog) },
+            "service": { w, e, _ in w.string(e.enriched.service) },
+        ],
     ]
 
     /// The row the Event-based encoding wrote.
