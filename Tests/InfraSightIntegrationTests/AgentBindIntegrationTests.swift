@@ -48,7 +48,9 @@ extension AgentProbeIntegrationTests {
         let strace = SC.spawn(["/usr/bin/strace", "-f", "-y", "-qq", "-e", "trace=bind,listen", "-o", trace,
                                "/usr/bin/python3", dir + "/helper.py", dir + "/unix.sock", dir + "/names"])
         XCTAssertEqual(SC.wait(strace), 0, "strace + helper failed")
-        let calls = Self.parseStrace(try String(contentsOfFile: trace, encoding: .utf8))
+        // strace pads a short call to put " = " in column 40: "listen(4<socket:[1]>, 5)          = 0".
+        let text = try String(contentsOfFile: trace, encoding: .utf8)
+        let calls = Self.parseStrace(text.replacingOccurrences(of: "\\)\\s+= ", with: ") = ", options: .regularExpression))
         guard let helperPid = calls.first(where: { $0.name == "bind" })?.pid else { return XCTFail("strace saw no bind() call") }
         // getsockname after each listen, by fd: (address text, port).
         var listened: [Int32: (String, UInt32)] = [:]
