@@ -36,21 +36,30 @@ int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
 	return stash_enter(ctx, INFRASIGHT_SYS_BIND, 3);
 }
 
+/* sys_exit of either call: takes the stash and starts the record (common fields, fd); NULL when
+ * there is no stash (the fd is not known at exit: a lost stash cannot be told from a filtered one). */
+static __always_inline struct infrasight_socket_event *begin_record(struct trace_event_raw_sys_exit *ctx,
+								     struct sys_stash *st)
+{
+	if (!stash_pending() || !stash_take(st))
+		return NULL;
+	struct infrasight_socket_event *ev = scratch_event();
+	if (!ev)
+		return NULL;
+	fill_common(&ev->c, INFRASIGHT_EVENT_KIND_BIND, st, ctx->ret);
+	clear_socket_event(ev);
+	ev->fd = (__s32)st->args[0];
+	return ev;
+}
+
 SEC("tracepoint/syscalls/sys_exit_bind")
 int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
 {
 	struct sys_stash st;
-	if (!stash_pending())
-		return 0; /* the fd is not known at exit: a lost stash cannot be told from a filtered one */
-	if (!stash_take(&st))
-		return 0;
-	struct infrasight_socket_event *ev = scratch_event();
+	struct infrasight_socket_event *ev = begin_record(ctx, &st);
 	if (!ev)
 		return 0;
 	__u32 flags = 0;
-	fill_common(&ev->c, INFRASIGHT_EVENT_KIND_BIND, &st, ctx->ret);
-	clear_socket_event(ev);
-	ev->fd = (__s32)st.args[0];
 	long family = read_user_inet_sockaddr((const void *)st.args[1], (long)(int)st.args[2], ev->local_addr,
 					      &ev->local_port);
 	if (family < 0)
@@ -83,17 +92,10 @@ SEC("tracepoint/syscalls/sys_exit_listen")
 int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
 {
 	struct sys_stash st;
-	if (!stash_pending())
-		return 0; /* the fd is not known at exit: a lost stash cannot be told from a filtered one */
-	if (!stash_take(&st))
-		return 0;
-	struct infrasight_socket_event *ev = scratch_event();
+	struct infrasight_socket_event *ev = begin_record(ctx, &st);
 	if (!ev)
 		return 0;
 	__u32 flags = 0;
-	fill_common(&ev->c, INFRASIGHT_EVENT_KIND_BIND, &st, ctx->ret);
-	clear_socket_event(ev);
-	ev->fd = (__s32)st.args[0];
 	ev->new_fd = (__s32)st.args[1];
 	struct socket *sock = socket_from_fd((long)(int)st.args[0]);
 	if (sock)
