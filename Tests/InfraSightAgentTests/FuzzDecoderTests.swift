@@ -97,8 +97,10 @@ final class FuzzDecoderTests: XCTestCase {
         var listen = record(D.kindBind, MemoryLayout<infrasight_socket_event>.size, KernelSyscall.listen.rawValue)
         put(UInt16(2), D.sockFamily, in: &listen); put(Int32(3), D.sockFd, in: &listen); put(Int32(128), D.sockNewFd, in: &listen)
         put(UInt16(4444), D.sockLocalPort, in: &listen)
+        var sendto = record(D.kindSendto, MemoryLayout<infrasight_socket_event>.size, KernelSyscall.sendto.rawValue)
+        put(UInt16(10), D.sockFamily, in: &sendto); put(Int32(1), D.sockNewFd, in: &sendto); put(UInt16(53), D.sockRemotePort, in: &sendto)
         return [open, chmod, sock4, sockUnix, exit, ptrace, mount,
-                execRecord(filename: "/bin/true", argv: ["true"], comm: "true"), setid, dup6, socketCreate, listen]
+                execRecord(filename: "/bin/true", argv: ["true"], comm: "true"), setid, dup6, socketCreate, listen, sendto]
     }
 
     func testFuzzKernelRecordDecoder() throws {
@@ -136,6 +138,9 @@ final class FuzzDecoderTests: XCTestCase {
                 if ![0, 4, 16].contains(e.localAddr.count) || e.localAddr.count != e.remoteAddr.count { return "address length" }
                 return path(e.unixPath, D.unixPathCapacity + 1, "dup unix path")
             case .socketCreate(let e):
+                return path(e.common.comm, D.commCapacity, "comm")
+            case .sendto(let e):
+                if ![0, 4, 16].contains(e.remoteAddr.count) || e.localAddr.count != e.remoteAddr.count { return "sendto address length" }
                 return path(e.common.comm, D.commCapacity, "comm")
             case .bind(let e):
                 if ![0, 4, 16].contains(e.addr.count) { return "bind address length" }

@@ -106,6 +106,23 @@ final class PipelineEventEncoderTests: XCTestCase {
         if case .bind? = empty.detail {} else { XCTFail("a bind with every field zero keeps its detail") }
     }
 
+    func testSendtoRecords() throws {
+        let k = common(uid: 1000)
+        let e = try roundTrip(.sendto(KernelSendtoEvent(
+            common: k, syscall: .sendmsg, fd: 4, family: 10, remoteAddr: [UInt8](repeating: 0, count: 15) + [1],
+            remotePort: 4444, sockType: 2, protocol: 17, localAddr: [UInt8](repeating: 0, count: 16), localPort: 40_000,
+            flags: 0x40, count: 1)))
+        assertCommon(e, k, probe: .sendto)
+        XCTAssertEqual(e.sendto.syscall, "sendmsg")
+        XCTAssertEqual([e.sendto.family, e.sendto.sockType, e.sendto.protocol, e.sendto.remotePort, e.sendto.localPort], [10, 2, 17, 4444, 40_000])
+        XCTAssertEqual(e.sendto.remoteAddr.count, 16); XCTAssertEqual(e.sendto.localAddr.count, 16)
+        XCTAssertEqual([e.sendto.flags, e.sendto.count], [0x40, 1]); XCTAssertEqual(e.sendto.fd, 4)
+        let empty = try roundTrip(.sendto(KernelSendtoEvent(
+            common: k, syscall: .sendto, fd: 0, family: 0, remoteAddr: [], remotePort: 0, sockType: 0, protocol: 0,
+            localAddr: [], localPort: 0, flags: 0, count: 0)))
+        if case .sendto? = empty.detail {} else { XCTFail("a sendto with every field zero keeps its detail") }
+    }
+
     func testChmodSocketExitPtraceMountRecords() throws {
         let k = common(uid: 65534)
         let chmod = try roundTrip(.chmod(KernelChmodEvent(common: k, syscall: .fchmodat2, path: "/tmp/x", pathTruncated: false,

@@ -231,6 +231,27 @@ final class ProbeRecordDecoderTests: XCTestCase {
         XCTAssertThrowsError(try D.decode(Array(b.prefix(D.sockUnixPath - 1))))
     }
 
+    func testSendtoRecordsDecodeExactly() throws {
+        var r = record(kind: D.kindSendto, size: MemoryLayout<infrasight_socket_event>.size, syscall: KernelSyscall.sendmmsg.rawValue)
+        put(UInt16(2), D.sockFamily, in: &r); put(UInt16(2), D.sockType, in: &r); put(UInt16(17), D.sockProtocol, in: &r)
+        put(Int32(6), D.sockFd, in: &r); put(Int32(3), D.sockNewFd, in: &r); put(UInt32(0x40), D.sockFlags, in: &r)
+        put(UInt16(40_001), D.sockLocalPort, in: &r); put(UInt16(5353), D.sockRemotePort, in: &r)
+        for (i, x) in [UInt8]([10, 1, 2, 3]).enumerated() { r[D.sockLocalAddr + i] = x; r[D.sockRemoteAddr + i] = x + 100 }
+        guard case .sendto(let e) = try D.decode(r) else { return XCTFail() }
+        XCTAssertEqual(e.syscall, .sendmmsg); XCTAssertEqual(e.fd, 6); XCTAssertEqual(e.count, 3); XCTAssertEqual(e.flags, 0x40)
+        XCTAssertEqual([e.family, e.sockType, e.protocol, e.localPort, e.remotePort], [2, 2, 17, 40_001, 5353])
+        XCTAssertEqual(e.localAddr, [10, 1, 2, 3]); XCTAssertEqual(e.remoteAddr, [110, 101, 102, 103])
+        XCTAssertEqual(KernelRecord.sendto(e).probe, .sendto)
+        put(UInt16(10), D.sockFamily, in: &r)
+        guard case .sendto(let six) = try D.decode(r) else { return XCTFail() }
+        XCTAssertEqual([six.localAddr.count, six.remoteAddr.count], [16, 16])
+        put(KernelSyscall.listen.rawValue, D.offSyscall, in: &r)
+        XCTAssertThrowsError(try D.decode(r)) {
+            XCTAssertEqual($0 as? RecordDecodeError, .unexpectedSyscall(kind: D.kindSendto, syscall: KernelSyscall.listen.rawValue))
+        }
+        XCTAssertThrowsError(try D.decode(Array(r.prefix(D.sockUnixPath - 1))))
+    }
+
     func testExitPtraceMountDecode() throws {
         var e = record(kind: D.kindExit, size: MemoryLayout<infrasight_exit_event>.size, syscall: 0)
         put(UInt32((3 << 8)), D.exitStatus, in: &e)

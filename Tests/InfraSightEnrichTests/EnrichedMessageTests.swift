@@ -53,6 +53,9 @@ final class EnrichedMessageTests: XCTestCase {
             name(family: d.family, sockType: d.sockType, protocol: d.protocol, local: nil, remote: nil)
             event.enriched.localIp = IPText.text(d.addr)
             service(port: d.port, family: d.family, sockType: d.sockType, protocol: d.protocol)
+        case .sendto(let d)?:   // the destination is the remote end
+            name(family: d.family, sockType: d.sockType, protocol: d.protocol, local: d.localAddr, remote: d.remoteAddr)
+            service(port: d.remotePort, family: d.family, sockType: d.sockType, protocol: d.protocol)
         default: break
         }
         let matcher = SensitivePathMatcher.defaults

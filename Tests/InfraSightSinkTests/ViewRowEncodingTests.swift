@@ -176,6 +176,22 @@ final class ViewRowEncodingTests: XCTestCase {
             "backlog": { w, e, _ in w.int32(e.bind.backlog) },
             "service": { w, e, _ in w.string(e.enriched.service) },
         ],
+        "sendto_events": [
+            "syscall": { w, e, _ in w.string(e.sendto.syscall) },
+            "fd": { w, e, _ in w.int32(e.sendto.fd) },
+            "family": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.family)) },
+            "family_name": { w, e, _ in w.string(e.enriched.familyName) },
+            "sock_type": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.sockType)) },
+            "protocol": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.protocol)) },
+            "protocol_name": { w, e, _ in w.string(e.enriched.protocolName) },
+            "remote_ip": { w, e, _ in w.string(e.enriched.remoteIp) },
+            "remote_port": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.remotePort)) },
+            "local_ip": { w, e, _ in w.string(e.enriched.localIp) },
+            "local_port": { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.localPort)) },
+            "send_flags": { w, e, _ in w.uint32(e.sendto.flags) },
+            "message_count": { w, e, _ in w.uint32(e.sendto.count) },
+            "service": { w, e, _ in w.string(e.enriched.service) },
+        ],
     ]
 
     /// The row the Event-based encoding wrote.

@@ -20,7 +20,7 @@ public enum ProbeSyscalls {
     public static let setuid = 105, setgid = 106, setreuid = 113, setregid = 114, setresuid = 117, setresgid = 119
     public static let capget = 125, capset = 126
     public static let dup = 32, dup2 = 33, dup3 = 292, fcntl = 72, socket = 41
-    public static let bind = 49, listen = 50
+    public static let bind = 49, listen = 50, sendto = 44, sendmsg = 46, sendmmsg = 307
     #endif
 
     /// O_PATH (0o10000000), not exported by the Glibc module.
@@ -29,8 +29,8 @@ public enum ProbeSyscalls {
 
     /// Returns the raw result: >= 0, or -errno.
     @discardableResult
-    public static func call(_ nr: Int, _ a: Int = 0, _ b: Int = 0, _ c: Int = 0, _ d: Int = 0, _ e: Int = 0) -> Int {
-        let r = fn(nr, a, b, c, d, e, 0)
+    public static func call(_ nr: Int, _ a: Int = 0, _ b: Int = 0, _ c: Int = 0, _ d: Int = 0, _ e: Int = 0, _ f: Int = 0) -> Int {
+        let r = fn(nr, a, b, c, d, e, f)
         return r == -1 ? -Int(errno) : r
     }
 

@@ -326,7 +326,11 @@ struct infrasight_chmod_event {
  *     as passed (4 or 16 address bytes for AF_INET/AF_INET6, none otherwise), sock_type and protocol
  *     from the kernel socket, new_fd = -1.
  *   listen (KIND_BIND, syscall LISTEN): fd = the socket, new_fd = the backlog as passed; family,
- *     type, protocol and the bound local address and port read from the kernel socket at sys_exit. */
+ *     type, protocol and the bound local address and port read from the kernel socket at sys_exit.
+ *   sendto (KIND_SENDTO; sendto, sendmsg, sendmmsg with an AF_INET/AF_INET6 destination): fd = the
+ *     socket, family and remote_addr/remote_port = the destination as passed (sendmmsg: the first
+ *     message's), sock_flags = the MSG_* send flags, new_fd = the messages asked for (1; sendmmsg:
+ *     vlen), sock_type, protocol and local_addr/local_port from the kernel socket. */
 struct infrasight_socket_event {
 	struct infrasight_common c;
 	__u16 family;         /* AF_* */

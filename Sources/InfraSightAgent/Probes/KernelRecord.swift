@@ -10,6 +10,7 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
     case dup = 37, dup2 = 38, dup3 = 39, fcntl = 40
     case socket = 41
     case bind = 51, listen = 52
+    case sendto = 53, sendmsg = 54, sendmmsg = 55
 
     /// By id: each kind's syscalls are one contiguous range of ids.
     public static func < (a: KernelSyscall, b: KernelSyscall) -> Bool { a.rawValue < b.rawValue }
@@ -45,6 +46,9 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
         case .socket: return "socket"
         case .bind: return "bind"
         case .listen: return "listen"
+        case .sendto: return "sendto"
+        case .sendmsg: return "sendmsg"
+        case .sendmmsg: return "sendmmsg"
         }
     }
 }
@@ -243,6 +247,28 @@ public struct KernelBindEvent: Sendable, Equatable {
     public var backlog: Int32
 }
 
+/// A datagram sent to an explicit AF_INET / AF_INET6 destination: sendto, sendmsg, sendmmsg (the
+/// first message's destination) with an address; connected sends are not emitted.
+public struct KernelSendtoEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    /// .sendto, .sendmsg or .sendmmsg.
+    public var syscall: KernelSyscall
+    public var fd: Int32
+    /// The destination's family, address (4 or 16 bytes, network order) and port, as passed.
+    public var family: UInt16
+    public var remoteAddr: [UInt8]
+    public var remotePort: UInt16
+    /// From the kernel socket: type, protocol, local address (the destination's length) and port.
+    public var sockType: UInt16
+    public var `protocol`: UInt16
+    public var localAddr: [UInt8]
+    public var localPort: UInt16
+    /// MSG_* flags of the call.
+    public var flags: UInt32
+    /// Messages asked for: 1, or sendmmsg's vlen.
+    public var count: UInt32
+}
+
 /// Process exit (last thread of the process).
 public struct KernelExitEvent: Sendable, Equatable {
     public var common: KernelCommon
@@ -327,6 +353,7 @@ public enum KernelRecord: Sendable, Equatable {
     case dup(KernelDupEvent)
     case socketCreate(KernelSocketCreateEvent)
     case bind(KernelBindEvent)
+    case sendto(KernelSendtoEvent)
 
     /// The probe (and so the topic) this record belongs to.
     public var probe: Probe {
@@ -342,6 +369,7 @@ public enum KernelRecord: Sendable, Equatable {
         case .dup: return .dup
         case .socketCreate: return .socket
         case .bind: return .bind
+        case .sendto: return .sendto
         }
     }
 
@@ -362,6 +390,7 @@ public enum KernelRecord: Sendable, Equatable {
         case .dup(let e): return e.common
         case .socketCreate(let e): return e.common
         case .bind(let e): return e.common
+        case .sendto(let e): return e.common
         }
     }
 }

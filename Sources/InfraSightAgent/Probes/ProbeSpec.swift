@@ -103,6 +103,11 @@ public struct ProbeSpec: Sendable {
                 Variant("tracepoints", [syscallPair("bind"), syscallPair("listen"),
                                         Group("fd table → struct socket (CO-RE)", programs: [])]),
             ])
+        case .sendto:
+            return ProbeSpec(probe: probe, object: "sendto", variants: [
+                Variant("tracepoints", [syscallPair("sendto"), syscallPair("sendmsg"), syscallPair("sendmmsg"),
+                                        Group("fd table → struct socket (CO-RE)", programs: [])]),
+            ])
         case .mount:
             return ProbeSpec(probe: probe, object: "mount", variants: [
                 Variant("tracepoints", [syscallPair("mount"),

@@ -50,7 +50,12 @@ struct EventSource: Sendable {
         detail: "concat(toString(syscall), ' ', toString(family_name), ' ', local_ip, ':', toString(local_port), if(toString(service) = '', '', concat(' (', toString(service), ')')), if(toString(syscall) = 'listen', concat(' backlog ', toString(backlog)), ''))",
         pathColumns: nil, addressColumns: ["local_ip"])
 
-    static let all = [exec, file, network, process, setid, dup, socket, bind]
+    static let sendto = EventSource(
+        table: "sendto_events", probes: [.sendto],
+        detail: "concat(toString(syscall), ' ', toString(protocol_name), ' ', remote_ip, ':', toString(remote_port), if(toString(service) = '', '', concat(' (', toString(service), ')')), if(message_count > 1, concat(' x', toString(message_count)), ''))",
+        pathColumns: nil, addressColumns: ["remote_ip", "local_ip"])
+
+    static let all = [exec, file, network, process, setid, dup, socket, bind, sendto]
 
     /// The columns that fit one probe, shown in place of `detail` when the stream is filtered to that
     /// probe: (result name, SQL expression; fixed text). A name never repeats a different column's name.
@@ -92,6 +97,10 @@ struct EventSource: Sendable {
             return [("syscall", "toString(syscall)"), ("family_name", "toString(family_name)"),
                     ("protocol_name", "toString(protocol_name)"), ("local_ip", "local_ip"), ("local_port", "local_port"),
                     ("service", "toString(service)"), ("backlog", "backlog"), ("fd", "fd")]
+        case .sendto:
+            return [("syscall", "toString(syscall)"), ("protocol_name", "toString(protocol_name)"), ("remote_ip", "remote_ip"),
+                    ("remote_port", "remote_port"), ("service", "toString(service)"), ("local_ip", "local_ip"),
+                    ("local_port", "local_port"), ("message_count", "message_count"), ("send_flags", "send_flags")]
         }
     }
 

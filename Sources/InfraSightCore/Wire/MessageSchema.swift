@@ -54,6 +54,9 @@ struct MessageSchema: Sendable {
     static var socketCreate: MessageSchema { MessageSchema(varint: 0b11_1110) }
     /// BindDetail: syscall 1, fd 2, family 3, sock_type 4, protocol 5, addr 6, port 7, backlog 8.
     static var bind: MessageSchema { MessageSchema(varint: 0b1_1011_1100, string: 0b10, bytes: 0b100_0000) }
+    /// SendtoDetail: syscall 1, fd 2, family 3, sock_type 4, protocol 5, remote_addr 6, remote_port 7,
+    /// local_addr 8, local_port 9, flags 10, count 11.
+    static var sendto: MessageSchema { MessageSchema(varint: 0b1110_1011_1100, string: 0b10, bytes: 0b1_0100_0000) }
     /// ProcessContext: exec_id 1, parent_exec_id 2, exe 3, cwd 4, ancestors 5 (repeated), start_boot_ns 6.
     static var process: MessageSchema { MessageSchema(varint: 0b100_0000, string: 0b1_1110, repeatedAncestor: 0b10_0000) }
     /// ContainerContext: name 1, image 2, labels 3 (map), pod_name 4, pod_namespace 5, pod_uid 6.
@@ -65,7 +68,7 @@ struct MessageSchema: Sendable {
         MessageSchema(varint: 0b10_0000_0000_0000, fixed64: 0b100, string: 0b1_1111_1111_1010)
     }
 
-    /// The detail payload's schema for a field number of the `detail` oneof (20...29, 33).
+    /// The detail payload's schema for a field number of the `detail` oneof (20...29, 33, 34).
     static func detail(_ field: Int) -> MessageSchema {
         switch field {
         case 20: return exec
@@ -78,6 +81,7 @@ struct MessageSchema: Sendable {
         case 27: return setid
         case 28: return dup
         case 33: return bind
+        case 34: return sendto
         default: return socketCreate
         }
     }

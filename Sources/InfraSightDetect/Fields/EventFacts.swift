@@ -28,7 +28,7 @@ public struct EventFacts {
         case .connect, .accept: return event.socket.unixPath
         case .dup: return event.dup.unixPath
         case .mount: return event.mount.target
-        case .exit, .ptrace, .setid, .socket, .bind: return UnsafeRawBufferPointer(start: nil, count: 0)
+        case .exit, .ptrace, .setid, .socket, .bind, .sendto: return UnsafeRawBufferPointer(start: nil, count: 0)
         }
     }
 

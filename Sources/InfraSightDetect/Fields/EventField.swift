@@ -62,8 +62,8 @@ public enum EventFields {
 
     public static let all: [EventField] = [
         // The event
-        text("evt.probe", "probe family: execve, open, chmod, connect, accept, exit, ptrace, mount, setid, dup, socket, bind") { $0.event.probe },
-        text("evt.type", "the syscall: execve, openat, fchmodat, connect, accept4, mount, dup2, bind, listen, ... (exit: exit, ptrace: ptrace, socket: socket)") { facts in
+        text("evt.probe", "probe family: execve, open, chmod, connect, accept, exit, ptrace, mount, setid, dup, socket, bind, sendto") { $0.event.probe },
+        text("evt.type", "the syscall: execve, openat, fchmodat, connect, accept4, mount, dup2, bind, listen, sendto, ... (exit: exit, ptrace: ptrace, socket: socket)") { facts in
             switch facts.probe {
             case .execve: return facts.event.exec.syscall
             case .open: return facts.event.open.syscall
@@ -76,6 +76,7 @@ public enum EventFields {
             case .dup: return facts.event.dup.syscall
             case .socket: return StaticTexts.socket
             case .bind: return facts.event.bind.syscall
+            case .sendto: return facts.event.sendto.syscall
             }
         },
         number("evt.res", "syscall return value (negative errno on failure)") { $0.event.ret },
@@ -176,11 +177,11 @@ public enum EventFields {
         },
         flag("exec.exe_memfd", "the program run is a memfd (memfd_create)") { $0.probe == .execve && $0.event.exec.exeMemfd },
         // Network (connect, accept; dup: the socket put on fd 0-2; socket: family and protocol names;
-        // bind / listen: the local address and port bound or listened on)
+        // bind / listen: the local address and port bound or listened on; sendto: the destination)
         text("net.rip", "remote IP address as text") { $0.event.enriched.remoteIp },
-        number("net.rport", "remote port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.remotePort) : $0.probe == .dup ? Int64($0.event.dup.remotePort) : nil },
+        number("net.rport", "remote port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.remotePort) : $0.probe == .dup ? Int64($0.event.dup.remotePort) : $0.probe == .sendto ? Int64($0.event.sendto.remotePort) : nil },
         text("net.lip", "local IP address as text") { $0.event.enriched.localIp },
-        number("net.lport", "local port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.localPort) : $0.probe == .dup ? Int64($0.event.dup.localPort) : $0.probe == .bind ? Int64($0.event.bind.port) : nil },
+        number("net.lport", "local port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.localPort) : $0.probe == .dup ? Int64($0.event.dup.localPort) : $0.probe == .bind ? Int64($0.event.bind.port) : $0.probe == .sendto ? Int64($0.event.sendto.localPort) : nil },
         text("net.family", "AF_INET, AF_INET6, AF_UNIX, AF_PACKET, ...") { $0.event.enriched.familyName },
         text("net.proto", "TCP, UDP, RAW, ...") { $0.event.enriched.protocolName },
         text("net.service", "well-known service of the port") { $0.event.enriched.service },
@@ -200,6 +201,10 @@ public enum EventFields {
             $0.probe == .bind ? Int64($0.event.bind.sockType) : nil
         },
         number("bind.backlog", "listen's backlog (0 for bind)") { $0.probe == .bind ? Int64($0.event.bind.backlog) : nil },
+        // sendto, sendmsg, sendmmsg to an explicit destination
+        number("sendto.family", "the destination's family (AF_INET 2, AF_INET6 10)") { $0.probe == .sendto ? Int64($0.event.sendto.family) : nil },
+        number("sendto.type", "the socket's type (SOCK_DGRAM 2, SOCK_RAW 3)") { $0.probe == .sendto ? Int64($0.event.sendto.sockType) : nil },
+        number("sendto.count", "messages asked for (1; sendmmsg: vlen)") { $0.probe == .sendto ? Int64($0.event.sendto.count) : nil },
         // socket()
         number("socket.family", "socket()'s family (AF_INET 2, AF_INET6 10, AF_PACKET 17, AF_NETLINK 16, ...)") {
             $0.probe == .socket ? Int64($0.event.socketCreate.family) : nil

@@ -155,7 +155,27 @@ public enum EventTables {
             ColumnSpec("service", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.service) },
         ] + CommonColumns.trailing)
 
-    public static let all: [EventTable] = [exec, file, network, process, setid, dup, socket, bind]
+    /// `sendto_events`: sendto, sendmsg, sendmmsg to an explicit AF_INET/AF_INET6 destination; schema v9.
+    public static let sendto = EventTable(
+        name: "sendto_events", probes: [.sendto],
+        columns: CommonColumns.leading + [
+            ColumnSpec("syscall", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.sendto.syscall) },
+            ColumnSpec("fd", "Int32") { w, e, _ in w.int32(e.sendto.fd) },
+            ColumnSpec("family", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.family)) },
+            ColumnSpec("family_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.familyName) },
+            ColumnSpec("sock_type", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.sockType)) },
+            ColumnSpec("protocol", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.protocol)) },
+            ColumnSpec("protocol_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.protocolName) },
+            ColumnSpec("remote_ip", "String") { w, e, _ in w.string(e.enriched.remoteIp) },
+            ColumnSpec("remote_port", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.remotePort)) },
+            ColumnSpec("local_ip", "String") { w, e, _ in w.string(e.enriched.localIp) },
+            ColumnSpec("local_port", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.localPort)) },
+            ColumnSpec("send_flags", "UInt32") { w, e, _ in w.uint32(e.sendto.flags) },
+            ColumnSpec("message_count", "UInt32") { w, e, _ in w.uint32(e.sendto.count) },
+            ColumnSpec("service", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.service) },
+        ] + CommonColumns.trailing)
+
+    public static let all: [EventTable] = [exec, file, network, process, setid, dup, socket, bind, sendto]
 
     public static func table(for probe: Probe) -> EventTable {
         switch probe {
@@ -167,6 +187,7 @@ public enum EventTables {
         case .dup: return dup
         case .socket: return socket
         case .bind: return bind
+        case .sendto: return sendto
         }
     }
 }

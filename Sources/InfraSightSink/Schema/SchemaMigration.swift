@@ -69,8 +69,8 @@ public enum SchemaMigrations {
         SchemaMigration(version: 8, description: "exe_unlinked, exe_memfd on exec_events; its dedup view recreated") { db, _, _ in
             [.ensureColumns(EventTables.exec), .sql("DROP TABLE IF EXISTS \(db).exec_events_dedup"), .sql(EventTables.exec.dedupViewStatement(database: db))]
         },
-        SchemaMigration(version: 9, description: "bind_events (bind, listen: new listeners) and bind_events_dedup") { db, flavor, retention in
-            [EventTables.bind].flatMap { table -> [SchemaStep] in
+        SchemaMigration(version: 9, description: "bind_events (bind, listen: new listeners) and sendto_events (datagrams to an explicit IP destination), with their dedup views") { db, flavor, retention in
+            [EventTables.bind, EventTables.sendto].flatMap { table -> [SchemaStep] in
                 [.sql(table.createStatement(database: db, flavor: flavor, retentionDays: retention)),
                  .sql(table.dedupViewStatement(database: db))]
             }

@@ -240,6 +240,15 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     set {_uniqueStorage()._detail = .bind(newValue)}
   }
 
+  /// sendto, sendmsg, sendmmsg to an explicit IP destination
+  public var sendto: Infrasight_V1_SendtoDetail {
+    get {
+      if case .sendto(let v)? = _storage._detail {return v}
+      return Infrasight_V1_SendtoDetail()
+    }
+    set {_uniqueStorage()._detail = .sendto(newValue)}
+  }
+
   /// Process context from the agent's process cache.
   public var process: Infrasight_V1_ProcessContext {
     get {_storage._process ?? Infrasight_V1_ProcessContext()}
@@ -291,6 +300,8 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     case socketCreate(Infrasight_V1_SocketCreateDetail)
     /// bind, listen: new listeners
     case bind(Infrasight_V1_BindDetail)
+    /// sendto, sendmsg, sendmmsg to an explicit IP destination
+    case sendto(Infrasight_V1_SendtoDetail)
 
   }
 
@@ -753,6 +764,46 @@ public nonisolated struct Infrasight_V1_BindDetail: Sendable {
   public init() {}
 }
 
+/// A datagram sent to an explicit AF_INET / AF_INET6 destination: sendto, sendmsg or sendmmsg with an
+/// address (unconnected UDP, raw IP); connected sends are not reported (see README, probe `sendto`).
+public nonisolated struct Infrasight_V1_SendtoDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "sendto", "sendmsg" or "sendmmsg".
+  public var syscall: String = String()
+
+  public var fd: Int32 = 0
+
+  /// The destination's family (AF_INET=2, AF_INET6=10); the socket's type and protocol (kernel).
+  public var family: UInt32 = 0
+
+  public var sockType: UInt32 = 0
+
+  public var `protocol`: UInt32 = 0
+
+  /// The destination as passed (sendmmsg: the first message's): 4 or 16 bytes, network order.
+  public var remoteAddr: Data = Data()
+
+  public var remotePort: UInt32 = 0
+
+  /// The socket's local address and port (kernel; port 0 before the first send binds one).
+  public var localAddr: Data = Data()
+
+  public var localPort: UInt32 = 0
+
+  /// MSG_* flags of the call.
+  public var flags: UInt32 = 0
+
+  /// Messages asked for: 1, or sendmmsg's vlen (ret is the messages sent).
+  public var count: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// Fields added by `infrasight enrich`.
 public nonisolated struct Infrasight_V1_Enrichment: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -807,7 +858,7 @@ fileprivate nonisolated let _protobuf_package = "infrasight.v1"
 
 nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Event"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{1}setid\0\u{1}dup\0\u{3}socket_create\0\u{1}process\0\u{1}container\0\u{2}\u{2}bind\0\u{2}\u{7}enriched\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{1}setid\0\u{1}dup\0\u{3}socket_create\0\u{1}process\0\u{1}container\0\u{2}\u{2}bind\0\u{1}sendto\0\u{2}\u{6}enriched\0")
 
   fileprivate class _StorageClass {
     var _eventID: String = String()
@@ -1045,6 +1096,19 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
             _storage._detail = .bind(v)
           }
         }()
+        case 34: try {
+          var v: Infrasight_V1_SendtoDetail?
+          var hadOneofValue = false
+          if let current = _storage._detail {
+            hadOneofValue = true
+            if case .sendto(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._detail = .sendto(v)
+          }
+        }()
         case 40: try { try decoder.decodeSingularMessageField(value: &_storage._enriched) }()
         default: break
         }
@@ -1161,9 +1225,17 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
       try { if let v = _storage._container {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 31)
       } }()
-      try { if case .bind(let v)? = _storage._detail {
+      switch _storage._detail {
+      case .bind?: try {
+        guard case .bind(let v)? = _storage._detail else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
-      } }()
+      }()
+      case .sendto?: try {
+        guard case .sendto(let v)? = _storage._detail else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
+      }()
+      default: break
+      }
       try { if let v = _storage._enriched {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 40)
       } }()
@@ -2107,6 +2179,86 @@ nonisolated extension Infrasight_V1_BindDetail: SwiftProtobuf.Message, SwiftProt
     if lhs.addr != rhs.addr {return false}
     if lhs.port != rhs.port {return false}
     if lhs.backlog != rhs.backlog {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_SendtoDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SendtoDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}fd\0\u{1}family\0\u{3}sock_type\0\u{1}protocol\0\u{3}remote_addr\0\u{3}remote_port\0\u{3}local_addr\0\u{3}local_port\0\u{1}flags\0\u{1}count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.fd) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.family) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.sockType) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.`protocol`) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.remoteAddr) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.remotePort) }()
+      case 8: try { try decoder.decodeSingularBytesField(value: &self.localAddr) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.localPort) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.flags) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.count) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.syscall.isEmpty {
+      try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 1)
+    }
+    if self.fd != 0 {
+      try visitor.visitSingularInt32Field(value: self.fd, fieldNumber: 2)
+    }
+    if self.family != 0 {
+      try visitor.visitSingularUInt32Field(value: self.family, fieldNumber: 3)
+    }
+    if self.sockType != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sockType, fieldNumber: 4)
+    }
+    if self.`protocol` != 0 {
+      try visitor.visitSingularUInt32Field(value: self.`protocol`, fieldNumber: 5)
+    }
+    if !self.remoteAddr.isEmpty {
+      try visitor.visitSingularBytesField(value: self.remoteAddr, fieldNumber: 6)
+    }
+    if self.remotePort != 0 {
+      try visitor.visitSingularUInt32Field(value: self.remotePort, fieldNumber: 7)
+    }
+    if !self.localAddr.isEmpty {
+      try visitor.visitSingularBytesField(value: self.localAddr, fieldNumber: 8)
+    }
+    if self.localPort != 0 {
+      try visitor.visitSingularUInt32Field(value: self.localPort, fieldNumber: 9)
+    }
+    if self.flags != 0 {
+      try visitor.visitSingularUInt32Field(value: self.flags, fieldNumber: 10)
+    }
+    if self.count != 0 {
+      try visitor.visitSingularUInt32Field(value: self.count, fieldNumber: 11)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_SendtoDetail, rhs: Infrasight_V1_SendtoDetail) -> Bool {
+    if lhs.syscall != rhs.syscall {return false}
+    if lhs.fd != rhs.fd {return false}
+    if lhs.family != rhs.family {return false}
+    if lhs.sockType != rhs.sockType {return false}
+    if lhs.`protocol` != rhs.`protocol` {return false}
+    if lhs.remoteAddr != rhs.remoteAddr {return false}
+    if lhs.remotePort != rhs.remotePort {return false}
+    if lhs.localAddr != rhs.localAddr {return false}
+    if lhs.localPort != rhs.localPort {return false}
+    if lhs.flags != rhs.flags {return false}
+    if lhs.count != rhs.count {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
