@@ -113,4 +113,26 @@ extension ProbeKernelTests {
         }
         XCTAssertEqual(probe.counters().enterMisses, 0)
     }
+
+    /// A process spraying datagrams is held to its quota by the shared per-process rate limit, and every
+    /// send over it is counted throttled for that process.
+    func testSendtoStormIsThrottledPerProcess() throws {
+        let probe = try makeProbe(.sendto)
+        defer { probe.close() }
+        let dgram = Int32(SOCK_DGRAM.rawValue)
+        let (server, port) = ProbeSockets.bound(family: AF_INET, type: dgram, listen: false)
+        let client = socket(AF_INET, dgram, 0)
+        defer { close(server); close(client) }
+        let quota: UInt64 = 20, storm = 200
+        try probe.setRateLimit(maxEvents: quota, windowNs: 30_000_000_000)
+        let target = ProbeSockets.ipv4Loopback(port: port)
+        var sent = 0
+        for _ in 0..<storm where rawSendto(client, to: target, flags: 0x40) == 1 { sent += 1 }
+        XCTAssertEqual(sent, storm)
+        let recs = collect(probe) { $0.count >= Int(quota) }
+        usleep(100_000)
+        let all = recs + collect(probe, timeout: 0.2) { _ in false }
+        XCTAssertEqual(all.count, Int(quota), "exactly the quota gets through")
+        XCTAssertEqual(probe.throttledRecordsByProcess()[me], UInt64(storm) - quota, "\(probe.counters())")
+    }
 }

@@ -20,6 +20,7 @@ struct DetectTrigger {
     static let setuidToRoot = "Setuid to root by a non-root process"
     static let listenerRule = "New listening socket by a process that is not a known server"
     static let bindShellRule = "Shell or interpreter listening on a network port"
+    static let udpShellRule = "Outbound UDP to a non-DNS port from a shell"
 
     /// Every trigger, with `dir` the test's own folder (not world-writable, not hidden) and `id` a
     /// unique suffix for files outside it.
@@ -82,7 +83,22 @@ struct DetectTrigger {
             except OSError:
                 pass
         """
+        // One datagram to an explicit destination without connect (sendto; SENDMSG: sendmsg to IPv6).
+        let udpSend = """
+        import socket
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b'beacon', ('127.0.0.1', 4444))
+        """
+        let udpSendmsg = """
+        import socket
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.sendmsg([b'beacon'], [], 0, ('::1', 9999))
+        """
         return [
+            DetectTrigger(name: "UDP beacon by an implant named bash", setup: "cp \(py) \(dir)/bash",
+                          action: "exec \(dir)/bash -c \"\(udpSend)\"",
+                          rules: [udpShellRule]),
+            DetectTrigger(name: "UDP sendmsg to IPv6 by an implant named sh", setup: "cp \(py) \(dir)/sh",
+                          action: "exec \(dir)/sh -c \"\(udpSendmsg)\"",
+                          rules: [udpShellRule]),
             DetectTrigger(name: "backdoor listener by a renamed interpreter", setup: "cp \(py) \(dir)/webcache",
                           action: "exec \(dir)/webcache -c \"\(tcpListener)\"",
                           rules: [listenerRule]),

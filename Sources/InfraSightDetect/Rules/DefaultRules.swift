@@ -352,6 +352,15 @@ public enum DefaultRules {
   priority: critical
   tags: [T1059, T1571, mitre_execution]
 
+# Shells never send datagrams themselves (bash's /dev/udp connects, then writes): a process named as a shell
+# that does is an implant masquerading as one, or code injected into one. DNS (port 53) is left out.
+- rule: Outbound UDP to a non-DNS port from a shell
+  desc: A process named as a shell (or busybox) sent a UDP datagram to an explicit destination other than port 53 (sendto, sendmsg, sendmmsg without connect), a non-application-layer channel (C2 or exfiltration over UDP).
+  condition: evt.probe = sendto and not evt.failed and sendto.type = 2 and net.rport != 53 and (proc.name in (shell_binaries) or proc.name = busybox)
+  output: "UDP datagram from %proc.name to %net.rip:%net.rport (%evt.type count=%sendto.count pid=%proc.pid exe=%proc.exe parent=%proc.pname user=%user.name container=%container.id)"
+  priority: warning
+  tags: [T1095, mitre_command_and_control]
+
 - rule: Set setuid or setgid bit
   desc: A file was given the set-user-id or set-group-id bit (a backdoor that runs as its owner).
   condition: evt.probe = chmod and (chmod.setuid or chmod.setgid) and not evt.failed and not proc.name in (package_managers)
