@@ -26,6 +26,10 @@ public typealias DupDetail = Infrasight_V1_DupDetail
 public typealias SocketCreateDetail = Infrasight_V1_SocketCreateDetail
 /// symlink*, link*, unlink*, rename* payload (links and removals).
 public typealias LinkDetail = Infrasight_V1_LinkDetail
+/// bind() / listen(): a new listener.
+public typealias BindDetail = Infrasight_V1_BindDetail
+/// sendto / sendmsg / sendmmsg to an explicit IP destination.
+public typealias SendtoDetail = Infrasight_V1_SendtoDetail
 /// Process identity and ancestry from the agent's process cache.
 public typealias ProcessContext = Infrasight_V1_ProcessContext
 /// One ancestor in a process's parent chain.

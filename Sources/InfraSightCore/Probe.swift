@@ -28,6 +28,10 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
     case socket
     /// symlink, symlinkat, link, linkat, unlink, unlinkat, rename, renameat, renameat2 (links and removals)
     case link
+    /// bind, listen: new listeners (AF_UNIX and AF_NETLINK are not emitted)
+    case bind
+    /// sendto, sendmsg, sendmmsg with an AF_INET/AF_INET6 destination (unconnected UDP, raw IP)
+    case sendto
 
     /// Topic the agent publishes this probe's raw events to.
     public var rawTopic: String { TopicNames.raw(self) }
@@ -39,7 +43,7 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
         switch (self, detail) {
         case (.execve, .exec?), (.open, .open?), (.chmod, .chmod?), (.connect, .socket?), (.accept, .socket?),
              (.exit, .exit?), (.ptrace, .ptrace?), (.mount, .mount?), (.setid, .setid?), (.dup, .dup?),
-             (.socket, .socketCreate?), (.link, .link?):
+             (.socket, .socketCreate?), (.link, .link?), (.bind, .bind?), (.sendto, .sendto?):
             return true
         default:
             return false
@@ -76,6 +80,8 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
         case .dup: return 28
         case .socket: return 29
         case .link: return 32
+        case .bind: return 33
+        case .sendto: return 34
         }
     }
 }

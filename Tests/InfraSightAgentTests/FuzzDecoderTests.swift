@@ -99,8 +99,13 @@ final class FuzzDecoderTests: XCTestCase {
         put(UInt32(6), D.linkPathLen, in: &link); putString("x/../y", D.linkPath, in: &link)
         put(UInt32(11), D.linkOldPathLen, in: &link); putString("/etc/shadow", D.linkOldPath, in: &link)
         put(UInt32(4), D.linkResolvedLen, in: &link); putString("/tmp", D.linkResolved, in: &link)
+        var listen = record(D.kindBind, MemoryLayout<infrasight_socket_event>.size, KernelSyscall.listen.rawValue)
+        put(UInt16(2), D.sockFamily, in: &listen); put(Int32(3), D.sockFd, in: &listen); put(Int32(128), D.sockNewFd, in: &listen)
+        put(UInt16(4444), D.sockLocalPort, in: &listen)
+        var sendto = record(D.kindSendto, MemoryLayout<infrasight_socket_event>.size, KernelSyscall.sendto.rawValue)
+        put(UInt16(10), D.sockFamily, in: &sendto); put(Int32(1), D.sockNewFd, in: &sendto); put(UInt16(53), D.sockRemotePort, in: &sendto)
         return [open, chmod, sock4, sockUnix, exit, ptrace, mount,
-                execRecord(filename: "/bin/true", argv: ["true"], comm: "true"), setid, dup6, socketCreate, link]
+                execRecord(filename: "/bin/true", argv: ["true"], comm: "true"), setid, dup6, socketCreate, link, listen, sendto]
     }
 
     func testFuzzKernelRecordDecoder() throws {
@@ -144,6 +149,13 @@ final class FuzzDecoderTests: XCTestCase {
                 return path(e.common.comm, D.commCapacity, "comm")
             case .link(let e):
                 return path(e.path, D.pathCapacity, "link path") ?? path(e.oldPath, D.pathCapacity, "link old path")
+            case .sendto(let e):
+                if ![0, 4, 16].contains(e.remoteAddr.count) || e.localAddr.count != e.remoteAddr.count { return "sendto address length" }
+                return path(e.common.comm, D.commCapacity, "comm")
+            case .bind(let e):
+                if ![0, 4, 16].contains(e.addr.count) { return "bind address length" }
+                if e.syscall == .bind && e.backlog != 0 { return "bind with a backlog" }
+                return path(e.common.comm, D.commCapacity, "comm")
             case .mount(let e):
                 return path(e.source, D.pathCapacity, "mount source") ?? path(e.target, D.pathCapacity, "mount target")
                     ?? path(e.fsType, D.fsTypeCapacity, "fs type")

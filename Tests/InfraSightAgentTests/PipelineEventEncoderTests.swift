@@ -108,6 +108,41 @@ final class PipelineEventEncoderTests: XCTestCase {
         XCTAssertFalse(socket.socketCreate.nonblock); XCTAssertTrue(socket.socketCreate.cloexec)
     }
 
+    func testBindAndListenRecords() throws {
+        let k = common(uid: 33)
+        let bind = try roundTrip(.bind(KernelBindEvent(
+            common: k, syscall: .bind, fd: 3, family: 2, sockType: 1, protocol: 6, addr: [0, 0, 0, 0], port: 4444, backlog: 0)))
+        assertCommon(bind, k, probe: .bind)
+        XCTAssertEqual(bind.bind.syscall, "bind")
+        XCTAssertEqual([bind.bind.family, bind.bind.sockType, bind.bind.protocol, bind.bind.port], [2, 1, 6, 4444])
+        XCTAssertEqual(Array(bind.bind.addr), [0, 0, 0, 0]); XCTAssertEqual(bind.bind.fd, 3); XCTAssertEqual(bind.bind.backlog, 0)
+        let listen = try roundTrip(.bind(KernelBindEvent(
+            common: k, syscall: .listen, fd: 5, family: 10, sockType: 1, protocol: 6,
+            addr: [UInt8](repeating: 0, count: 15) + [1], port: 8080, backlog: -1)))
+        XCTAssertEqual(listen.bind.syscall, "listen"); XCTAssertEqual(listen.bind.backlog, -1)
+        XCTAssertEqual(listen.bind.addr.count, 16); XCTAssertEqual(listen.bind.port, 8080)
+        let empty = try roundTrip(.bind(KernelBindEvent(
+            common: k, syscall: .bind, fd: 0, family: 0, sockType: 0, protocol: 0, addr: [], port: 0, backlog: 0)))
+        if case .bind? = empty.detail {} else { XCTFail("a bind with every field zero keeps its detail") }
+    }
+
+    func testSendtoRecords() throws {
+        let k = common(uid: 1000)
+        let e = try roundTrip(.sendto(KernelSendtoEvent(
+            common: k, syscall: .sendmsg, fd: 4, family: 10, remoteAddr: [UInt8](repeating: 0, count: 15) + [1],
+            remotePort: 4444, sockType: 2, protocol: 17, localAddr: [UInt8](repeating: 0, count: 16), localPort: 40_000,
+            flags: 0x40, count: 1)))
+        assertCommon(e, k, probe: .sendto)
+        XCTAssertEqual(e.sendto.syscall, "sendmsg")
+        XCTAssertEqual([e.sendto.family, e.sendto.sockType, e.sendto.protocol, e.sendto.remotePort, e.sendto.localPort], [10, 2, 17, 4444, 40_000])
+        XCTAssertEqual(e.sendto.remoteAddr.count, 16); XCTAssertEqual(e.sendto.localAddr.count, 16)
+        XCTAssertEqual([e.sendto.flags, e.sendto.count], [0x40, 1]); XCTAssertEqual(e.sendto.fd, 4)
+        let empty = try roundTrip(.sendto(KernelSendtoEvent(
+            common: k, syscall: .sendto, fd: 0, family: 0, remoteAddr: [], remotePort: 0, sockType: 0, protocol: 0,
+            localAddr: [], localPort: 0, flags: 0, count: 0)))
+        if case .sendto? = empty.detail {} else { XCTFail("a sendto with every field zero keeps its detail") }
+    }
+
     func testChmodSocketExitPtraceMountRecords() throws {
         let k = common(uid: 65534)
         let chmod = try roundTrip(.chmod(KernelChmodEvent(common: k, syscall: .fchmodat2, path: "/tmp/x", pathTruncated: false,

@@ -258,6 +258,58 @@ final class ProbeRecordDecoderTests: XCTestCase {
         XCTAssertThrowsError(try D.decode(s))
     }
 
+    func testBindAndListenRecordsDecodeExactly() throws {
+        var b = record(kind: D.kindBind, size: MemoryLayout<infrasight_socket_event>.size, syscall: KernelSyscall.bind.rawValue)
+        put(UInt16(10), D.sockFamily, in: &b); put(UInt16(2), D.sockType, in: &b); put(UInt16(17), D.sockProtocol, in: &b)
+        put(Int32(4), D.sockFd, in: &b); put(Int32(-1), D.sockNewFd, in: &b); put(UInt16(5353), D.sockLocalPort, in: &b)
+        b[D.sockLocalAddr + 15] = 1
+        b[D.sockRemoteAddr] = 9   // never read for bind
+        guard case .bind(let e) = try D.decode(b) else { return XCTFail() }
+        XCTAssertEqual(e.syscall, .bind)
+        XCTAssertEqual([e.family, e.sockType, e.protocol, e.port], [10, 2, 17, 5353])
+        XCTAssertEqual(e.addr, [UInt8](repeating: 0, count: 15) + [1]); XCTAssertEqual(e.fd, 4)
+        XCTAssertEqual(e.backlog, 0, "bind has no backlog, whatever new_fd holds")
+        XCTAssertEqual(e.common.ret, -2); XCTAssertEqual(KernelRecord.bind(e).probe, .bind)
+
+        var l = record(kind: D.kindBind, size: MemoryLayout<infrasight_socket_event>.size, syscall: KernelSyscall.listen.rawValue)
+        put(UInt16(2), D.sockFamily, in: &l); put(UInt16(1), D.sockType, in: &l); put(UInt16(6), D.sockProtocol, in: &l)
+        put(Int32(3), D.sockFd, in: &l); put(Int32(-5), D.sockNewFd, in: &l); put(UInt16(4444), D.sockLocalPort, in: &l)
+        for (i, x) in [UInt8]([0, 0, 0, 0]).enumerated() { l[D.sockLocalAddr + i] = x }
+        guard case .bind(let li) = try D.decode(l) else { return XCTFail() }
+        XCTAssertEqual(li.syscall, .listen); XCTAssertEqual(li.backlog, -5); XCTAssertEqual(li.addr, [0, 0, 0, 0])
+        XCTAssertEqual(li.port, 4444)
+        // Another family carries no address bytes; a syscall of another kind is refused; a cut record too.
+        put(UInt16(17), D.sockFamily, in: &l)
+        guard case .bind(let packet) = try D.decode(l) else { return XCTFail() }
+        XCTAssertEqual(packet.addr, [])
+        put(KernelSyscall.connect.rawValue, D.offSyscall, in: &l)
+        XCTAssertThrowsError(try D.decode(l)) {
+            XCTAssertEqual($0 as? RecordDecodeError, .unexpectedSyscall(kind: D.kindBind, syscall: KernelSyscall.connect.rawValue))
+        }
+        XCTAssertThrowsError(try D.decode(Array(b.prefix(D.sockUnixPath - 1))))
+    }
+
+    func testSendtoRecordsDecodeExactly() throws {
+        var r = record(kind: D.kindSendto, size: MemoryLayout<infrasight_socket_event>.size, syscall: KernelSyscall.sendmmsg.rawValue)
+        put(UInt16(2), D.sockFamily, in: &r); put(UInt16(2), D.sockType, in: &r); put(UInt16(17), D.sockProtocol, in: &r)
+        put(Int32(6), D.sockFd, in: &r); put(Int32(3), D.sockNewFd, in: &r); put(UInt32(0x40), D.sockFlags, in: &r)
+        put(UInt16(40_001), D.sockLocalPort, in: &r); put(UInt16(5353), D.sockRemotePort, in: &r)
+        for (i, x) in [UInt8]([10, 1, 2, 3]).enumerated() { r[D.sockLocalAddr + i] = x; r[D.sockRemoteAddr + i] = x + 100 }
+        guard case .sendto(let e) = try D.decode(r) else { return XCTFail() }
+        XCTAssertEqual(e.syscall, .sendmmsg); XCTAssertEqual(e.fd, 6); XCTAssertEqual(e.count, 3); XCTAssertEqual(e.flags, 0x40)
+        XCTAssertEqual([e.family, e.sockType, e.protocol, e.localPort, e.remotePort], [2, 2, 17, 40_001, 5353])
+        XCTAssertEqual(e.localAddr, [10, 1, 2, 3]); XCTAssertEqual(e.remoteAddr, [110, 101, 102, 103])
+        XCTAssertEqual(KernelRecord.sendto(e).probe, .sendto)
+        put(UInt16(10), D.sockFamily, in: &r)
+        guard case .sendto(let six) = try D.decode(r) else { return XCTFail() }
+        XCTAssertEqual([six.localAddr.count, six.remoteAddr.count], [16, 16])
+        put(KernelSyscall.listen.rawValue, D.offSyscall, in: &r)
+        XCTAssertThrowsError(try D.decode(r)) {
+            XCTAssertEqual($0 as? RecordDecodeError, .unexpectedSyscall(kind: D.kindSendto, syscall: KernelSyscall.listen.rawValue))
+        }
+        XCTAssertThrowsError(try D.decode(Array(r.prefix(D.sockUnixPath - 1))))
+    }
+
     func testExitPtraceMountDecode() throws {
         var e = record(kind: D.kindExit, size: MemoryLayout<infrasight_exit_event>.size, syscall: 0)
         put(UInt32((3 << 8)), D.exitStatus, in: &e)

@@ -49,6 +49,13 @@ final class EnrichedMessageTests: XCTestCase {
             service(port: d.remotePort, family: d.family, sockType: d.sockType, protocol: d.protocol)
         case .socketCreate(let d)?:   // no address yet: family and protocol names only
             name(family: d.family, sockType: d.sockType, protocol: d.protocol, local: nil, remote: nil)
+        case .bind(let d)?:   // the address bound or listened on is the local one; its port's service
+            name(family: d.family, sockType: d.sockType, protocol: d.protocol, local: nil, remote: nil)
+            event.enriched.localIp = IPText.text(d.addr)
+            service(port: d.port, family: d.family, sockType: d.sockType, protocol: d.protocol)
+        case .sendto(let d)?:   // the destination is the remote end
+            name(family: d.family, sockType: d.sockType, protocol: d.protocol, local: d.localAddr, remote: d.remoteAddr)
+            service(port: d.remotePort, family: d.family, sockType: d.sockType, protocol: d.protocol)
         default: break
         }
         let matcher = SensitivePathMatcher.defaults

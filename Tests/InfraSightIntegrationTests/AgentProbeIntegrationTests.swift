@@ -23,7 +23,7 @@ final class AgentProbeIntegrationTests: XCTestCase {
     static let lock = NSLock()
     nonisolated(unsafe) static var received: [(topic: String, key: String, event: Event)] = []
     nonisolated(unsafe) static var consumerError: String?
-    static let probes: [Probe] = [.open, .chmod, .connect, .accept, .exit, .ptrace, .mount, .execve, .setid, .dup, .socket, .link]
+    static let probes: [Probe] = [.open, .chmod, .connect, .accept, .exit, .ptrace, .mount, .execve, .setid, .dup, .socket, .link, .bind, .sendto]
     static let me = UInt32(getpid())
     static let host = "agent-probe-it"
 

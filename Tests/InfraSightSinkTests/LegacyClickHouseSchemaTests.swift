@@ -35,7 +35,8 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
                       "network_events_dedup", "process_events", "process_events_dedup", "pipeline_stats", "schema_migrations",
                       "alerts", "alerts_dedup", "setid_events", "setid_events_dedup",
                       "dup_events", "dup_events_dedup", "socket_events", "socket_events_dedup",
-                      "link_events", "link_events_dedup"] {
+                      "link_events", "link_events_dedup",
+                      "bind_events", "bind_events_dedup", "sendto_events", "sendto_events_dedup"] {
             XCTAssertTrue(status.tables.contains(table), "missing \(table): \(status.tables)")
         }
         XCTAssertNoThrow(try manager.requireCurrent())

@@ -37,6 +37,8 @@ public enum EventViewCheck {
         case .dup?: kind = .dup
         case .socketCreate?: kind = .socketCreate
         case .link?: kind = .link
+        case .bind?: kind = .bind
+        case .sendto?: kind = .sendto
         case nil: kind = nil
         }
         n("detail", v.detailKind, kind)
@@ -111,6 +113,16 @@ public enum EventViewCheck {
         s("link.old_resolved_path", li.oldResolvedPath, le.oldResolvedPath)
         n("link.old_resolved_lexical", li.oldResolvedLexical, le.oldResolvedLexical)
         n("link.old_resolved_truncated", li.oldResolvedTruncated, le.oldResolvedTruncated)
+        let bi = v.bind, bie = e.bind
+        s("bind.syscall", bi.syscall, bie.syscall); n("bind.fd", bi.fd, bie.fd); n("bind.family", bi.family, bie.family)
+        n("bind.sock_type", bi.sockType, bie.sockType); n("bind.protocol", bi.protocol, bie.protocol)
+        b("bind.addr", bi.addr, bie.addr); n("bind.port", bi.port, bie.port); n("bind.backlog", bi.backlog, bie.backlog)
+        let st = v.sendto, ste = e.sendto
+        s("sendto.syscall", st.syscall, ste.syscall); n("sendto.fd", st.fd, ste.fd); n("sendto.family", st.family, ste.family)
+        n("sendto.sock_type", st.sockType, ste.sockType); n("sendto.protocol", st.protocol, ste.protocol)
+        b("sendto.remote_addr", st.remoteAddr, ste.remoteAddr); n("sendto.remote_port", st.remotePort, ste.remotePort)
+        b("sendto.local_addr", st.localAddr, ste.localAddr); n("sendto.local_port", st.localPort, ste.localPort)
+        n("sendto.flags", st.flags, ste.flags); n("sendto.count", st.count, ste.count)
 
         let p = v.process
         n("has process", p.isPresent, e.hasProcess)

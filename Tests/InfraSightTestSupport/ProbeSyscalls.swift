@@ -27,6 +27,7 @@ public enum ProbeSyscalls {
     public static let OPEN_TREE_CLONE = 1, OPEN_TREE_CLOEXEC = 0o2000000
     public static let symlink = 88, symlinkat = 266, link = 86, linkat = 265, unlink = 87, unlinkat = 263
     public static let rename = 82, renameat = 264, renameat2 = 316
+    public static let bind = 49, listen = 50, sendto = 44, sendmsg = 46, sendmmsg = 307
     #endif
 
     /// O_PATH (0o10000000), not exported by the Glibc module.
@@ -35,8 +36,8 @@ public enum ProbeSyscalls {
 
     /// Returns the raw result: >= 0, or -errno.
     @discardableResult
-    public static func call(_ nr: Int, _ a: Int = 0, _ b: Int = 0, _ c: Int = 0, _ d: Int = 0, _ e: Int = 0) -> Int {
-        let r = fn(nr, a, b, c, d, e, 0)
+    public static func call(_ nr: Int, _ a: Int = 0, _ b: Int = 0, _ c: Int = 0, _ d: Int = 0, _ e: Int = 0, _ f: Int = 0) -> Int {
+        let r = fn(nr, a, b, c, d, e, f)
         return r == -1 ? -Int(errno) : r
     }
 

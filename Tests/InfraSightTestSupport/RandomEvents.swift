@@ -142,6 +142,28 @@ public struct RandomEvents {
             d.oldResolvedPath = string(); d.oldResolvedLexical = Bool.random(using: &rng)
             d.oldResolvedTruncated = Bool.random(using: &rng)
             e.link = d
+        case .bind:
+            var d = BindDetail()
+            d.syscall = ["bind", "listen", string()].randomElement(using: &rng)!
+            d.fd = i32()
+            d.family = [2, 10, 17, u32()].randomElement(using: &rng)!
+            d.sockType = [1, 2, 3, u32()].randomElement(using: &rng)!
+            d.protocol = [0, 6, 17, u32()].randomElement(using: &rng)!
+            d.addr = addr(); d.port = [0, 22, 4444, 65535, u32()].randomElement(using: &rng)!
+            d.backlog = [0, -1, 128, 4096, i32()].randomElement(using: &rng)!
+            e.bind = d
+        case .sendto:
+            var d = SendtoDetail()
+            d.syscall = ["sendto", "sendmsg", "sendmmsg", string()].randomElement(using: &rng)!
+            d.fd = i32()
+            d.family = [2, 10, u32()].randomElement(using: &rng)!
+            d.sockType = [2, 3, u32()].randomElement(using: &rng)!
+            d.protocol = [0, 17, 1, u32()].randomElement(using: &rng)!
+            d.remoteAddr = addr(); d.remotePort = [0, 53, 123, 4444, u32()].randomElement(using: &rng)!
+            d.localAddr = addr(); d.localPort = [0, 40_000, u32()].randomElement(using: &rng)!
+            d.flags = [0, 0x40, 0x4000, u32()].randomElement(using: &rng)!
+            d.count = [1, 2, 1024, u32()].randomElement(using: &rng)!
+            e.sendto = d
         }
         if Bool.random(using: &rng) {
             var p = ProcessContext()

@@ -205,6 +205,8 @@ _Static_assert(sizeof(struct infrasight_exec_event) == 4704, "layout");
 #define INFRASIGHT_EVENT_KIND_DUP     9   /* dup, dup2, dup3, fcntl F_DUPFD*: a socket onto fd 0, 1 or 2 */
 #define INFRASIGHT_EVENT_KIND_SOCKET_CREATE 11 /* socket() */
 #define INFRASIGHT_EVENT_KIND_LINK    12  /* symlink*, link*, unlink*, rename* */
+#define INFRASIGHT_EVENT_KIND_BIND    13  /* bind, listen (reuses struct infrasight_socket_event) */
+#define INFRASIGHT_EVENT_KIND_SENDTO  14  /* sendto, sendmsg, sendmmsg with a destination (reuses it too) */
 
 #define INFRASIGHT_PATH_MAX      512   /* power of two, incl. NUL: open/chmod path, mount source/target */
 #define INFRASIGHT_FSTYPE_MAX    64
@@ -233,6 +235,9 @@ enum infrasight_syscall {
 	INFRASIGHT_SYS_SYMLINK = 42, INFRASIGHT_SYS_SYMLINKAT = 43, INFRASIGHT_SYS_LINK = 44,
 	INFRASIGHT_SYS_LINKAT = 45, INFRASIGHT_SYS_UNLINK = 46, INFRASIGHT_SYS_UNLINKAT = 47,
 	INFRASIGHT_SYS_RENAME = 48, INFRASIGHT_SYS_RENAMEAT = 49, INFRASIGHT_SYS_RENAMEAT2 = 50,
+	/* bind and sendto (ids 51..55; 42..50 belong to link) */
+	INFRASIGHT_SYS_BIND = 51, INFRASIGHT_SYS_LISTEN = 52, INFRASIGHT_SYS_SENDTO = 53, INFRASIGHT_SYS_SENDMSG = 54,
+	INFRASIGHT_SYS_SENDMMSG = 55,
 };
 
 /* flags of the newer records (same `flags` word as exec, own bits) */
@@ -326,7 +331,16 @@ struct infrasight_chmod_event {
  *     address as for accept.
  *   socket (KIND_SOCKET_CREATE): family, sock_type (type & SOCK_TYPE_MASK) and protocol as passed,
  *     sock_flags = the type's SOCK_NONBLOCK | SOCK_CLOEXEC bits, fd = -1, new_fd = ret (-1 on
- *     failure); no addresses. */
+ *     failure); no addresses.
+ *   bind (KIND_BIND, syscall BIND): fd = the socket, family and local_addr/local_port = the sockaddr
+ *     as passed (4 or 16 address bytes for AF_INET/AF_INET6, none otherwise), sock_type and protocol
+ *     from the kernel socket, new_fd = -1.
+ *   listen (KIND_BIND, syscall LISTEN): fd = the socket, new_fd = the backlog as passed; family,
+ *     type, protocol and the bound local address and port read from the kernel socket at sys_exit.
+ *   sendto (KIND_SENDTO; sendto, sendmsg, sendmmsg with an AF_INET/AF_INET6 destination): fd = the
+ *     socket, family and remote_addr/remote_port = the destination as passed (sendmmsg: the first
+ *     message's), sock_flags = the MSG_* send flags, new_fd = the messages asked for (1; sendmmsg:
+ *     vlen), sock_type, protocol and local_addr/local_port from the kernel socket. */
 struct infrasight_socket_event {
 	struct infrasight_common c;
 	__u16 family;         /* AF_* */

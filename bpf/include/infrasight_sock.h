@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
-/* infrasight_sock.h — BPF-side socket helpers for connect, accept, dup and socket (*.bpf.c): find the kernel
+/* infrasight_sock.h — BPF-side socket helpers for connect, accept, dup, socket, bind and sendto (*.bpf.c): find the kernel
  * `struct socket` behind an fd through the current task's fd table (CO-RE reads:
  * task->files->fdt->fd[fd] → file (S_IFSOCK inode) → private_data) and copy family, type,
  * protocol and the addresses from `struct sock`. Self-contained. */
@@ -17,6 +17,32 @@
 #define IS_AF_INET6 10
 #define IS_S_IFMT   00170000
 #define IS_S_IFSOCK 0140000
+#define IS_AF_NETLINK 16
+
+/* Copies an AF_INET / AF_INET6 address and port from a caller's sockaddr (bind, sendto): address
+ * bytes in network order into addr[16], port in host order. Returns the family read (any family:
+ * the address is copied for AF_INET/AF_INET6 only), or -1 when the sockaddr is unreadable or too
+ * short to hold its family's address. */
+static __always_inline long read_user_inet_sockaddr(const void *uaddr, long addrlen, __u8 *addr, __u16 *port)
+{
+	__u16 family = 0;
+	if (!uaddr || addrlen < 2 || bpf_probe_read_user(&family, sizeof(family), uaddr))
+		return -1;
+	if (family == IS_AF_INET) {
+		struct { __u16 family; __u16 port; __u32 addr; } sin;
+		if (addrlen < 8 || bpf_probe_read_user(&sin, sizeof(sin), uaddr))
+			return -1;
+		*port = bpf_ntohs(sin.port);
+		__builtin_memcpy(addr, &sin.addr, 4);
+	} else if (family == IS_AF_INET6) {
+		struct { __u16 family; __u16 port; __u32 flowinfo; __u8 addr[16]; } sin6;
+		if (addrlen < 24 || bpf_probe_read_user(&sin6, sizeof(sin6), uaddr))
+			return -1;
+		*port = bpf_ntohs(sin6.port);
+		__builtin_memcpy(addr, sin6.addr, 16);
+	}
+	return family;
+}
 
 static __always_inline struct socket *socket_from_fd(long fd)
 {
@@ -37,6 +63,18 @@ static __always_inline struct socket *socket_from_fd(long fd)
 	if ((mode & IS_S_IFMT) != IS_S_IFSOCK)
 		return NULL;
 	return (struct socket *)BPF_CORE_READ(f, private_data);
+}
+
+/* The family of the socket behind an fd, 0 when the fd is no socket (or has no sock). */
+static __always_inline __u16 socket_family_of_fd(long fd)
+{
+	struct socket *sock = socket_from_fd(fd);
+	if (!sock)
+		return 0;
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return 0;
+	return BPF_CORE_READ(sk, __sk_common.skc_family);
 }
 
 /* Path of a unix socket's bound (or, for an accepted socket, its listener's) address. */

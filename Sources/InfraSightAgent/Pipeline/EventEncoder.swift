@@ -266,6 +266,31 @@ public final class EventEncoder {
                 w.bool(13, k.oldResolved.lexical)
                 w.bool(14, k.oldResolved.truncated)
             }
+        case .bind(let k):
+            writer.message(33, keepEmpty: true) { w in
+                w.string(1, k.syscall.name)
+                w.int32(2, k.fd)
+                w.uint(3, UInt64(k.family))
+                w.uint(4, UInt64(k.sockType))
+                w.uint(5, UInt64(k.protocol))
+                w.bytes(6, k.addr)
+                w.uint(7, UInt64(k.port))
+                w.int32(8, k.backlog)
+            }
+        case .sendto(let k):
+            writer.message(34, keepEmpty: true) { w in
+                w.string(1, k.syscall.name)
+                w.int32(2, k.fd)
+                w.uint(3, UInt64(k.family))
+                w.uint(4, UInt64(k.sockType))
+                w.uint(5, UInt64(k.protocol))
+                w.bytes(6, k.remoteAddr)
+                w.uint(7, UInt64(k.remotePort))
+                w.bytes(8, k.localAddr)
+                w.uint(9, UInt64(k.localPort))
+                w.uint(10, UInt64(k.flags))
+                w.uint(11, UInt64(k.count))
+            }
         }
     }
 

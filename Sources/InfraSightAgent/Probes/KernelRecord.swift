@@ -13,6 +13,8 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
     case socket = 41
     case symlink = 42, symlinkat = 43, link = 44, linkat = 45, unlink = 46, unlinkat = 47
     case rename = 48, renameat = 49, renameat2 = 50
+    case bind = 51, listen = 52
+    case sendto = 53, sendmsg = 54, sendmmsg = 55
 
     /// By id: each kind's syscalls are one contiguous range of ids.
     public static func < (a: KernelSyscall, b: KernelSyscall) -> Bool { a.rawValue < b.rawValue }
@@ -60,6 +62,11 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
         case .rename: return "rename"
         case .renameat: return "renameat"
         case .renameat2: return "renameat2"
+        case .bind: return "bind"
+        case .listen: return "listen"
+        case .sendto: return "sendto"
+        case .sendmsg: return "sendmsg"
+        case .sendmmsg: return "sendmmsg"
         }
     }
 }
@@ -238,6 +245,48 @@ public struct KernelSocketCreateEvent: Sendable, Equatable {
     public var fd: Int32
 }
 
+/// A new listener: bind() (the address as passed) or listen() (the socket's bound address, read in
+/// the kernel). AF_UNIX and AF_NETLINK are not emitted.
+public struct KernelBindEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    /// .bind or .listen.
+    public var syscall: KernelSyscall
+    /// The socket's fd.
+    public var fd: Int32
+    /// bind: the sockaddr's family; listen: the socket's.
+    public var family: UInt16
+    /// From the kernel socket: SOCK_STREAM 1, SOCK_DGRAM 2, ...; IPPROTO_TCP 6, ...
+    public var sockType: UInt16
+    public var `protocol`: UInt16
+    /// bind: the address and port as passed; listen: the bound ones. 4 or 16 bytes, network order.
+    public var addr: [UInt8]
+    public var port: UInt16
+    /// listen's backlog as passed (0 for bind).
+    public var backlog: Int32
+}
+
+/// A datagram sent to an explicit AF_INET / AF_INET6 destination: sendto, sendmsg, sendmmsg (the
+/// first message's destination) with an address; connected sends are not emitted.
+public struct KernelSendtoEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    /// .sendto, .sendmsg or .sendmmsg.
+    public var syscall: KernelSyscall
+    public var fd: Int32
+    /// The destination's family, address (4 or 16 bytes, network order) and port, as passed.
+    public var family: UInt16
+    public var remoteAddr: [UInt8]
+    public var remotePort: UInt16
+    /// From the kernel socket: type, protocol, local address (the destination's length) and port.
+    public var sockType: UInt16
+    public var `protocol`: UInt16
+    public var localAddr: [UInt8]
+    public var localPort: UInt16
+    /// MSG_* flags of the call.
+    public var flags: UInt32
+    /// Messages asked for: 1, or sendmmsg's vlen.
+    public var count: UInt32
+}
+
 /// Process exit (last thread of the process).
 public struct KernelExitEvent: Sendable, Equatable {
     public var common: KernelCommon
@@ -347,6 +396,8 @@ public enum KernelRecord: Sendable, Equatable {
     case dup(KernelDupEvent)
     case socketCreate(KernelSocketCreateEvent)
     case link(KernelLinkEvent)
+    case bind(KernelBindEvent)
+    case sendto(KernelSendtoEvent)
 
     /// The probe (and so the topic) this record belongs to.
     public var probe: Probe {
@@ -362,6 +413,8 @@ public enum KernelRecord: Sendable, Equatable {
         case .dup: return .dup
         case .socketCreate: return .socket
         case .link: return .link
+        case .bind: return .bind
+        case .sendto: return .sendto
         }
     }
 
@@ -382,6 +435,8 @@ public enum KernelRecord: Sendable, Equatable {
         case .dup(let e): return e.common
         case .socketCreate(let e): return e.common
         case .link(let e): return e.common
+        case .bind(let e): return e.common
+        case .sendto(let e): return e.common
         }
     }
 }

@@ -68,6 +68,8 @@ public enum KernelRecordDecoder {
     public static let kindDup = UInt16(INFRASIGHT_EVENT_KIND_DUP)
     public static let kindSocketCreate = UInt16(INFRASIGHT_EVENT_KIND_SOCKET_CREATE)
     public static let kindLink = UInt16(INFRASIGHT_EVENT_KIND_LINK)
+    public static let kindBind = UInt16(INFRASIGHT_EVENT_KIND_BIND)
+    public static let kindSendto = UInt16(INFRASIGHT_EVENT_KIND_SENDTO)
     /// SOCK_NONBLOCK and SOCK_CLOEXEC in socket()'s type (and so in a socket record's sock_flags).
     public static let sockNonblock: UInt32 = 0o4000, sockCloexec: UInt32 = 0o2000000
 
@@ -78,7 +80,7 @@ public enum KernelRecordDecoder {
         case kindExec: return ExecEventDecoder.headerSize
         case kindOpen: return openPath
         case kindChmod: return chmodPath
-        case kindSocket, kindDup, kindSocketCreate: return sockUnixPath
+        case kindSocket, kindDup, kindSocketCreate, kindBind, kindSendto: return sockUnixPath
         case kindExit: return MemoryLayout<infrasight_exit_event>.size
         case kindPtrace: return MemoryLayout<infrasight_ptrace_event>.size
         case kindMount: return mountSource
@@ -154,6 +156,20 @@ public enum KernelRecordDecoder {
             return .socketCreate(KernelSocketCreateEvent(
                 common: common, family: u16(sockFamily), sockType: u16(sockType), protocol: u16(sockProtocol),
                 nonblock: flags & sockNonblock != 0, cloexec: flags & sockCloexec != 0, fd: i32(sockNewFd)))
+        case kindBind:
+            let s = try syscall(.bind ... .listen)
+            let (family, local, _) = addresses(raw)
+            return .bind(KernelBindEvent(
+                common: common, syscall: s, fd: i32(sockFd), family: family, sockType: u16(sockType),
+                protocol: u16(sockProtocol), addr: local, port: u16(sockLocalPort),
+                backlog: s == .listen ? i32(sockNewFd) : 0))
+        case kindSendto:
+            let s = try syscall(.sendto ... .sendmmsg)
+            let (family, local, remote) = addresses(raw)
+            return .sendto(KernelSendtoEvent(
+                common: common, syscall: s, fd: i32(sockFd), family: family, remoteAddr: remote,
+                remotePort: u16(sockRemotePort), sockType: u16(sockType), protocol: u16(sockProtocol),
+                localAddr: local, localPort: u16(sockLocalPort), flags: u32(sockFlags), count: u32(sockNewFd)))
         case kindSocket:
             let s = try syscall(.connect ... .accept4)
             let (family, local, remote) = addresses(raw)

@@ -99,6 +99,16 @@ public struct ProbeSpec: Sendable {
             return ProbeSpec(probe: probe, object: "socket", variants: [
                 Variant("tracepoints", [syscallPair("socket"), Group("fd table → struct socket (CO-RE)", programs: [])]),
             ])
+        case .bind:
+            return ProbeSpec(probe: probe, object: "bind", variants: [
+                Variant("tracepoints", [syscallPair("bind"), syscallPair("listen"),
+                                        Group("fd table → struct socket (CO-RE)", programs: [])]),
+            ])
+        case .sendto:
+            return ProbeSpec(probe: probe, object: "sendto", variants: [
+                Variant("tracepoints", [syscallPair("sendto"), syscallPair("sendmsg"), syscallPair("sendmmsg"),
+                                        Group("fd table → struct socket (CO-RE)", programs: [])]),
+            ])
         case .mount:
             return ProbeSpec(probe: probe, object: "mount", variants: [
                 Variant("tracepoints", [syscallPair("mount"),

@@ -50,7 +50,17 @@ struct EventSource: Sendable {
         detail: "concat(toString(syscall), ' ', if(old_path = '', '', concat(old_path, ' -> ')), path, if(resolved_path = '' OR resolved_path = path, '', concat(' (', resolved_path, ')')))",
         pathColumns: ["path", "resolved_path", "old_path", "old_resolved_path"], addressColumns: nil)
 
-    static let all = [exec, file, network, process, setid, dup, socket, link]
+    static let bind = EventSource(
+        table: "bind_events", probes: [.bind],
+        detail: "concat(toString(syscall), ' ', toString(family_name), ' ', local_ip, ':', toString(local_port), if(toString(service) = '', '', concat(' (', toString(service), ')')), if(toString(syscall) = 'listen', concat(' backlog ', toString(backlog)), ''))",
+        pathColumns: nil, addressColumns: ["local_ip"])
+
+    static let sendto = EventSource(
+        table: "sendto_events", probes: [.sendto],
+        detail: "concat(toString(syscall), ' ', toString(protocol_name), ' ', remote_ip, ':', toString(remote_port), if(toString(service) = '', '', concat(' (', toString(service), ')')), if(message_count > 1, concat(' x', toString(message_count)), ''))",
+        pathColumns: nil, addressColumns: ["remote_ip", "local_ip"])
+
+    static let all = [exec, file, network, process, setid, dup, socket, link, bind, sendto]
 
     /// The columns that fit one probe, shown in place of `detail` when the stream is filtered to that
     /// probe: (result name, SQL expression; fixed text). A name never repeats a different column's name.
@@ -92,6 +102,14 @@ struct EventSource: Sendable {
             return [("syscall", "toString(syscall)"), ("path", "path"), ("resolved_path", "resolved_path"),
                     ("old_path", "old_path"), ("old_resolved_path", "old_resolved_path"), ("flags", "flags"),
                     ("sensitive", "sensitive")]
+        case .bind:
+            return [("syscall", "toString(syscall)"), ("family_name", "toString(family_name)"),
+                    ("protocol_name", "toString(protocol_name)"), ("local_ip", "local_ip"), ("local_port", "local_port"),
+                    ("service", "toString(service)"), ("backlog", "backlog"), ("fd", "fd")]
+        case .sendto:
+            return [("syscall", "toString(syscall)"), ("protocol_name", "toString(protocol_name)"), ("remote_ip", "remote_ip"),
+                    ("remote_port", "remote_port"), ("service", "toString(service)"), ("local_ip", "local_ip"),
+                    ("local_port", "local_port"), ("message_count", "message_count"), ("send_flags", "send_flags")]
         }
     }
 

@@ -10,6 +10,7 @@ extension EventView {
     public enum DetailKind: Int, Sendable {
         case exec = 20, open, chmod, socket, exit, ptrace, mount, setid, dup, socketCreate
         case link = 32
+        case bind = 33, sendto
     }
 
     /// The set member of `detail`, nil when none.
@@ -29,6 +30,8 @@ extension EventView {
     @inlinable @inline(__always) public var dup: DupView { DupView(buffer: buffer, m: detailMessage(.dup)) }
     @inlinable @inline(__always) public var socketCreate: SocketCreateView { SocketCreateView(m: detailMessage(.socketCreate)) }
     @inlinable @inline(__always) public var link: LinkView { LinkView(buffer: buffer, m: detailMessage(.link)) }
+    @inlinable @inline(__always) public var bind: BindView { BindView(buffer: buffer, m: detailMessage(.bind)) }
+    @inlinable @inline(__always) public var sendto: SendtoView { SendtoView(buffer: buffer, m: detailMessage(.sendto)) }
     @inlinable @inline(__always) public var process: ProcessView { ProcessView(buffer: buffer, m: processView) }
     @inlinable @inline(__always) public var container: ContainerView { ContainerView(buffer: buffer, m: containerView) }
     @inlinable @inline(__always) public var enriched: EnrichmentView { EnrichmentView(buffer: buffer, m: enrichedView) }
@@ -236,6 +239,43 @@ public struct DupView {
     @inlinable @inline(__always) public var remoteAddr: UnsafeRawBufferPointer { m.bytes(10, in: buffer) }
     @inlinable @inline(__always) public var remotePort: UInt32 { UInt32(truncatingIfNeeded: m.value(11)) }
     @inlinable @inline(__always) public var unixPath: UnsafeRawBufferPointer { m.bytes(12, in: buffer) }
+}
+
+/// `BindDetail` of an `EventView`: one bind() or listen() call.
+public struct BindView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable @inline(__always) init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    @inlinable @inline(__always) public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable @inline(__always) public var fd: Int32 { Int32(truncatingIfNeeded: m.value(2)) }
+    @inlinable @inline(__always) public var family: UInt32 { UInt32(truncatingIfNeeded: m.value(3)) }
+    @inlinable @inline(__always) public var sockType: UInt32 { UInt32(truncatingIfNeeded: m.value(4)) }
+    @inlinable @inline(__always) public var `protocol`: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
+    /// 4 or 16 bytes, network order (as sent; not checked).
+    @inlinable @inline(__always) public var addr: UnsafeRawBufferPointer { m.bytes(6, in: buffer) }
+    @inlinable @inline(__always) public var port: UInt32 { UInt32(truncatingIfNeeded: m.value(7)) }
+    @inlinable @inline(__always) public var backlog: Int32 { Int32(truncatingIfNeeded: m.value(8)) }
+}
+
+/// `SendtoDetail` of an `EventView`: one datagram send to an explicit IP destination.
+public struct SendtoView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable @inline(__always) init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    @inlinable @inline(__always) public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable @inline(__always) public var fd: Int32 { Int32(truncatingIfNeeded: m.value(2)) }
+    @inlinable @inline(__always) public var family: UInt32 { UInt32(truncatingIfNeeded: m.value(3)) }
+    @inlinable @inline(__always) public var sockType: UInt32 { UInt32(truncatingIfNeeded: m.value(4)) }
+    @inlinable @inline(__always) public var `protocol`: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
+    /// 4 or 16 bytes, network order (as sent; not checked).
+    @inlinable @inline(__always) public var remoteAddr: UnsafeRawBufferPointer { m.bytes(6, in: buffer) }
+    @inlinable @inline(__always) public var remotePort: UInt32 { UInt32(truncatingIfNeeded: m.value(7)) }
+    @inlinable @inline(__always) public var localAddr: UnsafeRawBufferPointer { m.bytes(8, in: buffer) }
+    @inlinable @inline(__always) public var localPort: UInt32 { UInt32(truncatingIfNeeded: m.value(9)) }
+    @inlinable @inline(__always) public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(10)) }
+    @inlinable @inline(__always) public var count: UInt32 { UInt32(truncatingIfNeeded: m.value(11)) }
 }
 
 /// `SocketCreateDetail` of an `EventView`: one socket() call.

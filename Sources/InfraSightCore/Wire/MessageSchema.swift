@@ -56,6 +56,11 @@ struct MessageSchema: Sendable {
     /// old_dirfd 7, flags 8, resolved_path 9, resolved_lexical 10, resolved_truncated 11,
     /// old_resolved_path 12, old_resolved_lexical 13, old_resolved_truncated 14.
     static var link: MessageSchema { MessageSchema(varint: 0b110_1101_1110_1000, string: 0b1_0010_0001_0110) }
+    /// BindDetail: syscall 1, fd 2, family 3, sock_type 4, protocol 5, addr 6, port 7, backlog 8.
+    static var bind: MessageSchema { MessageSchema(varint: 0b1_1011_1100, string: 0b10, bytes: 0b100_0000) }
+    /// SendtoDetail: syscall 1, fd 2, family 3, sock_type 4, protocol 5, remote_addr 6, remote_port 7,
+    /// local_addr 8, local_port 9, flags 10, count 11.
+    static var sendto: MessageSchema { MessageSchema(varint: 0b1110_1011_1100, string: 0b10, bytes: 0b1_0100_0000) }
     /// ProcessContext: exec_id 1, parent_exec_id 2, exe 3, cwd 4, ancestors 5 (repeated), start_boot_ns 6.
     static var process: MessageSchema { MessageSchema(varint: 0b100_0000, string: 0b1_1110, repeatedAncestor: 0b10_0000) }
     /// ContainerContext: name 1, image 2, labels 3 (map), pod_name 4, pod_namespace 5, pod_uid 6.
@@ -67,7 +72,7 @@ struct MessageSchema: Sendable {
         MessageSchema(varint: 0b10_0000_0000_0000, fixed64: 0b100, string: 0b1_1111_1111_1010)
     }
 
-    /// The detail payload's schema for a field number of the `detail` oneof (20...29, 32).
+    /// The detail payload's schema for a field number of the `detail` oneof (20...29, 32...34).
     static func detail(_ field: Int) -> MessageSchema {
         switch field {
         case 20: return exec
@@ -80,6 +85,8 @@ struct MessageSchema: Sendable {
         case 27: return setid
         case 28: return dup
         case 29: return socketCreate
+        case 33: return bind
+        case 34: return sendto
         default: return link
         }
     }

@@ -29,7 +29,7 @@ public struct EventFacts {
         case .dup: return event.dup.unixPath
         case .mount: return event.mount.target
         case .link: return event.link.path
-        case .exit, .ptrace, .setid, .socket: return UnsafeRawBufferPointer(start: nil, count: 0)
+        case .exit, .ptrace, .setid, .socket, .bind, .sendto: return UnsafeRawBufferPointer(start: nil, count: 0)
         }
     }
 

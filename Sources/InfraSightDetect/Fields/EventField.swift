@@ -62,8 +62,8 @@ public enum EventFields {
 
     public static let all: [EventField] = [
         // The event
-        text("evt.probe", "probe family: execve, open, chmod, connect, accept, exit, ptrace, mount, setid, dup, socket, link") { $0.event.probe },
-        text("evt.type", "the syscall: execve, openat, fchmodat, connect, accept4, mount, dup2, ... (exit: exit, ptrace: ptrace, socket: socket; link: symlink, linkat, unlinkat, renameat2, ...)") { facts in
+        text("evt.probe", "probe family: execve, open, chmod, connect, accept, exit, ptrace, mount, setid, dup, socket, link, bind, sendto") { $0.event.probe },
+        text("evt.type", "the syscall: execve, openat, fchmodat, connect, accept4, mount, dup2, bind, listen, sendto, ... (exit: exit, ptrace: ptrace, socket: socket; link: symlink, linkat, unlinkat, renameat2, ...)") { facts in
             switch facts.probe {
             case .execve: return facts.event.exec.syscall
             case .open: return facts.event.open.syscall
@@ -76,6 +76,8 @@ public enum EventFields {
             case .dup: return facts.event.dup.syscall
             case .socket: return StaticTexts.socket
             case .link: return facts.event.link.syscall
+            case .bind: return facts.event.bind.syscall
+            case .sendto: return facts.event.sendto.syscall
             }
         },
         number("evt.res", "syscall return value (negative errno on failure)") { $0.event.ret },
@@ -185,11 +187,12 @@ public enum EventFields {
             $0.probe == .execve && $0.event.exec.exeUnlinked
         },
         flag("exec.exe_memfd", "the program run is a memfd (memfd_create)") { $0.probe == .execve && $0.event.exec.exeMemfd },
-        // Network (connect, accept; dup: the socket put on fd 0-2; socket: family and protocol names)
+        // Network (connect, accept; dup: the socket put on fd 0-2; socket: family and protocol names;
+        // bind / listen: the local address and port bound or listened on; sendto: the destination)
         text("net.rip", "remote IP address as text") { $0.event.enriched.remoteIp },
-        number("net.rport", "remote port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.remotePort) : $0.probe == .dup ? Int64($0.event.dup.remotePort) : nil },
+        number("net.rport", "remote port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.remotePort) : $0.probe == .dup ? Int64($0.event.dup.remotePort) : $0.probe == .sendto ? Int64($0.event.sendto.remotePort) : nil },
         text("net.lip", "local IP address as text") { $0.event.enriched.localIp },
-        number("net.lport", "local port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.localPort) : $0.probe == .dup ? Int64($0.event.dup.localPort) : nil },
+        number("net.lport", "local port") { $0.probe == .connect || $0.probe == .accept ? Int64($0.event.socket.localPort) : $0.probe == .dup ? Int64($0.event.dup.localPort) : $0.probe == .bind ? Int64($0.event.bind.port) : $0.probe == .sendto ? Int64($0.event.sendto.localPort) : nil },
         text("net.family", "AF_INET, AF_INET6, AF_UNIX, AF_PACKET, ...") { $0.event.enriched.familyName },
         text("net.proto", "TCP, UDP, RAW, ...") { $0.event.enriched.protocolName },
         text("net.service", "well-known service of the port") { $0.event.enriched.service },
@@ -201,6 +204,18 @@ public enum EventFields {
         number("dup.newfd", "the fd it landed on: 0 stdin, 1 stdout, 2 stderr") { $0.probe == .dup ? Int64($0.event.dup.newfd) : nil },
         number("dup.flags", "dup3 flags (O_CLOEXEC 0x80000)") { $0.probe == .dup ? Int64($0.event.dup.flags) : nil },
         number("dup.family", "the socket's family (AF_INET 2, AF_INET6 10, AF_UNIX 1)") { $0.probe == .dup ? Int64($0.event.dup.family) : nil },
+        // bind / listen: a new listener
+        number("bind.family", "bind's sockaddr family, listen's socket family (AF_INET 2, AF_INET6 10, AF_PACKET 17, ...)") {
+            $0.probe == .bind ? Int64($0.event.bind.family) : nil
+        },
+        number("bind.type", "the socket's type (SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3)") {
+            $0.probe == .bind ? Int64($0.event.bind.sockType) : nil
+        },
+        number("bind.backlog", "listen's backlog (0 for bind)") { $0.probe == .bind ? Int64($0.event.bind.backlog) : nil },
+        // sendto, sendmsg, sendmmsg to an explicit destination
+        number("sendto.family", "the destination's family (AF_INET 2, AF_INET6 10)") { $0.probe == .sendto ? Int64($0.event.sendto.family) : nil },
+        number("sendto.type", "the socket's type (SOCK_DGRAM 2, SOCK_RAW 3)") { $0.probe == .sendto ? Int64($0.event.sendto.sockType) : nil },
+        number("sendto.count", "messages asked for (1; sendmmsg: vlen)") { $0.probe == .sendto ? Int64($0.event.sendto.count) : nil },
         // socket()
         number("socket.family", "socket()'s family (AF_INET 2, AF_INET6 10, AF_PACKET 17, AF_NETLINK 16, ...)") {
             $0.probe == .socket ? Int64($0.event.socketCreate.family) : nil

@@ -94,8 +94,34 @@ public enum DefaultRules {
           dhclient, dhcpcd, udhcpc, dhcpd, dnsmasq, NetworkManager, wpa_supplicant, hostapd, systemd-network,
           systemd-networkd, lldpd, keepalived, ladvd, pppd, ptp4l]
 
+# Programs whose job is to listen on the network (comm names, at most 15 bytes): servers, proxies,
+# databases and brokers, cluster and container daemons, name and time services, this product's own stages.
+- list: known_server_binaries
+  items: [sshd, nginx, apache2, httpd, lighttpd, caddy, haproxy, envoy, traefik, squid, varnishd, mysqld, mariadbd,
+          postgres, postmaster, redis-server, memcached, mongod, clickhouse-serv, clickhouse, tansu, nats-server,
+          kafka, java, containerd, dockerd, docker-proxy, kubelet, kube-apiserver, kube-proxy, kube-controller, kube-scheduler,
+          etcd, coredns, dnsmasq, named, unbound, systemd-resolve, chronyd, ntpd, cupsd, avahi-daemon, rpcbind,
+          rpc.statd, rpc.mountd, smbd, nmbd, exim4, master, dovecot, vsftpd, proftpd, slapd, prometheus,
+          node_exporter, grafana-server, grafana, infrasight, xinetd, inetd, systemd, dhclient, dhcpd, sshd-session]
+
+# Shells and interpreters that a bind shell listens with (nc -l -e /bin/sh, python or perl one-liners).
+- list: listener_shells
+  items: [ash, bash, csh, ksh, sh, tcsh, zsh, dash, fish, mksh, busybox, python, python2, python3, python3.11,
+          python3.12, perl, ruby, php, lua, node, nc, ncat, netcat, nc.openbsd, nc.traditional, socat, awk, gawk,
+          telnet, openssl]
+
 # ---------------------------------------------------------------------------------------------------
 # Macros
+# A socket now waiting for peers on an IP port: a successful listen(), or a UDP bind to a chosen port
+# (a UDP server never calls listen; port 0 is a client's ephemeral port).
+- macro: new_ip_listener
+  condition: >
+    evt.probe = bind and not evt.failed and bind.family in (2, 10)
+    and (evt.type = listen or (evt.type = bind and bind.type = 2 and net.lport > 0))
+
+- macro: loopback_listener
+  condition: net.lip startswith "127." or net.lip = "::1"
+
 - macro: spawned_process
   condition: evt.probe = execve and not evt.failed
 
@@ -330,6 +356,29 @@ public enum DefaultRules {
   output: "Packet socket (family=%socket.family type=%socket.type protocol=%socket.protocol res=%evt.res) created by %proc.name (pid=%proc.pid exe=%proc.exe parent=%proc.pname user=%user.name container=%container.id)"
   priority: warning
   tags: [T1040, mitre_credential_access, mitre_discovery]
+
+- rule: New listening socket by a process that is not a known server
+  desc: A process outside the known servers started listening on a network-reachable port (a backdoor listener, a tunnel or C2 on a non-standard port). Loopback-only listeners are left out; shells and interpreters have their own rule.
+  condition: new_ip_listener and not loopback_listener and not proc.name in (known_server_binaries) and not proc.name in (listener_shells)
+  output: "%proc.name listens on %net.lip:%net.lport (%net.proto %evt.type service=%net.service pid=%proc.pid exe=%proc.exe parent=%proc.pname user=%user.name container=%container.id)"
+  priority: notice
+  tags: [T1571, mitre_command_and_control]
+
+- rule: Shell or interpreter listening on a network port
+  desc: A shell, interpreter or netcat-like tool listens on an IP port (nc -l -e /bin/sh, a python or perl bind shell), on any address.
+  condition: new_ip_listener and proc.name in (listener_shells)
+  output: "Bind shell suspected: %proc.name listens on %net.lip:%net.lport (%net.proto %evt.type pid=%proc.pid exe=%proc.exe command=%proc.cmdline parent=%proc.pname user=%user.name container=%container.id)"
+  priority: critical
+  tags: [T1059, T1571, mitre_execution]
+
+# Shells never send datagrams themselves (bash's /dev/udp connects, then writes): a process named as a shell
+# that does is an implant masquerading as one, or code injected into one. DNS (port 53) is left out.
+- rule: Outbound UDP to a non-DNS port from a shell
+  desc: A process named as a shell (or busybox) sent a UDP datagram to an explicit destination other than port 53 (sendto, sendmsg, sendmmsg without connect), a non-application-layer channel (C2 or exfiltration over UDP).
+  condition: evt.probe = sendto and not evt.failed and sendto.type = 2 and net.rport != 53 and (proc.name in (shell_binaries) or proc.name = busybox)
+  output: "UDP datagram from %proc.name to %net.rip:%net.rport (%evt.type count=%sendto.count pid=%proc.pid exe=%proc.exe parent=%proc.pname user=%user.name container=%container.id)"
+  priority: warning
+  tags: [T1095, mitre_command_and_control]
 
 - rule: Set setuid or setgid bit
   desc: A file was given the set-user-id or set-group-id bit (a backdoor that runs as its owner).

@@ -1,7 +1,8 @@
 import InfraSightCore
 
 /// Adds `service`: the well-known name (`ServiceNames`) of the remote port for connect and of the
-/// local (listening) port for accept, of the remote (peer) port for dup (a reverse shell's listener), looked up in the TCP or UDP table by the socket's protocol
+/// local (listening) port for accept, of the remote (peer) port for dup (a reverse shell's listener), of
+/// the port bound or listened on for bind / listen, of the destination port for sendto, looked up in the TCP or UDP table by the socket's protocol
 /// (type `SOCK_DGRAM` or protocol UDP/UDPLITE → udp, other inet sockets → tcp). Empty for
 /// non-inet sockets, port 0 and unknown ports. The table is built once, at construction.
 public struct ServiceNameStep: EnrichmentStep {
@@ -19,6 +20,18 @@ public struct ServiceNameStep: EnrichmentStep {
     public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
         if event.detailKind == .dup {
             let d = event.dup
+            guard SocketNames.isInet(d.family) else { return }
+            add(port: d.remotePort, sockType: d.sockType, protocol: d.protocol, to: &enrichment)
+            return
+        }
+        if event.detailKind == .bind {
+            let d = event.bind
+            guard SocketNames.isInet(d.family) else { return }
+            add(port: d.port, sockType: d.sockType, protocol: d.protocol, to: &enrichment)
+            return
+        }
+        if event.detailKind == .sendto {
+            let d = event.sendto
             guard SocketNames.isInet(d.family) else { return }
             add(port: d.remotePort, sockType: d.sockType, protocol: d.protocol, to: &enrichment)
             return

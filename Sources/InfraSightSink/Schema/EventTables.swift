@@ -159,7 +159,45 @@ public enum EventTables {
             ColumnSpec("sensitive", "UInt8") { w, e, _ in w.uint8(e.enriched.sensitive ? 1 : 0) },
         ] + CommonColumns.trailing)
 
-    public static let all: [EventTable] = [exec, file, network, process, setid, dup, socket, link]
+    /// `bind_events`: bind() (the address as passed) and listen() (the bound address, the backlog); every
+    /// family but AF_UNIX and AF_NETLINK; schema v10.
+    public static let bind = EventTable(
+        name: "bind_events", probes: [.bind],
+        columns: CommonColumns.leading + [
+            ColumnSpec("syscall", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.bind.syscall) },
+            ColumnSpec("fd", "Int32") { w, e, _ in w.int32(e.bind.fd) },
+            ColumnSpec("family", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.bind.family)) },
+            ColumnSpec("family_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.familyName) },
+            ColumnSpec("sock_type", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.bind.sockType)) },
+            ColumnSpec("protocol", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.bind.protocol)) },
+            ColumnSpec("protocol_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.protocolName) },
+            ColumnSpec("local_ip", "String") { w, e, _ in w.string(e.enriched.localIp) },
+            ColumnSpec("local_port", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.bind.port)) },
+            ColumnSpec("backlog", "Int32") { w, e, _ in w.int32(e.bind.backlog) },
+            ColumnSpec("service", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.service) },
+        ] + CommonColumns.trailing)
+
+    /// `sendto_events`: sendto, sendmsg, sendmmsg to an explicit AF_INET/AF_INET6 destination; schema v10.
+    public static let sendto = EventTable(
+        name: "sendto_events", probes: [.sendto],
+        columns: CommonColumns.leading + [
+            ColumnSpec("syscall", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.sendto.syscall) },
+            ColumnSpec("fd", "Int32") { w, e, _ in w.int32(e.sendto.fd) },
+            ColumnSpec("family", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.family)) },
+            ColumnSpec("family_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.familyName) },
+            ColumnSpec("sock_type", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.sockType)) },
+            ColumnSpec("protocol", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.protocol)) },
+            ColumnSpec("protocol_name", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.protocolName) },
+            ColumnSpec("remote_ip", "String") { w, e, _ in w.string(e.enriched.remoteIp) },
+            ColumnSpec("remote_port", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.remotePort)) },
+            ColumnSpec("local_ip", "String") { w, e, _ in w.string(e.enriched.localIp) },
+            ColumnSpec("local_port", "UInt16") { w, e, _ in w.uint16(UInt16(truncatingIfNeeded: e.sendto.localPort)) },
+            ColumnSpec("send_flags", "UInt32") { w, e, _ in w.uint32(e.sendto.flags) },
+            ColumnSpec("message_count", "UInt32") { w, e, _ in w.uint32(e.sendto.count) },
+            ColumnSpec("service", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.service) },
+        ] + CommonColumns.trailing)
+
+    public static let all: [EventTable] = [exec, file, network, process, setid, dup, socket, link, bind, sendto]
 
     public static func table(for probe: Probe) -> EventTable {
         switch probe {
@@ -171,6 +209,8 @@ public enum EventTables {
         case .dup: return dup
         case .socket: return socket
         case .link: return link
+        case .bind: return bind
+        case .sendto: return sendto
         }
     }
 }

@@ -73,6 +73,12 @@ public enum SchemaMigrations {
             [.sql(EventTables.link.createStatement(database: db, flavor: flavor, retentionDays: retention)),
              .sql(EventTables.link.dedupViewStatement(database: db))]
         },
+        SchemaMigration(version: 10, description: "bind_events (bind, listen: new listeners) and sendto_events (datagrams to an explicit IP destination), with their dedup views") { db, flavor, retention in
+            [EventTables.bind, EventTables.sendto].flatMap { table -> [SchemaStep] in
+                [.sql(table.createStatement(database: db, flavor: flavor, retentionDays: retention)),
+                 .sql(table.dedupViewStatement(database: db))]
+            }
+        },
     ]
 
     public static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -195,7 +195,7 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     set {_uniqueStorage()._detail = .ptrace(newValue)}
   }
 
-  /// mount, umount2, fsopen, fsmount, open_tree, move_mount
+  /// mount, umount2
   public var mount: Infrasight_V1_MountDetail {
     get {
       if case .mount(let v)? = _storage._detail {return v}
@@ -231,13 +231,22 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     set {_uniqueStorage()._detail = .socketCreate(newValue)}
   }
 
-  /// symlink*, link*, unlink*, rename*
-  public var link: Infrasight_V1_LinkDetail {
+  /// bind, listen: new listeners
+  public var bind: Infrasight_V1_BindDetail {
     get {
-      if case .link(let v)? = _storage._detail {return v}
-      return Infrasight_V1_LinkDetail()
+      if case .bind(let v)? = _storage._detail {return v}
+      return Infrasight_V1_BindDetail()
     }
-    set {_uniqueStorage()._detail = .link(newValue)}
+    set {_uniqueStorage()._detail = .bind(newValue)}
+  }
+
+  /// sendto, sendmsg, sendmmsg to an explicit IP destination
+  public var sendto: Infrasight_V1_SendtoDetail {
+    get {
+      if case .sendto(let v)? = _storage._detail {return v}
+      return Infrasight_V1_SendtoDetail()
+    }
+    set {_uniqueStorage()._detail = .sendto(newValue)}
   }
 
   /// Process context from the agent's process cache.
@@ -281,7 +290,7 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     case socket(Infrasight_V1_SocketDetail)
     case exit(Infrasight_V1_ExitDetail)
     case ptrace(Infrasight_V1_PtraceDetail)
-    /// mount, umount2, fsopen, fsmount, open_tree, move_mount
+    /// mount, umount2
     case mount(Infrasight_V1_MountDetail)
     /// setuid, setgid, setreuid, setregid, setresuid, setresgid, capset
     case setid(Infrasight_V1_SetidDetail)
@@ -289,8 +298,10 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     case dup(Infrasight_V1_DupDetail)
     /// socket()
     case socketCreate(Infrasight_V1_SocketCreateDetail)
-    /// symlink*, link*, unlink*, rename*
-    case link(Infrasight_V1_LinkDetail)
+    /// bind, listen: new listeners
+    case bind(Infrasight_V1_BindDetail)
+    /// sendto, sendmsg, sendmmsg to an explicit IP destination
+    case sendto(Infrasight_V1_SendtoDetail)
 
   }
 
@@ -422,8 +433,7 @@ public nonisolated struct Infrasight_V1_ExecDetail: Sendable {
   public init() {}
 }
 
-/// open, openat, openat2, and memfd_create (path = the name passed, flags = MFD_*, fd = the memfd,
-/// resolved_path = "/memfd:NAME"; none when it failed).
+/// open, openat, openat2.
 public nonisolated struct Infrasight_V1_OpenDetail: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -511,56 +521,6 @@ public nonisolated struct Infrasight_V1_ChmodDetail: Sendable {
   public init() {}
 }
 
-/// Links and removals: symlink, symlinkat, link, linkat, unlink, unlinkat, rename, renameat, renameat2.
-/// `path` is the name the call creates or removes (symlink's linkpath, link's and rename's newpath,
-/// unlink's pathname); `old_path` the other one (symlink's target, link's and rename's oldpath; empty
-/// for unlink). The return value is the event's `ret`.
-public nonisolated struct Infrasight_V1_LinkDetail: Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  public var syscall: String = String()
-
-  public var path: String = String()
-
-  public var pathTruncated: Bool = false
-
-  public var oldPath: String = String()
-
-  public var oldPathTruncated: Bool = false
-
-  /// The directories they are looked up from: AT_FDCWD (-100) for the calls without a dirfd (and
-  /// old_dirfd for symlink*, whose target is not looked up).
-  public var dirfd: Int32 = 0
-
-  public var oldDirfd: Int32 = 0
-
-  /// linkat's AT_* (AT_SYMLINK_FOLLOW 0x400, AT_EMPTY_PATH 0x1000), unlinkat's AT_REMOVEDIR (0x200),
-  /// renameat2's RENAME_* (NOREPLACE 1, EXCHANGE 2, WHITEOUT 4).
-  public var flags: UInt32 = 0
-
-  /// `path` as ChmodDetail's resolved_path for chmod by path: joined onto the directory read in the
-  /// kernel at the syscall and normalised (resolved_lexical is then set); empty when unknown.
-  public var resolvedPath: String = String()
-
-  public var resolvedLexical: Bool = false
-
-  public var resolvedTruncated: Bool = false
-
-  /// `old_path` the same way; for symlink* the target taken relative to the link's directory (as the
-  /// kernel follows it), never looked up.
-  public var oldResolvedPath: String = String()
-
-  public var oldResolvedLexical: Bool = false
-
-  public var oldResolvedTruncated: Bool = false
-
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  public init() {}
-}
-
 /// connect, accept, accept4.
 public nonisolated struct Infrasight_V1_SocketDetail: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -636,8 +596,7 @@ public nonisolated struct Infrasight_V1_PtraceDetail: Sendable {
   public init() {}
 }
 
-/// mount, umount2, and the new mount API (fsopen: fs_type; fsmount: flags = MOUNT_ATTR_*; open_tree: source;
-/// move_mount: source and target, as passed).
+/// mount, umount2.
 public nonisolated struct Infrasight_V1_MountDetail: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -771,6 +730,80 @@ public nonisolated struct Infrasight_V1_SocketCreateDetail: Sendable {
   public init() {}
 }
 
+/// A new listener: bind() or listen() on any family but AF_UNIX and AF_NETLINK (see README, probe `bind`).
+public nonisolated struct Infrasight_V1_BindDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "bind" or "listen".
+  public var syscall: String = String()
+
+  /// The socket's fd.
+  public var fd: Int32 = 0
+
+  /// bind: the sockaddr's family as passed; listen: the socket's (AF_INET=2, AF_INET6=10, ...).
+  /// Type and protocol come from the kernel socket (SOCK_STREAM=1, SOCK_DGRAM=2; IPPROTO_TCP=6, ...).
+  public var family: UInt32 = 0
+
+  public var sockType: UInt32 = 0
+
+  public var `protocol`: UInt32 = 0
+
+  /// bind: the address and port as passed; listen: the socket's bound local address and port, read
+  /// in the kernel. 4 or 16 bytes, network order (empty for other families).
+  public var addr: Data = Data()
+
+  public var port: UInt32 = 0
+
+  /// listen's backlog as passed (0 for bind).
+  public var backlog: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A datagram sent to an explicit AF_INET / AF_INET6 destination: sendto, sendmsg or sendmmsg with an
+/// address (unconnected UDP, raw IP); connected sends are not reported (see README, probe `sendto`).
+public nonisolated struct Infrasight_V1_SendtoDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "sendto", "sendmsg" or "sendmmsg".
+  public var syscall: String = String()
+
+  public var fd: Int32 = 0
+
+  /// The destination's family (AF_INET=2, AF_INET6=10); the socket's type and protocol (kernel).
+  public var family: UInt32 = 0
+
+  public var sockType: UInt32 = 0
+
+  public var `protocol`: UInt32 = 0
+
+  /// The destination as passed (sendmmsg: the first message's): 4 or 16 bytes, network order.
+  public var remoteAddr: Data = Data()
+
+  public var remotePort: UInt32 = 0
+
+  /// The socket's local address and port (kernel; port 0 before the first send binds one).
+  public var localAddr: Data = Data()
+
+  public var localPort: UInt32 = 0
+
+  /// MSG_* flags of the call.
+  public var flags: UInt32 = 0
+
+  /// Messages asked for: 1, or sendmmsg's vlen (ret is the messages sent).
+  public var count: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// Fields added by `infrasight enrich`.
 public nonisolated struct Infrasight_V1_Enrichment: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -825,7 +858,7 @@ fileprivate nonisolated let _protobuf_package = "infrasight.v1"
 
 nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Event"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{1}setid\0\u{1}dup\0\u{3}socket_create\0\u{1}process\0\u{1}container\0\u{1}link\0\u{2}\u{8}enriched\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{1}setid\0\u{1}dup\0\u{3}socket_create\0\u{1}process\0\u{1}container\0\u{2}\u{2}bind\0\u{1}sendto\0\u{2}\u{6}enriched\0")
 
   fileprivate class _StorageClass {
     var _eventID: String = String()
@@ -1050,17 +1083,30 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
         }()
         case 30: try { try decoder.decodeSingularMessageField(value: &_storage._process) }()
         case 31: try { try decoder.decodeSingularMessageField(value: &_storage._container) }()
-        case 32: try {
-          var v: Infrasight_V1_LinkDetail?
+        case 33: try {
+          var v: Infrasight_V1_BindDetail?
           var hadOneofValue = false
           if let current = _storage._detail {
             hadOneofValue = true
-            if case .link(let m) = current {v = m}
+            if case .bind(let m) = current {v = m}
           }
           try decoder.decodeSingularMessageField(value: &v)
           if let v = v {
             if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._detail = .link(v)
+            _storage._detail = .bind(v)
+          }
+        }()
+        case 34: try {
+          var v: Infrasight_V1_SendtoDetail?
+          var hadOneofValue = false
+          if let current = _storage._detail {
+            hadOneofValue = true
+            if case .sendto(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._detail = .sendto(v)
           }
         }()
         case 40: try { try decoder.decodeSingularMessageField(value: &_storage._enriched) }()
@@ -1179,9 +1225,17 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
       try { if let v = _storage._container {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 31)
       } }()
-      try { if case .link(let v)? = _storage._detail {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 32)
-      } }()
+      switch _storage._detail {
+      case .bind?: try {
+        guard case .bind(let v)? = _storage._detail else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
+      }()
+      case .sendto?: try {
+        guard case .sendto(let v)? = _storage._detail else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
+      }()
+      default: break
+      }
       try { if let v = _storage._enriched {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 40)
       } }()
@@ -1605,101 +1659,6 @@ nonisolated extension Infrasight_V1_ChmodDetail: SwiftProtobuf.Message, SwiftPro
     if lhs.resolvedPath != rhs.resolvedPath {return false}
     if lhs.resolvedLexical != rhs.resolvedLexical {return false}
     if lhs.resolvedTruncated != rhs.resolvedTruncated {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Infrasight_V1_LinkDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".LinkDetail"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}path\0\u{3}path_truncated\0\u{3}old_path\0\u{3}old_path_truncated\0\u{1}dirfd\0\u{3}old_dirfd\0\u{1}flags\0\u{3}resolved_path\0\u{3}resolved_lexical\0\u{3}resolved_truncated\0\u{3}old_resolved_path\0\u{3}old_resolved_lexical\0\u{3}old_resolved_truncated\0")
-
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.path) }()
-      case 3: try { try decoder.decodeSingularBoolField(value: &self.pathTruncated) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.oldPath) }()
-      case 5: try { try decoder.decodeSingularBoolField(value: &self.oldPathTruncated) }()
-      case 6: try { try decoder.decodeSingularInt32Field(value: &self.dirfd) }()
-      case 7: try { try decoder.decodeSingularInt32Field(value: &self.oldDirfd) }()
-      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.flags) }()
-      case 9: try { try decoder.decodeSingularStringField(value: &self.resolvedPath) }()
-      case 10: try { try decoder.decodeSingularBoolField(value: &self.resolvedLexical) }()
-      case 11: try { try decoder.decodeSingularBoolField(value: &self.resolvedTruncated) }()
-      case 12: try { try decoder.decodeSingularStringField(value: &self.oldResolvedPath) }()
-      case 13: try { try decoder.decodeSingularBoolField(value: &self.oldResolvedLexical) }()
-      case 14: try { try decoder.decodeSingularBoolField(value: &self.oldResolvedTruncated) }()
-      default: break
-      }
-    }
-  }
-
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.syscall.isEmpty {
-      try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 1)
-    }
-    if !self.path.isEmpty {
-      try visitor.visitSingularStringField(value: self.path, fieldNumber: 2)
-    }
-    if self.pathTruncated != false {
-      try visitor.visitSingularBoolField(value: self.pathTruncated, fieldNumber: 3)
-    }
-    if !self.oldPath.isEmpty {
-      try visitor.visitSingularStringField(value: self.oldPath, fieldNumber: 4)
-    }
-    if self.oldPathTruncated != false {
-      try visitor.visitSingularBoolField(value: self.oldPathTruncated, fieldNumber: 5)
-    }
-    if self.dirfd != 0 {
-      try visitor.visitSingularInt32Field(value: self.dirfd, fieldNumber: 6)
-    }
-    if self.oldDirfd != 0 {
-      try visitor.visitSingularInt32Field(value: self.oldDirfd, fieldNumber: 7)
-    }
-    if self.flags != 0 {
-      try visitor.visitSingularUInt32Field(value: self.flags, fieldNumber: 8)
-    }
-    if !self.resolvedPath.isEmpty {
-      try visitor.visitSingularStringField(value: self.resolvedPath, fieldNumber: 9)
-    }
-    if self.resolvedLexical != false {
-      try visitor.visitSingularBoolField(value: self.resolvedLexical, fieldNumber: 10)
-    }
-    if self.resolvedTruncated != false {
-      try visitor.visitSingularBoolField(value: self.resolvedTruncated, fieldNumber: 11)
-    }
-    if !self.oldResolvedPath.isEmpty {
-      try visitor.visitSingularStringField(value: self.oldResolvedPath, fieldNumber: 12)
-    }
-    if self.oldResolvedLexical != false {
-      try visitor.visitSingularBoolField(value: self.oldResolvedLexical, fieldNumber: 13)
-    }
-    if self.oldResolvedTruncated != false {
-      try visitor.visitSingularBoolField(value: self.oldResolvedTruncated, fieldNumber: 14)
-    }
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  public static func ==(lhs: Infrasight_V1_LinkDetail, rhs: Infrasight_V1_LinkDetail) -> Bool {
-    if lhs.syscall != rhs.syscall {return false}
-    if lhs.path != rhs.path {return false}
-    if lhs.pathTruncated != rhs.pathTruncated {return false}
-    if lhs.oldPath != rhs.oldPath {return false}
-    if lhs.oldPathTruncated != rhs.oldPathTruncated {return false}
-    if lhs.dirfd != rhs.dirfd {return false}
-    if lhs.oldDirfd != rhs.oldDirfd {return false}
-    if lhs.flags != rhs.flags {return false}
-    if lhs.resolvedPath != rhs.resolvedPath {return false}
-    if lhs.resolvedLexical != rhs.resolvedLexical {return false}
-    if lhs.resolvedTruncated != rhs.resolvedTruncated {return false}
-    if lhs.oldResolvedPath != rhs.oldResolvedPath {return false}
-    if lhs.oldResolvedLexical != rhs.oldResolvedLexical {return false}
-    if lhs.oldResolvedTruncated != rhs.oldResolvedTruncated {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2155,6 +2114,151 @@ nonisolated extension Infrasight_V1_SocketCreateDetail: SwiftProtobuf.Message, S
     if lhs.`protocol` != rhs.`protocol` {return false}
     if lhs.nonblock != rhs.nonblock {return false}
     if lhs.cloexec != rhs.cloexec {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_BindDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BindDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}fd\0\u{1}family\0\u{3}sock_type\0\u{1}protocol\0\u{1}addr\0\u{1}port\0\u{1}backlog\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.fd) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.family) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.sockType) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.`protocol`) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.addr) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.port) }()
+      case 8: try { try decoder.decodeSingularInt32Field(value: &self.backlog) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.syscall.isEmpty {
+      try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 1)
+    }
+    if self.fd != 0 {
+      try visitor.visitSingularInt32Field(value: self.fd, fieldNumber: 2)
+    }
+    if self.family != 0 {
+      try visitor.visitSingularUInt32Field(value: self.family, fieldNumber: 3)
+    }
+    if self.sockType != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sockType, fieldNumber: 4)
+    }
+    if self.`protocol` != 0 {
+      try visitor.visitSingularUInt32Field(value: self.`protocol`, fieldNumber: 5)
+    }
+    if !self.addr.isEmpty {
+      try visitor.visitSingularBytesField(value: self.addr, fieldNumber: 6)
+    }
+    if self.port != 0 {
+      try visitor.visitSingularUInt32Field(value: self.port, fieldNumber: 7)
+    }
+    if self.backlog != 0 {
+      try visitor.visitSingularInt32Field(value: self.backlog, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_BindDetail, rhs: Infrasight_V1_BindDetail) -> Bool {
+    if lhs.syscall != rhs.syscall {return false}
+    if lhs.fd != rhs.fd {return false}
+    if lhs.family != rhs.family {return false}
+    if lhs.sockType != rhs.sockType {return false}
+    if lhs.`protocol` != rhs.`protocol` {return false}
+    if lhs.addr != rhs.addr {return false}
+    if lhs.port != rhs.port {return false}
+    if lhs.backlog != rhs.backlog {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_SendtoDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SendtoDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}fd\0\u{1}family\0\u{3}sock_type\0\u{1}protocol\0\u{3}remote_addr\0\u{3}remote_port\0\u{3}local_addr\0\u{3}local_port\0\u{1}flags\0\u{1}count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.fd) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.family) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.sockType) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.`protocol`) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.remoteAddr) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.remotePort) }()
+      case 8: try { try decoder.decodeSingularBytesField(value: &self.localAddr) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.localPort) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.flags) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.count) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.syscall.isEmpty {
+      try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 1)
+    }
+    if self.fd != 0 {
+      try visitor.visitSingularInt32Field(value: self.fd, fieldNumber: 2)
+    }
+    if self.family != 0 {
+      try visitor.visitSingularUInt32Field(value: self.family, fieldNumber: 3)
+    }
+    if self.sockType != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sockType, fieldNumber: 4)
+    }
+    if self.`protocol` != 0 {
+      try visitor.visitSingularUInt32Field(value: self.`protocol`, fieldNumber: 5)
+    }
+    if !self.remoteAddr.isEmpty {
+      try visitor.visitSingularBytesField(value: self.remoteAddr, fieldNumber: 6)
+    }
+    if self.remotePort != 0 {
+      try visitor.visitSingularUInt32Field(value: self.remotePort, fieldNumber: 7)
+    }
+    if !self.localAddr.isEmpty {
+      try visitor.visitSingularBytesField(value: self.localAddr, fieldNumber: 8)
+    }
+    if self.localPort != 0 {
+      try visitor.visitSingularUInt32Field(value: self.localPort, fieldNumber: 9)
+    }
+    if self.flags != 0 {
+      try visitor.visitSingularUInt32Field(value: self.flags, fieldNumber: 10)
+    }
+    if self.count != 0 {
+      try visitor.visitSingularUInt32Field(value: self.count, fieldNumber: 11)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_SendtoDetail, rhs: Infrasight_V1_SendtoDetail) -> Bool {
+    if lhs.syscall != rhs.syscall {return false}
+    if lhs.fd != rhs.fd {return false}
+    if lhs.family != rhs.family {return false}
+    if lhs.sockType != rhs.sockType {return false}
+    if lhs.`protocol` != rhs.`protocol` {return false}
+    if lhs.remoteAddr != rhs.remoteAddr {return false}
+    if lhs.remotePort != rhs.remotePort {return false}
+    if lhs.localAddr != rhs.localAddr {return false}
+    if lhs.localPort != rhs.localPort {return false}
+    if lhs.flags != rhs.flags {return false}
+    if lhs.count != rhs.count {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
