@@ -195,7 +195,7 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     set {_uniqueStorage()._detail = .ptrace(newValue)}
   }
 
-  /// mount, umount2
+  /// mount, umount2, fsopen, fsmount, open_tree, move_mount
   public var mount: Infrasight_V1_MountDetail {
     get {
       if case .mount(let v)? = _storage._detail {return v}
@@ -229,6 +229,15 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
       return Infrasight_V1_SocketCreateDetail()
     }
     set {_uniqueStorage()._detail = .socketCreate(newValue)}
+  }
+
+  /// symlink*, link*, unlink*, rename*
+  public var link: Infrasight_V1_LinkDetail {
+    get {
+      if case .link(let v)? = _storage._detail {return v}
+      return Infrasight_V1_LinkDetail()
+    }
+    set {_uniqueStorage()._detail = .link(newValue)}
   }
 
   /// bind, listen: new listeners
@@ -290,7 +299,7 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     case socket(Infrasight_V1_SocketDetail)
     case exit(Infrasight_V1_ExitDetail)
     case ptrace(Infrasight_V1_PtraceDetail)
-    /// mount, umount2
+    /// mount, umount2, fsopen, fsmount, open_tree, move_mount
     case mount(Infrasight_V1_MountDetail)
     /// setuid, setgid, setreuid, setregid, setresuid, setresgid, capset
     case setid(Infrasight_V1_SetidDetail)
@@ -298,6 +307,8 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     case dup(Infrasight_V1_DupDetail)
     /// socket()
     case socketCreate(Infrasight_V1_SocketCreateDetail)
+    /// symlink*, link*, unlink*, rename*
+    case link(Infrasight_V1_LinkDetail)
     /// bind, listen: new listeners
     case bind(Infrasight_V1_BindDetail)
     /// sendto, sendmsg, sendmmsg to an explicit IP destination
@@ -433,7 +444,8 @@ public nonisolated struct Infrasight_V1_ExecDetail: Sendable {
   public init() {}
 }
 
-/// open, openat, openat2.
+/// open, openat, openat2, and memfd_create (path = the name passed, flags = MFD_*, fd = the memfd,
+/// resolved_path = "/memfd:NAME"; none when it failed).
 public nonisolated struct Infrasight_V1_OpenDetail: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -521,6 +533,56 @@ public nonisolated struct Infrasight_V1_ChmodDetail: Sendable {
   public init() {}
 }
 
+/// Links and removals: symlink, symlinkat, link, linkat, unlink, unlinkat, rename, renameat, renameat2.
+/// `path` is the name the call creates or removes (symlink's linkpath, link's and rename's newpath,
+/// unlink's pathname); `old_path` the other one (symlink's target, link's and rename's oldpath; empty
+/// for unlink). The return value is the event's `ret`.
+public nonisolated struct Infrasight_V1_LinkDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var syscall: String = String()
+
+  public var path: String = String()
+
+  public var pathTruncated: Bool = false
+
+  public var oldPath: String = String()
+
+  public var oldPathTruncated: Bool = false
+
+  /// The directories they are looked up from: AT_FDCWD (-100) for the calls without a dirfd (and
+  /// old_dirfd for symlink*, whose target is not looked up).
+  public var dirfd: Int32 = 0
+
+  public var oldDirfd: Int32 = 0
+
+  /// linkat's AT_* (AT_SYMLINK_FOLLOW 0x400, AT_EMPTY_PATH 0x1000), unlinkat's AT_REMOVEDIR (0x200),
+  /// renameat2's RENAME_* (NOREPLACE 1, EXCHANGE 2, WHITEOUT 4).
+  public var flags: UInt32 = 0
+
+  /// `path` as ChmodDetail's resolved_path for chmod by path: joined onto the directory read in the
+  /// kernel at the syscall and normalised (resolved_lexical is then set); empty when unknown.
+  public var resolvedPath: String = String()
+
+  public var resolvedLexical: Bool = false
+
+  public var resolvedTruncated: Bool = false
+
+  /// `old_path` the same way; for symlink* the target taken relative to the link's directory (as the
+  /// kernel follows it), never looked up.
+  public var oldResolvedPath: String = String()
+
+  public var oldResolvedLexical: Bool = false
+
+  public var oldResolvedTruncated: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// connect, accept, accept4.
 public nonisolated struct Infrasight_V1_SocketDetail: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -596,7 +658,8 @@ public nonisolated struct Infrasight_V1_PtraceDetail: Sendable {
   public init() {}
 }
 
-/// mount, umount2.
+/// mount, umount2, and the new mount API (fsopen: fs_type; fsmount: flags = MOUNT_ATTR_*; open_tree: source;
+/// move_mount: source and target, as passed).
 public nonisolated struct Infrasight_V1_MountDetail: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -858,7 +921,7 @@ fileprivate nonisolated let _protobuf_package = "infrasight.v1"
 
 nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Event"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{1}setid\0\u{1}dup\0\u{3}socket_create\0\u{1}process\0\u{1}container\0\u{2}\u{2}bind\0\u{1}sendto\0\u{2}\u{6}enriched\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{1}setid\0\u{1}dup\0\u{3}socket_create\0\u{1}process\0\u{1}container\0\u{1}link\0\u{1}bind\0\u{1}sendto\0\u{2}\u{6}enriched\0")
 
   fileprivate class _StorageClass {
     var _eventID: String = String()
@@ -1083,6 +1146,19 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
         }()
         case 30: try { try decoder.decodeSingularMessageField(value: &_storage._process) }()
         case 31: try { try decoder.decodeSingularMessageField(value: &_storage._container) }()
+        case 32: try {
+          var v: Infrasight_V1_LinkDetail?
+          var hadOneofValue = false
+          if let current = _storage._detail {
+            hadOneofValue = true
+            if case .link(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._detail = .link(v)
+          }
+        }()
         case 33: try {
           var v: Infrasight_V1_BindDetail?
           var hadOneofValue = false
@@ -1226,6 +1302,10 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
         try visitor.visitSingularMessageField(value: v, fieldNumber: 31)
       } }()
       switch _storage._detail {
+      case .link?: try {
+        guard case .link(let v)? = _storage._detail else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 32)
+      }()
       case .bind?: try {
         guard case .bind(let v)? = _storage._detail else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
@@ -1659,6 +1739,101 @@ nonisolated extension Infrasight_V1_ChmodDetail: SwiftProtobuf.Message, SwiftPro
     if lhs.resolvedPath != rhs.resolvedPath {return false}
     if lhs.resolvedLexical != rhs.resolvedLexical {return false}
     if lhs.resolvedTruncated != rhs.resolvedTruncated {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_LinkDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LinkDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}path\0\u{3}path_truncated\0\u{3}old_path\0\u{3}old_path_truncated\0\u{1}dirfd\0\u{3}old_dirfd\0\u{1}flags\0\u{3}resolved_path\0\u{3}resolved_lexical\0\u{3}resolved_truncated\0\u{3}old_resolved_path\0\u{3}old_resolved_lexical\0\u{3}old_resolved_truncated\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.pathTruncated) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.oldPath) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.oldPathTruncated) }()
+      case 6: try { try decoder.decodeSingularInt32Field(value: &self.dirfd) }()
+      case 7: try { try decoder.decodeSingularInt32Field(value: &self.oldDirfd) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.flags) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.resolvedPath) }()
+      case 10: try { try decoder.decodeSingularBoolField(value: &self.resolvedLexical) }()
+      case 11: try { try decoder.decodeSingularBoolField(value: &self.resolvedTruncated) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.oldResolvedPath) }()
+      case 13: try { try decoder.decodeSingularBoolField(value: &self.oldResolvedLexical) }()
+      case 14: try { try decoder.decodeSingularBoolField(value: &self.oldResolvedTruncated) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.syscall.isEmpty {
+      try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 1)
+    }
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 2)
+    }
+    if self.pathTruncated != false {
+      try visitor.visitSingularBoolField(value: self.pathTruncated, fieldNumber: 3)
+    }
+    if !self.oldPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.oldPath, fieldNumber: 4)
+    }
+    if self.oldPathTruncated != false {
+      try visitor.visitSingularBoolField(value: self.oldPathTruncated, fieldNumber: 5)
+    }
+    if self.dirfd != 0 {
+      try visitor.visitSingularInt32Field(value: self.dirfd, fieldNumber: 6)
+    }
+    if self.oldDirfd != 0 {
+      try visitor.visitSingularInt32Field(value: self.oldDirfd, fieldNumber: 7)
+    }
+    if self.flags != 0 {
+      try visitor.visitSingularUInt32Field(value: self.flags, fieldNumber: 8)
+    }
+    if !self.resolvedPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.resolvedPath, fieldNumber: 9)
+    }
+    if self.resolvedLexical != false {
+      try visitor.visitSingularBoolField(value: self.resolvedLexical, fieldNumber: 10)
+    }
+    if self.resolvedTruncated != false {
+      try visitor.visitSingularBoolField(value: self.resolvedTruncated, fieldNumber: 11)
+    }
+    if !self.oldResolvedPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.oldResolvedPath, fieldNumber: 12)
+    }
+    if self.oldResolvedLexical != false {
+      try visitor.visitSingularBoolField(value: self.oldResolvedLexical, fieldNumber: 13)
+    }
+    if self.oldResolvedTruncated != false {
+      try visitor.visitSingularBoolField(value: self.oldResolvedTruncated, fieldNumber: 14)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_LinkDetail, rhs: Infrasight_V1_LinkDetail) -> Bool {
+    if lhs.syscall != rhs.syscall {return false}
+    if lhs.path != rhs.path {return false}
+    if lhs.pathTruncated != rhs.pathTruncated {return false}
+    if lhs.oldPath != rhs.oldPath {return false}
+    if lhs.oldPathTruncated != rhs.oldPathTruncated {return false}
+    if lhs.dirfd != rhs.dirfd {return false}
+    if lhs.oldDirfd != rhs.oldDirfd {return false}
+    if lhs.flags != rhs.flags {return false}
+    if lhs.resolvedPath != rhs.resolvedPath {return false}
+    if lhs.resolvedLexical != rhs.resolvedLexical {return false}
+    if lhs.resolvedTruncated != rhs.resolvedTruncated {return false}
+    if lhs.oldResolvedPath != rhs.oldResolvedPath {return false}
+    if lhs.oldResolvedLexical != rhs.oldResolvedLexical {return false}
+    if lhs.oldResolvedTruncated != rhs.oldResolvedTruncated {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
