@@ -48,7 +48,7 @@ final class AlertsTableTests: XCTestCase {
 
     func testSchemaVersionFourCreatesTheTableAndTheView() throws {
         let v4 = try XCTUnwrap(SchemaMigrations.all.first { $0.version == 4 })
-        XCTAssertEqual(SchemaMigrations.latest, 8, "v8: the fileless-execution flags on exec_events")
+        XCTAssertEqual(SchemaMigrations.latest, 10, "v10: bind_events and sendto_events")
         for flavor in SchemaFlavor.allCases {
             XCTAssertEqual(v4.statements("db", flavor, 30), [AlertsTable.createStatement(database: "db", flavor: flavor, retentionDays: 30),
                                                              AlertsTable.dedupViewStatement(database: "db")])
