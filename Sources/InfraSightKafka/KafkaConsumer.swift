@@ -290,18 +290,49 @@ public final class KafkaConsumer {
 
     /// Leaves the group (the final `onRevoke` runs inside, so the caller can commit) and destroys the handle,
     /// within `timeoutMs` (see `RdKafkaHandle.closeConsumer`). Idempotent.
+    ///
+    /// The group is left by unsubscribing first, with the rebalance events served here as in `poll()`, and
+    /// only then closed. A rebalance callback that calls `rd_kafka_assign` while librdkafka closes the
+    /// consumer can wait for ever (librdkafka issues 4884 and 4527): a member that was not polled while
+    /// another left has an assignment pending, and closing served it. This hung `make test` in CI.
     public func close(timeoutMs: Int = 30_000) {
         guard let handle = rk else { return }
         // Taken but never handled: not committed, so re-delivered (and librdkafka must get them back first).
         while batchIndex < batchCount {
             if let msgPtr = takeFromBatch() { rd_kafka_message_destroy(msgPtr) }
         }
+        leaveByUnsubscribing(handle, timeoutMs: timeoutMs / 2)
         // `rk` stays set while the group is left: the final `onRevoke` commits through it. The message queue
         // goes after that and before the handle (it holds a reference on it).
         RdKafkaHandle.closeConsumer(handle, role: "consumer group \(groupId)", brokers: brokers, timeoutMs: timeoutMs) {
             if let queue = self.context.messageQueue { rd_kafka_queue_destroy(queue) }
             self.context.messageQueue = nil
             self.rk = nil
+        }
+    }
+}
+
+extension KafkaConsumer {
+    /// Unsubscribes and serves the consumer queue (rebalance callbacks included, as `poll()` does) until
+    /// nothing is assigned or `timeoutMs` passed. Messages that still come are not handled: never
+    /// committed, they are read again by the partition's next owner.
+    fileprivate func leaveByUnsubscribing(_ handle: OpaquePointer, timeoutMs: Int) {
+        let err = rd_kafka_unsubscribe(handle)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            kafkaLogger.warning("unsubscribing consumer group \(groupId) on \(brokers): \(String(cString: rd_kafka_err2str(err)))")
+            return
+        }
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMs))
+        // Until nothing is assigned, then two more rounds for events already queued (an assignment that
+        // arrived before the unsubscribe and its revoke).
+        var quietRounds = 0
+        while quietRounds < 2 {
+            if ContinuousClock.now >= deadline {
+                kafkaLogger.warning("consumer group \(groupId) on \(brokers) still had \(assignment()) assigned \(timeoutMs) ms after unsubscribing; closing anyway")
+                return
+            }
+            if let msgPtr = rd_kafka_consumer_poll(handle, 100) { rd_kafka_message_destroy(msgPtr) }
+            quietRounds = assignment().isEmpty ? quietRounds + 1 : 0
         }
     }
 }

@@ -45,6 +45,42 @@ final class KafkaConsumerGroupTests: KafkaBrokerTestCase {
         second.close()
     }
 
+    /// A member that was not polled while another left has a rebalance pending; closing it must not serve
+    /// that rebalance inside librdkafka's close, where the callback's `rd_kafka_assign` can wait for ever
+    /// (librdkafka issues 4884, 4527; it hung CI). The close runs on its own thread so that a hang fails
+    /// this test instead of the run.
+    func testClosingAMemberWithARebalancePendingReturns() throws {
+        try broker.createTopic("pending", partitions: 4)
+        try produce("pending", (0..<40).map { "p\($0)" })
+        for (round, pause) in [0, 300_000, 1_000_000, 2_000_000].enumerated() {
+            let group = "pending-group-\(round)"
+            let options = ["partition.assignment.strategy": "range"]
+            let c1 = try KafkaConsumer(config: clientConfig, groupId: group, topics: ["pending"], extraOptions: options)
+            let c2 = try KafkaConsumer(config: clientConfig, groupId: group, topics: ["pending"], extraOptions: options)
+            var revoked2: [TopicPartition] = []
+            // As a stage does: commit what was handled when partitions go (a synchronous commit in the callback).
+            c2.onRevoke = { [unowned c2] partitions in
+                revoked2 += partitions
+                try? c2.commit(Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(0)) }))
+            }
+            let deadline = Date().addingTimeInterval(45)
+            while (c1.assignment().isEmpty || c2.assignment().isEmpty) && Date() < deadline {
+                _ = try c1.poll(timeoutMs: 50)
+                _ = try c2.poll(timeoutMs: 50)
+            }
+            XCTAssertFalse(c1.assignment().isEmpty || c2.assignment().isEmpty, "both members have partitions")
+            c1.close()
+            usleep(useconds_t(pause))   // c2 hears of the rebalance at a heartbeat and queues it, unpolled
+            let closed = DispatchSemaphore(value: 0)
+            let closing = Thread { c2.close(); closed.signal() }
+            closing.start()
+            guard closed.wait(timeout: .now() + 60) == .success else {
+                return XCTFail("round \(round): close() of a member with a rebalance pending did not return within 60 s")
+            }
+            XCTAssertFalse(revoked2.isEmpty, "round \(round): onRevoke ran for the closed member")
+        }
+    }
+
     /// A broker that stops answering while a member leaves does not hold `close()`: it returns after its
     /// deadline (the group learns of the departure from the session timeout) instead of waiting for ever.
     func testCloseReturnsByItsDeadlineWhenTheBrokerStopsAnswering() throws {
