@@ -7,7 +7,7 @@
  * HOT PATH, FILTERED AT sys_enter. These syscalls carry most of a host's network I/O; a connected send
  * (TCP, connected UDP) has no destination and must cost one comparison:
  *   - sendto: addr (args[4]) NULL → return, before anything else;
- *   - sendmsg: one 8-byte user read of msghdr->msg_name; NULL → return;
+ *   - sendmsg: one 16-byte user read of msghdr->msg_name and msg_namelen; NULL → return;
  *   - sendmmsg: the same on the first message (mmsghdr starts with its msghdr).
  * Then one 2-byte user read of the destination's family: only AF_INET and AF_INET6 are kept (unix
  * datagrams to a path, netlink messages to the kernel are not). The process filters and the exclusion

@@ -48,10 +48,7 @@ int tp_enter_socket(struct trace_event_raw_sys_enter *ctx)
 /* The socket behind a returned fd is one the policy keeps (for the enter-miss count). */
 static __always_inline int kept_socket_fd(long fd)
 {
-	struct socket *sock = socket_from_fd(fd);
-	if (!sock)
-		return 0;
-	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct sock *sk = sock_from_fd(fd);
 	if (!sk)
 		return 0;
 	return policy_keeps(BPF_CORE_READ(sk, __sk_common.skc_family), BPF_CORE_READ(sk, sk_protocol));

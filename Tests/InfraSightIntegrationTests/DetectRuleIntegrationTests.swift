@@ -198,7 +198,8 @@ final class DetectRuleIntegrationTests: XCTestCase {
             let out = try Podman.output(["run", "--name", name, "--pid", "host", "--privileged", "--network", "none",
                                          "--cgroup-parent", cgroupParent] + Podman.limits + hostPython
                                         + [Podman.busyboxToolsImage, "/bin/sh", "-c", "(\(t.action)) & echo $!; wait; sleep 2"]).output
-            // the action's own error (nc's "Network is unreachable") can come out before the echoed pid
+            // The first line that is a number: a failing action's own message (nc: Network is unreachable) may
+            // be written before the shell echoes the pid.
             guard let pid = out.split(separator: "\n").lazy.compactMap({ Int($0.trimmingCharacters(in: .whitespaces)) }).first else {
                 XCTFail("\(t.name): no pid from the container:\n\(out)"); continue
             }

@@ -65,16 +65,20 @@ static __always_inline struct socket *socket_from_fd(long fd)
 	return (struct socket *)BPF_CORE_READ(f, private_data);
 }
 
-/* The family of the socket behind an fd, 0 when the fd is no socket (or has no sock). */
-static __always_inline __u16 socket_family_of_fd(long fd)
+/* The `struct sock` behind an fd, NULL when the fd is no socket (or has no sock). */
+static __always_inline struct sock *sock_from_fd(long fd)
 {
 	struct socket *sock = socket_from_fd(fd);
 	if (!sock)
-		return 0;
-	struct sock *sk = BPF_CORE_READ(sock, sk);
-	if (!sk)
-		return 0;
-	return BPF_CORE_READ(sk, __sk_common.skc_family);
+		return NULL;
+	return BPF_CORE_READ(sock, sk);
+}
+
+/* The family of the socket behind an fd, 0 when the fd is no socket (or has no sock). */
+static __always_inline __u16 socket_family_of_fd(long fd)
+{
+	struct sock *sk = sock_from_fd(fd);
+	return sk ? BPF_CORE_READ(sk, __sk_common.skc_family) : 0;
 }
 
 /* Path of a unix socket's bound (or, for an accepted socket, its listener's) address. */

@@ -12,38 +12,38 @@ public struct SocketNamesStep: EnrichmentStep {
 
     public func apply(_ event: EventView, to enrichment: inout EnrichmentFields) {
         switch event.detailKind {
-        case .socket: break
+        case .socket:
+            let d = event.socket
+            names(d.family, d.sockType, d.protocol, &enrichment)
+            addresses(local: d.localAddr, remote: d.remoteAddr, &enrichment)
         case .dup:
             let d = event.dup
-            enrichment.familyName = SocketNames.family(d.family)
-            enrichment.protocolName = SocketNames.protocolName(family: d.family, sockType: d.sockType, protocol: d.protocol)
-            enrichment.localIp = IPText.text(d.localAddr)
-            enrichment.remoteIp = IPText.text(d.remoteAddr)
-            return
+            names(d.family, d.sockType, d.protocol, &enrichment)
+            addresses(local: d.localAddr, remote: d.remoteAddr, &enrichment)
         case .bind:
             let d = event.bind
-            enrichment.familyName = SocketNames.family(d.family)
-            enrichment.protocolName = SocketNames.protocolName(family: d.family, sockType: d.sockType, protocol: d.protocol)
+            names(d.family, d.sockType, d.protocol, &enrichment)
             enrichment.localIp = IPText.text(d.addr)
-            return
         case .sendto:
             let d = event.sendto
-            enrichment.familyName = SocketNames.family(d.family)
-            enrichment.protocolName = SocketNames.protocolName(family: d.family, sockType: d.sockType, protocol: d.protocol)
-            enrichment.localIp = IPText.text(d.localAddr)
-            enrichment.remoteIp = IPText.text(d.remoteAddr)
-            return
+            names(d.family, d.sockType, d.protocol, &enrichment)
+            addresses(local: d.localAddr, remote: d.remoteAddr, &enrichment)
         case .socketCreate:
             let d = event.socketCreate
-            enrichment.familyName = SocketNames.family(d.family)
-            enrichment.protocolName = SocketNames.protocolName(family: d.family, sockType: d.sockType, protocol: d.protocol)
-            return
+            names(d.family, d.sockType, d.protocol, &enrichment)
         default: return
         }
-        let d = event.socket
-        enrichment.familyName = SocketNames.family(d.family)
-        enrichment.protocolName = SocketNames.protocolName(family: d.family, sockType: d.sockType, protocol: d.protocol)
-        enrichment.localIp = IPText.text(d.localAddr)
-        enrichment.remoteIp = IPText.text(d.remoteAddr)
+    }
+
+    @inline(__always)
+    private func names(_ family: UInt32, _ sockType: UInt32, _ proto: UInt32, _ enrichment: inout EnrichmentFields) {
+        enrichment.familyName = SocketNames.family(family)
+        enrichment.protocolName = SocketNames.protocolName(family: family, sockType: sockType, protocol: proto)
+    }
+
+    @inline(__always)
+    private func addresses(local: UnsafeRawBufferPointer, remote: UnsafeRawBufferPointer, _ enrichment: inout EnrichmentFields) {
+        enrichment.localIp = IPText.text(local)
+        enrichment.remoteIp = IPText.text(remote)
     }
 }
