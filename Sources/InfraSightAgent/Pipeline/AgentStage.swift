@@ -39,8 +39,8 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         case .dup: return 9
         case .socket: return 10
         case .link: return 11
-        case .bind: return 11
-        case .sendto: return 12
+        case .bind: return 12
+        case .sendto: return 13
         }
     }
 
