@@ -15,11 +15,18 @@ final class RuleGateTests: XCTestCase {
         XCTAssertEqual(byName["Read sensitive file untrusted"]?.gate.write, false)
         XCTAssertEqual(byName["Repeated denied access to sensitive files"]?.gate.failed, true)
         XCTAssertNil(byName["Repeated denied access to sensitive files"]?.gate.write)
+        // An `or` whose branches need different probes: each probe's events get their branch's gate.
+        let history = try XCTUnwrap(byName["Delete or rename shell history"])
+        XCTAssertNil(history.gate.write, "no gate for the rule as a whole")
+        XCTAssertEqual(history.gate(for: .open).write, true, "an open can only match by truncating")
+        XCTAssertEqual(history.gate(for: .open).failed, false)
+        XCTAssertEqual(history.gate(for: .link).failed, false)
+        XCTAssertNil(history.gate(for: .link).write)
     }
 
     func testNoGateTurnsAwayAMatch() throws {
         let book = try RuleBook(files: [])
-        let paths = ["/etc/shadow", "/etc/crontab", "/etc/cron.d/x", "/etc/systemd/system/x.service", "/etc/ld.so.preload",
+        let paths = ["/home/u/.bash_history", "/etc/shadow", "/etc/crontab", "/etc/cron.d/x", "/etc/systemd/system/x.service", "/etc/ld.so.preload",
                      "/root/.ssh/authorized_keys", "/var/log/syslog", "/tmp/x", "/home/u/.aws/credentials", "/sys/fs/cgroup/release_agent",
                      "../../etc/passwd", "/srv/drop/payload"]
         var events: [Event] = []
@@ -34,6 +41,15 @@ final class RuleGateTests: XCTestCase {
             chmod.ret = -1
             events.append(chmod)
             events.append(DetectTestEvents.exec(path, argv: [path], comm: "sh", parentComm: "nginx"))
+            for (syscall, ret) in [("unlink", Int64(0)), ("renameat2", 0), ("symlink", 0), ("linkat", -17)] {
+                var e = DetectTestEvents.base(.link, comm: "bash")
+                var d = LinkDetail()
+                d.syscall = syscall; d.path = path; d.resolvedPath = path; d.oldPath = path; d.oldResolvedPath = path
+                d.dirfd = -100; d.oldDirfd = -100
+                e.link = d
+                e.ret = ret
+                events.append(e)
+            }
         }
         var checked = 0, admitted = 0
         for event in events {
@@ -48,7 +64,7 @@ final class RuleGateTests: XCTestCase {
                     checked += 1
                     if matches {
                         admitted += 1
-                        XCTAssertTrue(rule.gate.admits(view, probe: probe), "gate of '\(rule.name)' turns away a match: \(probe) \(event.eventID) ret \(view.ret)")
+                        XCTAssertTrue(rule.gate(for: probe).admits(view, probe: probe), "gate of '\(rule.name)' turns away a match: \(probe) \(event.eventID) ret \(view.ret)")
                     }
                 }
             }

@@ -27,9 +27,16 @@ public final class CompiledRule {
     let probes: Set<Probe>?
     /// What every matching event must be, checked before the closures run.
     let gate: RuleGate
+    /// The gate for one probe's events, where it demands more than `gate` (an `or` whose other branches
+    /// need another probe: "link removal or open for truncation" gates opens on open.write).
+    let probeGates: [Probe: RuleGate]
+
+    /// The gate for `probe`'s events.
+    func gate(for probe: Probe) -> RuleGate { probeGates[probe] ?? gate }
 
     init(name: String, version: UInt32, priority: AlertSeverity, tags: [String], description: String,
-         output: OutputTemplate, kind: Kind, probes: Set<Probe>?, gate: RuleGate = RuleGate()) {
+         output: OutputTemplate, kind: Kind, probes: Set<Probe>?, gate: RuleGate = RuleGate(),
+         probeGates: [Probe: RuleGate] = [:]) {
         self.name = name
         self.version = version
         self.priority = priority
@@ -39,6 +46,7 @@ public final class CompiledRule {
         self.kind = kind
         self.probes = probes
         self.gate = gate
+        self.probeGates = probeGates
     }
 
     /// How long this rule keeps one process's events (0 for single-event rules).

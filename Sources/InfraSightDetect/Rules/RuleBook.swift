@@ -48,7 +48,7 @@ public struct RuleBook {
         self.fingerprint = fingerprint
         var byProbe: [Probe: [RuleEntry]] = [:]
         for probe in Probe.allCases {
-            byProbe[probe] = rules.indices.filter { rules[$0].probes?.contains(probe) ?? true }.map { RuleEntry(index: $0, gate: rules[$0].gate) }
+            byProbe[probe] = rules.indices.filter { rules[$0].probes?.contains(probe) ?? true }.map { RuleEntry(index: $0, gate: rules[$0].gate(for: probe)) }
         }
         self.byProbe = byProbe
         longestWindowNs = rules.map(\.windowNs).max() ?? 0

@@ -100,11 +100,12 @@ struct RuleCompiler {
         let kind: CompiledRule.Kind
         let probes: Set<Probe>?
         var gate = RuleGate()   // a sequence's steps each have their own conditions: no common gate
+        var probeGates: [Probe: RuleGate] = [:]
         if let sequence = rule.sequence {
             var steps: [Predicate] = []
             var stepProbes: Set<Probe>? = []
             for (i, step) in sequence.steps.enumerated() {
-                let (p, pr, _) = try condition(step.condition) { e throws(RuleError) in
+                let (p, pr, _, _) = try condition(step.condition) { e throws(RuleError) in
                     throw fail("sequence.steps[\(i)]", step.line, "column \(e.column): \(e.message)")
                 }
                 steps.append(i == sequence.steps.count - 1 ? withExceptions(p) : p)
@@ -118,7 +119,7 @@ struct RuleCompiler {
             kind = .sequence(steps: steps, withinNs: sequence.withinNs, same: same)
             probes = stepProbes
         } else {
-            let (p, pr, g) = try condition(rule.condition!) { e throws(RuleError) in
+            let (p, pr, g, pg) = try condition(rule.condition!) { e throws(RuleError) in
                 throw fail("condition", rule.conditionLine, "column \(e.column): \(e.message)")
             }
             if let t = rule.threshold {
@@ -128,9 +129,11 @@ struct RuleCompiler {
             }
             probes = pr
             gate = g
+            probeGates = pg
         }
         return CompiledRule(name: rule.name, version: rule.version ?? 1, priority: priority, tags: rule.tags,
-                            description: rule.description, output: output, kind: kind, probes: probes, gate: gate)
+                            description: rule.description, output: output, kind: kind, probes: probes, gate: gate,
+                            probeGates: probeGates)
     }
 
     private func exceptionPredicate(_ rule: RuleDeclaration, fail: (String, Int, String) -> RuleError) throws(RuleError) -> Predicate? {
@@ -161,11 +164,18 @@ struct RuleCompiler {
     }
 
     /// Parses, expands and builds one condition. Errors come back through `fail` with their column.
-    private func condition(_ text: String, fail: (ConditionError) throws(RuleError) -> Never) throws(RuleError) -> (Predicate, Set<Probe>?, RuleGate) {
+    private func condition(_ text: String, fail: (ConditionError) throws(RuleError) -> Never) throws(RuleError)
+        -> (Predicate, Set<Probe>?, RuleGate, [Probe: RuleGate]) {
         do throws(ConditionError) {
             let syntax = try ConditionParser.parse(text)
             let expanded = try expand(syntax, macroPath: [])
-            return (try build(expanded), Self.probes(of: expanded), RuleGate.of(expanded))
+            let gate = RuleGate.of(expanded)
+            var probeGates: [Probe: RuleGate] = [:]
+            for probe in Probe.allCases {
+                let g = RuleGate.of(expanded, for: probe)
+                if g != gate { probeGates[probe] = g }
+            }
+            return (try build(expanded), Self.probes(of: expanded), gate, probeGates)
         } catch {
             try fail(error)
         }

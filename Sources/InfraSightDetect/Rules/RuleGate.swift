@@ -7,7 +7,7 @@ import InfraSightCore
 /// Why: the engine checks the gate before it runs any of the rule's closures. A read-only open, the
 /// commonest event there is, then skips every `open_write` rule for the price of two compares instead
 /// of a chain of closure calls and their reference counting.
-struct RuleGate {
+struct RuleGate: Equatable {
     /// The syscall must have failed (true) or succeeded (false); nil: either.
     var failed: Bool?
     /// The event must be an open that may write (true) or not one (false); nil: either.
@@ -25,14 +25,26 @@ struct RuleGate {
     /// gate never turns away an event the condition would accept.
     static func of(_ s: ConditionSyntax) -> RuleGate {
         var gate = RuleGate()
-        gate.take(s)
+        gate.take(s, probe: nil)
         return gate
     }
 
-    private mutating func take(_ s: ConditionSyntax) {
+    /// The gate for one probe's events: an `or` with only one branch that can match this probe (the
+    /// others need `evt.probe` to be another) demands what that branch demands.
+    static func of(_ s: ConditionSyntax, for probe: Probe) -> RuleGate {
+        var gate = RuleGate()
+        gate.take(s, probe: probe)
+        return gate
+    }
+
+    private mutating func take(_ s: ConditionSyntax, probe: Probe?) {
         switch s {
         case .and(let parts):
-            for p in parts { take(p) }
+            for p in parts { take(p, probe: probe) }
+        case .or(let parts):
+            guard let probe else { return }
+            let live = parts.filter { RuleCompiler.probes(of: $0)?.contains(probe) ?? true }
+            if live.count == 1 { take(live[0], probe: probe) }
         case .comparison(let field, let op, let values, _):
             guard let value = Self.truth(op: op, values: values) else { return }
             set(field, value)
