@@ -288,8 +288,8 @@ public final class KafkaConsumer {
     /// The fatal error the consumer hit, if any.
     public var fatalError: KafkaError? { context.fatalError }
 
-    /// Leaves the group (the final `onRevoke` runs inside, so the caller can commit) and destroys the handle,
-    /// within `timeoutMs` (see `RdKafkaHandle.closeConsumer`). Idempotent.
+    /// Leaves the group (the final `onRevoke` runs inside, so the caller can commit) and destroys the handle;
+    /// `timeoutMs` bounds the wait for the group to take the partitions back. Idempotent.
     ///
     /// The group is left by unsubscribing first, with the rebalance events served here as in `poll()`, and
     /// only then closed. A rebalance callback that calls `rd_kafka_assign` while librdkafka closes the
@@ -301,10 +301,10 @@ public final class KafkaConsumer {
         while batchIndex < batchCount {
             if let msgPtr = takeFromBatch() { rd_kafka_message_destroy(msgPtr) }
         }
-        leaveByUnsubscribing(handle, timeoutMs: timeoutMs / 2)
+        leaveByUnsubscribing(handle, timeoutMs: timeoutMs)
         // `rk` stays set while the group is left: the final `onRevoke` commits through it. The message queue
         // goes after that and before the handle (it holds a reference on it).
-        RdKafkaHandle.closeConsumer(handle, role: "consumer group \(groupId)", brokers: brokers, timeoutMs: timeoutMs) {
+        RdKafkaHandle.closeConsumer(handle, role: "consumer group \(groupId)", brokers: brokers) {
             if let queue = self.context.messageQueue { rd_kafka_queue_destroy(queue) }
             self.context.messageQueue = nil
             self.rk = nil

@@ -24,7 +24,7 @@ public enum KafkaRecordReader {
                                               extra: [:], context: context)
         let rk = try RdKafkaHandle.create(RD_KAFKA_CONSUMER, conf: conf, role: role, brokers: config.brokers)
         defer {
-            RdKafkaHandle.closeConsumer(rk, role: role, brokers: config.brokers, timeoutMs: 10_000)
+            RdKafkaHandle.closeConsumer(rk, role: role, brokers: config.brokers)
             withExtendedLifetime(context) {}   // librdkafka's callbacks point at it until the handle is gone
         }
         rd_kafka_poll_set_consumer(rk)

@@ -78,6 +78,6 @@ public final class KafkaTopicTail {
     public func close() {
         guard let handle = rk else { return }
         rk = nil
-        RdKafkaHandle.closeConsumer(handle, role: context.role, brokers: brokers, timeoutMs: 10_000)
+        RdKafkaHandle.closeConsumer(handle, role: context.role, brokers: brokers)
     }
 }

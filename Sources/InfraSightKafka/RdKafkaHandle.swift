@@ -113,35 +113,22 @@ enum RdKafkaHandle {
         return rk
     }
 
-    /// Leaves the consumer group and destroys the handle, within `timeoutMs`.
+    /// Leaves the consumer group (`rd_kafka_consumer_close`) and destroys the handle; `beforeDestroy` runs
+    /// in between. One way for every consumer.
     ///
-    /// `rd_kafka_consumer_close` waits without a limit for the group to be left, and `rd_kafka_destroy`
-    /// closes a consumer that was not closed. A broker that stops answering mid-close would hold a
-    /// stage's shutdown (and a test) for ever, so this closes asynchronously, serves the rebalance
-    /// callbacks (the final `onRevoke` commit) until librdkafka says the consumer is closed or the
-    /// deadline passes, and then destroys without a second close. Past the deadline the group learns
-    /// of the departure from the session timeout, and uncommitted offsets are read again by the next
-    /// owner: nothing is lost, it is only late.
-    /// `beforeDestroy` runs after the group is left (or the deadline passed) and before the handle goes.
-    static func closeConsumer(_ rk: OpaquePointer, role: String, brokers: String, timeoutMs: Int,
-                              beforeDestroy: () -> Void = {}) {
-        let queue = rd_kafka_queue_new(rk)!
-        if let error = rd_kafka_consumer_close_queue(rk, queue) {
-            kafkaLogger.warning("closing \(role) on \(brokers): \(String(cString: rd_kafka_error_string(error)))")
-            rd_kafka_error_destroy(error)
-        } else {
-            let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMs))
-            while rd_kafka_consumer_closed(rk) == 0 {
-                if ContinuousClock.now >= deadline {
-                    kafkaLogger.warning("\(role) on \(brokers) did not leave its group within \(timeoutMs) ms; destroyed without waiting (the group notices at its session timeout)")
-                    break
-                }
-                _ = rd_kafka_queue_poll_callback(queue, 100)
-            }
+    /// The close is synchronous. An asynchronous close with a deadline (`rd_kafka_consumer_close_queue`,
+    /// callbacks served by `rd_kafka_queue_poll_callback`) was tried and aborted the process in librdkafka
+    /// (`rd_kafka_q_serve: assert: res != RD_KAFKA_OP_RES_PASS`, `infrasight top` in CI) on an event that
+    /// poll cannot serve by callback. A group member leaves its group before this (`KafkaConsumer.close`
+    /// unsubscribes first), so no rebalance callback runs inside the close, where its `rd_kafka_assign`
+    /// can wait for ever (librdkafka issues 4884, 4527).
+    static func closeConsumer(_ rk: OpaquePointer, role: String, brokers: String, beforeDestroy: () -> Void = {}) {
+        let err = rd_kafka_consumer_close(rk)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            kafkaLogger.warning("closing \(role) on \(brokers): \(String(cString: rd_kafka_err2str(err)))")
         }
-        rd_kafka_queue_destroy(queue)
         beforeDestroy()
-        rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)
+        rd_kafka_destroy(rk)
     }
 }
 
