@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
+        // the agent's ring-buffer reader: acquire/release loads and stores on the kernel's mapped positions
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         // containerd (container metadata): gRPC over HTTP/2 on its unix socket
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.0"),
@@ -77,6 +79,7 @@ let package = Package(
             name: "InfraSightAgent",
             dependencies: [
                 "CLibbpf", "CEventLayout", "InfraSightCore", "InfraSightKafka",
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
                 // runtime sockets (container metadata): HTTP/1.1 over a unix socket
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -6,13 +6,14 @@ import Glibc
 
 /// The BPF ring buffer the probes write their records into, and its one consumer.
 ///
-/// Why one ring for every probe: a ring buffer's pages are mapped into the agent (twice, for
-/// wrap-around reads), so eight probes with a ring each cost 8 × 2 × 8 MiB of resident memory before
-/// the first event. The agent creates one ring (`init(bytes:)`) and every probe's object reuses it
+/// Why one ring for every probe: a ring buffer's pages are all mapped into the agent at once, so
+/// eight probes with a ring each cost 8 × 8 MiB of resident memory before the first event. The agent creates one ring (`init(bytes:)`) and every probe's object reuses it
 /// for its `events` map (`bpf_map__reuse_fd`); records carry their kind, so one decoder serves them
 /// all. A probe loaded on its own (tests, tools) wraps its object's map instead (`init(mapFd:)`).
 ///
-/// The kernel batches wake-ups, so the caller polls `consume(_:)` every few ms from one thread.
+/// The data area is mapped once and read in place (`RingBufferReader`), not through libbpf's
+/// consumer, which maps it twice. The kernel batches wake-ups, so the caller polls `consume(_:)`
+/// every few ms from one thread.
 /// Not thread-safe: `BPFProbe` or the agent's event thread serialise access.
 public final class EventRing {
     /// The ring's map fd (owned when this instance created the map).
@@ -20,8 +21,9 @@ public final class EventRing {
     /// Data area size in bytes (a power of two, at least a page).
     public let bytes: Int
     private let ownsMap: Bool
-    private var ring: OpaquePointer?
-    private let sink = RecordSink()
+    private var reader: RingBufferReader?
+    /// Records user space could not decode, and impossible headers (counted as `lost{decode}`).
+    public private(set) var decodeErrors: UInt64 = 0
 
     /// A new ring of `bytes` (rounded up to a power of two pages) for probes to share.
     public init(bytes requested: Int) throws {
@@ -46,39 +48,45 @@ public final class EventRing {
     }
 
     private func start() throws {
-        let ctx = Unmanaged.passUnretained(sink).toOpaque()
-        guard let rb = ring_buffer__new(fd, recordSampleCallback, ctx, nil) else {
-            let error = BPFError.libbpf("ring_buffer__new(events)")
+        do {
+            reader = try RingBufferReader(fd: fd)
+        } catch {
             if ownsMap { Glibc.close(fd) }
             throw error
         }
-        ring = rb
     }
 
     deinit { close() }
-
-    /// Records user space could not decode (counted as `lost{decode}`).
-    public var decodeErrors: UInt64 { sink.decodeErrors }
 
     /// Consumes what is in the ring now, non-blocking; calls `handler` per decoded record; returns
     /// how many were delivered. Undecodable records are counted (`decodeErrors`).
     @discardableResult
     public func consume(_ handler: (KernelRecord) -> Void) -> Int {
-        guard let ring else { return 0 }
-        return withoutActuallyEscaping(handler) { handler in
-            sink.handler = handler
-            sink.delivered = 0
-            defer { sink.handler = nil }
-            _ = ring_buffer__consume(ring)
-            return sink.delivered
+        guard reader != nil else { return 0 }
+        var delivered = 0
+        var undecodable: UInt64 = 0
+        var corrupt: UInt64 = 0
+        _ = reader!.consume(corrupt: &corrupt) { bytes in
+            do {
+                handler(try KernelRecordDecoder.decode(bytes))
+                delivered += 1
+            } catch {
+                undecodable += 1
+            }
         }
+        decodeErrors += undecodable + corrupt
+        return delivered
     }
+
+    /// Records that ran past the end of the data area and were joined from two pieces.
+    var wrappedRecords: UInt64 { reader?.wrappedRecords ?? 0 }
 
     /// Stops consuming and frees the consumer (and the map, when owned). Idempotent.
     public func close() {
-        if let ring { ring_buffer__free(ring) }
-        if ring != nil, ownsMap { Glibc.close(fd) }
-        ring = nil
+        guard reader != nil else { return }
+        reader!.unmap()
+        reader = nil
+        if ownsMap { Glibc.close(fd) }
     }
 
     /// `bytes` rounded up to a power of two, at least one page (what the kernel requires).
@@ -88,25 +96,4 @@ public final class EventRing {
         while size < bytes && size < (1 << 30) { size <<= 1 }
         return size
     }
-}
-
-/// State the C ring-buffer callback reaches through its context pointer.
-private final class RecordSink {
-    var handler: ((KernelRecord) -> Void)?
-    var delivered = 0
-    var decodeErrors: UInt64 = 0
-}
-
-private let recordSampleCallback: ring_buffer_sample_fn = { ctx, data, size in
-    guard let ctx else { return 0 }
-    let sink = Unmanaged<RecordSink>.fromOpaque(ctx).takeUnretainedValue()
-    guard let data else { sink.decodeErrors += 1; return 0 }
-    do {
-        let record = try KernelRecordDecoder.decode(UnsafeRawBufferPointer(start: data, count: size))
-        sink.delivered += 1
-        sink.handler?(record)
-    } catch {
-        sink.decodeErrors += 1
-    }
-    return 0
 }
