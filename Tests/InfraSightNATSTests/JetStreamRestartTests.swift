@@ -4,6 +4,19 @@ import XCTest
 
 /// A nats-server SIGKILLed and started again on the same file store loses nothing it acked.
 final class JetStreamRestartTests: JetStreamTestCase {
+    /// Fetches and acks until nothing is pending.
+    func drain(_ consumer: JetStreamPullConsumer, timeout: TimeInterval = 30) throws -> [JetStreamMessage] {
+        var got: [JetStreamMessage] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let batch = try consumer.fetch(max: 100, timeout: .milliseconds(500))
+            for m in batch { try m.ack(sync: true) }
+            got += batch
+            if batch.isEmpty, try consumer.lag().total == 0 { break }
+        }
+        return got
+    }
+
     func testKilledServerKeepsAckedMessagesAndConsumerPositions() throws {
         try createStreams()
         let producer = try JetStreamProducer(connection: connection)
@@ -13,7 +26,7 @@ final class JetStreamRestartTests: JetStreamTestCase {
         }
         XCTAssertTrue(producer.flush(timeout: .seconds(30)))
         XCTAssertEqual(producer.counts.acked, UInt64(total), "every message acked before the crash")
-        let consumer = try JetStreamPullConsumer(connection: connection, spec: .init(stream: "INFRASIGHT_RAW", durable: "sink"))
+        let consumer = try JetStreamPullConsumer(connection: connection, spec: .init(stream: "INFRASIGHT_RAW", durable: "sink", ackWait: .seconds(2)))
         // Half consumed with confirmed acks; the rest acked by the stream but never consumed.
         for m in try fetch(consumer, count: 400) { try m.ack(sync: true) }
         consumer.close()
@@ -33,11 +46,20 @@ final class JetStreamRestartTests: JetStreamTestCase {
 
         let fresh = try connect()
         XCTAssertEqual(try JetStreamAdmin(connection: fresh).info(stream: "INFRASIGHT_RAW").messages, UInt64(total + 1))
-        let resumed = try JetStreamPullConsumer(connection: fresh, spec: .init(stream: "INFRASIGHT_RAW", durable: "sink"))
-        let rest = try fetch(resumed, count: total + 1 - 400 + 1, timeout: 5, ack: true)
-        XCTAssertEqual(rest.count, total + 1 - 400, "0 lost, none of the confirmed-acked ones again")
-        XCTAssertEqual(Set(rest.compactMap(\.messageId)).count, rest.count, "no duplicates")
-        XCTAssertEqual(Set(rest.compactMap(\.messageId)), Set((400..<total).map { "k\($0)" } + ["after"]))
+        let resumed = try JetStreamPullConsumer(connection: fresh, spec: .init(stream: "INFRASIGHT_RAW", durable: "sink", ackWait: .seconds(2)))
+        let ids = try drain(resumed).compactMap(\.messageId)
+        let unconsumed = Set((400..<total).map { "k\($0)" } + ["after"])
+        let ackedBefore = Set((0..<400).map { "k\($0)" })
+        XCTAssertEqual(Set(ids).intersection(unconsumed), unconsumed, "0 lost: every message not consumed before the crash comes")
+        XCTAssertEqual(Set(ids).subtracting(unconsumed).subtracting(ackedBefore), [], "nothing unknown")
+        XCTAssertEqual(ids.count, Set(ids).count, "each message once after the restart")
+        // At-least-once: acks the server confirmed just before SIGKILL may not have reached its consumer state
+        // on disk yet (it writes that state in the background: killed at once, all 400 came again here; killed
+        // 2 s later, none), so some of those come again; the sink's de-duplication takes care of them.
+        // Right after the restart a fetch can also time out while the server delivers to it: those messages
+        // wait for ack wait (2 s here) and then come again, which `drain` waits for.
+        let again = Set(ids).intersection(ackedBefore).count
+        print("JetStreamRestartTests: \(again) of 400 confirmed-acked messages redelivered after SIGKILL (at-least-once)")
         XCTAssertEqual(try resumed.lag().total, 0)
         resumed.close()
         fresh.close()
