@@ -64,4 +64,40 @@ final class JetStreamRestartTests: JetStreamTestCase {
         resumed.close()
         fresh.close()
     }
+
+    func testFrozenServerFailsAcksWithPayloadsAndResendsAreDeduplicated() throws {
+        try createStreams()
+        let failures = FailureLog()
+        let producer = try JetStreamProducer(connection: connection, ackTimeout: .seconds(1)) { failures.add($0) }
+        server.process.signal(SIGSTOP)
+        var thawed = false
+        defer { if !thawed { server.process.signal(SIGCONT) } }
+        for i in 0..<10 { try producer.publish(subject: "infrasight.raw.exec.0", messageId: "f\(i)", payload: Array("frozen \(i)".utf8)) }
+        XCTAssertTrue(producer.flush(timeout: .seconds(10)), "every publish settles: acked or failed")
+        XCTAssertEqual(producer.counts.failed, 10, "no ack from a frozen server: counted, not dropped")
+        XCTAssertEqual(Set(failures.all.compactMap(\.messageId)), Set((0..<10).map { "f\($0)" }))
+        server.process.signal(SIGCONT)
+        thawed = true
+        // The frozen server still had the first copies in its socket; the resends carry the same ids.
+        for f in failures.all { try producer.publish(subject: f.subject, messageId: f.messageId, payload: f.payload) }
+        XCTAssertTrue(producer.flush(timeout: .seconds(30)))
+        let c = producer.counts
+        XCTAssertEqual(c.acked + c.duplicates, 10, "\(c)")
+        XCTAssertEqual(try JetStreamAdmin(connection: connection).info(stream: "INFRASIGHT_RAW").messages, 10,
+                       "exactly once in the stream after dedup")
+    }
+
+    func testCloseReportsWhatIsStillPendingAsFailed() throws {
+        try createStreams()
+        let failures = FailureLog()
+        let producer = try JetStreamProducer(connection: connection, ackTimeout: .seconds(30)) { failures.add($0) }
+        server.process.signal(SIGSTOP)
+        defer { server.process.signal(SIGCONT) }
+        for i in 0..<5 { try producer.publish(subject: "infrasight.raw.exec.0", messageId: "c\(i)", payload: [UInt8(i)]) }
+        producer.close(timeout: .milliseconds(500))
+        XCTAssertEqual(producer.counts.failed, 5)
+        XCTAssertEqual(producer.counts.inFlight, 0)
+        XCTAssertEqual(failures.all.map(\.payload).sorted { $0[0] < $1[0] }, (0..<5).map { [UInt8($0)] })
+        XCTAssertTrue(failures.all.allSatisfy { "\($0.error)".contains("before close") })
+    }
 }

@@ -42,8 +42,9 @@ final class JetStreamRoundTripTests: JetStreamTestCase {
             let consumer = try JetStreamPullConsumer(connection: connection, spec: JetStreamConsumerSpec(
                 stream: "INFRASIGHT_RAW", durable: "enrich-p\(n)", filterSubject: JetStreamFamily.raw.filter(partition: n)))
             let expected = items.filter { $0.subject.hasSuffix(".\(n)") }.count
-            let got = try fetch(consumer, count: expected + 1, timeout: 3, batch: 25, ack: true)
+            let got = try fetch(consumer, count: expected, timeout: 10, batch: 25, ack: true)
             XCTAssertEqual(got.count, expected, "partition \(n)")
+            XCTAssertEqual(try consumer.fetch(max: 1, timeout: .milliseconds(200)).count, 0, "nothing beyond its partition")
             for m in got {
                 XCTAssertTrue(m.subject.hasSuffix(".\(n)"))
                 XCTAssertEqual(m.deliveries, 1)
@@ -71,8 +72,9 @@ final class JetStreamRoundTripTests: JetStreamTestCase {
         XCTAssertEqual(counts.inFlight, 0)
         XCTAssertEqual(try JetStreamAdmin(connection: connection).info(stream: "INFRASIGHT_RAW").messages, 52)
         let consumer = try JetStreamPullConsumer(connection: connection, spec: .init(stream: "INFRASIGHT_RAW", durable: "dedup"))
-        let got = try fetch(consumer, count: 53, timeout: 3, ack: true)
+        let got = try fetch(consumer, count: 52, ack: true)
         XCTAssertEqual(got.count, 52)
+        XCTAssertEqual(try consumer.fetch(max: 1, timeout: .milliseconds(200)).count, 0)
         XCTAssertEqual(Set(got.compactMap(\.messageId)).count, 50)
     }
 
@@ -140,12 +142,12 @@ final class JetStreamRoundTripTests: JetStreamTestCase {
         try publishAll(producer, (0..<20).map { ("infrasight.raw.exec.0", "m\($0)", "m\($0)") })
         let consumer = try JetStreamPullConsumer(connection: connection, spec: .init(
             stream: "INFRASIGHT_RAW", durable: "slow", maxAckPending: 5))
-        let first = try consumer.fetch(max: 20, timeout: .seconds(2))
+        let first = try consumer.fetch(max: 20, timeout: .seconds(1))
         XCTAssertEqual(first.count, 5)
         XCTAssertEqual(try consumer.fetch(max: 20, timeout: .milliseconds(300)).count, 0, "5 unacked: the server holds back")
         XCTAssertEqual(try consumer.lag().pending, 15)
         for m in first { try m.ack(sync: true) }
-        let next = try consumer.fetch(max: 20, timeout: .seconds(2))
+        let next = try consumer.fetch(max: 20, timeout: .seconds(1))
         XCTAssertEqual(next.map(text), (5..<10).map { "m\($0)" })
     }
 
