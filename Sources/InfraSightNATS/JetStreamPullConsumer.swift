@@ -11,7 +11,9 @@ import NIOConcurrencyHelpers
 public final class JetStreamPullConsumer: @unchecked Sendable {
     public let connection: NATSConnection
     public let spec: JetStreamConsumerSpec
-    private let subscription = NIOLockedValueBox<OpaquePointer?>(nil)
+    /// `natsSubscription*`, freed on deinit (messages keep this object, and so their subscription, alive).
+    private let subscription: OpaquePointer
+    private let isClosed = NIOLockedValueBox(false)
 
     /// Creates or updates the durable consumer, then binds to it. Throws `NATSError` when the stream is missing
     /// (create the streams first), the settings are refused, or the server is unreachable.
@@ -19,7 +21,7 @@ public final class JetStreamPullConsumer: @unchecked Sendable {
         try spec.validate()
         self.connection = connection
         self.spec = spec
-        try ensureConsumer()
+        try Self.ensureConsumer(connection, spec)
         var sub: OpaquePointer?
         var jerr = jsErrCode(rawValue: 0)
         var so = jsSubOptions()
@@ -32,18 +34,20 @@ public final class JetStreamPullConsumer: @unchecked Sendable {
                 return js_PullSubscribe(&sub, connection.jetStream, spec.filterSubject ?? "", spec.durable, nil, &so, &jerr)
             }
         }
-        guard s == NATS_OK, let sub else { throw error(s, jerr, "bind to consumer") }
-        subscription.withLockedValue { $0 = sub }
+        guard s == NATS_OK, let sub else { throw Self.error(s, jerr, "bind to", connection, spec) }
+        subscription = sub
     }
 
-    deinit { close() }
+    // Destroy without Unsubscribe: the consumer was bound, not created by the subscription, so it stays.
+    deinit { natsSubscription_Destroy(subscription) }
 
     /// Up to `max` messages, waiting at most `timeout` for the first ones; [] when none came in time.
     /// At most `spec.maxAckPending` messages are out unacked at once: past that, fetches come back empty.
     public func fetch(max: Int, timeout: Duration) throws -> [JetStreamMessage] {
-        guard let sub = subscription.withLockedValue({ $0 }) else {
+        guard !isClosed.withLockedValue({ $0 }) else {
             throw NATSError.configuration("fetch from consumer \(spec.durable) after it was closed")
         }
+        let sub = subscription
         var list = natsMsgList()
         var jerr = jsErrCode(rawValue: 0)
         let s = natsSubscription_Fetch(&list, sub, Int32(clamping: Swift.max(1, max)), Swift.max(1, timeout.milliseconds), &jerr)
@@ -73,15 +77,12 @@ public final class JetStreamPullConsumer: @unchecked Sendable {
                                     ackFloorStreamSequence: c.AckFloor.Stream)
     }
 
-    /// Lets go of the subscription; the durable consumer and its position stay on the server. Idempotent.
-    public func close() {
-        guard let sub = subscription.withLockedValue({ s -> OpaquePointer? in defer { s = nil }; return s }) else { return }
-        // Destroy without Unsubscribe: the consumer was bound, not created by the subscription, so it stays.
-        natsSubscription_Destroy(sub)
-    }
+    /// No more fetches through this handle; the durable consumer and its position stay on the server, and
+    /// messages already fetched can still be settled. Idempotent.
+    public func close() { isClosed.withLockedValue { $0 = true } }
 
     /// Create the durable consumer, or update the settings that may change in place.
-    private func ensureConsumer() throws {
+    private static func ensureConsumer(_ connection: NATSConnection, _ spec: JetStreamConsumerSpec) throws {
         let js = connection.jetStream
         var ci: UnsafeMutablePointer<jsConsumerInfo>?
         var jerr = jsErrCode(rawValue: 0)
@@ -94,29 +95,29 @@ public final class JetStreamPullConsumer: @unchecked Sendable {
                 && cur.MaxAckPending == Int64(spec.maxAckPending) && curFilter == (spec.filterSubject ?? "")
                 && cur.AckPolicy == js_AckExplicit
             if same { return }
-            try withConfig(deliverPolicy: cur.DeliverPolicy) { cfg in
+            try withConfig(spec, deliverPolicy: cur.DeliverPolicy) { cfg in
                 var updated: UnsafeMutablePointer<jsConsumerInfo>?
                 var e = jsErrCode(rawValue: 0)
                 let s = js_UpdateConsumer(&updated, js, spec.stream, cfg, nil, &e)
                 jsConsumerInfo_Destroy(updated)
-                guard s == NATS_OK else { throw error(s, e, "update") }
+                guard s == NATS_OK else { throw error(s, e, "update", connection, spec) }
             }
             natsLogger.info("JetStream consumer updated", metadata: ["stream": "\(spec.stream)", "durable": "\(spec.durable)"])
             return
         }
-        guard s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr else { throw error(s, jerr, "look up") }
-        try withConfig(deliverPolicy: spec.fromStart ? js_DeliverAll : js_DeliverNew) { cfg in
+        guard s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr else { throw error(s, jerr, "look up", connection, spec) }
+        try withConfig(spec, deliverPolicy: spec.fromStart ? js_DeliverAll : js_DeliverNew) { cfg in
             var created: UnsafeMutablePointer<jsConsumerInfo>?
             var e = jsErrCode(rawValue: 0)
             let s = js_AddConsumer(&created, js, spec.stream, cfg, nil, &e)
             jsConsumerInfo_Destroy(created)
-            guard s == NATS_OK else { throw error(s, e, "create") }
+            guard s == NATS_OK else { throw error(s, e, "create", connection, spec) }
         }
         natsLogger.info("JetStream consumer created", metadata: ["stream": "\(spec.stream)", "durable": "\(spec.durable)",
                                                                    "filter": "\(spec.filterSubject ?? "")"])
     }
 
-    private func withConfig(deliverPolicy: jsDeliverPolicy, _ body: (UnsafeMutablePointer<jsConsumerConfig>) throws -> Void) throws {
+    private static func withConfig(_ spec: JetStreamConsumerSpec, deliverPolicy: jsDeliverPolicy, _ body: (UnsafeMutablePointer<jsConsumerConfig>) throws -> Void) throws {
         try spec.durable.withCString { durable in
             try withOptionalCString(spec.filterSubject) { filter in
                 var cfg = jsConsumerConfig()
@@ -134,6 +135,11 @@ public final class JetStreamPullConsumer: @unchecked Sendable {
     }
 
     private func error(_ s: natsStatus, _ jerr: jsErrCode, _ what: String) -> NATSError {
+        Self.error(s, jerr, what, connection, spec)
+    }
+
+    private static func error(_ s: natsStatus, _ jerr: jsErrCode, _ what: String, _ connection: NATSConnection,
+                              _ spec: JetStreamConsumerSpec) -> NATSError {
         let advice: String?
         switch (s, jerr) {
         case (_, JSStreamNotFoundErr):

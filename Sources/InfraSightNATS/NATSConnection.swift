@@ -12,7 +12,7 @@ let natsLogger = Logger(label: "infrasight.nats")
 /// refused credentials and TLS failures fail at once. Once connected, nats.c reconnects by itself (forever by
 /// default); `events` counts disconnects, reconnects and asynchronous errors, for logs and metrics.
 ///
-/// Thread-safe (nats.c's connection is); `close()` is idempotent and also runs on deinit.
+/// Thread-safe (nats.c's connection is); `close()` is idempotent, and deinit closes and frees the handles.
 public final class NATSConnection: @unchecked Sendable {
     /// `natsConnection*`.
     let handle: OpaquePointer
@@ -72,7 +72,10 @@ public final class NATSConnection: @unchecked Sendable {
         natsLogger.debug("NATS connected", metadata: ["url": "\(url)", "server": "\(connectedURL ?? "?")"])
     }
 
-    deinit { close() }
+    deinit {
+        jsCtx_Destroy(jetStream)
+        natsConnection_Destroy(handle)
+    }
 
     /// The server this connection is on now (nil while disconnected).
     public var connectedURL: String? {
@@ -93,12 +96,13 @@ public final class NATSConnection: @unchecked Sendable {
         guard s == NATS_OK else { throw NATSError(s, context: "flush to \(url)") }
     }
 
-    /// Closes the connection (buffered outgoing data is flushed first by nats.c). Idempotent.
+    /// Closes the connection (nats.c flushes buffered outgoing data first); later calls on it, and on the
+    /// producers and consumers made from it, fail with "connection closed". Idempotent. The handles are freed
+    /// on deinit, once nothing uses them any more (producers, consumers and messages keep this object alive).
     public func close() {
         let wasClosed = isClosed.withLockedValue { closed -> Bool in defer { closed = true }; return closed }
         guard !wasClosed else { return }
-        jsCtx_Destroy(jetStream)
-        natsConnection_Destroy(handle)
+        natsConnection_Close(handle)
     }
 
     /// A JetStream context of its own (asynchronous-publish settings are per context).

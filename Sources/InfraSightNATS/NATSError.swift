@@ -55,7 +55,9 @@ public struct NATSError: Error, CustomStringConvertible, Sendable, Equatable {
         var text = String(cString: natsStatus_GetText(s))
         var last = NATS_OK
         if let detail = nats_GetLastError(&last), last == s {
-            let d = String(cString: detail)
+            var d = Substring(String(cString: detail))
+            // nats.c prefixes its detail with the source location, "(conn.c:2088): ".
+            if d.hasPrefix("("), let end = d.range(of: "): ") { d = d[end.upperBound...] }
             if !d.isEmpty && d != text { text += ": \(d)" }
         }
         let kind: Kind

@@ -174,6 +174,25 @@ final class JetStreamRoundTripTests: JetStreamTestCase {
         XCTAssertEqual(try JetStreamAdmin(connection: connection).info(stream: "INFRASIGHT_RAW").messages, 2000)
     }
 
+    func testClosedHandlesFailCleanlyAndFetchedMessagesCanStillBeSettled() throws {
+        try createStreams()
+        let producer = try JetStreamProducer(connection: connection)
+        try publishAll(producer, [("infrasight.raw.exec.0", "z1", "one"), ("infrasight.raw.exec.0", "z2", "two")])
+        let consumer = try JetStreamPullConsumer(connection: connection, spec: .init(stream: "INFRASIGHT_RAW", durable: "closing"))
+        let got = try fetch(consumer, count: 1, batch: 1)
+        consumer.close()
+        XCTAssertThrowsError(try consumer.fetch(max: 1, timeout: .milliseconds(100)))
+        try got.first?.ack(sync: true)  // the handle is closed, the message is still settled
+        XCTAssertEqual(try consumer.lag().total, 1)
+        connection.close()
+        XCTAssertFalse(connection.isConnected)
+        XCTAssertThrowsError(try producer.publish(subject: "infrasight.raw.exec.0", messageId: "z3", payload: [1])) {
+            XCTAssertTrue("\($0)".lowercased().contains("closed"), "\($0)")
+        }
+        XCTAssertThrowsError(try JetStreamAdmin(connection: connection).info(stream: "INFRASIGHT_RAW"))
+        producer.close(timeout: .milliseconds(100))
+    }
+
     func testMissingStreamIsCountedAndExplained() throws {
         // No streams: a publish has no stream to land in, a consumer has no stream to read.
         let failures = FailureLog()
