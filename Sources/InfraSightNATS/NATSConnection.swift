@@ -207,9 +207,15 @@ public final class NATSConnection: @unchecked Sendable {
                     + "and the client certificate"
             case NATS_SECURE_CONNECTION_REQUIRED:
                 advice = "the server requires TLS: use tls:// in --brokers and set \(NATSConnectionOptions.Env.caFile)"
+            case NATS_PROTOCOL_ERROR where url.tls || !tls.isEmpty:
+                // With TLS 1.3 a server that rejects the client certificate closes the connection after the
+                // handshake: nats.c then sees an empty reply instead of PONG.
+                advice = "the server closed the TLS connection: does it require a client certificate it trusts? "
+                    + "check \(NATSConnectionOptions.Env.certFile) and \(NATSConnectionOptions.Env.keyFile)"
             default: advice = nil
             }
             var error = NATSError(s, context: "connect to \(url)", advice: advice)
+            if s == NATS_PROTOCOL_ERROR && (url.tls || !tls.isEmpty) { error.kind = .tls }
             if s == NATS_SECURE_CONNECTION_REQUIRED || s == NATS_SECURE_CONNECTION_WANTED { error.kind = .tls }
             if s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED { error.kind = .authentication }
             throw error

@@ -17,14 +17,17 @@ final class NATSTestServer {
     let port: Int
     let directory: URL
     let extraArguments: [String]
+    /// The client TLS settings readiness connects with (nil: plain nats://).
+    let clientTLS: NATSConnectionOptions.TLS?
     private(set) var process: ChildProcess
     private var starts = 0
 
     var storeDirectory: URL { directory.appendingPathComponent("store") }
-    var url: NATSURL { try! NATSURL(parsing: "nats://127.0.0.1:\(port)") }
+    var url: NATSURL { try! NATSURL(parsing: "\(clientTLS == nil ? "nats" : "tls")://127.0.0.1:\(port)") }
 
     /// `extraArguments`: e.g. `--user u --pass p` (test servers only; InfraSight itself never takes a secret in argv).
-    static func start(extraArguments: [String] = []) throws -> NATSTestServer {
+    /// `clientTLS`: the server wants TLS (its `--tls*` flags are in `extraArguments`); readiness connects with these.
+    static func start(extraArguments: [String] = [], clientTLS: NATSConnectionOptions.TLS? = nil) throws -> NATSTestServer {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw TestSupportError("nats-server not found at \(binary): run `make deps` (or set INFRASIGHT_NATS_SERVER)")
         }
@@ -35,7 +38,8 @@ final class NATSTestServer {
             let port = try FreePort.next()
             do {
                 let p = try launch(port: port, dir: dir, extraArguments: extraArguments, n: 1)
-                let server = NATSTestServer(port: port, directory: dir, extraArguments: extraArguments, process: p)
+                let server = NATSTestServer(port: port, directory: dir, extraArguments: extraArguments, clientTLS: clientTLS,
+                                            process: p)
                 try server.waitUntilReady()
                 return server
             } catch { lastError = error }
@@ -43,10 +47,12 @@ final class NATSTestServer {
         throw lastError!
     }
 
-    private init(port: Int, directory: URL, extraArguments: [String], process: ChildProcess) {
+    private init(port: Int, directory: URL, extraArguments: [String], clientTLS: NATSConnectionOptions.TLS?,
+                 process: ChildProcess) {
         self.port = port
         self.directory = directory
         self.extraArguments = extraArguments
+        self.clientTLS = clientTLS
         self.process = process
         starts = 1
     }
@@ -64,6 +70,7 @@ final class NATSTestServer {
         var options = NATSConnectionOptions(name: "readiness")
         options.reconnect.initialConnectWait = .seconds(15)
         options.reconnect.maxDelay = .milliseconds(200)
+        if let clientTLS { options.tls = clientTLS }
         if let u = extraArguments.firstIndex(of: "--user"), let p = extraArguments.firstIndex(of: "--pass") {
             let file = directory.appendingPathComponent("readiness-password").path
             try extraArguments[p + 1].write(toFile: file, atomically: true, encoding: .utf8)
