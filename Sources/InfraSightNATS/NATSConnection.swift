@@ -202,9 +202,13 @@ public final class NATSConnection: @unchecked Sendable {
             case NATS_CONNECTION_AUTH_FAILED, NATS_NOT_PERMITTED:
                 advice = "the server refused the credentials; check \(NATSConnectionOptions.Env.user) and "
                     + "\(NATSConnectionOptions.Env.passwordFile), \(NATSConnectionOptions.Env.credsFile) or \(NATSConnectionOptions.Env.nkey)"
+            case NATS_SSL_ERROR where !url.tls && tls.isEmpty:
+                // nats.c switches to TLS by itself when the server requires it, then cannot verify it.
+                advice = "the server requires TLS: use tls:// in --brokers and set \(NATSConnectionOptions.Env.caFile) "
+                    + "to the CA that signed its certificate"
             case NATS_SSL_ERROR:
-                advice = "TLS failed; check the URL's scheme (tls:// needs a TLS server), \(NATSConnectionOptions.Env.caFile) "
-                    + "and the client certificate"
+                advice = "TLS failed; check \(NATSConnectionOptions.Env.caFile) (the CA that signed the server's certificate), "
+                    + "the client certificate, and that the server speaks TLS"
             case NATS_SECURE_CONNECTION_REQUIRED:
                 advice = "the server requires TLS: use tls:// in --brokers and set \(NATSConnectionOptions.Env.caFile)"
             case NATS_PROTOCOL_ERROR where url.tls || !tls.isEmpty:
