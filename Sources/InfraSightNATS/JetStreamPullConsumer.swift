@@ -43,6 +43,11 @@ public final class JetStreamPullConsumer: @unchecked Sendable {
 
     /// Up to `max` messages, waiting at most `timeout` for the first ones; [] when none came in time.
     /// At most `spec.maxAckPending` messages are out unacked at once: past that, fetches come back empty.
+    ///
+    /// nats.c returns as soon as messages are there (it asks without waiting first), so a long `timeout` costs
+    /// nothing when the stream is busy. Keep it at a second or more: messages the server sends just as a fetch
+    /// gives up are dropped by nats.c (they belong to the expired request) and come again only after `ackWait`
+    /// (seen right after a server restart, when the server answers slowly).
     public func fetch(max: Int, timeout: Duration) throws -> [JetStreamMessage] {
         guard !isClosed.withLockedValue({ $0 }) else {
             throw NATSError.configuration("fetch from consumer \(spec.durable) after it was closed")
