@@ -59,16 +59,12 @@ public final class NATSConnection: @unchecked Sendable {
             }
         }
         handle = connection!
-        var js: OpaquePointer?
-        var jsOpts = jsOptions()
-        jsOptions_Init(&jsOpts)
-        jsOpts.Wait = apiTimeout.milliseconds
-        let s = natsConnection_JetStream(&js, handle, &jsOpts)
-        guard s == NATS_OK, let js else {
+        do {
+            jetStream = try Self.jetStream(on: handle, url: url, apiTimeout: apiTimeout) { _ in }
+        } catch {
             natsConnection_Destroy(handle)
-            throw NATSError(s, context: "JetStream context on \(url)")
+            throw error
         }
-        jetStream = js
         natsLogger.debug("NATS connected", metadata: ["url": "\(url)", "server": "\(connectedURL ?? "?")"])
     }
 
@@ -107,6 +103,11 @@ public final class NATSConnection: @unchecked Sendable {
 
     /// A JetStream context of its own (asynchronous-publish settings are per context).
     func makeJetStream(_ configure: (inout jsOptions) -> Void) throws -> OpaquePointer {
+        try Self.jetStream(on: handle, url: url, apiTimeout: apiTimeout, configure)
+    }
+
+    private static func jetStream(on handle: OpaquePointer, url: NATSURL, apiTimeout: Duration,
+                                  _ configure: (inout jsOptions) -> Void) throws -> OpaquePointer {
         var js: OpaquePointer?
         var o = jsOptions()
         jsOptions_Init(&o)
