@@ -10,7 +10,7 @@ SWIFT_BUILD_FLAGS ?=
 
 all: build
 
-## deps: Debian packages, librdkafka 2.8 (.deps/librdkafka), tansu broker, Python test tooling
+## deps: Debian packages, librdkafka 2.8 (.deps/librdkafka), tansu broker, nats-server and libnats, Python test tooling
 deps:
 	@bash scripts/deps.sh
 

