@@ -41,7 +41,7 @@ final class DetectRuleIntegrationTests: XCTestCase {
         try harness.cli(["topics", "create", "--partitions", "4"])
         try harness.start("enrich-1", ["enrich"])
         try harness.start("detect", detectArguments)
-        try harness.start("agent", ["agent", "--probes", "execve,open,chmod,connect,ptrace,mount,setid,dup,socket,link,bind,sendto", "--allow-cgroup", cgroupName])
+        try harness.start("agent", ["agent", "--probes", "execve,open,chmod,connect,ptrace,mount,setid,dup,socket,link,bind,sendto,kernel", "--allow-cgroup", cgroupName])
         // the probes attach in the order given: the last one attached means all are
         try harness.waitForLog("agent", containing: "sendto probe attached", timeout: 60)
         try harness.waitForLog("enrich-1", containing: "partitions assigned", timeout: 60)
