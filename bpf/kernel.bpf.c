@@ -28,7 +28,8 @@
  *   - The ids are this architecture's native numbers (x86-64: 175, 313; arm64 and the generic table:
  *     105, 273), chosen at compile time by __TARGET_ARCH_*. A 32-bit compat task on x86-64 has other
  *     numbers (ia32 175 is rt_sigprocmask): after a match, a task with TS_COMPAT is left out, so ia32
- *     module loads are not seen (nor x32's, whose ids carry bit 30); said in the README.
+ *     module loads are not seen (nor x32's, whose ids carry bit 30); said in the README. On arm64 an
+ *     AArch32 task (TIF_32BIT) is left out the same way (compiled for arm64, not run there yet).
  *   - Arguments are read only after the match (raw_tracepoint: from the saved user registers, CO-RE).
  *
  * Process filters, the exclusion list (the agent itself: its own program loads never count), the
@@ -46,11 +47,19 @@
 #elif defined(__TARGET_ARCH_arm64)
 #define IS_NR_INIT_MODULE  105
 #define IS_NR_FINIT_MODULE 273
+#define IS_TIF_32BIT       (1UL << 22) /* thread_info.flags: an AArch32 task (arm 105 is getitimer) */
 #else
 #error "kernel.bpf.c: the module syscall numbers of this architecture are not known"
 #endif
 
 #define IS_BPF_PROG_LOAD 5
+
+/* libbpf's PT_REGS_PARM*_CORE_SYSCALL on arm64 declares a const temporary that newer clang warns about */
+#if defined(__has_warning)
+#if __has_warning("-Wdefault-const-init-var-unsafe")
+#pragma clang diagnostic ignored "-Wdefault-const-init-var-unsafe"
+#endif
+#endif
 
 DEFINE_SCRATCH(struct infrasight_kernel_event)
 
@@ -142,6 +151,13 @@ static __always_inline int compat_syscall(void)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	return (BPF_CORE_READ(task, thread_info.status) & IS_TS_COMPAT) != 0;
+}
+#elif defined(IS_TIF_32BIT)
+/* 1 when the current task is AArch32 (its numbers are the arm table's); not verified on arm64 here. */
+static __always_inline int compat_syscall(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	return (BPF_CORE_READ(task, thread_info.flags) & IS_TIF_32BIT) != 0;
 }
 #else
 static __always_inline int compat_syscall(void) { return 0; }
