@@ -73,7 +73,7 @@ struct BenchEnvironment {
     var chainLoader: String { root + "/bpf/build/baselines/chain_loader" }
     /// The agent's default probes (AgentStage.supportedProbes): what the agent attaches without --probes,
     /// and the objects the C loader attaches for the same-run baseline.
-    static let defaultProbes = ["execve", "open", "chmod", "connect", "accept", "exit", "ptrace", "mount", "setid", "dup", "socket", "link", "bind", "sendto"]
+    static let defaultProbes = ["execve", "open", "chmod", "connect", "accept", "exit", "ptrace", "mount", "setid", "dup", "socket", "link", "bind", "sendto", "kernel"]
 }
 
 /// A benchmark step that could not run.

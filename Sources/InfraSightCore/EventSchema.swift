@@ -30,6 +30,8 @@ public typealias LinkDetail = Infrasight_V1_LinkDetail
 public typealias BindDetail = Infrasight_V1_BindDetail
 /// sendto / sendmsg / sendmmsg to an explicit IP destination.
 public typealias SendtoDetail = Infrasight_V1_SendtoDetail
+/// init_module, finit_module, bpf(BPF_PROG_LOAD): kernel reach.
+public typealias KernelDetail = Infrasight_V1_KernelDetail
 /// Process identity and ancestry from the agent's process cache.
 public typealias ProcessContext = Infrasight_V1_ProcessContext
 /// One ancestor in a process's parent chain.

@@ -32,6 +32,8 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
     case bind
     /// sendto, sendmsg, sendmmsg with an AF_INET/AF_INET6 destination (unconnected UDP, raw IP)
     case sendto
+    /// init_module, finit_module, bpf(BPF_PROG_LOAD): kernel reach, recorded at the attempt (sys_enter)
+    case kernel
 
     /// Topic the agent publishes this probe's raw events to.
     public var rawTopic: String { TopicNames.raw(self) }
@@ -43,7 +45,7 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
         switch (self, detail) {
         case (.execve, .exec?), (.open, .open?), (.chmod, .chmod?), (.connect, .socket?), (.accept, .socket?),
              (.exit, .exit?), (.ptrace, .ptrace?), (.mount, .mount?), (.setid, .setid?), (.dup, .dup?),
-             (.socket, .socketCreate?), (.link, .link?), (.bind, .bind?), (.sendto, .sendto?):
+             (.socket, .socketCreate?), (.link, .link?), (.bind, .bind?), (.sendto, .sendto?), (.kernel, .kernel?):
             return true
         default:
             return false
@@ -82,6 +84,7 @@ public enum Probe: String, CaseIterable, Sendable, Codable {
         case .link: return 32
         case .bind: return 33
         case .sendto: return 34
+        case .kernel: return 35
         }
     }
 }

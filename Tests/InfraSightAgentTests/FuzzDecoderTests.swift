@@ -104,8 +104,16 @@ final class FuzzDecoderTests: XCTestCase {
         put(UInt16(4444), D.sockLocalPort, in: &listen)
         var sendto = record(D.kindSendto, MemoryLayout<infrasight_socket_event>.size, KernelSyscall.sendto.rawValue)
         put(UInt16(10), D.sockFamily, in: &sendto); put(Int32(1), D.sockNewFd, in: &sendto); put(UInt16(53), D.sockRemotePort, in: &sendto)
+        var finit = record(D.kindKernel, MemoryLayout<infrasight_kernel_event>.size, KernelSyscall.finitModule.rawValue)
+        put(UInt32(1 << 18), 4, in: &finit); put(Int32(3), D.kernelFd, in: &finit); put(UInt32(2), D.kernelModuleFlags, in: &finit)
+        put(UInt32(7), D.kernelParamsLen, in: &finit); putString("debug=1", D.kernelParams, in: &finit)
+        put(UInt32(9), D.kernelResolvedLen, in: &finit); putString("/tmp/x.ko", D.kernelResolved, in: &finit)
+        var bpf = record(D.kindKernel, MemoryLayout<infrasight_kernel_event>.size, KernelSyscall.bpf.rawValue)
+        put(Int32(-1), D.kernelFd, in: &bpf); put(UInt32(1), D.kernelProgType, in: &bpf); put(UInt32(2), D.kernelInsnCnt, in: &bpf)
+        putString("filter", D.kernelProgName, in: &bpf)
         return [open, chmod, sock4, sockUnix, exit, ptrace, mount,
-                execRecord(filename: "/bin/true", argv: ["true"], comm: "true"), setid, dup6, socketCreate, link, listen, sendto]
+                execRecord(filename: "/bin/true", argv: ["true"], comm: "true"), setid, dup6, socketCreate, link, listen, sendto,
+                finit, bpf]
     }
 
     func testFuzzKernelRecordDecoder() throws {
@@ -123,6 +131,10 @@ final class FuzzDecoderTests: XCTestCase {
 
         guard case .link(let l) = try D.decode(seeds[11]) else { return XCTFail("link seed") }
         XCTAssertEqual([l.resolved.path, l.oldResolved.path], ["/tmp/y", "/etc/shadow"])
+        guard case .kernel(let f) = try D.decode(seeds[14]), case .kernel(let b) = try D.decode(seeds[15]) else {
+            return XCTFail("kernel seeds")
+        }
+        XCTAssertEqual([f.resolved.path, f.params, b.progName], ["/tmp/x.ko", "debug=1", "filter"])
 
         let maxSize = MemoryLayout<infrasight_link_event>.size + 64
         FuzzKit.run("kernel-record", seeds: seeds, maxLength: maxSize) { input in
@@ -152,6 +164,13 @@ final class FuzzDecoderTests: XCTestCase {
             case .sendto(let e):
                 if ![0, 4, 16].contains(e.remoteAddr.count) || e.localAddr.count != e.remoteAddr.count { return "sendto address length" }
                 return path(e.common.comm, D.commCapacity, "comm")
+            case .kernel(let e):
+                // Each syscall carries only its own strings, each within its capacity.
+                if e.syscall == .bpf && (!e.params.isEmpty || !e.resolved.path.isEmpty) { return "bpf with module fields" }
+                if e.syscall != .bpf && !e.progName.isEmpty { return "module load with a program name" }
+                if e.syscall == .initModule && !e.resolved.path.isEmpty { return "init_module with a path" }
+                return path(e.params, D.paramsCapacity, "params") ?? path(e.progName, D.progNameCapacity, "prog name")
+                    ?? path(e.resolved.path, D.pathCapacity, "module path")
             case .bind(let e):
                 if ![0, 4, 16].contains(e.addr.count) { return "bind address length" }
                 if e.syscall == .bind && e.backlog != 0 { return "bind with a backlog" }

@@ -108,6 +108,29 @@ final class PipelineEventEncoderTests: XCTestCase {
         XCTAssertFalse(socket.socketCreate.nonblock); XCTAssertTrue(socket.socketCreate.cloexec)
     }
 
+    func testKernelReachRecords() throws {
+        let k = common(uid: 0)
+        let finit = try roundTrip(.kernel(KernelReachEvent(
+            common: k, syscall: .finitModule, fd: 3, resolved: ResolvedPath(path: "/tmp/evil.ko", lexical: false, truncated: true),
+            moduleFlags: 2, imageLen: 0, params: "a=1", paramsTruncated: true, progType: 0, insnCnt: 0,
+            expectedAttachType: 0, progFlags: 0, progName: "")))
+        assertCommon(finit, k, probe: .kernel)
+        XCTAssertEqual(finit.kernel.syscall, "finit_module"); XCTAssertEqual(finit.kernel.fd, 3)
+        XCTAssertEqual(finit.kernel.resolvedPath, "/tmp/evil.ko"); XCTAssertTrue(finit.kernel.resolvedTruncated)
+        XCTAssertEqual(finit.kernel.moduleFlags, 2); XCTAssertEqual(finit.kernel.params, "a=1"); XCTAssertTrue(finit.kernel.paramsTruncated)
+        let initModule = try roundTrip(.kernel(KernelReachEvent(
+            common: k, syscall: .initModule, fd: -1, resolved: .none, moduleFlags: 0, imageLen: 123_456, params: "",
+            paramsTruncated: false, progType: 0, insnCnt: 0, expectedAttachType: 0, progFlags: 0, progName: "")))
+        XCTAssertEqual(initModule.kernel.syscall, "init_module"); XCTAssertEqual(initModule.kernel.imageLen, 123_456)
+        XCTAssertEqual(initModule.kernel.fd, -1)
+        let bpf = try roundTrip(.kernel(KernelReachEvent(
+            common: k, syscall: .bpf, fd: -1, resolved: .none, moduleFlags: 0, imageLen: 0, params: "", paramsTruncated: false,
+            progType: 26, insnCnt: 4096, expectedAttachType: 24, progFlags: 1, progName: "hide_pids")))
+        XCTAssertEqual(bpf.kernel.syscall, "bpf")
+        XCTAssertEqual([bpf.kernel.progType, bpf.kernel.insnCnt, bpf.kernel.expectedAttachType, bpf.kernel.progFlags], [26, 4096, 24, 1])
+        XCTAssertEqual(bpf.kernel.progName, "hide_pids")
+    }
+
     func testBindAndListenRecords() throws {
         let k = common(uid: 33)
         let bind = try roundTrip(.bind(KernelBindEvent(

@@ -258,6 +258,65 @@ final class ProbeRecordDecoderTests: XCTestCase {
         XCTAssertThrowsError(try D.decode(s))
     }
 
+    func testKernelReachRecordsDecodeExactly() throws {
+        // finit_module: the fd's file path (RESOLVED_FILE), flags and parameters.
+        var f = record(kind: D.kindKernel, size: MemoryLayout<infrasight_kernel_event>.size, syscall: KernelSyscall.finitModule.rawValue)
+        put(UInt32(1 << 18), D.offFlags, in: &f)
+        put(Int32(5), D.kernelFd, in: &f); put(UInt32(3), D.kernelModuleFlags, in: &f)
+        put(UInt32(17), D.kernelParamsLen, in: &f); putString("debug=1 level=two", D.kernelParams, in: &f)
+        put(UInt32(18), D.kernelResolvedLen, in: &f); putString("/lib/modules/x.ko", D.kernelResolved, in: &f)
+        put(UInt32(77), D.kernelProgType, in: &f)   // never read for a module load
+        f[D.kernelProgName] = 0x41
+        guard case .kernel(let fe) = try D.decode(f) else { return XCTFail() }
+        XCTAssertEqual(fe.syscall, .finitModule); XCTAssertEqual(fe.fd, 5); XCTAssertEqual(fe.moduleFlags, 3)
+        XCTAssertEqual(fe.params, "debug=1 level=two"); XCTAssertFalse(fe.paramsTruncated)
+        XCTAssertEqual(fe.resolved, ResolvedPath(path: "/lib/modules/x.ko", lexical: false, truncated: false))
+        XCTAssertEqual(fe.progName, ""); XCTAssertEqual(KernelRecord.kernel(fe).probe, .kernel)
+        XCTAssertEqual(fe.common.ret, -2)
+        // Without RESOLVED_FILE the fd had no file: no path, whatever the bytes say.
+        put(UInt32(0), D.offFlags, in: &f)
+        guard case .kernel(let noFile) = try D.decode(f) else { return XCTFail() }
+        XCTAssertEqual(noFile.resolved, .none)
+        // A parameter string that fills its capacity, or flagged by the kernel, is truncated.
+        put(UInt32(1 << 25), D.offFlags, in: &f)
+        guard case .kernel(let cut) = try D.decode(f) else { return XCTFail() }
+        XCTAssertTrue(cut.paramsTruncated)
+        put(UInt32(0), D.offFlags, in: &f)
+        for i in 0..<D.paramsCapacity { f[D.kernelParams + i] = 0x61 }
+        put(UInt32(D.paramsCapacity), D.kernelParamsLen, in: &f)
+        guard case .kernel(let full) = try D.decode(f) else { return XCTFail() }
+        XCTAssertTrue(full.paramsTruncated); XCTAssertEqual(full.params.utf8.count, D.paramsCapacity)
+
+        // init_module: the image length; no path even with a flag set.
+        var i = record(kind: D.kindKernel, size: MemoryLayout<infrasight_kernel_event>.size, syscall: KernelSyscall.initModule.rawValue)
+        put(UInt32(1 << 18), D.offFlags, in: &i); put(Int32(-1), D.kernelFd, in: &i)
+        put(UInt64(1 << 33), D.kernelImageLen, in: &i); putString("/not/read", D.kernelResolved, in: &i)
+        guard case .kernel(let ie) = try D.decode(i) else { return XCTFail() }
+        XCTAssertEqual(ie.syscall, .initModule); XCTAssertEqual(ie.imageLen, 1 << 33); XCTAssertEqual(ie.resolved, .none)
+        XCTAssertEqual(ie.params, "")
+
+        // bpf: the program's fields; a 16-byte name without NUL is kept whole; no module fields.
+        var b = record(kind: D.kindKernel, size: MemoryLayout<infrasight_kernel_event>.size, syscall: KernelSyscall.bpf.rawValue)
+        put(UInt32(1), D.kernelProgType, in: &b); put(UInt32(2), D.kernelInsnCnt, in: &b)
+        put(UInt32(24), D.kernelAttachType, in: &b); put(UInt32(0x20), D.kernelProgFlags, in: &b)
+        putString("0123456789abcdef", D.kernelProgName, in: &b)
+        putString("junk", D.kernelParams, in: &b); put(UInt32(4), D.kernelParamsLen, in: &b)
+        guard case .kernel(let be) = try D.decode(b) else { return XCTFail() }
+        XCTAssertEqual(be.syscall, .bpf)
+        XCTAssertEqual([be.progType, be.insnCnt, be.expectedAttachType, be.progFlags], [1, 2, 24, 0x20])
+        XCTAssertEqual(be.progName, "0123456789abcdef"); XCTAssertEqual(be.params, ""); XCTAssertFalse(be.paramsTruncated)
+        // Another kind's syscall is refused; a record cut before resolved[] too.
+        put(KernelSyscall.bind.rawValue, D.offSyscall, in: &b)
+        XCTAssertThrowsError(try D.decode(b)) {
+            XCTAssertEqual($0 as? RecordDecodeError, .unexpectedSyscall(kind: D.kindKernel, syscall: KernelSyscall.bind.rawValue))
+        }
+        XCTAssertThrowsError(try D.decode(Array(f.prefix(D.kernelResolved - 1))))
+        // A record cut inside resolved[] keeps what it holds, marked truncated.
+        put(UInt32(1 << 18), D.offFlags, in: &f)
+        guard case .kernel(let short) = try D.decode(Array(f.prefix(D.kernelResolved + 4))) else { return XCTFail() }
+        XCTAssertEqual(short.resolved.path, "/lib"); XCTAssertTrue(short.resolved.truncated)
+    }
+
     func testBindAndListenRecordsDecodeExactly() throws {
         var b = record(kind: D.kindBind, size: MemoryLayout<infrasight_socket_event>.size, syscall: KernelSyscall.bind.rawValue)
         put(UInt16(10), D.sockFamily, in: &b); put(UInt16(2), D.sockType, in: &b); put(UInt16(17), D.sockProtocol, in: &b)

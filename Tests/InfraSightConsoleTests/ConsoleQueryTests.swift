@@ -168,7 +168,7 @@ final class ConsoleQueryTests: XCTestCase {
         XCTAssertNil(EventStreamQuery.sql(database: "db", filter: try EventFilter([("probe", "execve"), ("address", "1.2.3.4")])),
                      "no table has both: nothing to query")
         let none = try XCTUnwrap(EventStreamQuery.sql(database: "db", filter: EventFilter()))
-        for table in ["exec_events", "file_events", "network_events", "process_events", "setid_events", "dup_events", "socket_events", "link_events", "bind_events", "sendto_events"] {
+        for table in ["exec_events", "file_events", "network_events", "process_events", "setid_events", "dup_events", "socket_events", "link_events", "bind_events", "sendto_events", "kernel_events"] {
             XCTAssertTrue(none.contains("db.\(table)"))
         }
         XCTAssertTrue(none.contains("LIMIT 100"))
@@ -177,7 +177,7 @@ final class ConsoleQueryTests: XCTestCase {
     /// Incremental polling: `after_ns` becomes one numeric condition on every table's branch.
     func testAfterNsKeepsLaterEventsOnly() throws {
         let sql = try XCTUnwrap(EventStreamQuery.sql(database: "db", filter: try EventFilter([("after_ns", "1796488718925407335")])))
-        XCTAssertEqual(sql.components(separatedBy: "time_ns > 1796488718925407335").count - 1, 10, sql)  // one branch per event table
+        XCTAssertEqual(sql.components(separatedBy: "time_ns > 1796488718925407335").count - 1, 11, sql)  // one branch per event table
         XCTAssertEqual(try EventFilter([("after_ns", "18446744073709551615")]).afterNs, UInt64.max)
         XCTAssertNil(try EventFilter([]).afterNs)
         XCTAssertEqual(Array(EventStreamQuery.columns.suffix(2)), ["time_ns", "event_id"], "what the console merges polls by")

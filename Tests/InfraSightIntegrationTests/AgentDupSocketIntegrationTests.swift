@@ -72,7 +72,7 @@ extension AgentProbeIntegrationTests {
 
     static let errnoByName = ["EPROTONOSUPPORT": EPROTONOSUPPORT, "EPERM": EPERM, "EAFNOSUPPORT": EAFNOSUPPORT, "ENOENT": ENOENT,
                               "EINVAL": EINVAL, "EBADF": EBADF, "ESOCKTNOSUPPORT": ESOCKTNOSUPPORT,
-                              "EADDRINUSE": EADDRINUSE]
+                              "EADDRINUSE": EADDRINUSE, "ENOSYS": ENOSYS, "ENOEXEC": ENOEXEC]
     static let families = ["AF_UNIX": 1, "AF_INET": 2, "AF_INET6": 10, "AF_NETLINK": 16, "AF_PACKET": 17]
     static let types = ["SOCK_STREAM": 1, "SOCK_DGRAM": 2, "SOCK_RAW": 3, "SOCK_SEQPACKET": 5]
     static let protocols = ["0": 0, "IPPROTO_IP": 0, "IPPROTO_ICMP": 1, "IPPROTO_TCP": 6, "IPPROTO_UDP": 17,

@@ -16,7 +16,7 @@ import Glibc
 final class AgentPrivilegeIntegrationTests: XCTestCase {
     static let setpriv = "/usr/bin/setpriv"
     static let caps = "+bpf,+perfmon,+dac_read_search"
-    static let probes = ["execve", "open", "chmod", "connect", "accept", "exit", "ptrace", "mount", "setid", "dup", "socket", "link", "bind", "sendto"]
+    static let probes = ["execve", "open", "chmod", "connect", "accept", "exit", "ptrace", "mount", "setid", "dup", "socket", "link", "bind", "sendto", "kernel"]
 
     func workDir() throws -> URL {
         guard getuid() == 0 else { throw TestSupportError("the privilege test needs root (to drop to uid 65534 with setpriv)") }

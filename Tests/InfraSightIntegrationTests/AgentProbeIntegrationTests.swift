@@ -23,7 +23,8 @@ final class AgentProbeIntegrationTests: XCTestCase {
     static let lock = NSLock()
     nonisolated(unsafe) static var received: [(topic: String, key: String, event: Event)] = []
     nonisolated(unsafe) static var consumerError: String?
-    static let probes: [Probe] = [.open, .chmod, .connect, .accept, .exit, .ptrace, .mount, .execve, .setid, .dup, .socket, .link, .bind, .sendto]
+    // kernel first: the agent's own program loads for every later probe pass its hook (self-exclusion)
+    static let probes: [Probe] = [.kernel, .open, .chmod, .connect, .accept, .exit, .ptrace, .mount, .execve, .setid, .dup, .socket, .link, .bind, .sendto]
     static let me = UInt32(getpid())
     static let host = "agent-probe-it"
 

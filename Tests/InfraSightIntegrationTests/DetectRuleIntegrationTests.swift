@@ -41,9 +41,9 @@ final class DetectRuleIntegrationTests: XCTestCase {
         try harness.cli(["topics", "create", "--partitions", "4"])
         try harness.start("enrich-1", ["enrich"])
         try harness.start("detect", detectArguments)
-        try harness.start("agent", ["agent", "--probes", "execve,open,chmod,connect,ptrace,mount,setid,dup,socket,link,bind,sendto", "--allow-cgroup", cgroupName])
+        try harness.start("agent", ["agent", "--probes", "execve,open,chmod,connect,ptrace,mount,setid,dup,socket,link,bind,sendto,kernel", "--allow-cgroup", cgroupName])
         // the probes attach in the order given: the last one attached means all are
-        try harness.waitForLog("agent", containing: "sendto probe attached", timeout: 60)
+        try harness.waitForLog("agent", containing: "kernel probe attached", timeout: 60)
         try harness.waitForLog("enrich-1", containing: "partitions assigned", timeout: 60)
         try harness.waitForLog("detect", containing: "partitions assigned", timeout: 60)
     }
@@ -121,6 +121,18 @@ final class DetectRuleIntegrationTests: XCTestCase {
         let id = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let mine = DetectTrigger.all(dir: dir, id: id).filter { $0.rules.contains(DetectTrigger.setuidToRoot) }
         XCTAssertGreaterThanOrEqual(mine.count, 2, "the rule and a variant")
+        _ = try runTriggersAndCheckTheirAlerts(mine)
+    }
+
+    /// Only the kernel probe's triggers (module loads of a file that is no module, by python and a renamed
+    /// interpreter, and by insmod when kmod is installed; a BPF socket filter loaded by python and by a
+    /// renamed interpreter), without the benign workload: each raises exactly its rules for its pid.
+    func testKernelReachTriggersRaiseOnlyTheirRules() throws {
+        let id = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let mine = DetectTrigger.all(dir: dir, id: id).filter {
+            $0.rules.contains(DetectTrigger.moduleRule) || $0.rules.contains(DetectTrigger.bpfRule)
+        }
+        XCTAssertGreaterThanOrEqual(mine.count, 4, "each of the two rules and a variant")
         _ = try runTriggersAndCheckTheirAlerts(mine)
     }
 

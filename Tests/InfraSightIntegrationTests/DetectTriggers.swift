@@ -24,6 +24,10 @@ struct DetectTrigger {
     static let listenerRule = "New listening socket by a process that is not a known server"
     static let bindShellRule = "Shell or interpreter listening on a network port"
     static let udpShellRule = "Outbound UDP to a non-DNS port from a shell"
+    static let moduleRule = "Linux Kernel Module Injection Detected"
+    static let bpfRule = "BPF program loaded by an unexpected process"
+    /// kmod's insmod (Debian package `kmod`), when installed: the real loader as a trigger.
+    static let insmod = ["/usr/sbin/insmod", "/sbin/insmod"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// Every trigger, with `dir` the test's own folder (not world-writable, not hidden) and `id` a
     /// unique suffix for files outside it.
@@ -95,7 +99,51 @@ struct DetectTrigger {
         import socket
         s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.sendmsg([b'beacon'], [], 0, ('::1', 9999))
         """
-        return [
+        // Module loads of a file that is no module (this kernel has no modules: ENOSYS; elsewhere ENOEXEC):
+        // the attempt is the event. Nothing is ever loaded into the kernel of this shared machine.
+        let finitModule = """
+        import ctypes, os
+        fd = os.open('\(dir)/evil.ko', os.O_RDONLY)
+        ctypes.CDLL(None).syscall(313, fd, b'hide=1', 0)
+        """
+        let initModule = """
+        import ctypes
+        image = ctypes.create_string_buffer(b'not a module', 64)
+        ctypes.CDLL(None).syscall(175, image, 64, b'x=1')
+        """
+        // bpf(BPF_PROG_LOAD) of a trivial socket filter (r0 = 0; exit): it loads, and is freed at exit.
+        let progLoad = """
+        import ctypes, struct
+        c = ctypes.CDLL(None)
+        i = ctypes.create_string_buffer(bytes([183, 0, 0, 0, 0, 0, 0, 0, 149, 0, 0, 0, 0, 0, 0, 0]), 16)
+        l = ctypes.create_string_buffer(b'GPL')
+        a = ctypes.create_string_buffer(128)
+        struct.pack_into('IIQQ', a, 0, 1, 2, ctypes.addressof(i), ctypes.addressof(l))
+        a[48:54] = b'filter'
+        assert c.syscall(321, 5, a, 128) >= 0
+        """
+        var kernelReach = [
+            DetectTrigger(name: "finit_module of a file that is no module (python ctypes)", setup: "echo 'not a module' > \(dir)/evil.ko",
+                          action: "exec \(py) -c \"\(finitModule)\"", rules: [moduleRule]),
+            DetectTrigger(name: "init_module by a renamed interpreter", setup: "cp \(py) \(dir)/kloader",
+                          action: "exec \(dir)/kloader -c \"\(initModule)\"", rules: [moduleRule]),
+            DetectTrigger(name: "BPF socket filter loaded by python", setup: "",
+                          action: "exec \(py) -c \"\(progLoad)\"", rules: [bpfRule]),
+            DetectTrigger(name: "BPF program loaded by a renamed interpreter", setup: "cp \(py) \(dir)/kworker",
+                          action: "exec \(dir)/kworker -c \"\(progLoad)\"", rules: [bpfRule]),
+        ]
+        if let insmod {
+            // kmod's insmod of an xz-compressed file (as distributions ship modules): where the kernel cannot
+            // decompress modules itself, kmod decompresses it and makes ONE attempt, init_module; the loader's
+            // exec rule and the syscall rule both fire for its pid. (An uncompressed file is first offered to
+            // finit_module, and on ENOSYS, as on this kernel without modules, again to init_module: two
+            // attempts, two alerts.)
+            kernelReach.append(DetectTrigger(name: "insmod of an xz file that is no module",
+                                             setup: "\(py) -c \"import lzma; open('\(dir)/fake-\(id).ko.xz', 'wb').write(lzma.compress(b'not a module'))\"",
+                                             action: "exec \(insmod) \(dir)/fake-\(id).ko.xz debug=1 2>/dev/null",
+                                             rules: ["Kernel module load tool executed", moduleRule]))
+        }
+        return kernelReach + [
             DetectTrigger(name: "UDP beacon by an implant named bash", setup: "cp \(py) \(dir)/bash",
                           action: "exec \(dir)/bash -c \"\(udpSend)\"",
                           rules: [udpShellRule]),

@@ -48,7 +48,7 @@ final class AlertsTableTests: XCTestCase {
 
     func testSchemaVersionFourCreatesTheTableAndTheView() throws {
         let v4 = try XCTUnwrap(SchemaMigrations.all.first { $0.version == 4 })
-        XCTAssertEqual(SchemaMigrations.latest, 10, "v10: bind_events and sendto_events")
+        XCTAssertEqual(SchemaMigrations.latest, 11, "v11: kernel_events")
         for flavor in SchemaFlavor.allCases {
             XCTAssertEqual(v4.statements("db", flavor, 30), [AlertsTable.createStatement(database: "db", flavor: flavor, retentionDays: 30),
                                                              AlertsTable.dedupViewStatement(database: "db")])

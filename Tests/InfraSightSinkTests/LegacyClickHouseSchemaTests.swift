@@ -36,7 +36,8 @@ final class LegacyClickHouseSchemaTests: XCTestCase {
                       "alerts", "alerts_dedup", "setid_events", "setid_events_dedup",
                       "dup_events", "dup_events_dedup", "socket_events", "socket_events_dedup",
                       "link_events", "link_events_dedup",
-                      "bind_events", "bind_events_dedup", "sendto_events", "sendto_events_dedup"] {
+                      "bind_events", "bind_events_dedup", "sendto_events", "sendto_events_dedup",
+                      "kernel_events", "kernel_events_dedup"] {
             XCTAssertTrue(status.tables.contains(table), "missing \(table): \(status.tables)")
         }
         XCTAssertNoThrow(try manager.requireCurrent())

@@ -209,6 +209,25 @@ final class ViewRowEncodingTests: XCTestCase {
             "message_count": { w, e, _ in w.uint32(e.sendto.count) },
             "service": { w, e, _ in w.string(e.enriched.service) },
         ],
+        "kernel_events": [
+            "syscall": { w, e, _ in w.string(e.kernel.syscall) },
+            "fd": { w, e, _ in w.int32(e.kernel.fd) },
+            "resolved_path": { w, e, _ in w.string(e.kernel.resolvedPath) },
+            "resolved_truncated": { w, e, _ in w.uint8(e.kernel.resolvedTruncated ? 1 : 0) },
+            "module_flags": { w, e, _ in w.uint32(e.kernel.moduleFlags) },
+            "image_len": { w, e, _ in w.uint64(e.kernel.imageLen) },
+            "params": { w, e, _ in w.string(e.kernel.params) },
+            "params_truncated": { w, e, _ in w.uint8(e.kernel.paramsTruncated ? 1 : 0) },
+            "prog_type": { w, e, _ in w.uint32(e.kernel.progType) },
+            // only bpf events name a program type (a module load's 0 is no "unspec")
+            "prog_type_name": { w, e, _ in
+                w.string(e.kernel.syscall == "bpf" ? BPFProgramTypes.name(e.kernel.progType) : "")
+            },
+            "prog_name": { w, e, _ in w.string(e.kernel.progName) },
+            "insn_cnt": { w, e, _ in w.uint32(e.kernel.insnCnt) },
+            "expected_attach_type": { w, e, _ in w.uint32(e.kernel.expectedAttachType) },
+            "prog_flags": { w, e, _ in w.uint32(e.kernel.progFlags) },
+        ],
     ]
 
     /// The row the Event-based encoding wrote.

@@ -39,6 +39,7 @@ public enum EventViewCheck {
         case .link?: kind = .link
         case .bind?: kind = .bind
         case .sendto?: kind = .sendto
+        case .kernel?: kind = .kernel
         case nil: kind = nil
         }
         n("detail", v.detailKind, kind)
@@ -123,6 +124,14 @@ public enum EventViewCheck {
         b("sendto.remote_addr", st.remoteAddr, ste.remoteAddr); n("sendto.remote_port", st.remotePort, ste.remotePort)
         b("sendto.local_addr", st.localAddr, ste.localAddr); n("sendto.local_port", st.localPort, ste.localPort)
         n("sendto.flags", st.flags, ste.flags); n("sendto.count", st.count, ste.count)
+        let kr = v.kernel, kre = e.kernel
+        s("kernel.syscall", kr.syscall, kre.syscall); n("kernel.fd", kr.fd, kre.fd)
+        s("kernel.resolved_path", kr.resolvedPath, kre.resolvedPath); n("kernel.resolved_truncated", kr.resolvedTruncated, kre.resolvedTruncated)
+        n("kernel.module_flags", kr.moduleFlags, kre.moduleFlags); n("kernel.image_len", kr.imageLen, kre.imageLen)
+        s("kernel.params", kr.params, kre.params); n("kernel.params_truncated", kr.paramsTruncated, kre.paramsTruncated)
+        n("kernel.prog_type", kr.progType, kre.progType); n("kernel.insn_cnt", kr.insnCnt, kre.insnCnt)
+        n("kernel.expected_attach_type", kr.expectedAttachType, kre.expectedAttachType)
+        n("kernel.prog_flags", kr.progFlags, kre.progFlags); s("kernel.prog_name", kr.progName, kre.progName)
 
         let p = v.process
         n("has process", p.isPresent, e.hasProcess)

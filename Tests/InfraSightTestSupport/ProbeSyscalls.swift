@@ -28,6 +28,7 @@ public enum ProbeSyscalls {
     public static let symlink = 88, symlinkat = 266, link = 86, linkat = 265, unlink = 87, unlinkat = 263
     public static let rename = 82, renameat = 264, renameat2 = 316
     public static let bind = 49, listen = 50, sendto = 44, sendmsg = 46, sendmmsg = 307
+    public static let initModule = 175, finitModule = 313, bpf = 321
     #endif
 
     /// O_PATH (0o10000000), not exported by the Glibc module.

@@ -164,6 +164,22 @@ public struct RandomEvents {
             d.flags = [0, 0x40, 0x4000, u32()].randomElement(using: &rng)!
             d.count = [1, 2, 1024, u32()].randomElement(using: &rng)!
             e.sendto = d
+        case .kernel:
+            var d = KernelDetail()
+            d.syscall = ["init_module", "finit_module", "bpf", string()].randomElement(using: &rng)!
+            d.fd = i32()
+            d.resolvedPath = ["", "/lib/modules/6.18/kernel/fs/x.ko", string()].randomElement(using: &rng)!
+            d.resolvedTruncated = Bool.random(using: &rng)
+            d.moduleFlags = [0, 1, 2, 4, u32()].randomElement(using: &rng)!
+            d.imageLen = [0, 4096, u64()].randomElement(using: &rng)!
+            d.params = ["", "debug=1", string()].randomElement(using: &rng)!
+            d.paramsTruncated = Bool.random(using: &rng)
+            d.progType = [0, 1, 2, 26, u32()].randomElement(using: &rng)!
+            d.insnCnt = [0, 2, 4096, u32()].randomElement(using: &rng)!
+            d.expectedAttachType = [0, 24, u32()].randomElement(using: &rng)!
+            d.progFlags = [0, 1, u32()].randomElement(using: &rng)!
+            d.progName = ["", "tp_enter_bpf", string()].randomElement(using: &rng)!
+            e.kernel = d
         }
         if Bool.random(using: &rng) {
             var p = ProcessContext()

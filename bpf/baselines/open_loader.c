@@ -181,10 +181,19 @@ int main(int argc, char **argv)
 		obj[o] = bpf_object__open_file(objs[o], NULL);
 		if (!obj[o]) { fprintf(stderr, "open %s: %s\n", objs[o], strerror(errno)); return 1; }
 		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj[o], "events"), ring_mb << 20);
-		/* attach only the tracepoint programs (the objects may carry fentry/lsm programs this kernel refuses) */
+		/* attach only the tracepoint programs (the objects may carry fentry/lsm programs this kernel refuses),
+		 * and raw tracepoints: an object with one (kernel.bpf.o's every-syscall sys_enter hook) gets it in
+		 * place of its classic raw_syscalls:sys_enter fallback, as the agent does (one of the two, not both;
+		 * a sys_enter_*_module tracepoint the kernel lacks is skipped below). */
 		struct bpf_program *prog;
+		int has_raw = 0;
 		bpf_object__for_each_program(prog, obj[o])
-			bpf_program__set_autoload(prog, strncmp(bpf_program__section_name(prog), "tracepoint/", 11) == 0);
+			has_raw |= strncmp(bpf_program__section_name(prog), "raw_tracepoint/", 15) == 0;
+		bpf_object__for_each_program(prog, obj[o]) {
+			const char *sec = bpf_program__section_name(prog);
+			int tp = strncmp(sec, "tracepoint/", 11) == 0 && !(has_raw && strncmp(sec, "tracepoint/raw_syscalls/", 24) == 0);
+			bpf_program__set_autoload(prog, tp || strncmp(sec, "raw_tracepoint/", 15) == 0);
+		}
 		if (bpf_object__load(obj[o])) { fprintf(stderr, "load %s: %s\n", objs[o], strerror(errno)); return 1; }
 		bpf_map__update_elem(bpf_object__find_map_by_name(obj[o], "excluded_tgids"), &self, sizeof(self), &one, sizeof(one), BPF_ANY);
 		bpf_object__for_each_program(prog, obj[o]) {

@@ -207,6 +207,7 @@ _Static_assert(sizeof(struct infrasight_exec_event) == 4704, "layout");
 #define INFRASIGHT_EVENT_KIND_LINK    12  /* symlink*, link*, unlink*, rename* */
 #define INFRASIGHT_EVENT_KIND_BIND    13  /* bind, listen (reuses struct infrasight_socket_event) */
 #define INFRASIGHT_EVENT_KIND_SENDTO  14  /* sendto, sendmsg, sendmmsg with a destination (reuses it too) */
+#define INFRASIGHT_EVENT_KIND_KERNEL  15  /* init_module, finit_module, bpf(BPF_PROG_LOAD): kernel reach */
 
 #define INFRASIGHT_PATH_MAX      512   /* power of two, incl. NUL: open/chmod path, mount source/target */
 #define INFRASIGHT_FSTYPE_MAX    64
@@ -238,6 +239,8 @@ enum infrasight_syscall {
 	/* bind and sendto (ids 51..55; 42..50 belong to link) */
 	INFRASIGHT_SYS_BIND = 51, INFRASIGHT_SYS_LISTEN = 52, INFRASIGHT_SYS_SENDTO = 53, INFRASIGHT_SYS_SENDMSG = 54,
 	INFRASIGHT_SYS_SENDMMSG = 55,
+	/* kernel reach (ids 56..58) */
+	INFRASIGHT_SYS_INIT_MODULE = 56, INFRASIGHT_SYS_FINIT_MODULE = 57, INFRASIGHT_SYS_BPF = 58,
 };
 
 /* flags of the newer records (same `flags` word as exec, own bits) */
@@ -273,6 +276,13 @@ enum infrasight_syscall {
 /* setid: capset's header or data was unreadable (the new sets are then 0). Bit 24 (21 and 22 are
  * exec's fileless flags, 23 left to probes added alongside). Counted as INFRASIGHT_CTR_READ_FAILED. */
 #define INFRASIGHT_F_CAPS_READ_FAILED   (1u << 24)
+/* kernel (init_module, finit_module): the module parameter string (uargs) was longer than
+ * INFRASIGHT_MODULE_PARAMS_MAX - 1 bytes (counted as INFRASIGHT_CTR_TRUNCATED), or unreadable at
+ * sys_enter (counted as INFRASIGHT_CTR_READ_FAILED). Bits 25 and 26. */
+#define INFRASIGHT_F_PARAMS_TRUNCATED   (1u << 25)
+#define INFRASIGHT_F_PARAMS_READ_FAILED (1u << 26)
+/* kernel (bpf BPF_PROG_LOAD): union bpf_attr was unreadable at sys_enter (its fields are then 0). */
+#define INFRASIGHT_F_ATTR_READ_FAILED   (1u << 27)
 /* Steps of the walk: path components plus mount crossings. */
 #define INFRASIGHT_PATH_WALK_DEPTH      64
 
@@ -445,7 +455,44 @@ struct infrasight_link_event {
 	char resolved[INFRASIGHT_PATH_MAX];  /* only resolved_len + 1 bytes are emitted */
 };
 
+/* Kernel reach (KIND_KERNEL), recorded at sys_enter: the ATTEMPT is the event, whether the kernel then
+ * loads anything or not (a module load on a kernel without modules, a refused program, ENOEXEC on a
+ * file that is no module). So c.ret = 0 and c.latency_ns = 0: the outcome is not known. uid, gid,
+ * comm and cgroup_id are sampled at sys_enter too.
+ *   init_module(image, len, uargs)      syscall INIT_MODULE: image_len = len, params = uargs; fd = -1
+ *   finit_module(fd, uargs, flags)      syscall FINIT_MODULE: fd, module_flags = flags
+ *                                       (MODULE_INIT_*), params = uargs, resolved = the absolute path of
+ *                                       the file open as fd (infrasight_path.h, INFRASIGHT_F_RESOLVED_FILE)
+ *   bpf(BPF_PROG_LOAD, attr, size)      syscall BPF: prog_type, insn_cnt, expected_attach_type,
+ *                                       prog_flags and prog_name (BPF_OBJ_NAME_LEN, NUL padded) from the
+ *                                       caller's union bpf_attr (bounded by size); fd = -1. Other bpf()
+ *                                       commands are not emitted.
+ * params: the first INFRASIGHT_MODULE_PARAMS_MAX - 1 bytes of uargs (PARAMS_TRUNCATED beyond).
+ * The record is emitted with its full fixed size. */
+#define INFRASIGHT_MODULE_PARAMS_MAX 256   /* power of two, incl. NUL */
+#define INFRASIGHT_BPF_OBJ_NAME_LEN  16
+
+struct infrasight_kernel_event {
+	struct infrasight_common c;
+	__s32 fd;                     /* finit_module's fd, -1 otherwise */
+	__u32 module_flags;           /* finit_module's flags */
+	__u64 image_len;              /* init_module's len */
+	__u32 prog_type;              /* bpf: enum bpf_prog_type */
+	__u32 insn_cnt;
+	__u32 expected_attach_type;   /* enum bpf_attach_type */
+	__u32 prog_flags;             /* BPF_F_* */
+	__u32 params_len;             /* bytes in params[] excluding NUL */
+	__u32 resolved_len;           /* bytes in resolved[] excluding NUL */
+	char prog_name[INFRASIGHT_BPF_OBJ_NAME_LEN];
+	char params[INFRASIGHT_MODULE_PARAMS_MAX];
+	char resolved[INFRASIGHT_PATH_MAX];
+};
+
 _Static_assert(sizeof(struct infrasight_common) == 80, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_kernel_event, prog_name) == 120, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_kernel_event, params) == 136, "layout");
+_Static_assert(__builtin_offsetof(struct infrasight_kernel_event, resolved) == 392, "layout");
+_Static_assert(sizeof(struct infrasight_kernel_event) == 904, "layout");
 _Static_assert(__builtin_offsetof(struct infrasight_link_event, path) == 112, "layout");
 _Static_assert(__builtin_offsetof(struct infrasight_link_event, resolved) == 1648, "layout");
 _Static_assert(sizeof(struct infrasight_link_event) == 2160, "layout");

@@ -22,7 +22,7 @@ import InfraSightCore
 ///     str(uuid.UUID(int=u))
 ///
 /// Probe codes (`code(for:)`): execve 1, open 2, chmod 3, connect 4, accept 5, exit 6, ptrace 7,
-/// mount 8, setid 9, dup 10, socket 11, link 12, bind 13, sendto 14; 0 is a process execution (`exec_id`, with the execution's start time and the pid).
+/// mount 8, setid 9, dup 10, socket 11, link 12, bind 13, sendto 14, kernel 15; 0 is a process execution (`exec_id`, with the execution's start time and the pid).
 /// Layout v1 (UUIDv5 over netstrings, namespace db82e285-…, one SHA-1 per event) was replaced because
 /// it cost ~11 % of the agent's CPU; ClickHouse orders by (host, time, event_id), so dedup of replays
 /// holds across the change (a replayed message keeps the id it was written with).
@@ -78,6 +78,7 @@ public struct EventIdentity: Sendable {
         case .link: return 12
         case .bind: return 13
         case .sendto: return 14
+        case .kernel: return 15
         }
     }
 

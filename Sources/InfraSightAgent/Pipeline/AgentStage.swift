@@ -16,7 +16,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
     let logger: Logger
     static let eventToken: UInt64 = 1
     /// Probes this build can attach (each has a BPF object and a load plan, `ProbeSpec`).
-    public static let supportedProbes: [Probe] = [.execve, .open, .chmod, .connect, .accept, .exit, .ptrace, .mount, .setid, .dup, .socket, .link, .bind, .sendto]
+    public static let supportedProbes: [Probe] = [.execve, .open, .chmod, .connect, .accept, .exit, .ptrace, .mount, .setid, .dup, .socket, .link, .bind, .sendto, .kernel]
 
     /// Delivery-report token of a probe's events (0 is the stats records).
     static func token(for probe: Probe) -> UInt64 {
@@ -41,6 +41,7 @@ public final class AgentStage: BlockingStage, @unchecked Sendable {
         case .link: return 11
         case .bind: return 12
         case .sendto: return 13
+        case .kernel: return 14
         }
     }
 

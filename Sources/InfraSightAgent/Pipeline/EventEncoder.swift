@@ -291,6 +291,22 @@ public final class EventEncoder {
                 w.uint(10, UInt64(k.flags))
                 w.uint(11, UInt64(k.count))
             }
+        case .kernel(let k):
+            writer.message(35, keepEmpty: true) { w in
+                w.string(1, k.syscall.name)
+                w.int32(2, k.fd)
+                w.string(3, k.resolved.path)
+                w.bool(4, k.resolved.truncated)
+                w.uint(5, UInt64(k.moduleFlags))
+                w.uint(6, k.imageLen)
+                w.string(7, k.params)
+                w.bool(8, k.paramsTruncated)
+                w.uint(9, UInt64(k.progType))
+                w.uint(10, UInt64(k.insnCnt))
+                w.uint(11, UInt64(k.expectedAttachType))
+                w.uint(12, UInt64(k.progFlags))
+                w.string(13, k.progName)
+            }
         }
     }
 

@@ -15,6 +15,7 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
     case rename = 48, renameat = 49, renameat2 = 50
     case bind = 51, listen = 52
     case sendto = 53, sendmsg = 54, sendmmsg = 55
+    case initModule = 56, finitModule = 57, bpf = 58
 
     /// By id: each kind's syscalls are one contiguous range of ids.
     public static func < (a: KernelSyscall, b: KernelSyscall) -> Bool { a.rawValue < b.rawValue }
@@ -67,6 +68,9 @@ public enum KernelSyscall: UInt32, Sendable, CaseIterable, Comparable {
         case .sendto: return "sendto"
         case .sendmsg: return "sendmsg"
         case .sendmmsg: return "sendmmsg"
+        case .initModule: return "init_module"
+        case .finitModule: return "finit_module"
+        case .bpf: return "bpf"
         }
     }
 }
@@ -129,6 +133,11 @@ public struct RecordFlags: OptionSet, Sendable, Hashable {
     public static let resolvedTruncated = RecordFlags(rawValue: 1 << 20)
     /// setid: capset's header or data was unreadable (the requested sets read as 0).
     public static let capsReadFailed = RecordFlags(rawValue: 1 << 24)
+    /// kernel: the module parameter string was longer than its capacity, or unreadable at sys_enter.
+    public static let paramsTruncated = RecordFlags(rawValue: 1 << 25)
+    public static let paramsReadFailed = RecordFlags(rawValue: 1 << 26)
+    /// kernel: bpf()'s union bpf_attr was unreadable at sys_enter (its fields read as 0).
+    public static let attrReadFailed = RecordFlags(rawValue: 1 << 27)
 }
 
 /// A file event's path as the kernel resolved it at the syscall (`resolved_path` and its two flags in
@@ -287,6 +296,31 @@ public struct KernelSendtoEvent: Sendable, Equatable {
     public var count: UInt32
 }
 
+/// Kernel reach, recorded at the attempt (sys_enter: ret and latency are 0): a module load
+/// (init_module, finit_module) or a BPF program load (bpf with BPF_PROG_LOAD).
+public struct KernelReachEvent: Sendable, Equatable {
+    public var common: KernelCommon
+    /// .initModule, .finitModule or .bpf.
+    public var syscall: KernelSyscall
+    /// finit_module's fd (-1 for the others).
+    public var fd: Int32
+    /// finit_module: the path of the file open as fd, read in the kernel (`ResolvedPath.none` otherwise).
+    public var resolved: ResolvedPath
+    /// finit_module's flags (MODULE_INIT_*).
+    public var moduleFlags: UInt32
+    /// init_module's image length.
+    public var imageLen: UInt64
+    /// The module parameter string as passed (uargs), at most 255 bytes.
+    public var params: String
+    public var paramsTruncated: Bool
+    /// bpf(BPF_PROG_LOAD): from the caller's union bpf_attr.
+    public var progType: UInt32
+    public var insnCnt: UInt32
+    public var expectedAttachType: UInt32
+    public var progFlags: UInt32
+    public var progName: String
+}
+
 /// Process exit (last thread of the process).
 public struct KernelExitEvent: Sendable, Equatable {
     public var common: KernelCommon
@@ -398,6 +432,7 @@ public enum KernelRecord: Sendable, Equatable {
     case link(KernelLinkEvent)
     case bind(KernelBindEvent)
     case sendto(KernelSendtoEvent)
+    case kernel(KernelReachEvent)
 
     /// The probe (and so the topic) this record belongs to.
     public var probe: Probe {
@@ -415,6 +450,7 @@ public enum KernelRecord: Sendable, Equatable {
         case .link: return .link
         case .bind: return .bind
         case .sendto: return .sendto
+        case .kernel: return .kernel
         }
     }
 
@@ -437,6 +473,7 @@ public enum KernelRecord: Sendable, Equatable {
         case .link(let e): return e.common
         case .bind(let e): return e.common
         case .sendto(let e): return e.common
+        case .kernel(let e): return e.common
         }
     }
 }

@@ -50,6 +50,12 @@ public enum KernelRecordDecoder {
     static let linkDirfd = 80, linkOldDirfd = 84, linkAtFlags = 88, linkOldFlags = 92, linkPathLen = 96
     static let linkOldPathLen = 100, linkOldResolvedLen = 104, linkResolvedLen = 108
     static let linkPath = 112, linkOldPath = 624, linkOldResolved = 1136, linkResolved = 1648
+    // struct infrasight_kernel_event
+    static let kernelFd = 80, kernelModuleFlags = 84, kernelImageLen = 88, kernelProgType = 96, kernelInsnCnt = 100
+    static let kernelAttachType = 104, kernelProgFlags = 108, kernelParamsLen = 112, kernelResolvedLen = 116
+    static let kernelProgName = 120, kernelParams = 136, kernelResolved = 392
+    public static let paramsCapacity = Int(INFRASIGHT_MODULE_PARAMS_MAX)
+    public static let progNameCapacity = Int(INFRASIGHT_BPF_OBJ_NAME_LEN)
 
     public static let version = UInt16(INFRASIGHT_EVENT_VERSION)
     public static let pathCapacity = Int(INFRASIGHT_PATH_MAX)
@@ -70,6 +76,7 @@ public enum KernelRecordDecoder {
     public static let kindLink = UInt16(INFRASIGHT_EVENT_KIND_LINK)
     public static let kindBind = UInt16(INFRASIGHT_EVENT_KIND_BIND)
     public static let kindSendto = UInt16(INFRASIGHT_EVENT_KIND_SENDTO)
+    public static let kindKernel = UInt16(INFRASIGHT_EVENT_KIND_KERNEL)
     /// SOCK_NONBLOCK and SOCK_CLOEXEC in socket()'s type (and so in a socket record's sock_flags).
     public static let sockNonblock: UInt32 = 0o4000, sockCloexec: UInt32 = 0o2000000
 
@@ -86,6 +93,7 @@ public enum KernelRecordDecoder {
         case kindMount: return mountSource
         case kindSetid: return MemoryLayout<infrasight_setid_event>.size
         case kindLink: return linkResolved
+        case kindKernel: return kernelResolved
         default: return nil
         }
     }
@@ -226,6 +234,25 @@ public enum KernelRecordDecoder {
                 oldPath: old.value, oldPathTruncated: oldTruncated,
                 dirfd: i32(linkDirfd), oldDirfd: i32(linkOldDirfd), flags: u32(linkAtFlags),
                 resolved: resolvedPath, oldResolved: oldResolved))
+        case kindKernel:
+            let s = try syscall(.initModule ... .bpf)
+            let params = string(raw, at: kernelParams, capacity: paramsCapacity, claimed: u32(kernelParamsLen))
+            let name = string(raw, at: kernelProgName, capacity: progNameCapacity, claimed: UInt32(progNameCapacity))
+            let module = s != .bpf
+            return .kernel(KernelReachEvent(
+                common: common, syscall: s, fd: i32(kernelFd),
+                resolved: s == .finitModule
+                    ? resolved(raw, at: kernelResolved, claimed: u32(kernelResolvedLen),
+                               flags: common.flags.intersection([.resolvedFile, .resolvedTruncated]),
+                               passed: "", passedTruncated: false)
+                    : .none,
+                moduleFlags: u32(kernelModuleFlags), imageLen: u64(kernelImageLen),
+                params: module ? params.value : "",
+                paramsTruncated: module && (params.truncated || common.flags.contains(.paramsTruncated)),
+                progType: u32(kernelProgType), insnCnt: u32(kernelInsnCnt),
+                expectedAttachType: u32(kernelAttachType), progFlags: u32(kernelProgFlags),
+                // a full 16-byte name has no NUL: not a truncation (BPF_OBJ_NAME_LEN includes room for none)
+                progName: s == .bpf ? name.value : ""))
         default:
             throw RecordDecodeError.unknownKind(kind)
         }

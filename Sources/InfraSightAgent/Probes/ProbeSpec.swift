@@ -109,6 +109,28 @@ public struct ProbeSpec: Sendable {
                 Variant("tracepoints", [syscallPair("sendto"), syscallPair("sendmsg"), syscallPair("sendmmsg"),
                                         Group("fd table → struct socket (CO-RE)", programs: [])]),
             ])
+        case .kernel:
+            // Module loads: their own tracepoints where the kernel has them (built with modules), else
+            // every syscall's sys_enter filtered by number (raw tracepoint first: no trace record is
+            // built for it). bpf(BPF_PROG_LOAD) always from syscalls:sys_enter_bpf. All at sys_enter.
+            let bpf = Group("tracepoint syscalls:sys_enter_bpf (BPF_PROG_LOAD)", programs: ["tp_enter_bpf"])
+            return ProbeSpec(probe: probe, object: "kernel", variants: [
+                Variant("tracepoints", [
+                    Group("tracepoint syscalls:sys_enter_init_module/sys_enter_finit_module",
+                          programs: ["tp_enter_init_module", "tp_enter_finit_module"]),
+                    bpf,
+                ]),
+                Variant("raw_tracepoint", [
+                    Group("raw_tracepoint sys_enter (init_module, finit_module by syscall number)",
+                          programs: ["raw_sys_enter_module"]),
+                    bpf,
+                ]),
+                Variant("raw_syscalls", [
+                    Group("tracepoint raw_syscalls:sys_enter (init_module, finit_module by syscall number)",
+                          programs: ["tp_raw_sys_enter_module"]),
+                    bpf,
+                ]),
+            ])
         case .mount:
             return ProbeSpec(probe: probe, object: "mount", variants: [
                 Variant("tracepoints", [syscallPair("mount"),

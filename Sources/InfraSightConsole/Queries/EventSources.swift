@@ -60,7 +60,12 @@ struct EventSource: Sendable {
         detail: "concat(toString(syscall), ' ', toString(protocol_name), ' ', remote_ip, ':', toString(remote_port), if(toString(service) = '', '', concat(' (', toString(service), ')')), if(message_count > 1, concat(' x', toString(message_count)), ''))",
         pathColumns: nil, addressColumns: ["remote_ip", "local_ip"])
 
-    static let all = [exec, file, network, process, setid, dup, socket, link, bind, sendto]
+    static let kernel = EventSource(
+        table: "kernel_events", probes: [.kernel],
+        detail: "concat(toString(syscall), if(toString(syscall) = 'bpf', concat(' BPF_PROG_LOAD ', toString(prog_type_name), ' ', prog_name, ' (', toString(insn_cnt), ' insns)'), concat(' ', if(resolved_path = '', concat(toString(image_len), ' bytes'), resolved_path), if(params = '', '', concat(' params ', params)))))",
+        pathColumns: ["resolved_path"], addressColumns: nil)
+
+    static let all = [exec, file, network, process, setid, dup, socket, link, bind, sendto, kernel]
 
     /// The columns that fit one probe, shown in place of `detail` when the stream is filtered to that
     /// probe: (result name, SQL expression; fixed text). A name never repeats a different column's name.
@@ -110,6 +115,10 @@ struct EventSource: Sendable {
             return [("syscall", "toString(syscall)"), ("protocol_name", "toString(protocol_name)"), ("remote_ip", "remote_ip"),
                     ("remote_port", "remote_port"), ("service", "toString(service)"), ("local_ip", "local_ip"),
                     ("local_port", "local_port"), ("message_count", "message_count"), ("send_flags", "send_flags")]
+        case .kernel:
+            return [("syscall", "toString(syscall)"), ("resolved_path", "resolved_path"), ("params", "params"),
+                    ("image_len", "image_len"), ("module_flags", "module_flags"), ("prog_type_name", "toString(prog_type_name)"),
+                    ("prog_name", "prog_name"), ("insn_cnt", "insn_cnt")]
         }
     }
 

@@ -10,7 +10,7 @@ extension EventView {
     public enum DetailKind: Int, Sendable {
         case exec = 20, open, chmod, socket, exit, ptrace, mount, setid, dup, socketCreate
         case link = 32
-        case bind = 33, sendto
+        case bind = 33, sendto, kernel
     }
 
     /// The set member of `detail`, nil when none.
@@ -32,6 +32,7 @@ extension EventView {
     @inlinable @inline(__always) public var link: LinkView { LinkView(buffer: buffer, m: detailMessage(.link)) }
     @inlinable @inline(__always) public var bind: BindView { BindView(buffer: buffer, m: detailMessage(.bind)) }
     @inlinable @inline(__always) public var sendto: SendtoView { SendtoView(buffer: buffer, m: detailMessage(.sendto)) }
+    @inlinable @inline(__always) public var kernel: KernelView { KernelView(buffer: buffer, m: detailMessage(.kernel)) }
     @inlinable @inline(__always) public var process: ProcessView { ProcessView(buffer: buffer, m: processView) }
     @inlinable @inline(__always) public var container: ContainerView { ContainerView(buffer: buffer, m: containerView) }
     @inlinable @inline(__always) public var enriched: EnrichmentView { EnrichmentView(buffer: buffer, m: enrichedView) }
@@ -276,6 +277,29 @@ public struct SendtoView {
     @inlinable @inline(__always) public var localPort: UInt32 { UInt32(truncatingIfNeeded: m.value(9)) }
     @inlinable @inline(__always) public var flags: UInt32 { UInt32(truncatingIfNeeded: m.value(10)) }
     @inlinable @inline(__always) public var count: UInt32 { UInt32(truncatingIfNeeded: m.value(11)) }
+}
+
+/// `KernelDetail` of an `EventView`: one module load or BPF program load attempt.
+public struct KernelView {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let m: MessageView
+    @inlinable @inline(__always) init(buffer: UnsafeRawBufferPointer, m: MessageView) { self.buffer = buffer; self.m = m }
+
+    /// "init_module", "finit_module" or "bpf".
+    @inlinable @inline(__always) public var syscall: UnsafeRawBufferPointer { m.bytes(1, in: buffer) }
+    @inlinable @inline(__always) public var fd: Int32 { Int32(truncatingIfNeeded: m.value(2)) }
+    /// finit_module: the path of the file behind fd, read in the kernel.
+    @inlinable @inline(__always) public var resolvedPath: UnsafeRawBufferPointer { m.bytes(3, in: buffer) }
+    @inlinable @inline(__always) public var resolvedTruncated: Bool { m.value(4) != 0 }
+    @inlinable @inline(__always) public var moduleFlags: UInt32 { UInt32(truncatingIfNeeded: m.value(5)) }
+    @inlinable @inline(__always) public var imageLen: UInt64 { m.value(6) }
+    @inlinable @inline(__always) public var params: UnsafeRawBufferPointer { m.bytes(7, in: buffer) }
+    @inlinable @inline(__always) public var paramsTruncated: Bool { m.value(8) != 0 }
+    @inlinable @inline(__always) public var progType: UInt32 { UInt32(truncatingIfNeeded: m.value(9)) }
+    @inlinable @inline(__always) public var insnCnt: UInt32 { UInt32(truncatingIfNeeded: m.value(10)) }
+    @inlinable @inline(__always) public var expectedAttachType: UInt32 { UInt32(truncatingIfNeeded: m.value(11)) }
+    @inlinable @inline(__always) public var progFlags: UInt32 { UInt32(truncatingIfNeeded: m.value(12)) }
+    @inlinable @inline(__always) public var progName: UnsafeRawBufferPointer { m.bytes(13, in: buffer) }
 }
 
 /// `SocketCreateDetail` of an `EventView`: one socket() call.

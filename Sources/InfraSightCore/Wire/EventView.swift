@@ -75,7 +75,7 @@ public struct EventView {
                 case 13: commRange = try Self.string(&r, buffer, field, tagAt)
                 case 15: containerIDRange = try Self.string(&r, buffer, field, tagAt)
                 case 16: containerRuntimeRange = try Self.string(&r, buffer, field, tagAt)
-                case 20...29, 32...34:
+                case 20...29, 32...35:
                     let body = try r.lengthDelimited()
                     if field != detailField {
                         detail = MessageView()

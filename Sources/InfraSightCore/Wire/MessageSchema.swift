@@ -61,6 +61,10 @@ struct MessageSchema: Sendable {
     /// SendtoDetail: syscall 1, fd 2, family 3, sock_type 4, protocol 5, remote_addr 6, remote_port 7,
     /// local_addr 8, local_port 9, flags 10, count 11.
     static var sendto: MessageSchema { MessageSchema(varint: 0b1110_1011_1100, string: 0b10, bytes: 0b1_0100_0000) }
+    /// KernelDetail: syscall 1, fd 2, resolved_path 3, resolved_truncated 4, module_flags 5, image_len 6,
+    /// params 7, params_truncated 8, prog_type 9, insn_cnt 10, expected_attach_type 11, prog_flags 12,
+    /// prog_name 13.
+    static var kernel: MessageSchema { MessageSchema(varint: 0b1_1111_0111_0100, string: 0b10_0000_1000_1010) }
     /// ProcessContext: exec_id 1, parent_exec_id 2, exe 3, cwd 4, ancestors 5 (repeated), start_boot_ns 6.
     static var process: MessageSchema { MessageSchema(varint: 0b100_0000, string: 0b1_1110, repeatedAncestor: 0b10_0000) }
     /// ContainerContext: name 1, image 2, labels 3 (map), pod_name 4, pod_namespace 5, pod_uid 6.
@@ -72,7 +76,7 @@ struct MessageSchema: Sendable {
         MessageSchema(varint: 0b10_0000_0000_0000, fixed64: 0b100, string: 0b1_1111_1111_1010)
     }
 
-    /// The detail payload's schema for a field number of the `detail` oneof (20...29, 32...34).
+    /// The detail payload's schema for a field number of the `detail` oneof (20...29, 32...35).
     static func detail(_ field: Int) -> MessageSchema {
         switch field {
         case 20: return exec
@@ -87,6 +91,7 @@ struct MessageSchema: Sendable {
         case 29: return socketCreate
         case 33: return bind
         case 34: return sendto
+        case 35: return kernel
         default: return link
         }
     }

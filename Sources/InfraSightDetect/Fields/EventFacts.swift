@@ -29,6 +29,7 @@ public struct EventFacts {
         case .dup: return event.dup.unixPath
         case .mount: return event.mount.target
         case .link: return event.link.path
+        case .kernel: return event.kernel.resolvedPath
         case .exit, .ptrace, .setid, .socket, .bind, .sendto: return UnsafeRawBufferPointer(start: nil, count: 0)
         }
     }
@@ -63,6 +64,7 @@ public struct EventFacts {
         case .chmod: kernel = event.chmod.resolvedPath
         case .execve: kernel = event.exec.resolvedPath
         case .link: kernel = event.link.resolvedPath
+        case .kernel: kernel = event.kernel.resolvedPath
         default: kernel = UnsafeRawBufferPointer(start: nil, count: 0)
         }
         if !kernel.isEmpty { return body(kernel) }

@@ -62,8 +62,8 @@ public enum EventFields {
 
     public static let all: [EventField] = [
         // The event
-        text("evt.probe", "probe family: execve, open, chmod, connect, accept, exit, ptrace, mount, setid, dup, socket, link, bind, sendto") { $0.event.probe },
-        text("evt.type", "the syscall: execve, openat, fchmodat, connect, accept4, mount, dup2, bind, listen, sendto, ... (exit: exit, ptrace: ptrace, socket: socket; link: symlink, linkat, unlinkat, renameat2, ...)") { facts in
+        text("evt.probe", "probe family: execve, open, chmod, connect, accept, exit, ptrace, mount, setid, dup, socket, link, bind, sendto, kernel") { $0.event.probe },
+        text("evt.type", "the syscall: execve, openat, fchmodat, connect, accept4, mount, dup2, bind, listen, sendto, ... (exit: exit, ptrace: ptrace, socket: socket; link: symlink, linkat, unlinkat, renameat2, ...; kernel: init_module, finit_module, bpf)") { facts in
             switch facts.probe {
             case .execve: return facts.event.exec.syscall
             case .open: return facts.event.open.syscall
@@ -78,6 +78,7 @@ public enum EventFields {
             case .link: return facts.event.link.syscall
             case .bind: return facts.event.bind.syscall
             case .sendto: return facts.event.sendto.syscall
+            case .kernel: return facts.event.kernel.syscall
             }
         },
         number("evt.res", "syscall return value (negative errno on failure)") { $0.event.ret },
@@ -216,6 +217,24 @@ public enum EventFields {
         number("sendto.family", "the destination's family (AF_INET 2, AF_INET6 10)") { $0.probe == .sendto ? Int64($0.event.sendto.family) : nil },
         number("sendto.type", "the socket's type (SOCK_DGRAM 2, SOCK_RAW 3)") { $0.probe == .sendto ? Int64($0.event.sendto.sockType) : nil },
         number("sendto.count", "messages asked for (1; sendmmsg: vlen)") { $0.probe == .sendto ? Int64($0.event.sendto.count) : nil },
+        // kernel reach (recorded at the attempt: evt.res is 0); fd.name is finit_module's file
+        text("kernel.params", "init_module / finit_module's parameter string as passed") {
+            $0.probe == .kernel ? $0.event.kernel.params : StaticTexts.empty
+        },
+        number("kernel.image_len", "init_module's image length in bytes") { $0.probe == .kernel ? Int64(bitPattern: $0.event.kernel.imageLen) : nil },
+        number("kernel.module_flags", "finit_module's flags (MODULE_INIT_IGNORE_MODVERSIONS 1, _IGNORE_VERMAGIC 2, _COMPRESSED_FILE 4)") {
+            $0.probe == .kernel ? Int64($0.event.kernel.moduleFlags) : nil
+        },
+        number("kernel.prog_type", "bpf(BPF_PROG_LOAD)'s program type (SOCKET_FILTER 1, KPROBE 2, TRACEPOINT 5, XDP 6, TRACING 26, LSM 29, ...)") {
+            $0.probe == .kernel ? Int64($0.event.kernel.progType) : nil
+        },
+        text("kernel.prog_name", "bpf(BPF_PROG_LOAD)'s program name (attr.prog_name)") {
+            $0.probe == .kernel ? $0.event.kernel.progName : StaticTexts.empty
+        },
+        number("kernel.insn_cnt", "bpf(BPF_PROG_LOAD)'s instruction count") { $0.probe == .kernel ? Int64($0.event.kernel.insnCnt) : nil },
+        number("kernel.attach_type", "bpf(BPF_PROG_LOAD)'s expected attach type") {
+            $0.probe == .kernel ? Int64($0.event.kernel.expectedAttachType) : nil
+        },
         // socket()
         number("socket.family", "socket()'s family (AF_INET 2, AF_INET6 10, AF_PACKET 17, AF_NETLINK 16, ...)") {
             $0.probe == .socket ? Int64($0.event.socketCreate.family) : nil

@@ -80,6 +80,14 @@ public enum DefaultRules {
 - list: module_loaders
   items: [insmod, modprobe]
 
+# Programs that load BPF programs by design (comm names): observability and security agents, CNI and
+# service-mesh dataplanes, systemd (cgroup device and firewall programs), this product's agent.
+- list: known_bpf_loaders
+  items: [infrasight, systemd, systemd-network, systemd-resolve, systemd-journal, systemd-logind, systemd-udevd,
+          falco, falcosidekick, tetragon, tracee, tracee-ebpf, cilium-agent, cilium-envoy, calico-node,
+          pixie, parca-agent, pyroscope, datadog-agent, system-probe, inspektor-gadg, ig, kubectl-gadget,
+          node-problem-de, bpfman, bpfman-rpc, netdata, crowdsec, falco-driver-lo]
+
 # Set-user-id-root programs whose job is to make a user root (or run something as another user).
 - list: privilege_switch_binaries
   items: [sudo, su, sg, newgrp, pkexec, doas, passwd, chsh, chfn, gpasswd, chage, expiry, newuidmap, newgidmap,
@@ -333,6 +341,20 @@ public enum DefaultRules {
   output: "Kernel module tool run (command=%proc.cmdline pid=%proc.pid parent=%proc.pname user=%user.name container=%container.id)"
   priority: warning
   tags: [T1547.006, mitre_persistence]
+
+- rule: Linux Kernel Module Injection Detected
+  desc: A process tried to load a kernel module (init_module or finit_module, seen at the attempt, whatever the kernel then decided), by any loader, renamed or not. A rootkit loads as a module.
+  condition: evt.probe = kernel and evt.type in (init_module, finit_module)
+  output: "Kernel module load attempted by %proc.name (%evt.type file=%fd.name params=%kernel.params image_len=%kernel.image_len pid=%proc.pid exe=%proc.exe parent=%proc.pname user=%user.name container=%container.id)"
+  priority: warning
+  tags: [T1547.006, T1014, mitre_persistence]
+
+- rule: BPF program loaded by an unexpected process
+  desc: A process outside the known BPF users loaded a BPF program (bpf BPF_PROG_LOAD, seen at the attempt). eBPF rootkits hide files and processes, tamper with syscalls or blind security tools this way.
+  condition: evt.probe = kernel and evt.type = bpf and not proc.name in (known_bpf_loaders)
+  output: "BPF program load by %proc.name (type %kernel.prog_type name=%kernel.prog_name insns=%kernel.insn_cnt pid=%proc.pid exe=%proc.exe parent=%proc.pname user=%user.name container=%container.id)"
+  priority: warning
+  tags: [T1014, T1562.001, mitre_defense_evasion]
 
 # ---------------------------------------------------------------------------------------------------
 # Privilege escalation and process injection

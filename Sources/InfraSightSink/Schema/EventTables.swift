@@ -197,7 +197,30 @@ public enum EventTables {
             ColumnSpec("service", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.enriched.service) },
         ] + CommonColumns.trailing)
 
-    public static let all: [EventTable] = [exec, file, network, process, setid, dup, socket, link, bind, sendto]
+    /// `kernel_events`: module loads (init_module, finit_module) and BPF program loads (bpf BPF_PROG_LOAD),
+    /// recorded at the attempt (ret and latency 0); schema v11.
+    public static let kernel = EventTable(
+        name: "kernel_events", probes: [.kernel],
+        columns: CommonColumns.leading + [
+            ColumnSpec("syscall", "String", modern: "LowCardinality(String)") { w, e, _ in w.string(e.kernel.syscall) },
+            ColumnSpec("fd", "Int32") { w, e, _ in w.int32(e.kernel.fd) },
+            ColumnSpec("resolved_path", "String") { w, e, _ in w.string(e.kernel.resolvedPath) },
+            ColumnSpec("resolved_truncated", "UInt8") { w, e, _ in w.uint8(e.kernel.resolvedTruncated ? 1 : 0) },
+            ColumnSpec("module_flags", "UInt32") { w, e, _ in w.uint32(e.kernel.moduleFlags) },
+            ColumnSpec("image_len", "UInt64") { w, e, _ in w.uint64(e.kernel.imageLen) },
+            ColumnSpec("params", "String") { w, e, _ in w.string(e.kernel.params) },
+            ColumnSpec("params_truncated", "UInt8") { w, e, _ in w.uint8(e.kernel.paramsTruncated ? 1 : 0) },
+            ColumnSpec("prog_type", "UInt32") { w, e, _ in w.uint32(e.kernel.progType) },
+            ColumnSpec("prog_type_name", "String", modern: "LowCardinality(String)") { w, e, _ in
+                w.string(e.kernel.syscall.elementsEqual("bpf".utf8) ? BPFProgramTypes.name(e.kernel.progType) : "")
+            },
+            ColumnSpec("prog_name", "String") { w, e, _ in w.string(e.kernel.progName) },
+            ColumnSpec("insn_cnt", "UInt32") { w, e, _ in w.uint32(e.kernel.insnCnt) },
+            ColumnSpec("expected_attach_type", "UInt32") { w, e, _ in w.uint32(e.kernel.expectedAttachType) },
+            ColumnSpec("prog_flags", "UInt32") { w, e, _ in w.uint32(e.kernel.progFlags) },
+        ] + CommonColumns.trailing)
+
+    public static let all: [EventTable] = [exec, file, network, process, setid, dup, socket, link, bind, sendto, kernel]
 
     public static func table(for probe: Probe) -> EventTable {
         switch probe {
@@ -211,6 +234,7 @@ public enum EventTables {
         case .link: return link
         case .bind: return bind
         case .sendto: return sendto
+        case .kernel: return kernel
         }
     }
 }

@@ -79,6 +79,10 @@ public enum SchemaMigrations {
                  .sql(table.dedupViewStatement(database: db))]
             }
         },
+        SchemaMigration(version: 11, description: "kernel_events (module loads and BPF program loads, at the attempt) and kernel_events_dedup") { db, flavor, retention in
+            [.sql(EventTables.kernel.createStatement(database: db, flavor: flavor, retentionDays: retention)),
+             .sql(EventTables.kernel.dedupViewStatement(database: db))]
+        },
     ]
 
     public static var latest: Int { all.map(\.version).max() ?? 0 }

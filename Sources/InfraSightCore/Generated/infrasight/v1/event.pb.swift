@@ -258,6 +258,15 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     set {_uniqueStorage()._detail = .sendto(newValue)}
   }
 
+  /// init_module, finit_module, bpf(BPF_PROG_LOAD): kernel reach
+  public var kernel: Infrasight_V1_KernelDetail {
+    get {
+      if case .kernel(let v)? = _storage._detail {return v}
+      return Infrasight_V1_KernelDetail()
+    }
+    set {_uniqueStorage()._detail = .kernel(newValue)}
+  }
+
   /// Process context from the agent's process cache.
   public var process: Infrasight_V1_ProcessContext {
     get {_storage._process ?? Infrasight_V1_ProcessContext()}
@@ -313,6 +322,8 @@ public nonisolated struct Infrasight_V1_Event: @unchecked Sendable {
     case bind(Infrasight_V1_BindDetail)
     /// sendto, sendmsg, sendmmsg to an explicit IP destination
     case sendto(Infrasight_V1_SendtoDetail)
+    /// init_module, finit_module, bpf(BPF_PROG_LOAD): kernel reach
+    case kernel(Infrasight_V1_KernelDetail)
 
   }
 
@@ -867,6 +878,52 @@ public nonisolated struct Infrasight_V1_SendtoDetail: Sendable {
   public init() {}
 }
 
+/// Kernel reach (see README, probe `kernel`): a module load or a BPF program load, recorded at the
+/// ATTEMPT (sys_enter): the event's ret and latency_ns are 0, the outcome is not known.
+public nonisolated struct Infrasight_V1_KernelDetail: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "init_module", "finit_module" or "bpf" (bpf: BPF_PROG_LOAD only).
+  public var syscall: String = String()
+
+  /// finit_module's fd (-1 for the others).
+  public var fd: Int32 = 0
+
+  /// finit_module: the absolute path of the file open as fd, read in the kernel (symlinks followed).
+  public var resolvedPath: String = String()
+
+  public var resolvedTruncated: Bool = false
+
+  /// finit_module's flags (MODULE_INIT_IGNORE_MODVERSIONS 1, _IGNORE_VERMAGIC 2, _COMPRESSED_FILE 4).
+  public var moduleFlags: UInt32 = 0
+
+  /// init_module's image length in bytes.
+  public var imageLen: UInt64 = 0
+
+  /// The module parameter string (uargs) as passed, at most 255 bytes.
+  public var params: String = String()
+
+  public var paramsTruncated: Bool = false
+
+  /// bpf(BPF_PROG_LOAD): the program's type (BPF_PROG_TYPE_*: SOCKET_FILTER 1, KPROBE 2, ...),
+  /// instruction count, expected attach type, BPF_F_* load flags and name (attr.prog_name), as passed.
+  public var progType: UInt32 = 0
+
+  public var insnCnt: UInt32 = 0
+
+  public var expectedAttachType: UInt32 = 0
+
+  public var progFlags: UInt32 = 0
+
+  public var progName: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// Fields added by `infrasight enrich`.
 public nonisolated struct Infrasight_V1_Enrichment: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -921,7 +978,7 @@ fileprivate nonisolated let _protobuf_package = "infrasight.v1"
 
 nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Event"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{1}setid\0\u{1}dup\0\u{3}socket_create\0\u{1}process\0\u{1}container\0\u{1}link\0\u{1}bind\0\u{1}sendto\0\u{2}\u{6}enriched\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}schema_version\0\u{1}probe\0\u{1}host\0\u{3}time_ns\0\u{3}ktime_ns\0\u{1}pid\0\u{1}tid\0\u{1}ppid\0\u{1}uid\0\u{1}gid\0\u{1}user\0\u{1}comm\0\u{3}cgroup_id\0\u{3}container_id\0\u{3}container_runtime\0\u{1}ret\0\u{3}latency_ns\0\u{2}\u{2}exec\0\u{1}open\0\u{1}chmod\0\u{1}socket\0\u{1}exit\0\u{1}ptrace\0\u{1}mount\0\u{1}setid\0\u{1}dup\0\u{3}socket_create\0\u{1}process\0\u{1}container\0\u{1}link\0\u{1}bind\0\u{1}sendto\0\u{1}kernel\0\u{2}\u{5}enriched\0")
 
   fileprivate class _StorageClass {
     var _eventID: String = String()
@@ -1185,6 +1242,19 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
             _storage._detail = .sendto(v)
           }
         }()
+        case 35: try {
+          var v: Infrasight_V1_KernelDetail?
+          var hadOneofValue = false
+          if let current = _storage._detail {
+            hadOneofValue = true
+            if case .kernel(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._detail = .kernel(v)
+          }
+        }()
         case 40: try { try decoder.decodeSingularMessageField(value: &_storage._enriched) }()
         default: break
         }
@@ -1313,6 +1383,10 @@ nonisolated extension Infrasight_V1_Event: SwiftProtobuf.Message, SwiftProtobuf.
       case .sendto?: try {
         guard case .sendto(let v)? = _storage._detail else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
+      }()
+      case .kernel?: try {
+        guard case .kernel(let v)? = _storage._detail else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 35)
       }()
       default: break
       }
@@ -2434,6 +2508,96 @@ nonisolated extension Infrasight_V1_SendtoDetail: SwiftProtobuf.Message, SwiftPr
     if lhs.localPort != rhs.localPort {return false}
     if lhs.flags != rhs.flags {return false}
     if lhs.count != rhs.count {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Infrasight_V1_KernelDetail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".KernelDetail"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}syscall\0\u{1}fd\0\u{3}resolved_path\0\u{3}resolved_truncated\0\u{3}module_flags\0\u{3}image_len\0\u{1}params\0\u{3}params_truncated\0\u{3}prog_type\0\u{3}insn_cnt\0\u{3}expected_attach_type\0\u{3}prog_flags\0\u{3}prog_name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.syscall) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.fd) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.resolvedPath) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.resolvedTruncated) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.moduleFlags) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.imageLen) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.params) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.paramsTruncated) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.progType) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.insnCnt) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.expectedAttachType) }()
+      case 12: try { try decoder.decodeSingularUInt32Field(value: &self.progFlags) }()
+      case 13: try { try decoder.decodeSingularStringField(value: &self.progName) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.syscall.isEmpty {
+      try visitor.visitSingularStringField(value: self.syscall, fieldNumber: 1)
+    }
+    if self.fd != 0 {
+      try visitor.visitSingularInt32Field(value: self.fd, fieldNumber: 2)
+    }
+    if !self.resolvedPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.resolvedPath, fieldNumber: 3)
+    }
+    if self.resolvedTruncated != false {
+      try visitor.visitSingularBoolField(value: self.resolvedTruncated, fieldNumber: 4)
+    }
+    if self.moduleFlags != 0 {
+      try visitor.visitSingularUInt32Field(value: self.moduleFlags, fieldNumber: 5)
+    }
+    if self.imageLen != 0 {
+      try visitor.visitSingularUInt64Field(value: self.imageLen, fieldNumber: 6)
+    }
+    if !self.params.isEmpty {
+      try visitor.visitSingularStringField(value: self.params, fieldNumber: 7)
+    }
+    if self.paramsTruncated != false {
+      try visitor.visitSingularBoolField(value: self.paramsTruncated, fieldNumber: 8)
+    }
+    if self.progType != 0 {
+      try visitor.visitSingularUInt32Field(value: self.progType, fieldNumber: 9)
+    }
+    if self.insnCnt != 0 {
+      try visitor.visitSingularUInt32Field(value: self.insnCnt, fieldNumber: 10)
+    }
+    if self.expectedAttachType != 0 {
+      try visitor.visitSingularUInt32Field(value: self.expectedAttachType, fieldNumber: 11)
+    }
+    if self.progFlags != 0 {
+      try visitor.visitSingularUInt32Field(value: self.progFlags, fieldNumber: 12)
+    }
+    if !self.progName.isEmpty {
+      try visitor.visitSingularStringField(value: self.progName, fieldNumber: 13)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Infrasight_V1_KernelDetail, rhs: Infrasight_V1_KernelDetail) -> Bool {
+    if lhs.syscall != rhs.syscall {return false}
+    if lhs.fd != rhs.fd {return false}
+    if lhs.resolvedPath != rhs.resolvedPath {return false}
+    if lhs.resolvedTruncated != rhs.resolvedTruncated {return false}
+    if lhs.moduleFlags != rhs.moduleFlags {return false}
+    if lhs.imageLen != rhs.imageLen {return false}
+    if lhs.params != rhs.params {return false}
+    if lhs.paramsTruncated != rhs.paramsTruncated {return false}
+    if lhs.progType != rhs.progType {return false}
+    if lhs.insnCnt != rhs.insnCnt {return false}
+    if lhs.expectedAttachType != rhs.expectedAttachType {return false}
+    if lhs.progFlags != rhs.progFlags {return false}
+    if lhs.progName != rhs.progName {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
