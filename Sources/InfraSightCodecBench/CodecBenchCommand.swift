@@ -57,12 +57,10 @@ struct CodecBenchCommand: ParsableCommand {
             defer { chunk.deallocate() }
             let layouts = Dictionary(uniqueKeysWithValues: EventTables.all.map { ($0.name, $0.nativeLayout(flavor: .legacy)) })
             var batchTable: EventTable?
-            var rowStarts: [Int] = []
             func send() throws {
-                defer { rowStarts.removeAll(keepingCapacity: true) }
                 guard let table = batchTable, let layout = layouts[table.name] ?? nil, writer.count > 0 else { return }
                 try writer.withUnsafeBytes { rows in
-                    let block = try NativeBlockStream(layout: layout, rowBinary: rows, rowStarts: rowStarts)
+                    let block = try NativeBlockStream(layout: layout, rowBinary: rows)
                     while try block.read(into: chunk) > 0 {}
                 }
             }
@@ -73,7 +71,6 @@ struct CodecBenchCommand: ParsableCommand {
                         guard let event = try? EventView(validating: raw), let probe = event.probeKind else { return false }
                         let table = EventTables.table(for: probe)
                         if batchTable?.name != table.name { try send(); bytes &+= writer.count; writer.reset(); batchTable = table }
-                        rowStarts.append(writer.count)
                         table.encode(event, flavor: .legacy, into: &writer)
                         return true
                     }

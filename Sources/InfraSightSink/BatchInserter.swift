@@ -52,10 +52,7 @@ final class BatchInserter: @unchecked Sendable {
                 let insertStarted = WallClock.monotonicNanos()
                 try batch.withBody(for: rows) { body in
                     if let native = batch.native {
-                        // one table row per source message: the rows' own ranges say where each starts
-                        let base = rows.first?.range.lowerBound ?? 0
-                        let block = try NativeBlockStream(layout: native.layout, rowBinary: body,
-                                                          rowStarts: rows.map { $0.range.lowerBound - base })
+                        let block = try NativeBlockStream(layout: native.layout, rowBinary: body)
                         try client.insert(statement: native.statement, block: block, settings: settings)
                     } else {
                         try client.insert(statement: statement, body: body, settings: settings)

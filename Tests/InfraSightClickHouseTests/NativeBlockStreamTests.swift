@@ -34,23 +34,6 @@ final class NativeBlockStreamTests: XCTestCase {
         }
     }
 
-    /// The sink says where each row starts (one per source message): the same block as when the rows are
-    /// found by reading them; starts that do not fall on row boundaries are refused.
-    func testGivenRowStartsGiveTheSameBlockAndWrongOnesAreRefused() throws {
-        let layout = try XCTUnwrap(NativeBlockLayout(columns: Self.columns))
-        let rows = Self.rowBinary(count: 50)
-        // row i starts where the first i rows end
-        let starts = (0..<50).map { Self.rowBinary(count: $0).count }
-        let found = try rows.withUnsafeBytes { try NativeBlockStream(layout: layout, rowBinary: $0).readAll() }
-        let given = try rows.withUnsafeBytes { try NativeBlockStream(layout: layout, rowBinary: $0, rowStarts: starts).readAll() }
-        XCTAssertEqual(found, given)
-        var wrong = starts
-        wrong[10] += 4
-        XCTAssertThrowsError(try rows.withUnsafeBytes { try NativeBlockStream(layout: layout, rowBinary: $0, rowStarts: wrong).readAll() }) {
-            XCTAssertEqual(($0 as? ClickHouseError)?.kind, .request, "\($0)")
-        }
-    }
-
     private static let columns: [(name: String, type: String)] = [
         ("id", "UInt32"), ("i64", "Int64"), ("f64", "Float64"), ("flag", "UInt8"), ("s", "String"),
         ("fs", "FixedString(4)"), ("tags", "Array(String)"), ("nums", "Array(UInt32)"), ("dt", "DateTime"), ("d", "Date"),
