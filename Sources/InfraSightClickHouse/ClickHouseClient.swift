@@ -14,7 +14,6 @@ public final class ClickHouseClient {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var textHeaders: UnsafeMutablePointer<curl_slist>?
     private var binaryHeaders: UnsafeMutablePointer<curl_slist>?
-    private var chunkedHeaders: UnsafeMutablePointer<curl_slist>?
     private let response = ResponseSink()
 
     /// Connection establishment is limited to min(5 s, timeoutSeconds); the whole request to `timeoutSeconds`.
@@ -31,10 +30,6 @@ public final class ClickHouseClient {
         // "Expect:" stops curl from waiting for "100 Continue" before sending bodies over 1 KiB.
         for line in ["Expect:", "Content-Type: text/plain; charset=UTF-8"] { textHeaders = curl_slist_append(textHeaders, line) }
         for line in ["Expect:", "Content-Type: application/octet-stream"] { binaryHeaders = curl_slist_append(binaryHeaders, line) }
-        // A streamed body (`NativeBlockStream`) has no length up front: HTTP/1.1 chunked encoding.
-        for line in ["Expect:", "Content-Type: application/octet-stream", "Transfer-Encoding: chunked"] {
-            chunkedHeaders = curl_slist_append(chunkedHeaders, line)
-        }
 
         setLong(CURLOPT_NOSIGNAL, 1)
         setLong(CURLOPT_CONNECTTIMEOUT_MS, min(5_000, self.timeoutSeconds * 1000))
@@ -57,7 +52,6 @@ public final class ClickHouseClient {
         curl_easy_cleanup(handle)
         curl_slist_free_all(textHeaders)
         curl_slist_free_all(binaryHeaders)
-        curl_slist_free_all(chunkedHeaders)
         errorBuffer.deallocate()
     }
 
@@ -93,29 +87,6 @@ public final class ClickHouseClient {
         _ = try perform(path: "/", params: params, body: body, binary: true)
     }
 
-    /// `insert` of a Native block produced while it is sent (`statement` ends in `FORMAT Native`): the
-    /// body streams from `block` in chunks, so it is never held whole. A block that cannot be built
-    /// from its rows throws a `.request` error (not retryable).
-    public func insert(statement: String, block: NativeBlockStream, settings: [String: String] = [:]) throws {
-        var params = parameters(settings)
-        params.append(("query", statement))
-        let source = BlockSource(block)
-        setLong(CURLOPT_POST, 1)
-        infrasight_curl_setopt_ptr(handle, CURLOPT_POSTFIELDS, nil)
-        infrasight_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, -1)
-        infrasight_curl_setopt_read(handle, blockReadCallback)
-        infrasight_curl_setopt_ptr(handle, CURLOPT_READDATA, Unmanaged.passUnretained(source).toOpaque())
-        defer { infrasight_curl_setopt_ptr(handle, CURLOPT_READDATA, nil) }
-        do {
-            _ = try perform(path: "/", params: params, body: nil, binary: true, streamed: true)
-        } catch {
-            // the transport aborted because the block could not be built: that error is the cause
-            if let failure = source.failure { throw failure }
-            throw error
-        }
-        if let failure = source.failure { throw failure }
-    }
-
     /// `SELECT version()`, parsed.
     public func serverVersion() throws -> ClickHouseVersion {
         let text = try query("SELECT version()")
@@ -144,15 +115,13 @@ public final class ClickHouseClient {
 
     /// One request: POST `body` (or GET when nil). Returns the body of a 2xx answer, throws otherwise.
     private func perform(path: String, params: [(String, String)], body: UnsafeRawBufferPointer?,
-                         binary: Bool, streamed: Bool = false) throws -> [UInt8] {
+                         binary: Bool) throws -> [UInt8] {
         var url = endpoint.baseURL + path
         if !params.isEmpty { url += "?" + PercentEncoding.query(params) }
         setString(CURLOPT_URL, url)
         response.reset()
         errorBuffer[0] = 0
-        if streamed {
-            infrasight_curl_setopt_ptr(handle, CURLOPT_HTTPHEADER, chunkedHeaders)
-        } else if let body {
+        if let body {
             setLong(CURLOPT_POST, 1)
             // An empty buffer may have no base address; curl needs a non-null pointer to send an empty body.
             infrasight_curl_setopt_ptr(handle, CURLOPT_POSTFIELDS, body.baseAddress ?? emptyBody)
@@ -188,27 +157,6 @@ public final class ClickHouseClient {
     /// curl copies string options, so a temporary C string is enough.
     private func setString(_ option: CURLoption, _ value: String) {
         value.withCString { _ = infrasight_curl_setopt_ptr(handle, option, $0) }
-    }
-}
-
-/// The block a streamed insert reads from, and the error that stopped it.
-private final class BlockSource {
-    let block: NativeBlockStream
-    var failure: ClickHouseError?
-    init(_ block: NativeBlockStream) { self.block = block }
-}
-
-/// curl's read callback for a streamed insert: the next bytes of the block; aborts the transfer when
-/// the block cannot be built.
-private let blockReadCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
-    buffer, size, count, context in
-    guard let buffer, let context else { return 0 }
-    let source = Unmanaged<BlockSource>.fromOpaque(context).takeUnretainedValue()
-    do throws(ClickHouseError) {
-        return try source.block.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
-    } catch {
-        source.failure = error
-        return Int(CURL_READFUNC_ABORT)
     }
 }
 

@@ -5,11 +5,10 @@ import Foundation
 /// `.transport`: the request did not get an HTTP answer (connection refused, DNS, timeout, reset);
 /// `.server`: the server answered with an error status, carrying the ClickHouse error code and message parsed
 /// from the body — `Code: 62, e.displayText() = DB::Exception: ...` on 18.x servers and
-/// `Code: 62. DB::Exception: ... (SYNTAX_ERROR) (version 26.9.1.1)` on current ones;
-/// `.request`: the request's body could not be built from the rows given (never retryable).
+/// `Code: 62. DB::Exception: ... (SYNTAX_ERROR) (version 26.9.1.1)` on current ones.
 /// `isRetryable` tells a writer whether sending the same request again may succeed.
 public struct ClickHouseError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable, Equatable { case transport, server, request }
+    public enum Kind: Sendable, Equatable { case transport, server }
 
     public var kind: Kind
     /// HTTP status of a server error.
@@ -67,13 +66,11 @@ public struct ClickHouseError: Error, CustomStringConvertible, Sendable {
         case .server:
             if let code { return Self.retryableServerCodes.contains(code) }
             return [429, 502, 503, 504].contains(httpStatus ?? 0)
-        case .request:
-            return false
         }
     }
 
     public var description: String {
-        var s = kind == .transport ? "ClickHouse transport error" : kind == .server ? "ClickHouse server error" : "ClickHouse request error"
+        var s = kind == .transport ? "ClickHouse transport error" : "ClickHouse server error"
         var details: [String] = []
         if let httpStatus { details.append("HTTP \(httpStatus)") }
         if let code { details.append("code \(code)" + (codeName.map { " \($0)" } ?? "")) }

@@ -13,7 +13,7 @@ import InfraSightSink
 /// valgrind 3.19 crashes in libdispatch's `dispatch_main`, which every async Swift main (such as
 /// `infrasight`'s) runs on the main thread. Inputs are framed `[u32 little-endian length][bytes]`:
 /// raw ring-buffer records for `--path agent` (decode + build + encode), enriched event messages for
-/// `--path sink` (read + RowBinary row + its share of the Native block regrouped from the rows) and `--path enrich` (their `enriched` dropped first, outside
+/// `--path sink` (read + RowBinary row) and `--path enrich` (their `enriched` dropped first, outside
 /// the loop, then what the worker does per message: read + default steps + output message) and
 /// `--path detect` (read + every default rule of the event's probe, alerts built; positions as if the
 /// records came from the 6 partitions of their events topic in runs of 64, as a consumer's fetches
@@ -51,35 +51,19 @@ struct CodecBenchCommand: ParsableCommand {
             }
         case .sink:
             var writer = RowBinaryWriter(reservingCapacity: 1 << 20)
-            // The sink sends each batch as a Native block regrouped from its RowBinary rows, in 16 KiB
-            // reads (curl's), so that work is counted per event too.
-            let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 << 10, alignment: 8)
-            defer { chunk.deallocate() }
-            let layouts = Dictionary(uniqueKeysWithValues: EventTables.all.map { ($0.name, $0.nativeLayout(flavor: .legacy)) })
-            var batchTable: EventTable?
-            func send() throws {
-                guard let table = batchTable, let layout = layouts[table.name] ?? nil, writer.count > 0 else { return }
-                try writer.withUnsafeBytes { rows in
-                    let block = try NativeBlockStream(layout: layout, rowBinary: rows)
-                    while try block.read(into: chunk) > 0 {}
-                }
-            }
             for _ in 0..<max(1, self.repeat) {
                 for input in inputs {
                     // The sink's per-event path: the message read in place, its row written from its bytes.
-                    let encoded = try input.withUnsafeBytes { raw -> Bool in
+                    let encoded = input.withUnsafeBytes { raw -> Bool in
                         guard let event = try? EventView(validating: raw), let probe = event.probeKind else { return false }
-                        let table = EventTables.table(for: probe)
-                        if batchTable?.name != table.name { try send(); bytes &+= writer.count; writer.reset(); batchTable = table }
-                        table.encode(event, flavor: .legacy, into: &writer)
+                        EventTables.table(for: probe).encode(event, flavor: .legacy, into: &writer)
                         return true
                     }
                     guard encoded else { continue }
                     events += 1
-                    if writer.count > 1 << 20 { try send(); bytes &+= writer.count; writer.reset() }
+                    if writer.count > 1 << 20 { bytes &+= writer.count; writer.reset() }
                 }
             }
-            try send()
             bytes &+= writer.count
         case .enrich:
             // The worker's input is raw: drop what an earlier enrichment added (not measured per event).

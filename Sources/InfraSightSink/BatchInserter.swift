@@ -50,14 +50,7 @@ final class BatchInserter: @unchecked Sendable {
             if useAsyncInsert { settings.merge(SinkStage.asyncInsertSettings) { $1 } }
             do {
                 let insertStarted = WallClock.monotonicNanos()
-                try batch.withBody(for: rows) { body in
-                    if let native = batch.native {
-                        let block = try NativeBlockStream(layout: native.layout, rowBinary: body)
-                        try client.insert(statement: native.statement, block: block, settings: settings)
-                    } else {
-                        try client.insert(statement: statement, body: body, settings: settings)
-                    }
-                }
+                try batch.withBody(for: rows) { try client.insert(statement: statement, body: $0, settings: settings) }
                 Timer(label: "infrasight_sink_insert_duration_seconds", dimensions: [("table", batch.table)])
                     .recordNanoseconds(Int64(clamping: WallClock.monotonicNanos() &- insertStarted))
                 Recorder(label: "infrasight_sink_batch_rows", dimensions: [("table", batch.table)])

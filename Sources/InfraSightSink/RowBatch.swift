@@ -8,9 +8,7 @@ import InfraSightKafka
 ///
 /// Nothing is copied per row: the row is written straight from the consumed record (which is not kept:
 /// that copy held twice the batch's own size), and a slice's body is a range of the batch's one
-/// RowBinary buffer, handed to curl in place (`withBody`). Tables with a `native` insert are sent as
-/// ClickHouse's Native format, regrouped from that range while curl sends it (`NativeBlockStream`):
-/// the server parses it for well under half the CPU of RowBinary.
+/// RowBinary buffer, handed to curl in place (`withBody`).
 struct RowBatch {
     /// The rows one source message produced.
     struct Row {
@@ -20,17 +18,8 @@ struct RowBatch {
         let offset: Int64
     }
 
-    /// How a table's rows are inserted as Native blocks instead of RowBinary.
-    struct NativeInsert {
-        /// `INSERT INTO db.t (c1, c2, …) FORMAT Native`.
-        let statement: String
-        let layout: NativeBlockLayout
-    }
-
     let table: String
     let insertStatement: String
-    /// Set: inserts send Native blocks made from the RowBinary rows (`insertStatement` stays for tools).
-    let native: NativeInsert?
     var writer: RowBinaryWriter
     var rows: [Row] = []
     var openedAtNanos: UInt64 = 0
@@ -38,19 +27,14 @@ struct RowBatch {
     /// `capacity`: the bytes a full batch takes, reserved at once (address space only: pages become
     /// resident as rows are written), so a batch never grows by copying itself into a buffer twice its
     /// size (that copy was the sink's peak memory).
-    init(table: String, insertStatement: String, native: NativeInsert? = nil, capacity: Int = 1 << 20) {
+    init(table: String, insertStatement: String, capacity: Int = 1 << 20) {
         self.table = table
         self.insertStatement = insertStatement
-        self.native = native
         writer = RowBinaryWriter(reservingCapacity: capacity)
     }
 
-    /// A batch of an event table; with a `flavor`, inserted as Native blocks of that flavor's column types.
-    init(table: EventTable, database: String = "infrasight", flavor: SchemaFlavor? = nil, capacity: Int = 1 << 20) {
-        let native = flavor.flatMap { flavor in
-            table.nativeLayout(flavor: flavor).map { NativeInsert(statement: table.nativeInsertStatement(database: database), layout: $0) }
-        }
-        self.init(table: table.name, insertStatement: table.insertStatement(database: database), native: native, capacity: capacity)
+    init(table: EventTable, database: String = "infrasight", capacity: Int = 1 << 20) {
+        self.init(table: table.name, insertStatement: table.insertStatement(database: database), capacity: capacity)
     }
 
     var isEmpty: Bool { rows.isEmpty }

@@ -152,7 +152,7 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
             return
         }
         let table = EventTables.table(for: event.probeKind!)   // validated
-        let size = batches[table.name, default: RowBatch(table: table, database: config.database, flavor: flavor, capacity: batchCapacity)]
+        let size = batches[table.name, default: RowBatch(table: table, database: config.database, capacity: batchCapacity)]
             .append(event, of: table, flavor: flavor, from: record)
         noteAppended(size)
     }
@@ -248,7 +248,7 @@ public final class SinkStage: BlockingStage, @unchecked Sendable {
         for name in batches.keys.sorted() {
             guard let batch = batches[name], !batch.isEmpty else { continue }
             flush.batches.append(batch)
-            batches[name] = spare.removeValue(forKey: name) ?? RowBatch(table: batch.table, insertStatement: batch.insertStatement, native: batch.native, capacity: batchCapacity)
+            batches[name] = spare.removeValue(forKey: name) ?? RowBatch(table: batch.table, insertStatement: batch.insertStatement, capacity: batchCapacity)
         }
         recomputeFlushState()
         inserts.submit(flush)

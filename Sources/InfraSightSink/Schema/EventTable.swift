@@ -35,16 +35,6 @@ public struct EventTable: Sendable {
         ReplacingTableDDL.insertStatement(qualifiedName: qualifiedName(database: database), columns: columns)
     }
 
-    /// `INSERT INTO db.t (c1, c2, …) FORMAT Native`.
-    public func nativeInsertStatement(database: String) -> String {
-        ReplacingTableDDL.insertStatement(qualifiedName: qualifiedName(database: database), columns: columns, format: "Native")
-    }
-
-    /// The Native block layout of the flavor's column types (nil if a type has none: RowBinary then).
-    public func nativeLayout(flavor: SchemaFlavor) -> NativeBlockLayout? {
-        NativeBlockLayout(columns: columns.map { ($0.name, $0.type(for: flavor)) })
-    }
-
     /// Appends one event, read in place, as a RowBinary row (the sink's per-event path).
     public func encode(_ event: EventView, flavor: SchemaFlavor, into writer: inout RowBinaryWriter) {
         // Through the buffer: each column's closure is called in place (copying a `ColumnSpec` out of the

@@ -23,8 +23,8 @@ enum ReplacingTableDDL {
         "CREATE VIEW IF NOT EXISTS \(database).\(table)_dedup AS SELECT * FROM \(database).\(table) FINAL"
     }
 
-    /// `INSERT INTO db.t (c1, c2, …) FORMAT RowBinary` (or another input format).
-    static func insertStatement(qualifiedName: String, columns: [any TableColumn], format: String = "RowBinary") -> String {
-        "INSERT INTO \(qualifiedName) (\(columns.map(\.name).joined(separator: ", "))) FORMAT \(format)"
+    /// `INSERT INTO db.t (c1, c2, …) FORMAT RowBinary`.
+    static func insertStatement(qualifiedName: String, columns: [any TableColumn]) -> String {
+        "INSERT INTO \(qualifiedName) (\(columns.map(\.name).joined(separator: ", "))) FORMAT RowBinary"
     }
 }
