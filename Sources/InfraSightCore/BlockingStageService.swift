@@ -28,35 +28,96 @@ public enum HealthStatus: Sendable, Equatable {
 }
 
 /// Adapts a `BlockingStage` to swift-service-lifecycle's `Service`.
+///
+/// Graceful shutdown sets the stop flag and waits for the loop to drain. Task cancellation (the
+/// group's shutdown deadline has passed, or the caller cancelled) sets it too, and if the loop has not
+/// returned `abandonAfter` later (stuck in a blocking C call), `run()` throws `BlockingStageAbandoned`
+/// instead of waiting for ever: the process can exit, and whatever the loop had not committed is
+/// re-read on restart (offsets are committed only after the next hop acknowledged).
 public struct BlockingStageService: Service {
     let stage: BlockingStage
     let logger: Logger
+    let abandonAfter: Duration
 
-    public init(stage: BlockingStage, logger: Logger) {
+    public init(stage: BlockingStage, logger: Logger, abandonAfter: Duration = .seconds(10)) {
         self.stage = stage
         self.logger = logger
+        self.abandonAfter = abandonAfter
     }
 
     public func run() async throws {
         let stop = StopFlag()
         let stage = self.stage
-        try await withGracefulShutdownHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-                let thread = Thread {
-                    do {
-                        try stage.runLoop(stop: stop)
-                        continuation.resume()
-                    } catch {
-                        continuation.resume(throwing: error)
+        let outcome = LoopOutcome()
+        let abandonAfter = self.abandonAfter
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                    outcome.install(continuation)
+                    let thread = Thread {
+                        do {
+                            try stage.runLoop(stop: stop)
+                            outcome.finish(.success(()))
+                        } catch {
+                            outcome.finish(.failure(error))
+                        }
                     }
+                    thread.name = "infrasight-\(stage.name)"
+                    thread.stackSize = 8 << 20
+                    thread.start()
                 }
-                thread.name = "infrasight-\(stage.name)"
-                thread.stackSize = 8 << 20
-                thread.start()
+            } onGracefulShutdown: { [logger] in
+                logger.info("shutdown requested: draining \(stage.name)")
+                stop.set()
             }
-        } onGracefulShutdown: { [logger] in
-            logger.info("shutdown requested: draining \(stage.name)")
+        } onCancel: { [logger] in
+            logger.notice("\(stage.name) cancelled: stopping; abandoned if its loop has not returned in \(abandonAfter)")
             stop.set()
+            let seconds = Double(abandonAfter.components.seconds) + Double(abandonAfter.components.attoseconds) / 1e18
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+                outcome.finish(.failure(BlockingStageAbandoned(stage: stage.name, after: abandonAfter)))
+            }
         }
+    }
+}
+
+/// A stage loop that did not return within its deadline after cancellation; the process may exit
+/// without it (nothing it had not committed is lost: it is re-read on restart).
+public struct BlockingStageAbandoned: Error, CustomStringConvertible {
+    public let stage: String
+    public let after: Duration
+    public var description: String {
+        "the \(stage) loop did not stop within \(after) of cancellation; left behind (uncommitted input is re-read on restart)"
+    }
+}
+
+/// The one result of a stage loop's run, handed to its continuation exactly once: the loop's own end,
+/// or abandonment, whichever comes first (either may come before the continuation is installed).
+private final class LoopOutcome: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Error>?
+    private var result: Result<Void, Error>?
+    private var resumed = false
+
+    func install(_ c: CheckedContinuation<Void, Error>) {
+        lock.lock()
+        if let result, !resumed {
+            resumed = true
+            lock.unlock()
+            c.resume(with: result)
+            return
+        }
+        continuation = c
+        lock.unlock()
+    }
+
+    func finish(_ r: Result<Void, Error>) {
+        lock.lock()
+        guard !resumed, result == nil || continuation != nil else { lock.unlock(); return }
+        guard let c = continuation else { result = r; lock.unlock(); return }
+        resumed = true
+        continuation = nil
+        lock.unlock()
+        c.resume(with: r)
     }
 }

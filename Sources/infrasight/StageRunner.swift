@@ -11,6 +11,9 @@ import ServiceLifecycle
 /// (healthy while the stage loop runs and the stage says so). The listener is bound before the stage
 /// starts, so a taken port fails the command at once; it is shut down after the stage has drained.
 enum StageRunner {
+    /// Seconds a graceful shutdown may take before the group cancels what still runs.
+    static let shutdownDeadlineSeconds: Int64 = 60
+
     static func run(_ stage: BlockingStage, counters: StageCounters, common: CommonOptions,
                     largeBlocks: MallocControl.LargeBlocks, logger: Logger,
                     companions: [any Service] = []) async throws {
@@ -40,10 +43,15 @@ enum StageRunner {
                                   failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         services.append(.init(service: tracked))
-        let group = ServiceGroup(configuration: .init(
+        var configuration = ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            logger: logger)
+        // The shutdown deadline: a drain that takes longer (the sink gives up retrying ClickHouse after
+        // its 30 s grace) is cancelled; a loop that then does not return is abandoned 10 s later
+        // (BlockingStageService), so a stage always exits.
+        configuration.maximumGracefulShutdownDuration = .seconds(Self.shutdownDeadlineSeconds)
+        let group = ServiceGroup(configuration: configuration)
         try await group.run()
     }
 }
