@@ -34,7 +34,7 @@ APT_PACKAGES=(
   valgrind    # make bench row 9: instructions per event counted with callgrind
   debootstrap  # make image: the Debian base image when no registry is reachable (scripts/image.sh)
   podman runc busybox-static  # PodmanMetadataIntegrationTests: a real container and podman's API socket (runc: crun refuses hybrid cgroup hosts)
-  openssh-client util-linux coreutils findutils grep  # DetectRuleIntegrationTests: real triggers (ssh to an odd port, setpriv, shred, find, grep)
+  openssh-client util-linux coreutils findutils grep kmod  # DetectRuleIntegrationTests: real triggers (ssh to an odd port, setpriv, shred, find, grep, insmod)
   libnats-dev  # NATS JetStream client (nats.c 3.4.1): InfraSightNATS links it through Sources/CNats
   containerd  # ContainerdMetadataIntegrationTests, ContainerdContainersClientTests: a private real containerd 1.6 on its own socket (ctr runs the container)
 )

@@ -125,7 +125,7 @@ final class DetectRuleIntegrationTests: XCTestCase {
     }
 
     /// Only the kernel probe's triggers (module loads of a file that is no module, by python and a renamed
-    /// interpreter, and by insmod when kmod is installed; a BPF socket filter loaded by python and by a
+    /// interpreter, and by insmod (kmod, installed by `make deps`); a BPF socket filter loaded by python and by a
     /// renamed interpreter), without the benign workload: each raises exactly its rules for its pid.
     func testKernelReachTriggersRaiseOnlyTheirRules() throws {
         let id = String(UInt32.random(in: 0...UInt32.max), radix: 16)

@@ -26,8 +26,10 @@ struct DetectTrigger {
     static let udpShellRule = "Outbound UDP to a non-DNS port from a shell"
     static let moduleRule = "Linux Kernel Module Injection Detected"
     static let bpfRule = "BPF program loaded by an unexpected process"
-    /// kmod's insmod (Debian package `kmod`), when installed: the real loader as a trigger.
+    /// kmod's insmod (Debian package `kmod`, installed by `make deps`): the real loader as a trigger. Without
+    /// it the trigger's command fails and so does the test, naming the trigger (never skipped).
     static let insmod = ["/usr/sbin/insmod", "/sbin/insmod"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        ?? "/usr/sbin/insmod"
 
     /// Every trigger, with `dir` the test's own folder (not world-writable, not hidden) and `id` a
     /// unique suffix for files outside it.
@@ -132,7 +134,7 @@ struct DetectTrigger {
             DetectTrigger(name: "BPF program loaded by a renamed interpreter", setup: "cp \(py) \(dir)/kworker",
                           action: "exec \(dir)/kworker -c \"\(progLoad)\"", rules: [bpfRule]),
         ]
-        if let insmod {
+        do {
             // kmod's insmod of an xz-compressed file (as distributions ship modules): where the kernel cannot
             // decompress modules itself, kmod decompresses it and makes ONE attempt, init_module; the loader's
             // exec rule and the syscall rule both fire for its pid. (An uncompressed file is first offered to
