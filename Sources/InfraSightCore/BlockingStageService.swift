@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// A stage whose work is a blocking loop (librdkafka, libbpf and libcurl are blocking C APIs).
 /// The loop runs on its own thread; graceful shutdown (SIGTERM/SIGINT through the ServiceGroup)
@@ -91,33 +92,30 @@ public struct BlockingStageAbandoned: Error, CustomStringConvertible {
     }
 }
 
-/// The one result of a stage loop's run, handed to its continuation exactly once: the loop's own end,
-/// or abandonment, whichever comes first (either may come before the continuation is installed).
-private final class LoopOutcome: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Void, Error>?
-    private var result: Result<Void, Error>?
-    private var resumed = false
+/// The one result of a stage loop's run, handed to its continuation exactly once: the first outcome
+/// wins (the loop's own end, or abandonment), and either may come before the continuation is installed.
+private final class LoopOutcome: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Void, Error>?
+        var outcome: Result<Void, Error>?
+    }
+    private let state = Mutex(State())
 
-    func install(_ c: CheckedContinuation<Void, Error>) {
-        lock.lock()
-        if let result, !resumed {
-            resumed = true
-            lock.unlock()
-            c.resume(with: result)
-            return
+    func install(_ continuation: CheckedContinuation<Void, Error>) {
+        let decided = state.withLock { s -> Result<Void, Error>? in
+            if s.outcome == nil { s.continuation = continuation }
+            return s.outcome
         }
-        continuation = c
-        lock.unlock()
+        if let decided { continuation.resume(with: decided) }
     }
 
-    func finish(_ r: Result<Void, Error>) {
-        lock.lock()
-        guard !resumed, result == nil || continuation != nil else { lock.unlock(); return }
-        guard let c = continuation else { result = r; lock.unlock(); return }
-        resumed = true
-        continuation = nil
-        lock.unlock()
-        c.resume(with: r)
+    func finish(_ outcome: Result<Void, Error>) {
+        let waiting = state.withLock { s -> CheckedContinuation<Void, Error>? in
+            guard s.outcome == nil else { return nil }
+            s.outcome = outcome
+            defer { s.continuation = nil }
+            return s.continuation
+        }
+        waiting?.resume(with: outcome)
     }
 }

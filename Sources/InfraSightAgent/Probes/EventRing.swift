@@ -7,9 +7,10 @@ import Glibc
 /// The BPF ring buffer the probes write their records into, and its one consumer.
 ///
 /// Why one ring for every probe: a ring buffer's pages are all mapped into the agent at once, so
-/// eight probes with a ring each cost 8 × 8 MiB of resident memory before the first event. The agent creates one ring (`init(bytes:)`) and every probe's object reuses it
-/// for its `events` map (`bpf_map__reuse_fd`); records carry their kind, so one decoder serves them
-/// all. A probe loaded on its own (tests, tools) wraps its object's map instead (`init(mapFd:)`).
+/// eight probes with a ring each cost 8 × 8 MiB of resident memory before the first event. The agent
+/// creates one ring (`init(bytes:)`) and every probe's object reuses it for its `events` map
+/// (`bpf_map__reuse_fd`); records carry their kind, so one decoder serves them all. A probe loaded
+/// on its own (tests, tools) wraps its object's map instead (`init(mapFd:)`).
 ///
 /// The data area is mapped once and read in place (`RingBufferReader`), not through libbpf's
 /// consumer, which maps it twice. The kernel batches wake-ups, so the caller polls `consume(_:)`
@@ -66,7 +67,7 @@ public final class EventRing {
         var delivered = 0
         var undecodable: UInt64 = 0
         var corrupt: UInt64 = 0
-        _ = reader!.consume(corrupt: &corrupt) { bytes in
+        reader!.consume(corrupt: &corrupt) { bytes in
             do {
                 handler(try KernelRecordDecoder.decode(bytes))
                 delivered += 1
@@ -89,10 +90,12 @@ public final class EventRing {
         if ownsMap { Glibc.close(fd) }
     }
 
+    /// The page size: the unit of a ring's data area and of its mappings.
+    static let pageSize = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
+
     /// `bytes` rounded up to a power of two, at least one page (what the kernel requires).
     public static func roundedSize(_ bytes: Int) -> Int {
-        let page = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
-        var size = page
+        var size = pageSize
         while size < bytes && size < (1 << 30) { size <<= 1 }
         return size
     }

@@ -42,7 +42,7 @@ struct RingBufferReader {
         let got = bpf_obj_get_info_by_fd(fd, &info, &infoLength)
         guard got == 0 else { throw BPFError.libbpf("bpf_obj_get_info_by_fd(ring buffer)", code: got) }
         let size = Int(info.max_entries)
-        let page = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
+        let page = EventRing.pageSize
         guard size >= page, size & (size - 1) == 0 else {
             throw BPFError.libbpf("ring buffer of \(size) bytes (must be a power of two of at least a page)")
         }
@@ -61,26 +61,25 @@ struct RingBufferReader {
     }
 
     /// Hands every committed record to `deliver`, in ring order, until none is left (a record still
-    /// being written stops the pass); returns how many records were handed over. A record whose
-    /// header is impossible (longer than the ring) stops the pass and counts in `corrupt`.
-    mutating func consume(corrupt: inout UInt64, _ deliver: (UnsafeRawBufferPointer) -> Void) -> Int {
+    /// being written stops the pass). A record whose header is impossible (longer than the ring) stops
+    /// the pass and counts in `corrupt`.
+    mutating func consume(corrupt: inout UInt64, _ deliver: (UnsafeRawBufferPointer) -> Void) {
         let consumer = UnsafeAtomic<UInt64>(at: consumerPage.assumingMemoryBound(to: UInt64.AtomicRepresentation.self))
         let producer = UnsafeAtomic<UInt64>(at: producerArea.assumingMemoryBound(to: UInt64.AtomicRepresentation.self))
         let data = producerArea + pageSize
         let mask = UInt64(size - 1)
         var position = consumer.load(ordering: .acquiring)
-        var handed = 0
         while true {
             let end = producer.load(ordering: .acquiring)
-            guard position < end else { return handed }
+            guard position < end else { return }
             while position < end {
                 let offset = Int(position & mask)
                 let header = UnsafeAtomic<UInt32>(at: (data + offset).assumingMemoryBound(to: UInt32.AtomicRepresentation.self))
                 let word = header.load(ordering: .acquiring)
-                if word & Self.busyBit != 0 { return handed }
+                if word & Self.busyBit != 0 { return }
                 let length = Int(word & ~(Self.busyBit | Self.discardBit))
                 let total = (length + Self.headerBytes + 7) & ~7
-                guard total <= size else { corrupt += 1; return handed }
+                guard total <= size else { corrupt += 1; return }
                 if word & Self.discardBit == 0 {
                     let start = (offset + Self.headerBytes) & (size - 1)
                     if start + length <= size {
@@ -88,7 +87,6 @@ struct RingBufferReader {
                     } else {
                         deliver(wrapped(data: data, start: start, length: length))
                     }
-                    handed += 1
                 }
                 position += UInt64(total)
                 consumer.store(position, ordering: .releasing)
